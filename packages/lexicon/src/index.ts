@@ -1,0 +1,2 @@
+// @rsky/lexicon: AT Protocol lexicons: schema parsing, record and XRPC validation, type generation
+export {}

@@ -1,0 +1,2 @@
+// @rsky/repo: AT Protocol repositories: signed commits, block storage, CAR export and import, verification
+export {}

@@ -1,0 +1,11 @@
+export {
+  type InteropSuite,
+  InteropVectorsMissingError,
+  interopPath,
+  interopRoot,
+  listInteropFiles,
+  readInteropJson,
+  readInteropText,
+  readSyntaxLines,
+  recordInteropCount,
+} from './interop.ts'

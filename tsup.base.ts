@@ -1,0 +1,16 @@
+import type { Options } from 'tsup'
+
+/** Shared build settings: ESM + .d.ts, runnable on Node 20.19+ and browsers. */
+export function packageBuild(entry: Record<string, string> = { index: 'src/index.ts' }): Options {
+  return {
+    entry,
+    format: ['esm'],
+    dts: true,
+    target: 'es2022',
+    platform: 'neutral',
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    treeshake: true,
+  }
+}
