@@ -1,0 +1,187 @@
+// Console tables, JSON results and docs/benchmarks.md.
+import { execSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { CaseResult, ImplResult } from './harness.ts'
+
+const benchRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const repoRoot = resolve(benchRoot, '..')
+export const resultsDir: string = join(benchRoot, 'results')
+
+export interface SuiteReport {
+  suite: string
+  description?: string
+  date: string
+  machine: MachineInfo
+  versions: Record<string, string>
+  cases: CaseResult[]
+}
+
+export interface MachineInfo {
+  cpu: string
+  cores: number
+  memoryGiB: number
+  node: string
+  platform: string
+}
+
+export function machineInfo(): MachineInfo {
+  const cpu = cpus()
+  return {
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  }
+}
+
+/** Versions of the packages a suite ran: ours from the workspace, peers from node_modules. */
+export function packageVersions(names: Iterable<string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const raw of names) {
+    const name = raw.split(' ')[0]!
+    if (!name.startsWith('@') && !/^[a-z][\w.-]*$/.test(name)) continue
+    for (const base of [join(repoRoot, 'node_modules'), join(benchRoot, 'node_modules')]) {
+      const pkg = join(base, name, 'package.json')
+      if (existsSync(pkg)) {
+        out[name] = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version
+        break
+      }
+    }
+  }
+  return out
+}
+
+export function formatThroughput(r: ImplResult, unit: string): string {
+  if (r.error) return 'failed'
+  if (unit === 'byte') return `${(r.throughput / 1e6).toFixed(1)} MB/s`
+  const v = r.throughput
+  const s =
+    v >= 1e6
+      ? `${(v / 1e6).toFixed(2)}M`
+      : v >= 1e4
+        ? `${(v / 1e3).toFixed(1)}k`
+        : v >= 100
+          ? v.toFixed(0)
+          : v.toFixed(2)
+  return `${s} ${unit}s/s`
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`
+  if (ms >= 1) return `${ms.toFixed(2)} ms`
+  return `${(ms * 1000).toFixed(2)} µs`
+}
+
+function formatRss(bytes?: number): string {
+  return bytes === undefined ? '' : `${Math.round(bytes / 2 ** 20)} MB`
+}
+
+/** Our throughput divided by this row's: above 1 we are faster. */
+function ratio(ours: ImplResult, other: ImplResult): string {
+  if (ours.error || other.error || !other.throughput) return ''
+  return `${(ours.throughput / other.throughput).toFixed(2)}x`
+}
+
+export function caseTable(c: CaseResult): string[][] {
+  const ours = c.results[0]!
+  const withMem = c.results.some((r) => r.peakRssBytes !== undefined)
+  const head = [
+    'implementation',
+    'throughput',
+    'time per call',
+    ...(withMem ? ['peak RSS'] : []),
+    'ours / this',
+  ]
+  const rows = c.results.map((r, i) => [
+    r.impl + (r.external ? ' (external process)' : ''),
+    formatThroughput(r, c.unit),
+    r.error ? r.error.slice(0, 60) : formatMs(r.msPerCall),
+    ...(withMem ? [formatRss(r.peakRssBytes)] : []),
+    i === 0 ? '—' : ratio(ours, r),
+  ])
+  return [head, ...rows]
+}
+
+export function printCase(c: CaseResult): void {
+  const table = caseTable(c)
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+  console.log(`\n${c.suite} / ${c.case}`)
+  for (const [i, row] of table.entries()) {
+    console.log(
+      `  ${row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ')}`,
+    )
+    if (i === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`)
+  }
+  if (c.note) console.log(`  note: ${c.note}`)
+}
+
+export function writeSuiteReport(report: SuiteReport): string {
+  mkdirSync(resultsDir, { recursive: true })
+  const path = join(resultsDir, `${report.suite}.json`)
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`)
+  return path
+}
+
+function markdownTable(rows: string[][]): string {
+  const [head, ...body] = rows
+  const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
+  return [
+    line(head!),
+    `|${head!.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...body.map(line),
+  ].join('\n')
+}
+
+function gitRevision(): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** Rewrites docs/benchmarks.md from every results/*.json. */
+export function writeBenchmarksDoc(): string {
+  const reports: SuiteReport[] = existsSync(resultsDir)
+    ? readdirSync(resultsDir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as SuiteReport)
+    : []
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    'Generated by `pnpm bench` from `benchmarks/results/*.json`; do not edit by hand.',
+    'Each row runs on the same seeded input in one process (rows marked "external process" ran as a',
+    'separate command on the same workload file). Throughput is the median of several rounds;',
+    '"ours / this" is our throughput divided by that row\'s, so 2.00x means we are twice as fast.',
+    'Peak RSS, where shown, is the whole process that ran only that implementation.',
+    '',
+  ]
+  for (const r of reports) {
+    out.push(`## ${r.suite}`, '')
+    if (r.description) out.push(r.description, '')
+    const versions = Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')
+    out.push(
+      `Run ${r.date} on ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.memoryGiB} GiB), Node ${r.machine.node}, ${r.machine.platform}.`,
+      versions ? `Versions: ${versions}.` : '',
+      '',
+    )
+    for (const c of r.cases) {
+      out.push(`### ${c.case}`, '', markdownTable(caseTable(c)), '')
+      if (c.note) out.push(`_${c.note}_`, '')
+    }
+  }
+  out.push(`_Last regenerated at commit ${gitRevision()}._`, '')
+  const path = join(repoRoot, 'docs', 'benchmarks.md')
+  writeFileSync(path, out.join('\n'))
+  return path
+}

@@ -1,0 +1,166 @@
+// pnpm bench [suite...] [--rounds N] [--round-ms MS] [--external "label=command"] [--no-doc]
+// Runs every suite in src/suites (or the named ones), prints tables, writes results/<suite>.json
+// and regenerates docs/benchmarks.md.
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { configuredExternals, type ExternalImpl, parseExternalFlag, runExternal } from './external.ts'
+import {
+  type BenchCase,
+  type BenchSuite,
+  type CaseResult,
+  defaultMeasureOptions,
+  type ImplResult,
+  type MeasureOptions,
+  measure,
+  throughputOf,
+} from './harness.ts'
+import { machineInfo, packageVersions, printCase, writeBenchmarksDoc, writeSuiteReport } from './report.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const suitesDir = join(here, 'suites')
+
+export function suiteNames(): string[] {
+  return readdirSync(suitesDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort()
+}
+
+async function loadSuite(name: string): Promise<BenchSuite> {
+  const mod = (await import(pathToFileURL(join(suitesDir, `${name}.ts`)).href)) as { default: BenchSuite }
+  return mod.default
+}
+
+async function runInProcess(impl: string, c: BenchCase, opts: MeasureOptions): Promise<ImplResult> {
+  try {
+    const fn = await c.impls[impl]!()
+    const m = await measure(fn, opts)
+    return { impl, ...m, throughput: throughputOf(m.msPerCall, c.perCall ?? 1) }
+  } catch (err) {
+    return { impl, throughput: 0, msPerCall: 0, rounds: 0, callsPerRound: 0, error: String(err) }
+  }
+}
+
+// Memory cases: a fresh process per implementation, so peak RSS belongs to that implementation.
+function runInChild(suite: string, index: number, impl: string, opts: MeasureOptions): ImplResult {
+  const proc = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--child',
+      suite,
+      String(index),
+      impl,
+      '--rounds',
+      String(opts.rounds),
+      '--round-ms',
+      String(opts.roundMs),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20 },
+  )
+  const last = proc.stdout.trim().split('\n').pop() ?? ''
+  try {
+    return JSON.parse(last) as ImplResult
+  } catch {
+    return {
+      impl,
+      throughput: 0,
+      msPerCall: 0,
+      rounds: 0,
+      callsPerRound: 0,
+      error: `child exited ${proc.status}`,
+    }
+  }
+}
+
+async function child(suiteName: string, index: number, impl: string, opts: MeasureOptions): Promise<void> {
+  const suite = await loadSuite(suiteName)
+  const c = (await suite.cases())[index]!
+  const result = await runInProcess(impl, c, opts)
+  result.peakRssBytes = process.resourceUsage().maxRSS * 1024
+  console.log(JSON.stringify(result))
+}
+
+async function runSuite(
+  name: string,
+  opts: MeasureOptions,
+  externals: ExternalImpl[],
+): Promise<CaseResult[]> {
+  const suite = await loadSuite(name)
+  const cases = await suite.cases()
+  const out: CaseResult[] = []
+  for (const [index, c] of cases.entries()) {
+    const results: ImplResult[] = []
+    for (const impl of Object.keys(c.impls)) {
+      results.push(c.memory ? runInChild(name, index, impl, opts) : await runInProcess(impl, c, opts))
+    }
+    for (const ext of externals) {
+      const r = runExternal(ext, name, c, opts)
+      if (r) results.push(r)
+    }
+    const result: CaseResult = {
+      suite: name,
+      case: c.name,
+      unit: c.unit ?? 'op',
+      perCall: c.perCall ?? 1,
+      results,
+      ...(c.note ? { note: c.note } : {}),
+    }
+    printCase(result)
+    out.push(result)
+  }
+  const impls = new Set(cases.flatMap((c) => Object.keys(c.impls)))
+  const path = writeSuiteReport({
+    suite: name,
+    ...(suite.description ? { description: suite.description } : {}),
+    date: new Date().toISOString().slice(0, 10),
+    machine: machineInfo(),
+    versions: packageVersions(impls),
+    cases: out,
+  })
+  console.log(`\nwrote ${path}`)
+  return out
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string' },
+      'round-ms': { type: 'string' },
+      external: { type: 'string', multiple: true },
+      'no-doc': { type: 'boolean' },
+      'workloads-only': { type: 'boolean' },
+      child: { type: 'boolean' },
+    },
+  })
+  const opts: MeasureOptions = {
+    ...defaultMeasureOptions,
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values['round-ms'] ? { roundMs: Number(values['round-ms']) } : {}),
+  }
+  if (values.child) {
+    const [suite, index, impl] = positionals
+    await child(suite!, Number(index), impl!, opts)
+    return
+  }
+  const names = positionals.length ? positionals : suiteNames()
+  const unknown = names.filter((n) => !suiteNames().includes(n))
+  if (unknown.length)
+    throw new RangeError(`unknown suite: ${unknown.join(', ')}; known: ${suiteNames().join(', ')}`)
+  if (values['workloads-only']) {
+    for (const n of names) await (await loadSuite(n)).cases()
+    console.log(`workloads ready for: ${names.join(', ')}`)
+    return
+  }
+  const externals = [...configuredExternals(), ...(values.external ?? []).map(parseExternalFlag)]
+  console.log(`node ${process.version}; ${opts.rounds} rounds of ~${opts.roundMs} ms per implementation`)
+  for (const n of names) await runSuite(n, opts, externals)
+  if (!values['no-doc']) console.log(`updated ${writeBenchmarksDoc()}`)
+}
+
+await main()
