@@ -1,2 +1,60 @@
-// @rsky/dag-cbor: The AT Protocol data model: strict DAG-CBOR, CIDs, and the JSON form ($link, $bytes, blob refs)
-export {}
+// @rsky/dag-cbor: the AT Protocol data model. Strict DAG-CBOR, CIDs, and the JSON form.
+export {
+  type BlobRef,
+  blobRefToLex,
+  InvalidBlobRefError,
+  type InvalidBlobRefErrorCode,
+  isBlobRef,
+  isLegacyBlobRef,
+  type LegacyBlobRef,
+  type ParsedBlobRef,
+  parseBlobRef,
+} from './blob.ts'
+export {
+  asCid,
+  Cid,
+  cidForCbor,
+  cidForRaw,
+  cidKey,
+  createCid,
+  DAG_CBOR_CODEC,
+  DAG_PB_CODEC,
+  decodeCid,
+  decodeCidPrefix,
+  fromMultiformatsCid,
+  isCid,
+  isDaslCid,
+  type Multihash,
+  parseCid,
+  RAW_CODEC,
+  SHA2_256_CODE,
+  toMultiformatsCid,
+} from './cid.ts'
+export {
+  DEFAULT_DECODE_MAX_DEPTH,
+  DEFAULT_MAX_COLLECTION_LENGTH,
+  DEFAULT_MAX_INPUT_LENGTH,
+  type DecodeOptions,
+  decode,
+} from './decode.ts'
+export { DEFAULT_ENCODE_MAX_DEPTH, type EncodeOptions, encode, encodeWithCid } from './encode.ts'
+export {
+  DagCborDecodeError,
+  type DagCborDecodeErrorCode,
+  DagCborEncodeError,
+  type DagCborEncodeErrorCode,
+  InvalidCidError,
+  type InvalidCidErrorCode,
+  LexJsonError,
+  type LexJsonErrorCode,
+} from './errors.ts'
+export {
+  jsonToLex,
+  jsonToLexMap,
+  type LexJsonIssue,
+  type LexJsonOptions,
+  type LexJsonResult,
+  lexToJson,
+  safeJsonToLexMap,
+} from './json.ts'
+export { isLexMap, type LexMap, type LexValue, lexEquals } from './lex.ts'

@@ -1,0 +1,350 @@
+import { sha256 } from '@rsky/crypto'
+import { base58btc } from 'multiformats/bases/base58'
+import { CID } from 'multiformats/cid'
+import { fromBase32, toBase32 } from './base32.ts'
+import { InvalidCidError } from './errors.ts'
+import { readVarint, varintLength, writeVarint } from './varint.ts'
+
+/** Multicodec code of DAG-CBOR (DRISL) data: links to records and MST nodes. */
+export const DAG_CBOR_CODEC = 0x71
+/** Multicodec code of raw bytes: links to blobs. */
+export const RAW_CODEC = 0x55
+/** Multihash code of sha2-256. */
+export const SHA2_256_CODE = 0x12
+/** Multicodec code of dag-pb, the implied codec of CIDv0. */
+export const DAG_PB_CODEC = 0x70
+
+/** The hash part of a CID. `digest` and `bytes` are views into the CID's bytes. */
+export interface Multihash {
+  readonly code: number
+  readonly size: number
+  readonly digest: Uint8Array
+  /** The whole multihash: code varint, size varint, digest. */
+  readonly bytes: Uint8Array
+}
+
+/**
+ * An immutable content identifier. It holds its binary form and derives the rest lazily, so
+ * decoding a block full of links costs one small object per link. Multiformats' `CID.asCID`
+ * accepts it (through `asCID` and `'/'`), so `@ipld/dag-cbor` and `@atproto/lex-cbor` can encode it.
+ *
+ * Build one with {@link parseCid}, {@link decodeCid}, {@link createCid}, {@link cidForCbor} or {@link cidForRaw}.
+ *
+ * @example
+ * const cid = parseCid('bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a')
+ * cid.code === DAG_CBOR_CODEC // true
+ * cid.toString() // the same string, cached
+ */
+export class Cid {
+  /** Binary CID (without the 0x00 prefix DAG-CBOR puts in front of it). Do not mutate. */
+  readonly bytes: Uint8Array
+  /** CID version: 0 (legacy base58 dag-pb) or 1. */
+  readonly version: 0 | 1
+  /** Multicodec of the linked content: {@link DAG_CBOR_CODEC}, {@link RAW_CODEC}, ... */
+  readonly code: number
+  #mhOffset: number
+  #multihash: Multihash | undefined
+  #string: string | undefined
+
+  /** @internal Use the factory functions; `bytes` must already be a validated binary CID. */
+  constructor(bytes: Uint8Array, version: 0 | 1, code: number, mhOffset: number, str?: string) {
+    this.bytes = bytes
+    this.version = version
+    this.code = code
+    this.#mhOffset = mhOffset
+    this.#multihash = undefined
+    this.#string = str
+  }
+
+  /** The multihash (hash code, size, digest), computed on first use. */
+  get multihash(): Multihash {
+    let mh = this.#multihash
+    if (mh === undefined) {
+      const bytes = this.bytes
+      const off = this.#mhOffset
+      let code: number
+      let size: number
+      let digestAt: number
+      if (off === 2 && bytes.length === 36 && bytes[2] === SHA2_256_CODE && bytes[3] === 32) {
+        code = SHA2_256_CODE
+        size = 32
+        digestAt = 4
+      } else {
+        const c = readVarint(bytes, off)
+        const s = readVarint(bytes, c.next)
+        code = c.value
+        size = s.value
+        digestAt = s.next
+      }
+      mh = { code, size, digest: bytes.subarray(digestAt), bytes: bytes.subarray(off) }
+      this.#multihash = mh
+    }
+    return mh
+  }
+
+  /** Canonical string: base32 multibase (`b...`) for v1, base58btc (`Qm...`) for v0. Cached. */
+  toString(): string {
+    let s = this.#string
+    if (s === undefined) {
+      s = this.version === 1 ? `b${toBase32(this.bytes)}` : base58btc.baseEncode(this.bytes)
+      this.#string = s
+    }
+    return s
+  }
+
+  /** True when `other` is a CID (ours or multiformats') with the same bytes. */
+  equals(other: unknown): boolean {
+    if (other === this) return true
+    const o = asCid(other)
+    if (o === null) return false
+    const a = this.bytes
+    const b = o.bytes
+    if (a.length !== b.length) return false
+    for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false
+    return true
+  }
+
+  /** The AT JSON form, `{ $link: string }`. */
+  toJSON(): { $link: string } {
+    return { $link: this.toString() }
+  }
+
+  /** Multiformats interop: `CID.asCID(x)` accepts any value whose `asCID` is itself. */
+  get asCID(): this {
+    return this
+  }
+
+  /** Multiformats interop: the second marker `CID.asCID` checks (`x['/'] === x.bytes`). */
+  get '/'(): Uint8Array {
+    return this.bytes
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'CID'
+  }
+}
+
+function hexPrefix(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length && i < 48; i++) s += (bytes[i] as number).toString(16).padStart(2, '0')
+  return s
+}
+
+/**
+ * Validates the binary CID filling `bytes[offset..end]`. Does not copy: the Cid views `bytes`.
+ * @throws {InvalidCidError} on a malformed CID
+ * @internal
+ */
+export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: string): Cid {
+  const len = end - offset
+  // Fast path: the blessed v1 sha2-256 forms, 36 bytes.
+  if (
+    len === 36 &&
+    bytes[offset] === 1 &&
+    bytes[offset + 2] === SHA2_256_CODE &&
+    bytes[offset + 3] === 32 &&
+    ((bytes[offset + 1] as number) & 0x80) === 0
+  ) {
+    return new Cid(bytes.subarray(offset, end), 1, bytes[offset + 1] as number, 2, str)
+  }
+  const view = bytes.subarray(offset, end)
+  if (len === 34 && view[0] === SHA2_256_CODE && view[1] === 32) return new Cid(view, 0, DAG_PB_CODEC, 0)
+  const version = readVarint(view, 0)
+  if (version.next < 0)
+    throw new InvalidCidError('BAD_VARINT', hexPrefix(view), 'malformed CID version varint')
+  if (version.value !== 1)
+    throw new InvalidCidError('BAD_VERSION', hexPrefix(view), 'unsupported CID version')
+  const codec = readVarint(view, version.next)
+  if (codec.next < 0) throw new InvalidCidError('BAD_VARINT', hexPrefix(view), 'malformed CID codec varint')
+  const mhCode = readVarint(view, codec.next)
+  if (mhCode.next < 0)
+    throw new InvalidCidError('BAD_VARINT', hexPrefix(view), 'malformed multihash code varint')
+  const size = readVarint(view, mhCode.next)
+  if (size.next < 0)
+    throw new InvalidCidError('BAD_VARINT', hexPrefix(view), 'malformed multihash size varint')
+  if (size.next + size.value !== len) {
+    throw new InvalidCidError(
+      'BAD_LENGTH',
+      hexPrefix(view),
+      'multihash digest length does not match the CID length',
+    )
+  }
+  return new Cid(view, 1, codec.value, codec.next, str)
+}
+
+/** Length of the binary CID starting at `bytes[offset]`, or -1 if the header is malformed. */
+function cidLengthAt(bytes: Uint8Array, offset: number): number {
+  if (bytes[offset] === SHA2_256_CODE && bytes[offset + 1] === 32) return 34
+  const version = readVarint(bytes, offset)
+  if (version.next < 0 || version.value !== 1) return -1
+  const codec = readVarint(bytes, version.next)
+  if (codec.next < 0) return -1
+  const mhCode = readVarint(bytes, codec.next)
+  if (mhCode.next < 0) return -1
+  const size = readVarint(bytes, mhCode.next)
+  if (size.next < 0) return -1
+  return size.next + size.value - offset
+}
+
+/**
+ * Parses a binary CID that fills `bytes` exactly. The result owns a copy of the bytes.
+ * @throws {InvalidCidError} on a malformed CID
+ * @example decodeCid(cid.bytes).equals(cid) // true
+ */
+export function decodeCid(bytes: Uint8Array): Cid {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCid: bytes must be a Uint8Array')
+  return readCidAt(bytes.slice(), 0, bytes.length)
+}
+
+/**
+ * Parses the binary CID at the start of `bytes[offset..]` (as in a CAR block) and returns it with
+ * the number of bytes it used. The Cid owns a copy of its bytes.
+ * @throws {InvalidCidError} on a malformed or truncated CID
+ */
+export function decodeCidPrefix(bytes: Uint8Array, offset = 0): { cid: Cid; length: number } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCidPrefix: bytes must be a Uint8Array')
+  const length = cidLengthAt(bytes, offset)
+  if (length < 0)
+    throw new InvalidCidError('BAD_VARINT', hexPrefix(bytes.subarray(offset)), 'malformed CID header')
+  if (offset + length > bytes.length) {
+    throw new InvalidCidError('BAD_LENGTH', hexPrefix(bytes.subarray(offset)), 'CID is truncated')
+  }
+  const copy = bytes.slice(offset, offset + length)
+  return { cid: readCidAt(copy, 0, length), length }
+}
+
+/**
+ * Parses a CID string: base32 `b...` (CIDv1), base58btc `Qm...` (CIDv0), or another multibase
+ * multiformats understands (strings longer than 256 characters are rejected before decoding).
+ * @throws {InvalidCidError} when the string is not a CID
+ * @example parseCid('bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity').code === RAW_CODEC
+ */
+export function parseCid(str: string): Cid {
+  if (typeof str !== 'string') throw new TypeError('parseCid: str must be a string')
+  if (str.length > 256) throw new InvalidCidError('BAD_LENGTH', str, 'CID string is too long')
+  if (str.charCodeAt(0) === 0x62 /* b */) {
+    const bytes = fromBase32(str, 1)
+    if (bytes === undefined) throw new InvalidCidError('BAD_ENCODING', str, 'invalid base32 in CID string')
+    const cid = readCidAt(bytes, 0, bytes.length, str)
+    if (cid.version !== 1) throw new InvalidCidError('BAD_VERSION', str, 'CIDv0 must be base58btc')
+    return cid
+  }
+  if (str.length === 46 && str.startsWith('Qm')) {
+    let bytes: Uint8Array
+    try {
+      bytes = base58btc.baseDecode(str)
+    } catch {
+      throw new InvalidCidError('BAD_ENCODING', str, 'invalid base58btc in CIDv0 string')
+    }
+    if (bytes.length !== 34 || bytes[0] !== SHA2_256_CODE || bytes[1] !== 32) {
+      throw new InvalidCidError('BAD_LENGTH', str, 'CIDv0 must be a 34-byte sha2-256 multihash')
+    }
+    return new Cid(bytes, 0, DAG_PB_CODEC, 0, str)
+  }
+  let mf: CID
+  try {
+    mf = CID.parse(str)
+  } catch {
+    throw new InvalidCidError('BAD_MULTIBASE', str, 'not a CID string')
+  }
+  return readCidAt(mf.bytes, 0, mf.bytes.length)
+}
+
+/**
+ * A CIDv1 for `codec` over a sha2-256 `digest` (32 bytes).
+ * @throws {RangeError} when the digest is not 32 bytes or the codec is not a non-negative integer
+ * @example createCid(RAW_CODEC, sha256(blob))
+ */
+export function createCid(codec: number, digest: Uint8Array): Cid {
+  if (!(digest instanceof Uint8Array) || digest.length !== 32) {
+    throw new RangeError('createCid: digest must be a 32-byte sha2-256 digest')
+  }
+  if (!Number.isSafeInteger(codec) || codec < 0)
+    throw new RangeError('createCid: codec must be a non-negative integer')
+  const codecLen = varintLength(codec)
+  const bytes = new Uint8Array(1 + codecLen + 2 + 32)
+  bytes[0] = 1
+  let o = writeVarint(bytes, 1, codec)
+  const mhOffset = o
+  bytes[o++] = SHA2_256_CODE
+  bytes[o++] = 32
+  bytes.set(digest, o)
+  return new Cid(bytes, 1, codec, mhOffset)
+}
+
+/**
+ * The CID (v1, dag-cbor, sha2-256) of DAG-CBOR block bytes.
+ * @example cidForCbor(encode({ a: 1 })).toString() // 'bafyrei...'
+ */
+export function cidForCbor(bytes: Uint8Array): Cid {
+  return createCid(DAG_CBOR_CODEC, sha256(bytes))
+}
+
+/**
+ * The CID (v1, raw, sha2-256) of blob bytes.
+ * @example cidForRaw(new Uint8Array()).toString() // 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'
+ */
+export function cidForRaw(bytes: Uint8Array): Cid {
+  return createCid(RAW_CODEC, sha256(bytes))
+}
+
+/** True when `value` is a {@link Cid} of this package. Use {@link asCid} to also accept multiformats CIDs. */
+export function isCid(value: unknown): value is Cid {
+  return value instanceof Cid
+}
+
+/**
+ * `value` as a {@link Cid} when it is one of ours or a CID from multiformats (or another
+ * implementation that follows its `asCID` convention); otherwise `null`.
+ */
+export function asCid(value: unknown): Cid | null {
+  if (value instanceof Cid) return value
+  if (value === null || typeof value !== 'object') return null
+  const v = value as { asCID?: unknown; '/'?: unknown; bytes?: unknown }
+  if ((v.asCID === value || (v['/'] !== undefined && v['/'] === v.bytes)) && v.bytes instanceof Uint8Array) {
+    try {
+      return readCidAt(v.bytes.slice(), 0, v.bytes.length)
+    } catch {
+      return null
+    }
+  }
+  return null
+}
+
+/** A multiformats `CID` with the same bytes (for libraries that need that class). */
+export function toMultiformatsCid(cid: Cid): CID {
+  return CID.decode(cid.bytes)
+}
+
+/**
+ * Our {@link Cid} for a multiformats `CID` (or any value {@link asCid} accepts).
+ * @throws {TypeError} when `cid` is not a CID
+ */
+export function fromMultiformatsCid(cid: unknown): Cid {
+  const out = asCid(cid)
+  if (out === null) throw new TypeError('fromMultiformatsCid: not a CID')
+  return out
+}
+
+/**
+ * True when `cid` is one of the blessed atproto forms: v1, dag-cbor or raw, sha2-256 with a
+ * 32-byte digest (the DASL CID profile).
+ */
+export function isDaslCid(cid: Cid): boolean {
+  const b = cid.bytes
+  return (
+    b.length === 36 &&
+    b[0] === 1 &&
+    (b[1] === DAG_CBOR_CODEC || b[1] === RAW_CODEC) &&
+    b[2] === 0x12 &&
+    b[3] === 32
+  )
+}
+
+/**
+ * A cheap, stable string key for Maps and Sets: the CID string, computed once per Cid.
+ * @example const seen = new Set<string>(); seen.add(cidKey(cid))
+ */
+export function cidKey(cid: Cid): string {
+  return cid.toString()
+}

@@ -1,0 +1,332 @@
+import { type Cid, readCidAt } from './cid.ts'
+import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
+import type { LexMap, LexValue } from './lex.ts'
+import { decodeUtf8 } from './utf8.ts'
+
+/** Limits of {@link decode}. Every cap has a safe default. */
+export interface DecodeOptions {
+  /** Deepest nesting of arrays and maps. Default 512. */
+  maxDepth?: number
+  /** Largest input accepted, in bytes. Default 16 MiB. */
+  maxInputLength?: number
+  /** Most entries in one array or map. Default 1,000,000. */
+  maxCollectionLength?: number
+}
+
+/** Default {@link DecodeOptions.maxDepth}. */
+export const DEFAULT_DECODE_MAX_DEPTH = 512
+/** Default {@link DecodeOptions.maxInputLength}. */
+export const DEFAULT_MAX_INPUT_LENGTH: number = 16 * 1024 * 1024
+/** Default {@link DecodeOptions.maxCollectionLength}. */
+export const DEFAULT_MAX_COLLECTION_LENGTH = 1_000_000
+
+// Explicit stack of open containers, so hostile nesting cannot overflow the JS stack. Reused
+// across calls (decode never runs user code, so it cannot be re-entered).
+let stackContainer: (LexValue[] | LexMap)[] = []
+const stackIsMap: boolean[] = []
+const stackRemaining: number[] = []
+let stackKey: string[] = []
+const stackKeyStart: number[] = []
+const stackKeyLen: number[] = []
+
+function fail(code: DagCborDecodeErrorCode, offset: number, detail: string): never {
+  throw new DagCborDecodeError(code, offset, detail)
+}
+
+/**
+ * Decodes one strict DAG-CBOR item filling `bytes` exactly, per the AT data model: no floats,
+ * no indefinite lengths, minimal integer and length headers, string map keys sorted
+ * length-first then bytewise without duplicates, tag 42 (CID) only, integers within ±(2^53-1),
+ * valid UTF-8. Byte strings and CIDs in the result are views into `bytes` (no copying), so do not
+ * mutate `bytes` while you use the result.
+ * @throws {DagCborDecodeError} with a `code` and the byte `offset` of the fault
+ * @example
+ * const record = decode(blockBytes) as { $type: string; text: string }
+ */
+export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: bytes must be a Uint8Array')
+  let maxDepth = DEFAULT_DECODE_MAX_DEPTH
+  let maxInput = DEFAULT_MAX_INPUT_LENGTH
+  let maxCollection = DEFAULT_MAX_COLLECTION_LENGTH
+  if (options !== undefined) {
+    if (options.maxDepth !== undefined) maxDepth = options.maxDepth
+    if (options.maxInputLength !== undefined) maxInput = options.maxInputLength
+    if (options.maxCollectionLength !== undefined) maxCollection = options.maxCollectionLength
+  }
+  const end = bytes.length
+  if (end === 0) fail('EMPTY_INPUT', 0, 'no bytes to decode')
+  if (end > maxInput) fail('INPUT_TOO_LARGE', 0, `input is longer than maxInputLength=${maxInput}`)
+  try {
+    return run(bytes, maxDepth, maxCollection)
+  } catch (e) {
+    // drop references to partially built values held by the shared stack
+    stackContainer = []
+    stackKey = []
+    throw e
+  }
+}
+
+function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue {
+  const end = buf.length
+  const sContainer = stackContainer
+  const sIsMap = stackIsMap
+  const sRemaining = stackRemaining
+  const sKey = stackKey
+  const sKeyStart = stackKeyStart
+  const sKeyLen = stackKeyLen
+  let depth = 0
+  let p = 0
+  let value: LexValue
+
+  for (;;) {
+    // ---- read one item at p into `value` (or open a container and continue)
+    if (p >= end) fail('TRUNCATED', p, 'input ends before the item')
+    const start = p
+    const ib = buf[p++] as number
+    const major = ib >> 5
+    const info = ib & 31
+    if (major === 7) {
+      if (ib === 0xf6) value = null
+      else if (ib === 0xf5) value = true
+      else if (ib === 0xf4) value = false
+      else if (ib === 0xf9 || ib === 0xfa || ib === 0xfb)
+        fail('FLOAT_NOT_ALLOWED', start, 'floats are not in the AT data model')
+      else if (ib === 0xff) fail('INDEFINITE_LENGTH', start, 'unexpected break code')
+      else if (ib >= 0xfc) fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
+      else
+        fail(
+          'UNSUPPORTED_SIMPLE_VALUE',
+          start,
+          ib === 0xf7
+            ? 'undefined is not in the data model'
+            : 'simple values other than true, false and null are not in the data model',
+        )
+    } else {
+      let arg: number
+      if (info < 24) {
+        arg = info
+      } else if (info === 24) {
+        if (p + 1 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+        arg = buf[p++] as number
+        if (arg < 24) fail('NON_MINIMAL_INTEGER', start, 'argument should use the short form')
+      } else if (info === 25) {
+        if (p + 2 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+        arg = ((buf[p] as number) << 8) | (buf[p + 1] as number)
+        p += 2
+        if (arg < 0x100) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+      } else if (info === 26) {
+        if (p + 4 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+        arg =
+          (((buf[p] as number) << 24) |
+            ((buf[p + 1] as number) << 16) |
+            ((buf[p + 2] as number) << 8) |
+            (buf[p + 3] as number)) >>>
+          0
+        p += 4
+        if (arg < 0x10000) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+      } else if (info === 27) {
+        if (p + 8 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+        const hi =
+          (((buf[p] as number) << 24) |
+            ((buf[p + 1] as number) << 16) |
+            ((buf[p + 2] as number) << 8) |
+            (buf[p + 3] as number)) >>>
+          0
+        const lo =
+          (((buf[p + 4] as number) << 24) |
+            ((buf[p + 5] as number) << 16) |
+            ((buf[p + 6] as number) << 8) |
+            (buf[p + 7] as number)) >>>
+          0
+        p += 8
+        if (hi === 0) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+        if (hi > 0x1fffff) {
+          if (major <= 1) fail('INTEGER_OUT_OF_RANGE', start, 'integer is outside the safe range ±(2^53-1)')
+          // a length this large can never fit in the input
+          fail('TRUNCATED', start, 'declared length exceeds the input')
+        }
+        arg = hi * 0x100000000 + lo
+      } else if (info === 31) {
+        if (major >= 2 && major <= 5)
+          fail('INDEFINITE_LENGTH', start, 'indefinite-length items are not allowed')
+        fail('RESERVED_ADDITIONAL_INFO', start, 'additional information 31 is not valid for this major type')
+      } else {
+        fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
+      }
+
+      if (major === 0) {
+        value = arg
+      } else if (major === 3) {
+        if (arg > end - p) fail('TRUNCATED', start, 'string is longer than the remaining input')
+        const s = decodeUtf8(buf, p, arg)
+        if (s === undefined) fail('INVALID_UTF8', start, 'string is not valid UTF-8')
+        value = s
+        p += arg
+      } else if (major === 5 || major === 4) {
+        const isMap = major === 5
+        // every entry needs at least one byte per item: check before allocating anything
+        if (arg > (end - p) / (isMap ? 2 : 1))
+          fail('TRUNCATED', start, 'collection is longer than the remaining input')
+        if (arg > maxCollection)
+          fail(
+            'MAX_LENGTH_EXCEEDED',
+            start,
+            `collection has more than maxCollectionLength=${maxCollection} entries`,
+          )
+        if (depth >= maxDepth) fail('MAX_DEPTH_EXCEEDED', start, `nesting deeper than maxDepth=${maxDepth}`)
+        if (arg === 0) {
+          value = isMap ? {} : []
+        } else {
+          sContainer[depth] = isMap ? {} : []
+          sIsMap[depth] = isMap
+          sRemaining[depth] = arg
+          if (isMap) {
+            sKeyStart[depth] = -1
+            sKeyLen[depth] = 0
+            p = readKey(buf, p, depth)
+          }
+          depth++
+          continue
+        }
+      } else if (major === 1) {
+        if (arg > Number.MAX_SAFE_INTEGER - 1)
+          fail('INTEGER_OUT_OF_RANGE', start, 'integer is outside the safe range ±(2^53-1)')
+        value = -1 - arg
+      } else if (major === 2) {
+        if (arg > end - p) fail('TRUNCATED', start, 'byte string is longer than the remaining input')
+        value = buf.subarray(p, p + arg)
+        p += arg
+      } else {
+        // major 6: tags
+        if (arg !== 42) fail('UNSUPPORTED_TAG', start, `only tag 42 (CID) is allowed; tag=${arg}`)
+        value = readCid(buf, p, start)
+        p = cidEnd
+      }
+    }
+
+    // ---- the item is complete: store it in its container, closing containers that fill up
+    for (;;) {
+      if (depth === 0) {
+        if (p !== end) fail('TRAILING_BYTES', p, 'bytes remain after the item')
+        return value
+      }
+      const d = depth - 1
+      const c = sContainer[d] as LexValue[] | LexMap
+      if (sIsMap[d]) {
+        const k = sKey[d] as string
+        if (k === '__proto__') {
+          // a plain assignment would replace the prototype (CWE-1321); define an own property instead
+          Object.defineProperty(c, k, { value, enumerable: true, configurable: true, writable: true })
+        } else {
+          ;(c as LexMap)[k] = value
+        }
+      } else {
+        ;(c as LexValue[]).push(value)
+      }
+      const left = (sRemaining[d] as number) - 1
+      if (left > 0) {
+        sRemaining[d] = left
+        if (sIsMap[d]) p = readKey(buf, p, d)
+        break
+      }
+      depth = d
+      value = c
+    }
+  }
+}
+
+let cidEnd = 0
+
+// Reads the byte string after tag 42 at `p` and returns the CID; sets `cidEnd`.
+function readCid(buf: Uint8Array, p: number, tagStart: number): Cid {
+  const end = buf.length
+  if (p >= end) fail('TRUNCATED', tagStart, 'input ends after tag 42')
+  const ib = buf[p++] as number
+  if (ib >> 5 !== 2) fail('INVALID_CID', tagStart, 'tag 42 must wrap a byte string')
+  const info = ib & 31
+  let len: number
+  if (info < 24) len = info
+  else if (info === 24) {
+    if (p + 1 > end) fail('TRUNCATED', tagStart, 'input ends inside an item header')
+    len = buf[p++] as number
+    if (len < 24) fail('NON_MINIMAL_INTEGER', tagStart + 1, 'argument should use the short form')
+  } else if (info === 25) {
+    if (p + 2 > end) fail('TRUNCATED', tagStart, 'input ends inside an item header')
+    len = ((buf[p] as number) << 8) | (buf[p + 1] as number)
+    p += 2
+    if (len < 0x100) fail('NON_MINIMAL_INTEGER', tagStart + 1, 'argument should use a shorter form')
+  } else if (info === 31) {
+    fail('INDEFINITE_LENGTH', tagStart + 1, 'indefinite-length items are not allowed')
+  } else {
+    // CIDs are far shorter than 64 KiB; longer claims are hostile or corrupt
+    fail('INVALID_CID', tagStart, 'CID byte string is implausibly long')
+  }
+  if (len > end - p) fail('TRUNCATED', tagStart, 'CID is longer than the remaining input')
+  if (len < 2 || buf[p] !== 0)
+    fail('INVALID_CID', tagStart, 'CID bytes must start with the 0x00 multibase prefix')
+  cidEnd = p + len
+  try {
+    return readCidAt(buf, p + 1, p + len)
+  } catch (e) {
+    if (e instanceof InvalidCidError) fail('INVALID_CID', tagStart, `malformed CID: ${e.code}`)
+    throw e
+  }
+}
+
+// Reads the map key at `p` for the map at stack level `d`, enforcing canonical order; returns the new offset.
+function readKey(buf: Uint8Array, p: number, d: number): number {
+  const end = buf.length
+  const start = p
+  if (p >= end) fail('TRUNCATED', p, 'input ends before a map key')
+  const ib = buf[p++] as number
+  if (ib >> 5 !== 3) fail('MAP_KEY_NOT_STRING', start, 'map keys must be strings')
+  const info = ib & 31
+  let len: number
+  if (info < 24) len = info
+  else if (info === 24) {
+    if (p + 1 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    len = buf[p++] as number
+    if (len < 24) fail('NON_MINIMAL_INTEGER', start, 'argument should use the short form')
+  } else if (info === 25) {
+    if (p + 2 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    len = ((buf[p] as number) << 8) | (buf[p + 1] as number)
+    p += 2
+    if (len < 0x100) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+  } else if (info === 26) {
+    if (p + 4 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    len =
+      (((buf[p] as number) << 24) |
+        ((buf[p + 1] as number) << 16) |
+        ((buf[p + 2] as number) << 8) |
+        (buf[p + 3] as number)) >>>
+      0
+    p += 4
+    if (len < 0x10000) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+  } else if (info === 31) {
+    fail('INDEFINITE_LENGTH', start, 'indefinite-length items are not allowed')
+  } else if (info === 27) {
+    fail('TRUNCATED', start, 'map key is longer than the remaining input')
+  } else {
+    fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
+  }
+  if (len > end - p) fail('TRUNCATED', start, 'map key is longer than the remaining input')
+  // canonical order: shorter first, then bytewise; equal means a duplicate
+  const prevStart = stackKeyStart[d] as number
+  if (prevStart >= 0) {
+    const prevLen = stackKeyLen[d] as number
+    if (len < prevLen) fail('MAP_KEYS_UNSORTED', start, 'map keys are not in canonical order')
+    if (len === prevLen) {
+      let i = 0
+      while (i < len && buf[prevStart + i] === buf[p + i]) i++
+      if (i === len) fail('DUPLICATE_MAP_KEY', start, 'map key appears twice')
+      if ((buf[prevStart + i] as number) > (buf[p + i] as number))
+        fail('MAP_KEYS_UNSORTED', start, 'map keys are not in canonical order')
+    }
+  }
+  const key = decodeUtf8(buf, p, len)
+  if (key === undefined) fail('INVALID_UTF8', start, 'map key is not valid UTF-8')
+  stackKey[d] = key
+  stackKeyStart[d] = p
+  stackKeyLen[d] = len
+  return p + len
+}

@@ -1,0 +1,119 @@
+// UTF-8 helpers for the codec. Core code must not import node:*, so long strings go through
+// TextEncoder/TextDecoder; short ones (most map keys and field values) are handled inline because
+// crossing into the native codec costs more than the loop.
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const encoder = new TextEncoder()
+const fromCharCode = String.fromCharCode
+
+/**
+ * Decodes `len` bytes of UTF-8 at `buf[start]`, or returns `undefined` if they are not valid
+ * UTF-8 (overlong forms, surrogates and code points past U+10FFFF are invalid).
+ */
+export function decodeUtf8(buf: Uint8Array, start: number, len: number): string | undefined {
+  if (len <= 24) {
+    let out = ''
+    const end = start + len
+    let i = start
+    while (i < end) {
+      const a = buf[i] as number
+      if (a < 0x80) {
+        out += fromCharCode(a)
+        i++
+        continue
+      }
+      // multi-byte: validate per the Unicode table of well-formed sequences
+      let cp: number
+      if (a >= 0xc2 && a <= 0xdf) {
+        if (i + 1 >= end) return undefined
+        const b = buf[i + 1] as number
+        if ((b & 0xc0) !== 0x80) return undefined
+        cp = ((a & 0x1f) << 6) | (b & 0x3f)
+        i += 2
+      } else if (a >= 0xe0 && a <= 0xef) {
+        if (i + 2 >= end) return undefined
+        const b = buf[i + 1] as number
+        const c = buf[i + 2] as number
+        if ((b & 0xc0) !== 0x80 || (c & 0xc0) !== 0x80) return undefined
+        cp = ((a & 0x0f) << 12) | ((b & 0x3f) << 6) | (c & 0x3f)
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) return undefined
+        i += 3
+      } else if (a >= 0xf0 && a <= 0xf4) {
+        if (i + 3 >= end) return undefined
+        const b = buf[i + 1] as number
+        const c = buf[i + 2] as number
+        const d = buf[i + 3] as number
+        if ((b & 0xc0) !== 0x80 || (c & 0xc0) !== 0x80 || (d & 0xc0) !== 0x80) return undefined
+        cp = ((a & 0x07) << 18) | ((b & 0x3f) << 12) | ((c & 0x3f) << 6) | (d & 0x3f)
+        if (cp < 0x10000 || cp > 0x10ffff) return undefined
+        i += 4
+        cp -= 0x10000
+        out += fromCharCode(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff))
+        continue
+      } else {
+        return undefined
+      }
+      out += fromCharCode(cp)
+    }
+    return out
+  }
+  try {
+    return decoder.decode(buf.subarray(start, start + len))
+  } catch {
+    return undefined
+  }
+}
+
+/** UTF-8 byte length of a well-formed string. */
+export function utf8Length(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
+}
+
+/** Writes `s` as UTF-8 into `out` at `offset` (room for 3 bytes per code unit must exist); returns bytes written. */
+export function encodeUtf8Into(s: string, out: Uint8Array, offset: number): number {
+  return encoder.encodeInto(s, out.subarray(offset)).written
+}
+
+/** True when `s` has no lone surrogates (so its UTF-8 form round-trips). */
+export const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => {
+        for (let i = 0; i < s.length; i++) {
+          const c = s.charCodeAt(i)
+          if (c >= 0xd800 && c <= 0xdbff) {
+            const d = s.charCodeAt(i + 1)
+            if (!(d >= 0xdc00 && d <= 0xdfff)) return false
+            i++
+          } else if (c >= 0xdc00 && c <= 0xdfff) return false
+        }
+        return true
+      }
+
+/**
+ * Order of map keys in canonical DAG-CBOR: shorter UTF-8 first, then bytewise. Bytewise UTF-8
+ * order is code point order, which differs from JS `<` (UTF-16 units) only past the BMP.
+ */
+export function compareKeysUtf8(a: string, b: string): number {
+  const la = utf8Length(a)
+  const lb = utf8Length(b)
+  if (la !== lb) return la - lb
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const ca = a.codePointAt(i) as number
+    const cb = b.codePointAt(i) as number
+    if (ca !== cb) return ca - cb
+    if (ca > 0xffff) i++
+  }
+  return a.length - b.length
+}
