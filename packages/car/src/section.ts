@@ -1,0 +1,253 @@
+// The synchronous core shared by the buffer and the stream readers: parse one section (the
+// header or a block) that starts at `pos` in `buf`. `base` is the file offset of buf[0], so
+// errors carry file offsets. When the section runs past the end of `buf` the parser either
+// reports "incomplete" (the stream reader then gathers more bytes) or, with `final`, raises
+// the precise truncation error.
+import { Cid, decode, isCid } from '@rsky/dag-cbor'
+import { sha256Matches } from '#digest'
+import {
+  CarBlockHashMismatchError,
+  CarInvalidHeaderError,
+  CarInvalidSectionError,
+  CarLimitExceededError,
+  CarTrailingDataError,
+  CarTruncatedError,
+  CarUnsupportedCidError,
+  CarVarintError,
+} from './errors.ts'
+import type { CarHeader, CarReadOptions } from './types.ts'
+
+/** Length of every CID this reader accepts: version 1, one-byte codec, sha2-256, 32-byte digest. */
+export const CID_LENGTH = 36
+const DAG_CBOR = 0x71
+const RAW = 0x55
+const SHA2_256 = 0x12
+
+/** Longest varint accepted (10 bytes cover 64 bits). */
+export const MAX_VARINT_BYTES = 10
+
+/**
+ * Reads an unsigned LEB128 varint at `pos`. Returns its value and sets `varintEnd`, or returns
+ * -1 when it runs past `buf.length` and `final` is false.
+ * @throws CarVarintError (over 10 bytes, or non-minimal), CarTruncatedError (when final).
+ */
+function readVarint(buf: Uint8Array, pos: number, base: number, final: boolean): number {
+  let value = 0
+  let scale = 1
+  const end = buf.length
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    const p = pos + i
+    if (p >= end) {
+      if (!final) return -1
+      throw new CarTruncatedError({ part: 'varint', offset: base + pos, expected: i + 1, available: i })
+    }
+    const b = buf[p]!
+    value += (b & 0x7f) * scale
+    if (b < 0x80) {
+      if (b === 0 && i > 0) throw new CarVarintError({ reason: 'non-minimal', offset: base + pos })
+      varintEnd = p + 1
+      return value
+    }
+    scale *= 128
+  }
+  throw new CarVarintError({ reason: 'too-long', offset: base + pos })
+}
+let varintEnd = 0
+
+/** Parses the sections of one CAR file; holds its options and counts, and the last result. */
+export class SectionParser {
+  readonly verify: boolean
+  readonly maxHeaderBytes: number
+  readonly maxBlockBytes: number
+  readonly maxTotalBytes: number
+  readonly maxBlocks: number
+  /** Blocks parsed so far. */
+  blocks = 0
+  /** Results of the last successful parse: the block, and where the next section starts. */
+  cid: Cid | undefined = undefined
+  bytes: Uint8Array = new Uint8Array(0)
+  header: CarHeader | undefined = undefined
+  next = 0
+
+  constructor(opts: Required<CarReadOptions>) {
+    this.verify = opts.verify
+    this.maxHeaderBytes = opts.maxHeaderBytes
+    this.maxBlockBytes = opts.maxBlockBytes
+    this.maxTotalBytes = opts.maxTotalBytes
+    this.maxBlocks = opts.maxBlocks
+  }
+
+  /**
+   * Parses the header section at `pos`; false when incomplete (and not `final`).
+   * @throws CarError subclasses for bad or truncated headers.
+   */
+  parseHeader(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
+    const len = readVarint(buf, pos, base, final)
+    if (len < 0) return false
+    const start = varintEnd
+    if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty header', offset: base + pos })
+    if (len > this.maxHeaderBytes) {
+      throw new CarLimitExceededError({
+        limit: 'maxHeaderBytes',
+        value: len,
+        max: this.maxHeaderBytes,
+        offset: base + pos,
+      })
+    }
+    const end = start + len
+    if (base + end > this.maxTotalBytes) this.#overTotal(base + end, base + pos)
+    if (end > buf.length) {
+      if (!final) return false
+      throw new CarTruncatedError({
+        part: 'header',
+        offset: base + pos,
+        expected: end - pos,
+        available: buf.length - pos,
+      })
+    }
+    this.header = checkHeader(buf.subarray(start, end), base + pos)
+    this.next = end
+    return true
+  }
+
+  /**
+   * Parses the block section at `pos`, checking its hash; false when incomplete (and not `final`).
+   * @throws CarError subclasses for bad, oversized, forged or truncated blocks.
+   */
+  parseBlock(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
+    let len: number
+    let p: number
+    const first = buf[pos]
+    // One-byte lengths (under 128) are rare for blocks with a 36-byte CID; two bytes are usual.
+    if (first !== undefined && first < 0x80) {
+      len = first
+      p = pos + 1
+    } else {
+      len = readVarint(buf, pos, base, final)
+      if (len < 0) return false
+      p = varintEnd
+    }
+    if (len === 0)
+      throw new CarTrailingDataError({
+        offset: base + pos,
+        trailingBytes: final ? buf.length - pos : undefined,
+      })
+    if (len - CID_LENGTH > this.maxBlockBytes) {
+      throw new CarLimitExceededError({
+        limit: 'maxBlockBytes',
+        value: len - CID_LENGTH,
+        max: this.maxBlockBytes,
+        offset: base + pos,
+      })
+    }
+    const end = p + len
+    if (base + end > this.maxTotalBytes) this.#overTotal(base + end, base + pos)
+    if (this.blocks >= this.maxBlocks) {
+      throw new CarLimitExceededError({
+        limit: 'maxBlocks',
+        value: this.blocks + 1,
+        max: this.maxBlocks,
+        offset: base + pos,
+      })
+    }
+    if (end > buf.length) {
+      if (!final) return false
+      throw new CarTruncatedError({
+        part: buf.length - p < CID_LENGTH ? 'cid' : 'block',
+        offset: base + pos,
+        expected: end - pos,
+        available: buf.length - pos,
+      })
+    }
+    const codec = buf[p + 1]
+    if (
+      len < CID_LENGTH ||
+      buf[p] !== 1 ||
+      (codec !== DAG_CBOR && codec !== RAW) ||
+      buf[p + 2] !== SHA2_256 ||
+      buf[p + 3] !== 32
+    ) {
+      throw badCid(buf.subarray(p, end), base + pos, len)
+    }
+    const bytes = buf.subarray(p + CID_LENGTH, end)
+    // The prefix was checked above, so the CID is built without re-parsing or copying: it views
+    // the same buffer as the block bytes (both are subarrays of the caller's chunk).
+    const cid = new Cid(buf.subarray(p, p + CID_LENGTH), 1, codec, 2)
+    if (this.verify && !sha256Matches(bytes, buf, p + 4)) {
+      throw new CarBlockHashMismatchError({ cid, offset: base + pos })
+    }
+    this.cid = cid
+    this.bytes = bytes
+    this.next = end
+    this.blocks++
+    return true
+  }
+
+  #overTotal(value: number, offset: number): never {
+    throw new CarLimitExceededError({ limit: 'maxTotalBytes', value, max: this.maxTotalBytes, offset })
+  }
+}
+
+/** The precise error for a section whose CID is not one this reader accepts. */
+function badCid(section: Uint8Array, offset: number, len: number): Error {
+  // Read the CID's varints leniently, only to say what it was.
+  const fields: number[] = []
+  let p = 0
+  for (let f = 0; f < 4 && p < section.length; f++) {
+    let v = 0
+    let scale = 1
+    let i = 0
+    while (p < section.length && i < MAX_VARINT_BYTES) {
+      const b = section[p++]!
+      v += (b & 0x7f) * scale
+      scale *= 128
+      i++
+      if (b < 0x80) break
+    }
+    fields.push(v)
+  }
+  const [version, codec, hashCode, digestLength] = fields
+  const supported =
+    version === 1 &&
+    (codec === DAG_CBOR || codec === RAW) &&
+    hashCode === SHA2_256 &&
+    digestLength === 32 &&
+    section.length >= 4
+  // A well-formed CID prefix in a section too short to hold the digest is a bad section, not a bad CID.
+  if (supported && len < CID_LENGTH) return new CarInvalidSectionError({ length: len, offset })
+  if (section[0] === SHA2_256 && section[1] === 32) {
+    return new CarUnsupportedCidError({ offset, version: 0, hashCode: SHA2_256, digestLength: 32 })
+  }
+  return new CarUnsupportedCidError({ offset, version, codec, hashCode, digestLength })
+}
+
+/** Decodes and checks the header CBOR: a map with `version: 1` and `roots`, an array of CIDs. */
+function checkHeader(bytes: Uint8Array, offset: number): CarHeader {
+  let value: unknown
+  try {
+    value = decode(bytes)
+  } catch (cause) {
+    throw new CarInvalidHeaderError({ reason: 'header is not valid DAG-CBOR', offset, cause })
+  }
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array ||
+    isCid(value)
+  ) {
+    throw new CarInvalidHeaderError({ reason: 'header is not a map', offset })
+  }
+  const map = value as Record<string, unknown>
+  if (!Object.hasOwn(map, 'version')) throw new CarInvalidHeaderError({ reason: 'version missing', offset })
+  if (map.version !== 1) {
+    throw new CarInvalidHeaderError({ reason: `unsupported version ${String(map.version)}`, offset })
+  }
+  if (!Object.hasOwn(map, 'roots')) throw new CarInvalidHeaderError({ reason: 'roots missing', offset })
+  const roots = map.roots
+  if (!Array.isArray(roots)) throw new CarInvalidHeaderError({ reason: 'roots is not an array', offset })
+  for (const root of roots) {
+    if (!isCid(root)) throw new CarInvalidHeaderError({ reason: 'a root is not a CID', offset })
+  }
+  return { version: 1, roots: roots as Cid[] }
+}

@@ -1,0 +1,249 @@
+import { CarError, CarInvalidHeaderError } from './errors.ts'
+import { MAX_VARINT_BYTES, SectionParser } from './section.ts'
+import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
+
+/** Anything the stream reader takes: one buffer, (async) iterables of chunks, a web stream. */
+export type CarSource =
+  | Uint8Array
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | ReadableStream<Uint8Array>
+
+/** A streaming CAR reader: the header as a promise, then the blocks one at a time. */
+export interface CarStreamReader extends AsyncIterable<CarBlock> {
+  /** Resolves once the header is read; rejects with the CarError if it is bad. */
+  readonly header: Promise<CarHeader>
+  /** The blocks, each hash-checked; iterable once. Throws the CarError that stops the read. */
+  readonly blocks: AsyncIterable<CarBlock>
+  /** Blocks read so far (how far a failed read got). */
+  readonly blocksRead: number
+}
+
+const EMPTY = new Uint8Array(0)
+
+function chunkIterator(source: CarSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  if (source instanceof Uint8Array) return [source][Symbol.iterator]()
+  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
+    // Not every browser makes ReadableStream async-iterable, so read it through a reader.
+    const reader = source.getReader()
+    return {
+      next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
+      return: async () => {
+        await reader.cancel().catch(() => {})
+        return { done: true, value: undefined }
+      },
+    }
+  }
+  if (source !== null && typeof source === 'object') {
+    if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    if (Symbol.iterator in source) return (source as Iterable<Uint8Array>)[Symbol.iterator]()
+  }
+  throw new TypeError('source must be a Uint8Array, an (async) iterable of Uint8Array or a ReadableStream')
+}
+
+/**
+ * Holds the unread bytes of a chunked source and makes the next n bytes contiguous when a
+ * section straddles chunks. Memory stays bounded by the bytes actually received: a declared
+ * length is never allocated up front.
+ */
+class ChunkBuffer {
+  buf: Uint8Array = EMPTY
+  pos = 0
+  /** File offset of buf[0]. */
+  base = 0
+  #pending: Uint8Array | undefined
+  #ended = false
+  readonly #source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>
+
+  constructor(source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>) {
+    this.#source = source
+  }
+
+  async #nextChunk(): Promise<Uint8Array | undefined> {
+    if (this.#pending) {
+      const c = this.#pending
+      this.#pending = undefined
+      return c
+    }
+    while (!this.#ended) {
+      const r = await this.#source.next()
+      if (r.done) {
+        this.#ended = true
+        break
+      }
+      const c = r.value
+      if (!(c instanceof Uint8Array)) throw new TypeError('source chunks must be Uint8Array')
+      if (c.length > 0) return c
+    }
+    return undefined
+  }
+
+  /** Moves to the next chunk once this one is used up; false at the end of the source. */
+  async advance(): Promise<boolean> {
+    const c = await this.#nextChunk()
+    if (!c) return false
+    this.base += this.buf.length
+    this.buf = c
+    this.pos = 0
+    return true
+  }
+
+  /**
+   * Makes at least `n` bytes from `pos` contiguous in `buf` (fewer only at the end of the
+   * source). Copies only the straddling section, never the whole remainder of a chunk.
+   */
+  async ensure(n: number): Promise<void> {
+    const have = this.buf.length - this.pos
+    if (have >= n) return
+    const parts: Uint8Array[] = [this.buf.subarray(this.pos)]
+    let total = have
+    while (total < n) {
+      const c = await this.#nextChunk()
+      if (!c) break
+      const want = n - total
+      if (c.length > want) {
+        parts.push(c.subarray(0, want))
+        this.#pending = c.subarray(want)
+        total += want
+      } else {
+        parts.push(c)
+        total += c.length
+      }
+    }
+    const merged = new Uint8Array(total)
+    let at = 0
+    for (const part of parts) {
+      merged.set(part, at)
+      at += part.length
+    }
+    this.base += this.pos
+    this.buf = merged
+    this.pos = 0
+  }
+
+  get ended(): boolean {
+    return this.#ended && !this.#pending
+  }
+
+  async close(): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true
+      await this.#source.return?.()
+    }
+  }
+}
+
+class StreamReader implements CarStreamReader {
+  readonly header: Promise<CarHeader>
+  readonly #chunks: ChunkBuffer
+  readonly #parser: SectionParser
+  #started = false
+
+  constructor(source: CarSource, opts: Required<CarReadOptions>) {
+    this.#chunks = new ChunkBuffer(chunkIterator(source))
+    this.#parser = new SectionParser(opts)
+    this.header = this.#readHeader()
+    // The header promise is also awaited by the block iterator; this keeps an unobserved
+    // rejection from becoming an unhandled one when the caller only iterates blocks.
+    this.header.catch(() => {})
+  }
+
+  get blocksRead(): number {
+    return this.#parser.blocks
+  }
+
+  get blocks(): AsyncIterable<CarBlock> {
+    return { [Symbol.asyncIterator]: () => this.#iterate() }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<CarBlock> {
+    return this.#iterate()
+  }
+
+  async #readHeader(): Promise<CarHeader> {
+    const c = this.#chunks
+    const parser = this.#parser
+    try {
+      await c.ensure(MAX_VARINT_BYTES)
+      if (c.buf.length === 0) throw new CarInvalidHeaderError({ reason: 'empty input', offset: 0 })
+      if (!parser.parseHeader(c.buf, c.pos, c.base, false)) {
+        // The varint is complete here (ensure gave 10 bytes or the source ended), so only the
+        // header body is missing: the header length is already capped by maxHeaderBytes.
+        const needed = this.#sectionLength()
+        await c.ensure(needed)
+        parser.parseHeader(c.buf, c.pos, c.base, true)
+      }
+    } catch (err) {
+      await c.close().catch(() => {})
+      throw err
+    }
+    c.pos = parser.next
+    return parser.header!
+  }
+
+  /** Varint plus body length of the section at `pos`, once its varint is in `buf`. */
+  #sectionLength(): number {
+    const c = this.#chunks
+    let value = 0
+    let scale = 1
+    for (let p = c.pos; p < c.buf.length; p++) {
+      const b = c.buf[p]!
+      value += (b & 0x7f) * scale
+      if (b < 0x80) return p + 1 - c.pos + value
+      scale *= 128
+    }
+    // Unreachable after parseHeader/parseBlock returned "incomplete" with a complete varint.
+    return c.buf.length - c.pos + 1
+  }
+
+  async *#iterate(): AsyncGenerator<CarBlock> {
+    if (this.#started) throw new TypeError('the blocks of a CAR stream can be iterated only once')
+    this.#started = true
+    await this.header
+    const c = this.#chunks
+    const parser = this.#parser
+    try {
+      for (;;) {
+        // Fast path: every section that lies inside the current chunk.
+        while (c.pos < c.buf.length && parser.parseBlock(c.buf, c.pos, c.base, false)) {
+          c.pos = parser.next
+          yield { cid: parser.cid!, bytes: parser.bytes }
+        }
+        if (c.pos >= c.buf.length) {
+          if (!(await c.advance())) return
+          continue
+        }
+        // Slow path: a section straddles chunks. Get its varint, then exactly its bytes.
+        await c.ensure(MAX_VARINT_BYTES)
+        if (!parser.parseBlock(c.buf, c.pos, c.base, c.ended)) {
+          const needed = this.#sectionLength()
+          await c.ensure(needed)
+          parser.parseBlock(c.buf, c.pos, c.base, true)
+        }
+        c.pos = parser.next
+        yield { cid: parser.cid!, bytes: parser.bytes }
+      }
+    } catch (err) {
+      if (err instanceof CarError) err.blocksRead = parser.blocks
+      throw err
+    } finally {
+      await c.close().catch(() => {})
+    }
+  }
+}
+
+/**
+ * Reads a CAR file from a stream without buffering it: the header, then each block, hashed
+ * and checked against its CID. Takes a Uint8Array, an (async) iterable of chunks (a Node
+ * stream) or a web ReadableStream. A broken stream raises (with `blocksRead`), never ends early.
+ *
+ * @throws CarError subclasses with the byte `offset`, from `header` or from the iteration;
+ *   TypeError for a source of the wrong type.
+ * @example
+ * const car = readCarStream(fs.createReadStream('repo.car'))
+ * const { roots } = await car.header
+ * for await (const { cid, bytes } of car) await store.put(cid, bytes)
+ */
+export function readCarStream(source: CarSource, opts?: CarReadOptions): CarStreamReader {
+  return new StreamReader(source, resolveReadOptions(opts))
+}

@@ -1,0 +1,58 @@
+import type { Cid } from '@rsky/dag-cbor'
+
+/** A CAR v1 header. */
+export interface CarHeader {
+  version: 1
+  roots: Cid[]
+}
+
+/** One block of a CAR file: its CID and its bytes. */
+export interface CarBlock {
+  cid: Cid
+  bytes: Uint8Array
+}
+
+/** Caps and checks for reading a CAR file; every cap has a safe default. */
+export interface CarReadOptions {
+  /** Hash every block and compare with its CID (default true). Only turn off for bytes you produced. */
+  verify?: boolean
+  /** Largest header section in bytes (default 65,536). */
+  maxHeaderBytes?: number
+  /** Largest block in bytes, CID excluded (default 2 MiB: atproto records are far smaller). */
+  maxBlockBytes?: number
+  /** Largest file in bytes (default unlimited: the stream reader holds one block at a time). */
+  maxTotalBytes?: number
+  /** Most blocks in the file (default unlimited). */
+  maxBlocks?: number
+}
+
+/** Defaults of {@link CarReadOptions}. */
+export const CAR_READ_DEFAULTS: Readonly<Required<CarReadOptions>> = Object.freeze({
+  verify: true,
+  maxHeaderBytes: 65_536,
+  maxBlockBytes: 2 * 1024 * 1024,
+  maxTotalBytes: Number.POSITIVE_INFINITY,
+  maxBlocks: Number.POSITIVE_INFINITY,
+})
+
+/** Options resolved against the defaults and checked once (caller mistakes are RangeErrors). */
+export function resolveReadOptions(opts: CarReadOptions | undefined): Required<CarReadOptions> {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+    throw new TypeError('options must be an object')
+  }
+  const out = { ...CAR_READ_DEFAULTS, ...stripUndefined(opts) }
+  if (typeof out.verify !== 'boolean') throw new TypeError('options.verify must be a boolean')
+  for (const key of ['maxHeaderBytes', 'maxBlockBytes', 'maxTotalBytes', 'maxBlocks'] as const) {
+    const v = out[key]
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      throw new RangeError(`options.${key} must be a non-negative number`)
+    }
+  }
+  return out
+}
+
+function stripUndefined(opts: CarReadOptions | undefined): CarReadOptions {
+  const out: Record<string, unknown> = {}
+  if (opts) for (const [k, v] of Object.entries(opts)) if (v !== undefined) out[k] = v
+  return out as CarReadOptions
+}
