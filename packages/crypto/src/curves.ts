@@ -1,0 +1,134 @@
+// Curve arithmetic on @noble/curves shared by both entries: point parsing and compression,
+// signature-form checks (low-S, DER), and the pure-JS ECDSA used by the browser entry.
+import type { ECDSA, WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { bigIntToBytes, bytesToBigInt, compareBytes } from './bytes.ts'
+import {
+  COMPACT_SIGNATURE_LENGTH,
+  COMPRESSED_KEY_LENGTH,
+  type JwtAlg,
+  P256_JWT_ALG,
+  PRIVATE_KEY_LENGTH,
+  SECP256K1_JWT_ALG,
+  UNCOMPRESSED_KEY_LENGTH,
+} from './constants.ts'
+import { InvalidPrivateKeyError, InvalidPublicKeyError } from './errors.ts'
+
+/** The noble curve object for a JWT alg. */
+export const NOBLE: Readonly<Record<JwtAlg, ECDSA>> = { ES256K: secp256k1, ES256: p256 }
+
+/** Group order n of each curve. */
+export const ORDER: Readonly<Record<JwtAlg, bigint>> = {
+  ES256K: secp256k1.Point.Fn.ORDER,
+  ES256: p256.Point.Fn.ORDER,
+}
+
+// floor(n / 2) as 32 big-endian bytes: s above this is "high-S".
+const HALF_ORDER: Readonly<Record<JwtAlg, Uint8Array>> = {
+  ES256K: bigIntToBytes(ORDER.ES256K >> 1n, 32),
+  ES256: bigIntToBytes(ORDER.ES256 >> 1n, 32),
+}
+
+/** True when `alg` is one of the two supported JWT algs. */
+export function isJwtAlg(alg: unknown): alg is JwtAlg {
+  return alg === SECP256K1_JWT_ALG || alg === P256_JWT_ALG
+}
+
+/**
+ * The curve point of SEC1 public key bytes (33 compressed or 65 uncompressed).
+ * @throws {InvalidPublicKeyError} on a wrong length, the identity, or a point not on the curve.
+ */
+export function pointFromBytes(alg: JwtAlg, bytes: Uint8Array): WeierstrassPoint<bigint> {
+  if (bytes.length !== COMPRESSED_KEY_LENGTH && bytes.length !== UNCOMPRESSED_KEY_LENGTH) {
+    throw new InvalidPublicKeyError(alg, bytes.length, 'expected 33 (compressed) or 65 (uncompressed) bytes')
+  }
+  let point: WeierstrassPoint<bigint>
+  try {
+    point = NOBLE[alg].Point.fromBytes(bytes)
+  } catch (cause) {
+    const err = new InvalidPublicKeyError(alg, bytes.length, 'not a point on the curve')
+    err.cause = cause
+    throw err
+  }
+  if (point.is0()) throw new InvalidPublicKeyError(alg, bytes.length, 'the point at infinity')
+  return point
+}
+
+/**
+ * Compressed (33-byte) form of a public key given compressed or uncompressed.
+ * @throws {InvalidPublicKeyError} when the bytes are not a point on the curve.
+ */
+export function compressPublicKey(alg: JwtAlg, bytes: Uint8Array): Uint8Array {
+  return pointFromBytes(alg, bytes).toBytes(true)
+}
+
+/**
+ * Uncompressed (65-byte, 0x04 prefix) form of a public key given compressed or uncompressed.
+ * @throws {InvalidPublicKeyError} when the bytes are not a point on the curve.
+ */
+export function decompressPublicKey(alg: JwtAlg, bytes: Uint8Array): Uint8Array {
+  return pointFromBytes(alg, bytes).toBytes(false)
+}
+
+/**
+ * Checks that `priv` is a 32-byte scalar in [1, n-1] of the curve.
+ * @throws {InvalidPrivateKeyError} otherwise.
+ */
+export function checkPrivateKey(alg: JwtAlg, priv: Uint8Array): void {
+  if (priv.length !== PRIVATE_KEY_LENGTH) {
+    throw new InvalidPrivateKeyError(alg, priv.length, 'expected 32 bytes')
+  }
+  const d = bytesToBigInt(priv)
+  if (d === 0n || d >= ORDER[alg]) {
+    throw new InvalidPrivateKeyError(alg, priv.length, 'scalar is zero or not below the curve order')
+  }
+}
+
+/** True when the compact signature's s is in the upper half of the order (malleable form). */
+export function isHighS(alg: JwtAlg, compact: Uint8Array): boolean {
+  return compareBytes(compact.subarray(32, 64), HALF_ORDER[alg]) > 0
+}
+
+/** The low-S form of a compact signature (s replaced by n - s when high); returns the input otherwise. */
+export function normalizeLowS(alg: JwtAlg, compact: Uint8Array): Uint8Array {
+  if (!isHighS(alg, compact)) return compact
+  const out = compact.slice()
+  out.set(bigIntToBytes(ORDER[alg] - bytesToBigInt(compact.subarray(32, 64)), 32), 32)
+  return out
+}
+
+/** Compact r||s of a strict DER signature whose r and s are in [1, n-1]; null otherwise. */
+export function derToCompact(alg: JwtAlg, der: Uint8Array): Uint8Array | null {
+  try {
+    return NOBLE[alg].Signature.fromBytes(der, 'der').toBytes('compact')
+  } catch {
+    return null
+  }
+}
+
+/** Pure-JS ECDSA verify of a compact signature over a 32-byte digest, against a parsed point. */
+export function nobleVerifyDigest(
+  alg: JwtAlg,
+  point: WeierstrassPoint<bigint>,
+  digest: Uint8Array,
+  compact: Uint8Array,
+): boolean {
+  if (compact.length !== COMPACT_SIGNATURE_LENGTH) return false
+  const Fn = NOBLE[alg].Point.Fn
+  const n = ORDER[alg]
+  const r = bytesToBigInt(compact.subarray(0, 32))
+  const s = bytesToBigInt(compact.subarray(32, 64))
+  if (r === 0n || r >= n || s === 0n || s >= n) return false
+  // sha256 output is exactly the order's bit length, so bits2int is the plain integer mod n.
+  const h = Fn.create(bytesToBigInt(digest))
+  const is = Fn.inv(s)
+  const R = NOBLE[alg].Point.BASE.mulAddUnsafe(Fn.create(h * is), point, Fn.create(r * is))
+  if (R.is0()) return false
+  return Fn.create(R.toAffine().x) === r
+}
+
+/** Pure-JS deterministic (RFC 6979) low-S compact signature over a 32-byte digest. */
+export function nobleSignDigest(alg: JwtAlg, priv: Uint8Array, digest: Uint8Array): Uint8Array {
+  return NOBLE[alg].sign(digest, priv, { prehash: false, lowS: true, format: 'compact' })
+}
