@@ -5,15 +5,21 @@ import type { ReadableBlockstore } from './blockstore.ts'
 import { nodeBytes, nodeCid } from './codec.ts'
 import type { RecordOp } from './diff.ts'
 import { invertOps } from './invert.ts'
+import { heightForKey } from './key.ts'
 import { withLoading } from './load.ts'
 import { MST } from './mst.ts'
 import { type Child, lowerBound, type MstNode, resolve } from './node.ts'
 
-/** Nodes visited looking `key` up: an inclusion proof when present, an exclusion proof when not. */
-function pathTo(root: MstNode, key: string, out: MstNode[]): void {
+/**
+ * Nodes visited looking `key` up: an inclusion proof when present, an exclusion proof when not.
+ * With `height`, the walk stops at the key's own layer: a key can only live in a node of its
+ * height, so deeper nodes prove nothing more.
+ */
+function pathTo(root: MstNode, key: string, out: MstNode[], height = -1): void {
   let node = root
   for (;;) {
     out.push(node)
+    if (node.layer < height) return
     const i = lowerBound(node.keys, key)
     if (node.keys[i] === key) return
     const c = node.child(i)
@@ -71,7 +77,7 @@ export async function getKeyProofs(tree: MST, keys: Iterable<string>): Promise<B
   const list = Array.from(keys)
   const nodes = await withLoading(tree.storage, () => {
     const out: MstNode[] = []
-    for (const key of list) pathTo(root, key, out)
+    for (const key of list) pathTo(root, key, out, heightForKey(key))
     return out
   })
   return toBlocks(nodes)
