@@ -1,0 +1,369 @@
+// Compiles lexicon schemas into closures once, so validating data never re-reads the schema JSON.
+// Each check returns the value (with defaults applied) or FAIL after pushing issues onto ctx.
+
+import { bytesLength, checkDataValue, isLink, isPlainObject, mimeAccepted, readBlob } from './data.ts'
+import { pathKey, type ValidationIssue, type ValidationIssueCode } from './errors.ts'
+import { FORMAT_CHECKS, graphemeLength, utf8Length } from './strings.ts'
+import type {
+  LexArray,
+  LexBlob,
+  LexBoolean,
+  LexBytes,
+  LexFieldSchema,
+  LexInteger,
+  LexObject,
+  LexParams,
+  LexString,
+  LexUnion,
+} from './types.ts'
+
+/** Returned by a check when the value is invalid (its issues are already in ctx). */
+export const FAIL: unique symbol = Symbol('lexicon.fail')
+
+/** Mutable state of one validation run: the issues so far, the current path and depth. */
+export interface Ctx {
+  readonly issues: ValidationIssue[]
+  readonly path: (string | number)[]
+  depth: number
+  readonly maxDepth: number
+}
+
+/** A compiled schema. */
+export type Check = (v: unknown, ctx: Ctx) => unknown
+
+/** What the compiler needs from the registry: ref resolution and lazily compiled targets. */
+export interface CompileHost {
+  /** Full `nsid#name` of a ref written in document `baseId`. */
+  resolve(ref: string, baseId: string): string
+  /** Check for a `ref` to the definition `uri`. */
+  refCheck(uri: string): Check
+  /** Check for the union variant `uri` (an object or record). */
+  variantCheck(uri: string): Check
+}
+
+/** Formats a path stack as `$.a.b[0]["c-d"]`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '$'
+  for (const part of path) out = typeof part === 'number' ? `${out}[${part}]` : pathKey(out, part)
+  return out
+}
+
+/** Records an issue at the current path and returns FAIL. */
+export function report(ctx: Ctx, code: ValidationIssueCode, message: string): typeof FAIL {
+  ctx.issues.push({ code, path: formatPath(ctx.path), message })
+  return FAIL
+}
+
+const typeName = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'array' : v instanceof Uint8Array ? 'bytes' : typeof v
+
+/** Compiles a field schema (property, array item, body or message schema). */
+export function compileField(def: LexFieldSchema, baseId: string, host: CompileHost): Check {
+  switch (def.type) {
+    case 'boolean':
+      return compileBoolean(def)
+    case 'integer':
+      return compileInteger(def)
+    case 'string':
+      return compileString(def)
+    case 'bytes':
+      return compileBytes(def)
+    case 'cid-link':
+      return (v, ctx) =>
+        isLink(v) ? v : report(ctx, 'invalid_type', `expected a CID link; got=${typeName(v)}`)
+    case 'blob':
+      return compileBlob(def)
+    case 'unknown':
+      return checkUnknown
+    case 'array':
+      return compileArray(def, baseId, host)
+    case 'object':
+      return compileObject(def, baseId, host)
+    case 'ref': {
+      const uri = host.resolve(def.ref, baseId)
+      let target: Check | undefined
+      // Resolved on first use so recursive schemas (thread views, embeds) compile without looping.
+      return (v, ctx) => {
+        if (target === undefined) target = host.refCheck(uri)
+        return target(v, ctx)
+      }
+    }
+    case 'union':
+      return compileUnion(def, baseId, host)
+    default:
+      throw new TypeError(`unsupported schema type; type=${(def as { type: string }).type}`)
+  }
+}
+
+function compileBoolean(def: LexBoolean): Check {
+  const c = def.const
+  return (v, ctx) => {
+    if (typeof v !== 'boolean') return report(ctx, 'invalid_type', `expected a boolean; got=${typeName(v)}`)
+    if (c !== undefined && v !== c) return report(ctx, 'const', `must be ${c}`)
+    return v
+  }
+}
+
+function compileInteger(def: LexInteger): Check {
+  const { const: c, minimum: min, maximum: max } = def
+  const allowed = def.enum ? new Set(def.enum) : undefined
+  return (v, ctx) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      return report(ctx, 'invalid_type', `expected an integer; got=${typeName(v)}`)
+    }
+    if (c !== undefined && v !== c) return report(ctx, 'const', `must be ${c}; value=${v}`)
+    if (allowed && !allowed.has(v))
+      return report(ctx, 'enum', `must be one of ${[...allowed].join('|')}; value=${v}`)
+    if (max !== undefined && v > max)
+      return report(ctx, 'too_big', `can not be greater than ${max}; value=${v}`)
+    if (min !== undefined && v < min)
+      return report(ctx, 'too_small', `can not be less than ${min}; value=${v}`)
+    return v
+  }
+}
+
+function compileString(def: LexString): Check {
+  const { const: c, minLength: minB, maxLength: maxB, minGraphemes: minG, maxGraphemes: maxG } = def
+  const allowed = def.enum ? new Set(def.enum) : undefined
+  const format = def.format ? FORMAT_CHECKS[def.format] : undefined
+  const fname = def.format
+  const bytes = minB !== undefined || maxB !== undefined
+  const graphemes = minG !== undefined || maxG !== undefined
+  return (v, ctx) => {
+    if (typeof v !== 'string') return report(ctx, 'invalid_type', `expected a string; got=${typeName(v)}`)
+    if (c !== undefined && v !== c) return report(ctx, 'const', `must be ${JSON.stringify(c)}`)
+    if (allowed && !allowed.has(v)) return report(ctx, 'enum', `must be one of ${[...allowed].join('|')}`)
+    const n = v.length
+    if (bytes) {
+      // UTF-8 length lies between n and 3n, so most strings skip the byte count.
+      if (minB !== undefined && n * 3 < minB)
+        return report(ctx, 'too_small', `must be at least ${minB} UTF-8 bytes`)
+      if ((minB !== undefined && n < minB) || (maxB !== undefined && n * 3 > maxB)) {
+        const len = utf8Length(v)
+        if (maxB !== undefined && len > maxB) {
+          return report(ctx, 'too_big', `must be at most ${maxB} UTF-8 bytes; length=${len}`)
+        }
+        if (minB !== undefined && len < minB) {
+          return report(ctx, 'too_small', `must be at least ${minB} UTF-8 bytes; length=${len}`)
+        }
+      }
+    }
+    if (graphemes) {
+      // Grapheme count is at most the UTF-16 length.
+      if (minG !== undefined && n < minG)
+        return report(ctx, 'too_small', `must be at least ${minG} graphemes`)
+      if (minG !== undefined || (maxG !== undefined && n > maxG)) {
+        const len = graphemeLength(v)
+        if (maxG !== undefined && len > maxG) {
+          return report(ctx, 'too_big', `must be at most ${maxG} graphemes; graphemes=${len}`)
+        }
+        if (minG !== undefined && len < minG) {
+          return report(ctx, 'too_small', `must be at least ${minG} graphemes; graphemes=${len}`)
+        }
+      }
+    }
+    if (format && !format(v)) return report(ctx, 'format', `must be a valid ${fname}`)
+    return v
+  }
+}
+
+function compileBytes(def: LexBytes): Check {
+  const { minLength: min, maxLength: max } = def
+  return (v, ctx) => {
+    const len = bytesLength(v)
+    if (len < 0) return report(ctx, 'invalid_type', `expected bytes; got=${typeName(v)}`)
+    if (max !== undefined && len > max)
+      return report(ctx, 'too_big', `must be at most ${max} bytes; length=${len}`)
+    if (min !== undefined && len < min)
+      return report(ctx, 'too_small', `must be at least ${min} bytes; length=${len}`)
+    return v
+  }
+}
+
+function compileBlob(def: LexBlob): Check {
+  const accept = def.accept?.map((a) => a.toLowerCase())
+  const max = def.maxSize
+  return (v, ctx) => {
+    const blob = readBlob(v)
+    if (typeof blob === 'string') return report(ctx, 'invalid_type', blob)
+    if (accept && !mimeAccepted(blob.mimeType, accept)) {
+      return report(
+        ctx,
+        'blob_mime',
+        `blob mimeType not accepted; mimeType=${blob.mimeType}; accept=${accept.join(',')}`,
+      )
+    }
+    if (max !== undefined && blob.size > max) {
+      return report(ctx, 'blob_size', `blob is larger than maxSize; size=${blob.size}; maxSize=${max}`)
+    }
+    return v
+  }
+}
+
+/** `unknown`: any data-model map (not a blob, link or bytes), valid at every depth. */
+export const checkUnknown: Check = (v, ctx) => {
+  if (!isPlainObject(v)) return report(ctx, 'invalid_type', `expected an object; got=${typeName(v)}`)
+  if (v['$type'] === 'blob' || '$link' in v || '$bytes' in v) {
+    return report(ctx, 'invalid_type', 'expected an object, not a blob, link or bytes value')
+  }
+  const bad = checkDataValue(v, ctx.depth, ctx)
+  if (bad) {
+    ctx.issues.push({ code: 'invalid_data', path: formatPath(ctx.path) + bad[1], message: bad[0] })
+    return FAIL
+  }
+  return v
+}
+
+function compileArray(def: LexArray, baseId: string, host: CompileHost): Check {
+  const { minLength: min, maxLength: max } = def
+  const item = compileField(def.items, baseId, host)
+  return (v, ctx) => {
+    if (!Array.isArray(v)) return report(ctx, 'invalid_type', `expected an array; got=${typeName(v)}`)
+    const n = v.length
+    if (max !== undefined && n > max)
+      return report(ctx, 'too_big', `must have at most ${max} items; length=${n}`)
+    if (min !== undefined && n < min)
+      return report(ctx, 'too_small', `must have at least ${min} items; length=${n}`)
+    if (++ctx.depth > ctx.maxDepth) {
+      ctx.depth--
+      return report(ctx, 'too_deep', `nesting deeper than maxDepth; maxDepth=${ctx.maxDepth}`)
+    }
+    let out: unknown[] = v
+    let ok = true
+    const path = ctx.path
+    for (let i = 0; i < n; i++) {
+      const x = v[i]
+      path.push(i)
+      const r = item(x, ctx)
+      path.pop()
+      if (r === FAIL) ok = false
+      else if (r !== x) {
+        if (out === v) out = v.slice()
+        out[i] = r
+      }
+    }
+    ctx.depth--
+    return ok ? out : FAIL
+  }
+}
+
+interface Prop {
+  readonly key: string
+  readonly check: Check
+  readonly required: boolean
+  readonly nullable: boolean
+  readonly hasDefault: boolean
+  readonly defaultValue: unknown
+  /** `__proto__` and friends are read with hasOwn so a prototype never passes for a value. */
+  readonly own: boolean
+}
+
+function compileProps(
+  properties: Record<string, LexFieldSchema>,
+  required: readonly string[] | undefined,
+  nullable: readonly string[] | undefined,
+  ctxIds: { baseId: string; host: CompileHost },
+): Prop[] {
+  const req = new Set(required)
+  const nul = new Set(nullable)
+  return Object.keys(properties).map((key) => {
+    const def = properties[key] as LexFieldSchema
+    const dflt = 'default' in def ? def.default : undefined
+    return {
+      key,
+      check: compileField(def, ctxIds.baseId, ctxIds.host),
+      required: req.has(key),
+      nullable: nul.has(key),
+      hasDefault: dflt !== undefined,
+      defaultValue: dflt,
+      own: key in Object.prototype,
+    }
+  })
+}
+
+function checkProps(props: readonly Prop[], v: Record<string, unknown>, ctx: Ctx): unknown {
+  let out = v
+  let ok = true
+  const path = ctx.path
+  for (let i = 0; i < props.length; i++) {
+    const p = props[i] as Prop
+    const x = p.own && !Object.hasOwn(v, p.key) ? undefined : v[p.key]
+    if (x === undefined) {
+      if (p.hasDefault) {
+        if (out === v) out = { ...v }
+        out[p.key] = p.defaultValue
+      } else if (p.required) {
+        path.push(p.key)
+        report(ctx, 'required', `required property is missing; property=${p.key}`)
+        path.pop()
+        ok = false
+      }
+      continue
+    }
+    if (x === null && p.nullable) continue
+    path.push(p.key)
+    const r = p.check(x, ctx)
+    path.pop()
+    if (r === FAIL) ok = false
+    else if (r !== x) {
+      if (out === v) out = { ...v }
+      out[p.key] = r
+    }
+  }
+  return ok ? out : FAIL
+}
+
+/** Compiles an `object` schema. */
+export function compileObject(def: LexObject, baseId: string, host: CompileHost): Check {
+  const props = compileProps(def.properties ?? {}, def.required, def.nullable, { baseId, host })
+  return (v, ctx) => {
+    if (!isPlainObject(v)) return report(ctx, 'invalid_type', `expected an object; got=${typeName(v)}`)
+    if (++ctx.depth > ctx.maxDepth) {
+      ctx.depth--
+      return report(ctx, 'too_deep', `nesting deeper than maxDepth; maxDepth=${ctx.maxDepth}`)
+    }
+    const r = checkProps(props, v, ctx)
+    ctx.depth--
+    return r
+  }
+}
+
+/** Compiles XRPC `params`; an absent params object counts as empty. */
+export function compileParams(def: LexParams, baseId: string, host: CompileHost): Check {
+  const props = compileProps(def.properties ?? {}, def.required, undefined, { baseId, host })
+  return (v, ctx) => {
+    const value = v === undefined ? {} : v
+    if (!isPlainObject(value))
+      return report(ctx, 'invalid_type', `expected a params object; got=${typeName(v)}`)
+    return checkProps(props, value, ctx)
+  }
+}
+
+/** The `$type` a data value carries for the definition `nsid#name` (`main` is written bare). */
+export function typeTag(uri: string): string {
+  return uri.endsWith('#main') ? uri.slice(0, -5) : uri
+}
+
+function compileUnion(def: LexUnion, baseId: string, host: CompileHost): Check {
+  const closed = def.closed === true
+  const variants = new Map<string, { uri: string; check: Check | undefined }>()
+  for (const ref of def.refs) {
+    const uri = host.resolve(ref, baseId)
+    variants.set(typeTag(uri), { uri, check: undefined })
+  }
+  const names = [...variants.keys()].join(',')
+  return (v, ctx) => {
+    if (!isPlainObject(v))
+      return report(ctx, 'invalid_type', `expected an object with $type; got=${typeName(v)}`)
+    const t = v['$type']
+    if (typeof t !== 'string') return report(ctx, 'union_type', 'union member must have a string $type')
+    const variant = variants.get(t)
+    if (variant === undefined) {
+      return closed
+        ? report(ctx, 'closed_union', `$type is not in the closed union; $type=${t}; refs=${names}`)
+        : v
+    }
+    variant.check ??= host.variantCheck(variant.uri)
+    return variant.check(v, ctx)
+  }
+}

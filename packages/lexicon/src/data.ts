@@ -1,0 +1,158 @@
+// Data-model values in both forms: decoded (Cid, Uint8Array) and JSON ({$link}, {$bytes}).
+
+import { isCid } from '@rsky/dag-cbor'
+import { isValidCidString } from '@rsky/syntax'
+import { pathKey } from './errors.ts'
+
+/** A plain data-model map: an object whose prototype is Object.prototype or null. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+/** A decoded CID: an @rsky/dag-cbor Cid or a multiformats CID (which points at itself through `asCID`). */
+export function isCidValue(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false
+  return isCid(v) || (v as { asCID?: unknown }).asCID === v
+}
+
+/** True for `{ $link: "<cid>" }` with no other key. */
+export function isJsonLink(v: Record<string, unknown>): boolean {
+  const link = v['$link']
+  if (typeof link !== 'string') return false
+  for (const k in v) if (k !== '$link') return false
+  return isValidCidString(link)
+}
+
+/** A CID in either form: decoded, or a JSON `$link` object. */
+export function isLink(v: unknown): boolean {
+  if (isCidValue(v)) return true
+  return isPlainObject(v) && isJsonLink(v)
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*$/
+
+/** Decoded length of a base64 string (padding optional), or -1 when it is not base64. */
+export function base64DecodedLength(s: string): number {
+  let end = s.length
+  if (end > 0 && s.charCodeAt(end - 1) === 0x3d) end--
+  if (end > 0 && s.charCodeAt(end - 1) === 0x3d) end--
+  const body = end === s.length ? s : s.slice(0, end)
+  if (!BASE64.test(body)) return -1
+  const rem = body.length % 4
+  if (rem === 1) return -1
+  // Padding, when present, must complete the last quantum exactly.
+  if (end !== s.length && (body.length + (s.length - end)) % 4 !== 0) return -1
+  return (body.length >> 2) * 3 + (rem === 0 ? 0 : rem - 1)
+}
+
+/** Byte length of a bytes value in either form (Uint8Array or `{ $bytes }`), or -1 if it is not bytes. */
+export function bytesLength(v: unknown): number {
+  if (v instanceof Uint8Array) return v.byteLength
+  if (!isPlainObject(v)) return -1
+  const b = v['$bytes']
+  if (typeof b !== 'string') return -1
+  for (const k in v) if (k !== '$bytes') return -1
+  return base64DecodedLength(b)
+}
+
+/** What a blob says about itself; `size` is -1 for the legacy form, which has none. */
+export interface BlobInfo {
+  readonly mimeType: string
+  readonly size: number
+}
+
+/**
+ * Reads a blob reference in the typed form (`$type: "blob"`, `ref`, `mimeType`, `size`) or the
+ * legacy form (`cid` string, `mimeType`). Returns a message saying what is wrong otherwise.
+ */
+export function readBlob(v: unknown): BlobInfo | string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a blob object'
+  const o = v as Record<string, unknown>
+  const mimeType = o['mimeType']
+  if (typeof mimeType !== 'string' || mimeType.length === 0) return 'blob mimeType must be a non-empty string'
+  if (o['$type'] === 'blob') {
+    const size = o['size']
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      return 'blob size must be a non-negative integer'
+    }
+    if (!isLink(o['ref'])) return 'blob ref must be a CID link'
+    return { mimeType, size }
+  }
+  if (o['$type'] !== undefined) return 'blob $type must be "blob"'
+  const cid = o['cid']
+  if (typeof cid !== 'string' || !isValidCidString(cid)) return 'expected a blob (typed or legacy)'
+  return { mimeType, size: -1 }
+}
+
+/** Options bounding a walk over untrusted data. */
+export interface DataWalkLimits {
+  readonly maxDepth: number
+}
+
+/**
+ * Checks that `v` is a valid data-model value at any depth (no floats, well-formed links,
+ * bytes and blobs). Returns null when it is, else `[message, path suffix]`.
+ */
+export function checkDataValue(v: unknown, depth: number, limits: DataWalkLimits): [string, string] | null {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return null
+    case 'number':
+      return Number.isInteger(v) ? null : ['numbers must be integers (no floats)', '']
+    case 'object':
+      break
+    default:
+      return [`not a data-model value; type=${typeof v}`, '']
+  }
+  if (v === null || v instanceof Uint8Array || isCidValue(v)) return null
+  if (depth > limits.maxDepth) return [`nesting deeper than maxDepth; maxDepth=${limits.maxDepth}`, '']
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i]
+      if (item === undefined) return ['arrays can not hold undefined', `[${i}]`]
+      const bad = checkDataValue(item, depth + 1, limits)
+      if (bad) return [bad[0], `[${i}]${bad[1]}`]
+    }
+    return null
+  }
+  if (!isPlainObject(v)) return ['not a data-model value; objects must be plain', '']
+  return checkDataMap(v, depth, limits)
+}
+
+function checkDataMap(
+  v: Record<string, unknown>,
+  depth: number,
+  limits: DataWalkLimits,
+): [string, string] | null {
+  if ('$link' in v) return isJsonLink(v) ? null : ['malformed $link object', '']
+  if ('$bytes' in v) return bytesLength(v) >= 0 ? null : ['malformed $bytes object', '']
+  const type = v['$type']
+  if (type !== undefined) {
+    if (typeof type !== 'string' || type.length === 0) return ['$type must be a non-empty string', '']
+    if (type === 'blob') {
+      const blob = readBlob(v)
+      return typeof blob === 'string' ? [blob, ''] : null
+    }
+  }
+  for (const k in v) {
+    const item = v[k]
+    if (item === undefined) continue
+    const bad = checkDataValue(item, depth + 1, limits)
+    if (bad) return [bad[0], `${pathKey('', k)}${bad[1]}`]
+  }
+  return null
+}
+
+/** Matches a blob MIME type against an `accept` list (`image/*`, `*\/*` or exact). */
+export function mimeAccepted(mimeType: string, accept: readonly string[]): boolean {
+  // MIME types compare case-insensitively; `accept` lists are lower-cased once when compiled.
+  const mime = mimeType.toLowerCase()
+  for (const pattern of accept) {
+    if (pattern === '*/*' || pattern === mime) return true
+    if (pattern.endsWith('/*') && mime.startsWith(pattern.slice(0, -1))) return true
+  }
+  return false
+}
