@@ -27,9 +27,9 @@ export interface ParsedDidKey {
   readonly keyBytes: Uint8Array
 }
 
-// 'z' + base58 of 35 bytes is at most 49 characters; anything much longer is not a key and
-// base58 decoding is quadratic, so refuse before decoding.
-const MAX_MULTIKEY_LENGTH = 64
+// 'z' + base58 of 35 bytes is at most 49 characters (67 bytes, an uncompressed key, about 93).
+// Anything longer is not a key, and base58 decoding is quadratic, so refuse before decoding.
+const MAX_MULTIKEY_LENGTH = 128
 
 const PREFIXES: ReadonlyArray<readonly [JwtAlg, Uint8Array]> = [
   [SECP256K1_JWT_ALG, SECP256K1_DID_PREFIX],
