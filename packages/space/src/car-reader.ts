@@ -1,0 +1,414 @@
+import { CarError, type CarReadOptions, readCarStream } from '@rsky/car'
+import { type Cid, decode, isCid, type LexValue } from '@rsky/dag-cbor'
+import { parseRecordPath } from './address.ts'
+import { bytesEqual } from './bytes.ts'
+import { type RecordOrder, sortPaths } from './car-order.ts'
+import { type CommitCtx, checkCommit, parseSignedCommit, type SignedCommit } from './commit.ts'
+import { SpaceCarError } from './errors.ts'
+import { RepoCommit, type RepoIndex } from './repo-commit.ts'
+
+/** Bytes of a space CAR, whole or in chunks. */
+export type CarSource =
+  | Uint8Array
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | ReadableStream<Uint8Array>
+
+/** Caps for reading a space CAR. */
+export interface SpaceCarReadOptions {
+  /** Most index entries accepted (default 1,000,000). */
+  maxRecords?: number
+  /** Decode each record's DAG-CBOR into `record` (default true); false yields bytes only. */
+  decodeRecords?: boolean
+  /** Caps passed to the CAR reader (block size, total size, block count). */
+  car?: CarReadOptions
+}
+
+/** A record block checked against the authenticated index. */
+export interface VerifiedRecord {
+  readonly collection: string
+  readonly rkey: string
+  readonly cid: Cid
+  /** The block bytes (their sha256 matches `cid`). */
+  readonly bytes: Uint8Array
+  /** The decoded record, unless `decodeRecords: false`. */
+  readonly record: LexValue | undefined
+}
+
+interface BlockCursor {
+  next(): Promise<{ cid: Cid; bytes: Uint8Array } | undefined>
+  count: number
+}
+
+function wrapCarError(err: unknown, blockIndex: number, path?: string): SpaceCarError {
+  if (err instanceof SpaceCarError) return err
+  const hash = err instanceof CarError && err.code === 'CAR_HASH_MISMATCH'
+  const message = err instanceof Error ? err.message : String(err)
+  return new SpaceCarError(
+    hash ? 'RecordHashMismatch' : 'Car',
+    `${hash ? 'block bytes do not match their CID' : 'bad CAR framing'}; blockIndex=${blockIndex}${path ? ` path=${path}` : ''} cause=${message}`,
+    { blockIndex, ...(path ? { path } : {}), cause: err },
+  )
+}
+
+async function openBlocks(
+  source: CarSource,
+  carOpts: CarReadOptions | undefined,
+): Promise<{ roots: Cid[]; cursor: BlockCursor }> {
+  let roots: Cid[]
+  let iterator: AsyncIterator<{ cid: Cid; bytes: Uint8Array }>
+  try {
+    const car = readCarStream(source, carOpts)
+    roots = (await car.header).roots
+    iterator = car.blocks[Symbol.asyncIterator]()
+  } catch (err) {
+    throw wrapCarError(err, 0)
+  }
+  const cursor: BlockCursor = {
+    count: 0,
+    async next() {
+      let r: IteratorResult<{ cid: Cid; bytes: Uint8Array }>
+      try {
+        r = await iterator.next()
+      } catch (err) {
+        throw wrapCarError(err, cursor.count)
+      }
+      if (r.done) return undefined
+      cursor.count++
+      return r.value
+    },
+  }
+  return { roots, cursor }
+}
+
+/**
+ * A space CAR opened for staged validation. Stage 1 (done by {@link openSpaceCar}): two roots,
+ * first block is the commit root and parses as a signed commit. Stage 2 ({@link readIndex}):
+ * the index block matches root 2 and folds to the trusted hash. Stage 3 ({@link records}):
+ * each record block matches its index entry, in canonical or rsky's lexicographic order, and
+ * nothing trails.
+ */
+export interface SpaceCarReader {
+  readonly roots: readonly [Cid, Cid]
+  /** The decoded commit. Not yet verified: see {@link checkCommit}. */
+  readonly commit: SignedCommit
+  /**
+   * Reads the index block and checks its LtHash against `trustedHash` (the `hash` of a commit
+   * you verified).
+   * @throws {SpaceCarError} `MissingIndex`, `IndexMismatch`, `InvalidIndex`, `IndexHashMismatch`
+   */
+  readIndex(trustedHash: Uint8Array): Promise<RepoIndex>
+  /**
+   * Streams the record blocks. With `expectValues: false` a CAR that ends after the index
+   * (index-only) is accepted; any record block that is present is still checked.
+   * @throws {SpaceCarError} `RecordOrder`, `RecordHashMismatch`, `MissingRecord`, `TrailingBlock`, `InvalidRecord`
+   */
+  records(opts?: { expectValues?: boolean }): AsyncGenerator<VerifiedRecord>
+  /**
+   * The order the record blocks came in, once {@link records} has finished: `lexicographic`
+   * flags a CAR in rsky's order. Undefined before.
+   */
+  readonly order: RecordOrder | undefined
+  /** True when the CAR carried no record blocks (index-only), once {@link records} has finished. */
+  readonly indexOnly: boolean | undefined
+}
+
+/**
+ * Opens a space CAR and runs stage 1 (header and commit block).
+ * @throws {SpaceCarError} `Car`, `RootCount`, `MissingCommit`, `CommitMismatch`, `InvalidCommit`
+ * @example
+ * ```ts
+ * const car = await openSpaceCar(bytes)
+ * if (!verifyCommit(car.commit, { space, author, rev: car.commit.rev }, didKey)) throw ...
+ * const index = await car.readIndex(car.commit.hash)
+ * for await (const rec of car.records()) store(rec)
+ * ```
+ */
+export async function openSpaceCar(
+  source: CarSource,
+  opts: SpaceCarReadOptions = {},
+): Promise<SpaceCarReader> {
+  const maxRecords = opts.maxRecords ?? 1_000_000
+  const decodeRecords = opts.decodeRecords !== false
+  const { roots, cursor } = await openBlocks(source, opts.car)
+  if (roots.length !== 2) {
+    throw new SpaceCarError('RootCount', `expected 2 CAR roots (commit, index); roots=${roots.length}`)
+  }
+  const commitRoot = roots[0]!
+  const indexRoot = roots[1]!
+  const commitBlock = await cursor.next()
+  if (!commitBlock)
+    throw new SpaceCarError('MissingCommit', 'CAR has no blocks; expected the commit block first')
+  if (!commitBlock.cid.equals(commitRoot)) {
+    throw new SpaceCarError('CommitMismatch', `first block is not the commit root; cid=${commitBlock.cid}`, {
+      blockIndex: 0,
+    })
+  }
+  let parsed: ReturnType<typeof parseSignedCommit>
+  try {
+    parsed = parseSignedCommit(decode(commitBlock.bytes))
+  } catch (err) {
+    throw new SpaceCarError(
+      'InvalidCommit',
+      `commit block is not valid DAG-CBOR; cause=${(err as Error).message}`,
+      {
+        blockIndex: 0,
+        cause: err,
+      },
+    )
+  }
+  if (!parsed.success) {
+    const issue = parsed.issues[0]!
+    throw new SpaceCarError(
+      'InvalidCommit',
+      `invalid signed commit; field=${issue.path.join('.')} ${issue.message}`,
+      {
+        blockIndex: 0,
+      },
+    )
+  }
+  const commit = parsed.value
+
+  let stage: 'index' | 'records' | 'done' = 'index'
+  let index: Map<string, Cid> | undefined
+  let order: RecordOrder | undefined
+  let indexOnly: boolean | undefined
+
+  async function readIndex(trustedHash: Uint8Array): Promise<RepoIndex> {
+    if (stage !== 'index') throw new SpaceCarError('StageOrder', 'the index has already been read')
+    stage = 'records'
+    const block = await cursor.next()
+    if (!block) throw new SpaceCarError('MissingIndex', 'CAR ends after the commit; expected the index block')
+    if (!block.cid.equals(indexRoot)) {
+      throw new SpaceCarError('IndexMismatch', `second block is not the index root; cid=${block.cid}`, {
+        blockIndex: 1,
+      })
+    }
+    index = decodeIndex(block.bytes, maxRecords)
+    if (!bytesEqual(RepoCommit.fromIndex(index).digest(), trustedHash)) {
+      throw new SpaceCarError('IndexHashMismatch', 'index does not fold to the trusted commit hash', {
+        blockIndex: 1,
+      })
+    }
+    return index
+  }
+
+  async function* records(ropts: { expectValues?: boolean } = {}): AsyncGenerator<VerifiedRecord> {
+    if (stage !== 'records' || !index) {
+      throw new SpaceCarError('StageOrder', 'records() needs readIndex() first, and runs once')
+    }
+    stage = 'done'
+    const expectValues = ropts.expectValues !== false
+    const canon = sortPaths(index.keys(), 'canonical')
+    const lex = sortPaths(index.keys(), 'lexicographic')
+    // The decoder enforces canonical key order, so `index` iterates canonically already; the
+    // two sorted arrays let a CAR in rsky's order be read too. The order is fixed at the first
+    // position where the two orders name different paths, preferring canonical.
+    let mode: RecordOrder | undefined
+    let cidKeys: Set<string> | undefined
+    for (let i = 0; i < canon.length; i++) {
+      const block = await cursor.next()
+      if (!block) {
+        if (i === 0 && !expectValues) {
+          indexOnly = true
+          order = 'canonical'
+          return
+        }
+        const missing = (mode === 'lexicographic' ? lex : canon)[i]!
+        throw new SpaceCarError(
+          'MissingRecord',
+          `CAR is missing ${canon.length - i} record(s) named in the index; path=${missing}`,
+          { path: missing, blockIndex: cursor.count },
+        )
+      }
+      let path: string
+      if (mode === undefined && canon[i] !== lex[i]) {
+        if (block.cid.equals(index.get(canon[i]!)!)) mode = 'canonical'
+        else if (block.cid.equals(index.get(lex[i]!)!)) mode = 'lexicographic'
+        path = mode === 'lexicographic' ? lex[i]! : canon[i]!
+      } else {
+        path = mode === 'lexicographic' ? lex[i]! : canon[i]!
+      }
+      const expected = index.get(path)!
+      if (!block.cid.equals(expected)) {
+        cidKeys ??= new Set([...index.values()].map((c) => c.toString()))
+        const elsewhere = cidKeys.has(block.cid.toString())
+        throw new SpaceCarError(
+          elsewhere ? 'RecordOrder' : 'RecordHashMismatch',
+          `${elsewhere ? 'record block out of index order' : 'record block does not match its index CID'}; path=${path} expected=${expected} cid=${block.cid}`,
+          { path, blockIndex: cursor.count - 1 },
+        )
+      }
+      let record: LexValue | undefined
+      if (decodeRecords) {
+        try {
+          record = decode(block.bytes)
+        } catch (err) {
+          throw new SpaceCarError('InvalidRecord', `record is not valid DAG-CBOR; path=${path}`, {
+            path,
+            blockIndex: cursor.count - 1,
+            cause: err,
+          })
+        }
+      }
+      const { collection, rkey } = parseRecordPath(path)
+      yield { collection, rkey, cid: expected, bytes: block.bytes, record }
+    }
+    const extra = await cursor.next()
+    if (extra) {
+      throw new SpaceCarError(
+        'TrailingBlock',
+        `CAR has a block after the last index entry; cid=${extra.cid}`,
+        {
+          blockIndex: cursor.count - 1,
+        },
+      )
+    }
+    indexOnly = canon.length === 0 ? !expectValues : false
+    order = mode ?? 'canonical'
+  }
+
+  return {
+    roots: [commitRoot, indexRoot],
+    commit,
+    readIndex,
+    records,
+    get order() {
+      return order
+    },
+    get indexOnly() {
+      return indexOnly
+    },
+  }
+}
+
+function decodeIndex(bytes: Uint8Array, maxRecords: number): Map<string, Cid> {
+  let value: LexValue
+  try {
+    value = decode(bytes)
+  } catch (err) {
+    throw new SpaceCarError(
+      'InvalidIndex',
+      `index block is not valid DAG-CBOR; cause=${(err as Error).message}`,
+      {
+        blockIndex: 1,
+        cause: err,
+      },
+    )
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new SpaceCarError('InvalidIndex', 'index block must be a map of collection/rkey to CID', {
+      blockIndex: 1,
+    })
+  }
+  if (isCid(value))
+    throw new SpaceCarError('InvalidIndex', 'index block is a CID, not a map', { blockIndex: 1 })
+  const entries = Object.entries(value as { [k: string]: LexValue })
+  if (entries.length > maxRecords) {
+    throw new SpaceCarError(
+      'InvalidIndex',
+      `index has too many entries; entries=${entries.length} max=${maxRecords}`,
+      {
+        blockIndex: 1,
+      },
+    )
+  }
+  const index = new Map<string, Cid>()
+  for (const [path, cid] of entries) {
+    if (!isCid(cid)) {
+      throw new SpaceCarError('InvalidIndex', `index value is not a CID; path=${path}`, {
+        path,
+        blockIndex: 1,
+      })
+    }
+    try {
+      parseRecordPath(path)
+    } catch {
+      throw new SpaceCarError('InvalidIndex', `index key is not collection/rkey; path=${path}`, {
+        path,
+        blockIndex: 1,
+      })
+    }
+    index.set(path, cid as Cid)
+  }
+  return index
+}
+
+/** Inputs for {@link verifySpaceCar}. */
+export interface VerifySpaceCarParams extends SpaceCarReadOptions {
+  /** The space URI the repo belongs to. */
+  space: string
+  /** The repo author's DID. */
+  author: string
+  /** The author's signing key as a did:key (resolved from their DID document). */
+  didKey: string
+  /** False for an index-only CAR (no record blocks). Default true. */
+  expectValues?: boolean
+}
+
+/** A space CAR whose commit and index are verified; records verify as they are drained. */
+export interface VerifiedSpaceRepo {
+  readonly commit: SignedCommit
+  readonly index: RepoIndex
+  readonly repo: RepoCommit
+  readonly records: AsyncGenerator<VerifiedRecord>
+  /** The block order, known once `records` is drained (`lexicographic` = rsky's order). */
+  readonly order: RecordOrder | undefined
+}
+
+/**
+ * Verifies a space CAR for one author in one space: the commit (ver, rev, MAC, signature), the
+ * index against the commit hash, then each record as `records` is drained. Drain `records` to
+ * the end to know the repo was complete ({@link verifySpaceCarFull} does that).
+ * @throws {SpaceCarError} on any failed stage (`CommitVerification` when the commit fails)
+ */
+export async function verifySpaceCar(
+  source: CarSource,
+  params: VerifySpaceCarParams,
+): Promise<VerifiedSpaceRepo> {
+  const car = await openSpaceCar(source, params)
+  const ctx: CommitCtx = { space: params.space, author: params.author, rev: car.commit.rev }
+  const check = checkCommit(car.commit, ctx, params.didKey)
+  if (!check.success) {
+    const issue = check.issues[0]!
+    throw new SpaceCarError(
+      'CommitVerification',
+      `commit failed verification; reason=${issue.code} ${issue.message}`,
+      {
+        blockIndex: 0,
+      },
+    )
+  }
+  const index = await car.readIndex(car.commit.hash)
+  const repo = RepoCommit.fromIndex(index)
+  const records = car.records(params.expectValues === false ? { expectValues: false } : {})
+  return {
+    commit: car.commit,
+    index,
+    repo,
+    records,
+    get order() {
+      return car.order
+    },
+  }
+}
+
+/**
+ * {@link verifySpaceCar}, collecting every record.
+ * @throws {SpaceCarError}
+ */
+export async function verifySpaceCarFull(
+  source: CarSource,
+  params: VerifySpaceCarParams,
+): Promise<{
+  commit: SignedCommit
+  index: RepoIndex
+  repo: RepoCommit
+  records: VerifiedRecord[]
+  order: RecordOrder
+}> {
+  const v = await verifySpaceCar(source, params)
+  const records: VerifiedRecord[] = []
+  for await (const r of v.records) records.push(r)
+  return { commit: v.commit, index: v.index, repo: v.repo, records, order: v.order ?? 'canonical' }
+}
