@@ -174,7 +174,7 @@ export interface AtUriParts {
   readonly host: string
   readonly collection?: string
   readonly rkey?: string
-  /** Fragment without the `#`, e.g. `/text`. */
+  /** Fragment, with or without the leading `#`, e.g. `#/text`. */
   readonly hash?: string
 }
 
@@ -195,7 +195,7 @@ export class AtUri {
   readonly host: string
   readonly collection: string
   readonly rkey: string
-  /** Fragment without the `#` (`''` when absent). */
+  /** Fragment including the `#`, like `URL#hash` (`''` when absent). */
   readonly hash: string
   #str: string | undefined
 
@@ -208,7 +208,7 @@ export class AtUri {
     this.host = uri.slice(5, spans.authorityEnd)
     this.collection = spans.collectionStart < 0 ? '' : uri.slice(spans.collectionStart, spans.collectionEnd)
     this.rkey = spans.rkeyStart < 0 ? '' : uri.slice(spans.rkeyStart, spans.rkeyEnd)
-    this.hash = spans.fragmentStart < 0 ? '' : uri.slice(spans.fragmentStart)
+    this.hash = spans.fragmentStart < 0 ? '' : uri.slice(spans.fragmentStart - 1)
     this.#str = uri
   }
 
@@ -256,7 +256,7 @@ export class AtUri {
     const host = typeof base === 'string' ? AtUri.parse(base).host : base.host
     const hashAt = path.indexOf('#')
     const [collection, rkey] = splitPath(hashAt === -1 ? path : path.slice(0, hashAt))
-    return AtUri.fromParts({ host, collection, rkey, hash: hashAt === -1 ? '' : path.slice(hashAt + 1) })
+    return AtUri.fromParts({ host, collection, rkey, hash: hashAt === -1 ? '' : path.slice(hashAt) })
   }
 
   /** The authority when it is a DID. @throws {InvalidDidError} when the authority is a handle. */
@@ -304,7 +304,7 @@ export class AtUri {
   }
 
   toString(): string {
-    this.#str ??= `at://${this.host}${this.pathname}${this.hash ? `#${this.hash}` : ''}`
+    this.#str ??= `at://${this.host}${this.pathname}${this.hash}`
     return this.#str
   }
 

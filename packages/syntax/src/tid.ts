@@ -236,6 +236,16 @@ export class Tid {
     return a.str < b.str ? -1 : a.str > b.str ? 1 : 0
   }
 
+  /** Sort comparator, oldest first. */
+  static oldestFirst(a: Tid, b: Tid): -1 | 0 | 1 {
+    return Tid.compare(a, b)
+  }
+
+  /** Sort comparator, newest first. */
+  static newestFirst(a: Tid, b: Tid): -1 | 0 | 1 {
+    return Tid.compare(b, a)
+  }
+
   /** Microseconds since the UNIX epoch. */
   timestamp(): number {
     return this.#timestamp
