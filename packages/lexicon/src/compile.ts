@@ -202,9 +202,9 @@ function compileBlob(def: LexBlob): Check {
 
 /** `unknown`: any data-model map (not a blob, link or bytes), valid at every depth. */
 export const checkUnknown: Check = (v, ctx) => {
-  if (!isPlainObject(v)) return report(ctx, 'invalid_type', `expected an object; got=${typeName(v)}`)
+  if (!isPlainObject(v)) return report(ctx, 'invalid_type', `unknown must be an object; got=${typeName(v)}`)
   if (v['$type'] === 'blob' || '$link' in v || '$bytes' in v) {
-    return report(ctx, 'invalid_type', 'expected an object, not a blob, link or bytes value')
+    return report(ctx, 'invalid_type', 'unknown must be an object, not a blob, link or bytes value')
   }
   const bad = checkDataValue(v, ctx.depth, ctx)
   if (bad) {
