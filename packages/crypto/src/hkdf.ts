@@ -12,6 +12,8 @@ export function hkdfExpandWith(
 ): Uint8Array {
   abytes(prk, 'prk')
   abytes(info, 'info')
+  // RFC 5869 §2.3: PRK is at least HashLen octets (noble and the Rust hkdf crate insist too).
+  if (prk.length < 32) throw new RangeError(`prk must be at least 32 bytes; length=${prk.length}`)
   if (!Number.isSafeInteger(length) || length < 0 || length > HKDF_SHA256_MAX_LENGTH) {
     throw new RangeError(`length must be an integer in [0, ${HKDF_SHA256_MAX_LENGTH}]; length=${length}`)
   }

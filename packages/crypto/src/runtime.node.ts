@@ -94,7 +94,7 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
 
 /**
  * HKDF-SHA256 expand step only (RFC 5869 §2.3): `length` bytes from a pseudorandom key and info.
- * @throws {RangeError} when `length` is outside [0, 8160].
+ * @throws {RangeError} when `length` is outside [0, 8160] or `prk` is shorter than 32 bytes.
  * @example hkdfSha256Expand(prk, new TextEncoder().encode('ctx'), 32)
  */
 export function hkdfSha256Expand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {

@@ -1,6 +1,7 @@
 // Both entries, imported directly so every suite runs against the OpenSSL and the @noble paths.
-import * as browser from '../src/index.ts'
+
 import * as node from '../src/index.node.ts'
+import * as browser from '../src/index.ts'
 
 export type CryptoApi = typeof browser
 

@@ -1,8 +1,8 @@
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { describe, expect, it } from 'vitest'
-import { ENTRIES, utf8 } from './entries.ts'
 import { base58Encode } from '../src/base58.ts'
+import { ENTRIES, utf8 } from './entries.ts'
 
 const K_PREFIX = [0xe7, 0x01]
 const P_PREFIX = [0x80, 0x24]
@@ -195,6 +195,7 @@ describe.each(ENTRIES)('hostile input through the %s entry', (_label, c) => {
     expect(() => kp.signDigest(new Uint8Array(33))).toThrow(RangeError)
     expect(() => c.hkdfSha256Expand(new Uint8Array(32), new Uint8Array(0), 8161)).toThrow(RangeError)
     expect(() => c.hkdfSha256Expand(new Uint8Array(32), new Uint8Array(0), -1)).toThrow(RangeError)
+    expect(() => c.hkdfSha256Expand(new Uint8Array(31), new Uint8Array(0), 32)).toThrow(RangeError)
     expect(() => c.randomBytes(-1)).toThrow(RangeError)
     expect(() => c.randomBytes(1.5)).toThrow(RangeError)
     expect(() => c.hmacSha256(any('k'), data)).toThrow(TypeError)
@@ -205,7 +206,9 @@ describe.each(ENTRIES)('hostile input through the %s entry', (_label, c) => {
     expect(() => c.formatDidKey('ES384', new Uint8Array(33))).toThrow(c.UnsupportedKeyTypeError)
     expect(() => c.formatDidKey('ES256K', new Uint8Array(33))).toThrow(c.InvalidPublicKeyError)
     expect(() => c.formatDidKey('ES256K', new Uint8Array(20))).toThrow(c.InvalidPublicKeyError)
-    expect(() => c.formatMultikey('ES256', Uint8Array.from([2, ...be32(P_P)]))).toThrow(c.InvalidPublicKeyError)
+    expect(() => c.formatMultikey('ES256', Uint8Array.from([2, ...be32(P_P)]))).toThrow(
+      c.InvalidPublicKeyError,
+    )
     const vm = (type: string, publicKeyMultibase: string) => () =>
       c.didKeyFromVerificationMethod({ type, publicKeyMultibase })
     expect(vm('Ed25519VerificationKey2020', 'z6Mk')).toThrow(c.UnsupportedKeyTypeError)

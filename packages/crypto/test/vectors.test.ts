@@ -39,9 +39,10 @@ describe.each(ENTRIES)('interop vectors through the %s entry', (label, c) => {
       expect(c.verifySignatureDigest(f.publicKeyDid, c.sha256(msg), sig), why).toBe(f.validSignature)
       // The malleable forms are genuine signatures: accepted once the low-S/compact rule is lifted.
       expect(c.verifySignature(f.publicKeyDid, msg, sig, { allowMalleableSig: true }), why).toBe(true)
-      expect(c.verifySignatureDigest(f.publicKeyDid, c.sha256(msg), sig, { allowMalleableSig: true }), why).toBe(
-        true,
-      )
+      expect(
+        c.verifySignatureDigest(f.publicKeyDid, c.sha256(msg), sig, { allowMalleableSig: true }),
+        why,
+      ).toBe(true)
       if (f.tags.includes('high-s')) expect(c.isHighS(f.algorithm as 'ES256', sig)).toBe(true)
       if (f.validSignature) expect(c.isHighS(f.algorithm as 'ES256', sig)).toBe(false)
       // A different message never verifies.
