@@ -12,32 +12,40 @@ export interface EncodeOptions {
 /** Default {@link EncodeOptions.maxDepth}. */
 export const DEFAULT_ENCODE_MAX_DEPTH = 512
 
-const INITIAL_SIZE = 8192
-// A buffer much larger than this is dropped after use so one huge value does not pin memory.
-const KEEP_SIZE = 1 << 20
+// Output is written into a shared slab and returned as a subarray of it, as Node's Buffer pool
+// does: allocating an ArrayBuffer per call costs more than encoding a small record. A result that
+// outgrows the slab moves to a buffer of its own. `result.buffer` is therefore shared: use
+// `result.byteOffset`/`byteLength` (or `slice()`) when you need the ArrayBuffer.
+const SLAB_SIZE = 16384
+const MIN_ROOM = 512
 
-// One scratch buffer reused across calls; `encode` copies the result out. Encoding runs no user
-// code except property getters, and `encode` saves and restores this state if re-entered.
-let buf = new Uint8Array(INITIAL_SIZE)
+let buf = new Uint8Array(SLAB_SIZE)
 let pos = 0
+let start = 0
 let maxDepth = DEFAULT_ENCODE_MAX_DEPTH
 let busy = false
+// keys and indexes leading to the value being written, for error paths (no try/catch per value)
+const pathKeys: (string | number)[] = []
 
-// Carries the path of a failure up the recursion; rebuilt into a DagCborEncodeError at the top.
+// Thrown inside the writer; turned into a DagCborEncodeError with a readable path at the top.
 class PathError {
   code: DagCborEncodeErrorCode
   detail: string
-  path: (string | number)[] = []
-  constructor(code: DagCborEncodeErrorCode, detail: string) {
+  depth: number
+  constructor(code: DagCborEncodeErrorCode, detail: string, depth: number) {
     this.code = code
     this.detail = detail
+    this.depth = depth
   }
 }
 
 function grow(need: number): void {
-  const next = new Uint8Array(Math.max(buf.length * 2, pos + need))
-  next.set(buf.subarray(0, pos))
+  const used = pos - start
+  const next = new Uint8Array(Math.max(SLAB_SIZE, (used + need) * 2))
+  next.set(buf.subarray(start, pos))
   buf = next
+  start = 0
+  pos = used
 }
 
 function writeHeader(major: number, arg: number): void {
@@ -77,25 +85,34 @@ function headerLength(arg: number): number {
   return arg < 24 ? 1 : arg < 0x100 ? 2 : arg < 0x10000 ? 3 : arg < 0x100000000 ? 5 : 9
 }
 
-function writeString(s: string): void {
+function writeString(s: string, depth: number): void {
   const len = s.length
   if (pos + 9 + len * 3 > buf.length) grow(9 + len * 3)
-  // Optimistic ASCII pass straight into place; most keys and many values are ASCII.
-  const h = headerLength(len)
-  let p = pos + h
-  let i = 0
-  for (; i < len; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 0x80) break
-    buf[p++] = c
+  if (len < 32) {
+    // Short strings (most keys and many values): an ASCII pass straight into place beats a native call.
+    let p = pos + 1
+    let i = 0
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) break
+      buf[p++] = c
+    }
+    if (i === len) {
+      buf[pos] = 0x60 | (len < 24 ? len : 24)
+      if (len >= 24) {
+        // 24..31 chars need a two-byte header; shift the bytes by one
+        buf.copyWithin(pos + 2, pos + 1, pos + 1 + len)
+        buf[pos + 1] = len
+        pos += 2 + len
+      } else {
+        pos += 1 + len
+      }
+      return
+    }
   }
-  if (i === len) {
-    writeHeader(3, len)
-    pos += len
-    return
-  }
-  if (!isWellFormed(s)) throw new PathError('INVALID_STRING', 'string has a lone surrogate')
-  // Write at the position the longest possible header would need, then shift if shorter.
+  // isWellFormed is O(1) on V8's one-byte strings, so ASCII/Latin-1 text pays nothing for it.
+  if (!isWellFormed(s)) throw new PathError('INVALID_STRING', 'string has a lone surrogate', depth)
+  // Write at the position the longest possible header needs, then shift if the real one is shorter.
   const est = headerLength(len * 3)
   const at = pos + est
   const n = encodeUtf8Into(s, buf, at)
@@ -161,38 +178,32 @@ function writeMap(obj: Record<string, unknown>, depth: number): void {
   for (let i = 0; i < keys.length; i++) if (obj[keys[i] as string] === undefined) count--
   if (keys.length > 1) sortKeys(keys)
   writeHeader(5, count)
+  const child = depth + 1
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string
     const v = obj[k]
     // Absent and undefined read the same in JS, so an undefined property is left out (as in @atproto/lex-cbor).
     if (v === undefined) continue
-    writeString(k)
-    try {
-      writeValue(v, depth)
-    } catch (e) {
-      if (e instanceof PathError) e.path.push(k)
-      throw e
-    }
+    pathKeys[depth] = k
+    writeString(k, child)
+    writeValue(v, child)
   }
 }
 
 function writeArray(arr: unknown[], depth: number): void {
   const n = arr.length
   writeHeader(4, n)
+  const child = depth + 1
   for (let i = 0; i < n; i++) {
-    try {
-      writeValue(arr[i], depth)
-    } catch (e) {
-      if (e instanceof PathError) e.path.push(i)
-      throw e
-    }
+    pathKeys[depth] = i
+    writeValue(arr[i], child)
   }
 }
 
 function writeValue(v: unknown, depth: number): void {
   switch (typeof v) {
     case 'string':
-      writeString(v)
+      writeString(v, depth)
       return
     case 'number':
       if (Number.isSafeInteger(v)) {
@@ -200,12 +211,8 @@ function writeValue(v: unknown, depth: number): void {
         else writeHeader(1, -v - 1)
         return
       }
-      if (Number.isInteger(v))
-        throw new PathError('INTEGER_OUT_OF_RANGE', 'integer is outside the safe range ±(2^53-1)')
-      throw new PathError(
-        'NOT_AN_INTEGER',
-        `number is not an integer (floats are not in the data model): ${v}`,
-      )
+      if (Number.isInteger(v)) throw new PathError('INTEGER_OUT_OF_RANGE', 'integer is outside the safe range ±(2^53-1)', depth)
+      throw new PathError('NOT_AN_INTEGER', `number is not an integer (floats are not in the data model): ${v}`, depth)
     case 'boolean':
       if (pos + 1 > buf.length) grow(1)
       buf[pos++] = v ? 0xf5 : 0xf4
@@ -220,10 +227,9 @@ function writeValue(v: unknown, depth: number): void {
         writeCid(v)
         return
       }
-      if (depth >= maxDepth)
-        throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`)
       if (Array.isArray(v)) {
-        writeArray(v, depth + 1)
+        if (depth >= maxDepth) throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`, depth)
+        writeArray(v, depth)
         return
       }
       if (v instanceof Uint8Array) {
@@ -232,7 +238,8 @@ function writeValue(v: unknown, depth: number): void {
       }
       const proto = Object.getPrototypeOf(v)
       if (proto === Object.prototype || proto === null) {
-        writeMap(v as Record<string, unknown>, depth + 1)
+        if (depth >= maxDepth) throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`, depth)
+        writeMap(v as Record<string, unknown>, depth)
         return
       }
       const foreign = asCid(v)
@@ -243,23 +250,19 @@ function writeValue(v: unknown, depth: number): void {
       throw new PathError(
         'UNSUPPORTED_TYPE',
         `objects of class ${proto?.constructor?.name ?? 'unknown'} are not in the data model`,
+        depth,
       )
     }
     default:
-      throw new PathError('UNSUPPORTED_TYPE', `${typeof v} is not in the data model`)
+      throw new PathError('UNSUPPORTED_TYPE', `${typeof v} is not in the data model`, depth)
   }
 }
 
-function formatPath(path: (string | number)[]): string {
+function formatPath(depth: number): string {
   let out = '$'
-  for (let i = path.length - 1; i >= 0; i--) {
-    const seg = path[i] as string | number
-    out +=
-      typeof seg === 'number'
-        ? `[${seg}]`
-        : /^[A-Za-z_$][\w$]*$/.test(seg)
-          ? `.${seg}`
-          : `[${JSON.stringify(seg)}]`
+  for (let i = 0; i < depth; i++) {
+    const seg = pathKeys[i] as string | number
+    out += typeof seg === 'number' ? `[${seg}]` : /^[A-Za-z_$][\w$]*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`
   }
   return out
 }
@@ -267,35 +270,55 @@ function formatPath(path: (string | number)[]): string {
 /**
  * Encodes a data-model value as canonical DAG-CBOR: map keys sorted length-first then bytewise,
  * minimal integer headers, CIDs as tag 42. Map properties whose value is `undefined` are omitted.
+ * The result may share its `ArrayBuffer` with other results (see `byteOffset`).
  * @throws {DagCborEncodeError} for floats, unsafe integers, lone surrogates, non-plain objects,
  *   `undefined` outside a map, or nesting past `maxDepth` (which also catches cycles)
  * @example
  * const bytes = encode({ $type: 'app.bsky.feed.post', text: 'hi', createdAt: '2024-01-01T00:00:00Z' })
  */
 export function encode(value: LexValue, options?: EncodeOptions): Uint8Array {
-  const savedBuf = buf
-  const savedPos = pos
-  const savedDepth = maxDepth
-  const wasBusy = busy
-  if (wasBusy) buf = new Uint8Array(INITIAL_SIZE)
-  pos = 0
+  if (busy) return encodeReentrant(value, options)
+  // start on an 8-byte boundary, in a fresh slab when this one is nearly used up
+  let at = (pos + 7) & ~7
+  if (buf.length - at < MIN_ROOM) {
+    buf = new Uint8Array(SLAB_SIZE)
+    at = 0
+  }
+  start = at
+  pos = at
   maxDepth = options?.maxDepth ?? DEFAULT_ENCODE_MAX_DEPTH
   busy = true
   try {
     writeValue(value, 0)
-    return buf.slice(0, pos)
+    const out = buf.subarray(start, pos)
+    // a big one-off buffer is not kept as the slab, so later small results do not pin it
+    if (buf.length > 4 * SLAB_SIZE) pos = buf.length
+    return out
   } catch (e) {
-    if (e instanceof PathError) throw new DagCborEncodeError(e.code, formatPath(e.path), e.detail)
+    pos = start
+    if (e instanceof PathError) throw new DagCborEncodeError(e.code, formatPath(e.depth), e.detail)
     throw e
   } finally {
-    if (wasBusy) {
-      buf = savedBuf
-      pos = savedPos
-    } else if (buf.length > KEEP_SIZE) {
-      buf = new Uint8Array(INITIAL_SIZE)
-    }
-    maxDepth = savedDepth
-    busy = wasBusy
+    busy = false
+  }
+}
+
+// A property getter called encode while encode was running: run on a private slab and restore.
+function encodeReentrant(value: LexValue, options?: EncodeOptions): Uint8Array {
+  const saved = { buf, pos, start, maxDepth, path: pathKeys.slice() }
+  buf = new Uint8Array(SLAB_SIZE)
+  pos = 0
+  busy = false
+  try {
+    return encode(value, options)
+  } finally {
+    buf = saved.buf
+    pos = saved.pos
+    start = saved.start
+    maxDepth = saved.maxDepth
+    pathKeys.length = 0
+    pathKeys.push(...saved.path)
+    busy = true
   }
 }
 
