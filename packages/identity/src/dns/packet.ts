@@ -18,9 +18,11 @@ export class DnsPacketError extends Error {
   override name = 'DnsPacketError'
   readonly code = 'DNS_PACKET_INVALID'
   readonly offset: number
+  readonly reason: string
   constructor(reason: string, offset: number) {
     super(`malformed DNS packet; reason=${reason} offset=${offset}`)
     this.offset = offset
+    this.reason = reason
   }
 }
 

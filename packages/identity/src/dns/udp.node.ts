@@ -81,7 +81,7 @@ export const queryTxtUdp: DnsTxtQuery = (req: TxtQueryRequest): Promise<string[]
         answer = decodeTxtResponse(msg, { id, name: req.name })
       } catch (err) {
         // A stray or spoofed datagram with the wrong id is ignored; keep waiting for ours.
-        if (err instanceof DnsPacketError && err.offset === 0) return
+        if (err instanceof DnsPacketError && err.reason === 'transaction id mismatch') return
         finish(new DnsError(req.server, err instanceof Error ? err.message : 'malformed answer'))
         return
       }
