@@ -1,0 +1,59 @@
+import { MemoryBlockstore as AtpBlockstore, MST as AtpMST } from '@atproto/repo'
+import { fromMultiformatsCid, toMultiformatsCid } from '@rsky/dag-cbor'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { MemoryBlockstore, MST } from '../src/index.ts'
+import { arbEdits, valueCid } from './helpers.ts'
+
+describe('differential against @atproto/repo', () => {
+  it('random adds, updates and deletes give the same root and the same node blocks', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbEdits, async (edits) => {
+        let ours = MST.create(new MemoryBlockstore())
+        let theirs = await AtpMST.create(new AtpBlockstore())
+        const model = new Map<string, number>()
+        for (const e of edits) {
+          if (e.kind === 'put') {
+            const cid = valueCid(e.value)
+            if (model.has(e.key)) {
+              ours = await ours.update(e.key, cid)
+              theirs = await theirs.update(e.key, toMultiformatsCid(cid))
+            } else {
+              ours = await ours.add(e.key, cid)
+              theirs = await theirs.add(e.key, toMultiformatsCid(cid))
+            }
+            model.set(e.key, e.value)
+          } else if (model.size > 0) {
+            const keys = [...model.keys()]
+            const key = keys[e.index % keys.length] as string
+            ours = await ours.delete(key)
+            theirs = await theirs.delete(key)
+            model.delete(key)
+            // @atproto/repo defect: a tree emptied by deletes keeps its old layer, so later adds
+            // build a non-canonical tree (root CID differs from the same content built fresh).
+            // Restart the reference from empty then; ours has no such state.
+            if (model.size === 0) theirs = await AtpMST.create(new AtpBlockstore())
+          }
+        }
+        expect((await ours.getPointer()).toString()).toBe((await theirs.getPointer()).toString())
+        const ourBlocks = await ours.exportNodeBlocks()
+        const { blocks: theirBlocks } = await theirs.getUnstoredBlocks()
+        expect(ourBlocks.size).toBe(theirBlocks.size)
+        for (const [cid, bytes] of theirBlocks) {
+          const mine = ourBlocks.get(fromMultiformatsCid(cid))
+          expect(mine && Buffer.from(mine).equals(Buffer.from(bytes))).toBe(true)
+        }
+        // The bulk builder agrees with both.
+        const bulk = MST.fromEntries(
+          new MemoryBlockstore(),
+          [...model].map(([k, v]) => [k, valueCid(v)] as const),
+        )
+        expect((await bulk.getPointer()).toString()).toBe((await theirs.getPointer()).toString())
+        // Listing agrees with the model.
+        const leaves = await ours.list()
+        expect(leaves.map((l) => l.key)).toEqual([...model.keys()].sort())
+      }),
+      { seed: 42, numRuns: 120 },
+    )
+  })
+})
