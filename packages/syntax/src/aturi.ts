@@ -45,8 +45,8 @@ function segmentEnd(s: string, i: number, end: number): number {
   return end
 }
 
-function located(p: Problem, fallback: number): Problem {
-  return p.offset === undefined ? { message: p.message, offset: fallback } : p
+function located(p: { message: string; offset: number | undefined }, fallback: number): Problem {
+  return { message: p.message, offset: p.offset ?? fallback }
 }
 
 /** @internal Checks a `#` fragment (without the `#`) as the reference does: a basic JSON pointer. */
@@ -94,7 +94,11 @@ export function atUriProblem(s: string): Problem | undefined {
   const authorityEnd = segmentEnd(s, 5, len)
   if (authorityEnd === 5) return P_AUTHORITY_EMPTY
   const ap = atIdentifierProblem(s, 5, authorityEnd)
-  if (ap) return { message: `AT-URI authority is not a valid DID or handle: ${ap.message}`, offset: 5 }
+  if (ap)
+    return located(
+      { message: `AT-URI authority is not a valid DID or handle: ${ap.message}`, offset: ap.offset },
+      5,
+    )
   let collectionStart = -1
   let collectionEnd = -1
   let rkeyStart = -1
@@ -108,7 +112,10 @@ export function atUriProblem(s: string): Problem | undefined {
     }
     const np = nsidProblem(s, collectionStart, collectionEnd)
     if (np)
-      return located({ message: `AT-URI collection is not a valid NSID: ${np.message}` }, collectionStart)
+      return located(
+        { message: `AT-URI collection is not a valid NSID: ${np.message}`, offset: np.offset },
+        collectionStart,
+      )
     i = collectionEnd
     if (i < len && s.charCodeAt(i) === 47) {
       rkeyStart = i + 1
@@ -117,7 +124,11 @@ export function atUriProblem(s: string): Problem | undefined {
         return { message: 'AT-URI can not have a trailing slash or an empty path segment', offset: i }
       }
       const rp = recordKeyProblem(s, rkeyStart, rkeyEnd)
-      if (rp) return located({ message: `AT-URI record key is not valid: ${rp.message}` }, rkeyStart)
+      if (rp)
+        return located(
+          { message: `AT-URI record key is not valid: ${rp.message}`, offset: rp.offset },
+          rkeyStart,
+        )
       i = rkeyEnd
       if (i < len && s.charCodeAt(i) === 47) {
         return i + 1 === len || s.charCodeAt(i + 1) === 35 || s.charCodeAt(i + 1) === 63
