@@ -15,7 +15,11 @@ export interface AtprotoData {
   readonly pds: string
 }
 
-const LEGACY_TYPES = new Set(['Multikey', 'EcdsaSecp256k1VerificationKey2019', 'EcdsaSecp256r1VerificationKey2019'])
+const LEGACY_TYPES = new Set([
+  'Multikey',
+  'EcdsaSecp256k1VerificationKey2019',
+  'EcdsaSecp256r1VerificationKey2019',
+])
 
 // `id` may be relative (`#atproto`) or absolute (`did:...#atproto`); both forms are in the wild.
 function idMatches(itemId: unknown, did: string, fragment: string): boolean {

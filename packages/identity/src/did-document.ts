@@ -93,7 +93,8 @@ function checkVerificationMethod(ctx: Ctx, v: unknown, path: string): void {
   const mb = own(v, 'publicKeyMultibase')
   if (mb !== undefined) checkString(ctx, mb, `${path}.publicKeyMultibase`)
   const jwk = own(v, 'publicKeyJwk')
-  if (jwk !== undefined && !isPlainObject(jwk)) issue(ctx, 'invalid_type', `${path}.publicKeyJwk`, 'expected an object')
+  if (jwk !== undefined && !isPlainObject(jwk))
+    issue(ctx, 'invalid_type', `${path}.publicKeyJwk`, 'expected an object')
 }
 
 function checkService(ctx: Ctx, v: unknown, path: string): void {
@@ -105,7 +106,8 @@ function checkService(ctx: Ctx, v: unknown, path: string): void {
   checkString(ctx, own(v, 'type'), `${path}.type`)
   const ep = own(v, 'serviceEndpoint')
   if (typeof ep === 'string') checkString(ctx, ep, `${path}.serviceEndpoint`)
-  else if (!isPlainObject(ep)) issue(ctx, 'invalid_type', `${path}.serviceEndpoint`, 'expected a string or a map')
+  else if (!isPlainObject(ep))
+    issue(ctx, 'invalid_type', `${path}.serviceEndpoint`, 'expected a string or a map')
 }
 
 function checkContext(ctx: Ctx, v: unknown): void {

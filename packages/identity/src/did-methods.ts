@@ -31,7 +31,8 @@ export function didMethod(did: string): string {
  * didDocumentUrl('did:web:example.com') // 'https://example.com/.well-known/did.json'
  */
 export function didDocumentUrl(did: string, opts: DidUrlOptions = {}): string {
-  if (typeof did !== 'string' || !isValidDid(did)) throw new PoorlyFormattedDidError(String(did), 'invalid DID syntax')
+  if (typeof did !== 'string' || !isValidDid(did))
+    throw new PoorlyFormattedDidError(String(did), 'invalid DID syntax')
   const method = didMethod(did)
   if (method === 'plc') {
     const base = opts.plcUrl ?? DEFAULT_PLC_URL

@@ -1,11 +1,16 @@
 // DID resolution with a cache in front: fresh hits are served, stale hits are served while one
 // background refresh runs, and concurrent misses for one DID share a single request.
 import { verifySignature } from '@rsky/crypto'
-import { ensureAtprotoKey, getAtprotoData, type AtprotoData } from './atproto-data.ts'
+import { type AtprotoData, ensureAtprotoKey, getAtprotoData } from './atproto-data.ts'
 import { type DidCache, MemoryCache } from './cache.ts'
 import { type DidDocument, type DidDocumentLimits, parseDidDocument } from './did-document.ts'
 import { didDocumentUrl } from './did-methods.ts'
-import { DidDocumentIdMismatchError, DidDocumentInvalidError, DidNotFoundError, HttpStatusError } from './errors.ts'
+import {
+  DidDocumentIdMismatchError,
+  DidDocumentInvalidError,
+  DidNotFoundError,
+  HttpStatusError,
+} from './errors.ts'
 import { decodeUtf8, type FetchLike, httpGet, type RedirectPolicy } from './http.ts'
 import { withSignal } from './signal.ts'
 

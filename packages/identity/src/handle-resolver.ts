@@ -1,7 +1,8 @@
 // Handle -> DID over DNS TXT (`_atproto.<handle>`) and HTTPS (`/.well-known/atproto-did`), run at
 // the same time; the first valid answer wins and the other lookup is aborted.
-import { dnsDefaults } from '#dns-default'
+
 import { isValidDid, isValidHandle, isValidTld } from '@rsky/syntax'
+import { dnsDefaults } from '#dns-default'
 import type { DnsTxtQuery } from './dns/types.ts'
 import { HandleDnsConflictError } from './errors.ts'
 import { decodeUtf8, type FetchLike, httpGet, type RedirectPolicy } from './http.ts'
@@ -53,9 +54,13 @@ export function didFromTxtRecords(handle: string, records: readonly string[]): s
     const did = r.slice(PREFIX.length).trim()
     if (!isValidDid(did)) continue
     if (found === undefined) found = did
-    else if (did !== found && !(others ??= []).includes(did)) others.push(did)
+    else if (did !== found) {
+      others ??= []
+      if (!others.includes(did)) others.push(did)
+    }
   }
-  if (others !== undefined && found !== undefined) throw new HandleDnsConflictError(handle, [found, ...others])
+  if (others !== undefined && found !== undefined)
+    throw new HandleDnsConflictError(handle, [found, ...others])
   return found
 }
 

@@ -97,7 +97,8 @@ function nextLocation(
     throw new RedirectRefusedError(from, location, 'not an http(s) URL')
   }
   const prev = new URL(from)
-  if (!crossHost && next.host !== prev.host) throw new RedirectRefusedError(from, location, 'cross-host redirect')
+  if (!crossHost && next.host !== prev.host)
+    throw new RedirectRefusedError(from, location, 'cross-host redirect')
   // Never downgrade https to http, even on the same host.
   if (prev.protocol === 'https:' && next.protocol === 'http:') {
     throw new RedirectRefusedError(from, location, 'https to http downgrade')
@@ -105,7 +106,12 @@ function nextLocation(
   return next.href
 }
 
-async function readCapped(res: Response, url: string, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+async function readCapped(
+  res: Response,
+  url: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
   const declared = res.headers.get('content-length')
   if (declared !== null && Number(declared) > maxBytes) {
     await res.body?.cancel().catch(() => {})

@@ -13,7 +13,14 @@ export {
   getSigningKey,
   type ServiceQuery,
 } from './atproto-data.ts'
-export { type CacheResult, DAY_MS, type DidCache, HOUR_MS, MemoryCache, type MemoryCacheOptions } from './cache.ts'
+export {
+  type CacheResult,
+  DAY_MS,
+  type DidCache,
+  HOUR_MS,
+  MemoryCache,
+  type MemoryCacheOptions,
+} from './cache.ts'
 export {
   type DidDocument,
   type DidDocumentLimits,
@@ -24,7 +31,7 @@ export {
   parseDidDocument,
   type VerificationMethod,
 } from './did-document.ts'
-export { DEFAULT_PLC_URL, didDocumentUrl, didMethod, type DidUrlOptions } from './did-methods.ts'
+export { DEFAULT_PLC_URL, type DidUrlOptions, didDocumentUrl, didMethod } from './did-methods.ts'
 export {
   DidResolver,
   type DidResolverOptions,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DAY_MS, DidNotFoundError, DidResolver, HOUR_MS, MemoryCache } from '../src/index.ts'
-import { k256Keypair, K256_PRIV_2, multikeyOf, plcDoc } from './helpers/docs.ts'
+import { K256_PRIV_2, k256Keypair, multikeyOf, plcDoc } from './helpers/docs.ts'
 import { json, type Route, startHttpServer, status, type TestHttpServer } from './helpers/http-server.ts'
 
 let plc: TestHttpServer
@@ -16,7 +16,12 @@ const freshDid = (): string => `did:plc:cache${String(++n).padStart(19, '0')}`
 
 function clock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_700_000_000_000
-  return { now: () => t, advance: (ms) => void (t += ms) }
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms
+    },
+  }
 }
 
 function delayed(route: Route, ms: number): Route {

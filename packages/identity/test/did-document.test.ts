@@ -1,7 +1,12 @@
-import { check, didDocument as atprotoDidDocument } from '@atproto/common-web'
+import { didDocument as atprotoDidDocument, check } from '@atproto/common-web'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DidDocumentInvalidError, ensureValidDidDocument, isValidDidDocument, parseDidDocument } from '../src/index.ts'
+import {
+  DidDocumentInvalidError,
+  ensureValidDidDocument,
+  isValidDidDocument,
+  parseDidDocument,
+} from '../src/index.ts'
 import { plcDoc } from './helpers/docs.ts'
 
 const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz'
@@ -14,12 +19,39 @@ describe('parseDidDocument: valid shapes', () => {
     ['@context as a string', plcDoc({ did: DID, multikey: MK, context: 'https://www.w3.org/ns/did/v1' })],
     ['no @context', plcDoc({ did: DID, multikey: MK, context: null })],
     ['absolute ids', plcDoc({ did: DID, multikey: MK, absoluteIds: true })],
-    ['map serviceEndpoint', { ...base(), service: [{ id: '#x', type: 'X', serviceEndpoint: { origins: ['a'] } }] }],
+    [
+      'map serviceEndpoint',
+      { ...base(), service: [{ id: '#x', type: 'X', serviceEndpoint: { origins: ['a'] } }] },
+    ],
     ['minimal', { id: DID }],
-    ['authentication strings and objects', { ...base(), authentication: ['#atproto', { id: '#k', type: 'Multikey', controller: DID }] }],
+    [
+      'authentication strings and objects',
+      { ...base(), authentication: ['#atproto', { id: '#k', type: 'Multikey', controller: DID }] },
+    ],
     ['unknown members kept', { ...base(), extra: { nested: [1, 2] } }],
-    ['publicKeyJwk', { id: DID, verificationMethod: [{ id: '#k', type: 'JsonWebKey2020', controller: DID, publicKeyJwk: { kty: 'EC' } }] }],
-    ['legacy key types', { id: DID, verificationMethod: [{ id: '#atproto', type: 'EcdsaSecp256k1VerificationKey2019', controller: DID, publicKeyMultibase: 'zabc' }] }],
+    [
+      'publicKeyJwk',
+      {
+        id: DID,
+        verificationMethod: [
+          { id: '#k', type: 'JsonWebKey2020', controller: DID, publicKeyJwk: { kty: 'EC' } },
+        ],
+      },
+    ],
+    [
+      'legacy key types',
+      {
+        id: DID,
+        verificationMethod: [
+          {
+            id: '#atproto',
+            type: 'EcdsaSecp256k1VerificationKey2019',
+            controller: DID,
+            publicKeyMultibase: 'zabc',
+          },
+        ],
+      },
+    ],
   ]
   it.each(shapes)('%s', (_name, doc) => {
     const r = parseDidDocument(doc)
@@ -45,16 +77,56 @@ describe('parseDidDocument: hostile input table', () => {
     ['alsoKnownAs string', { id: DID, alsoKnownAs: 'at://a.test' }, 'alsoKnownAs', 'invalid_type'],
     ['alsoKnownAs with null', { id: DID, alsoKnownAs: [null] }, 'alsoKnownAs[0]', 'invalid_type'],
     ['verificationMethod object', { id: DID, verificationMethod: {} }, 'verificationMethod', 'invalid_type'],
-    ['vm missing type', { id: DID, verificationMethod: [{ id: '#a', controller: DID }] }, 'verificationMethod[0].type', 'invalid_type'],
-    ['vm missing controller', { id: DID, verificationMethod: [{ id: '#a', type: 'Multikey' }] }, 'verificationMethod[0].controller', 'invalid_type'],
-    ['vm multibase number', { id: DID, verificationMethod: [{ id: '#a', type: 'M', controller: DID, publicKeyMultibase: 1 }] }, 'verificationMethod[0].publicKeyMultibase', 'invalid_type'],
-    ['vm jwk string', { id: DID, verificationMethod: [{ id: '#a', type: 'M', controller: DID, publicKeyJwk: 'x' }] }, 'verificationMethod[0].publicKeyJwk', 'invalid_type'],
-    ['service endpoint number', { id: DID, service: [{ id: '#a', type: 'T', serviceEndpoint: 1 }] }, 'service[0].serviceEndpoint', 'invalid_type'],
-    ['service endpoint array', { id: DID, service: [{ id: '#a', type: 'T', serviceEndpoint: ['https://a'] }] }, 'service[0].serviceEndpoint', 'invalid_type'],
-    ['service endpoint null', { id: DID, service: [{ id: '#a', type: 'T', serviceEndpoint: null }] }, 'service[0].serviceEndpoint', 'invalid_type'],
+    [
+      'vm missing type',
+      { id: DID, verificationMethod: [{ id: '#a', controller: DID }] },
+      'verificationMethod[0].type',
+      'invalid_type',
+    ],
+    [
+      'vm missing controller',
+      { id: DID, verificationMethod: [{ id: '#a', type: 'Multikey' }] },
+      'verificationMethod[0].controller',
+      'invalid_type',
+    ],
+    [
+      'vm multibase number',
+      { id: DID, verificationMethod: [{ id: '#a', type: 'M', controller: DID, publicKeyMultibase: 1 }] },
+      'verificationMethod[0].publicKeyMultibase',
+      'invalid_type',
+    ],
+    [
+      'vm jwk string',
+      { id: DID, verificationMethod: [{ id: '#a', type: 'M', controller: DID, publicKeyJwk: 'x' }] },
+      'verificationMethod[0].publicKeyJwk',
+      'invalid_type',
+    ],
+    [
+      'service endpoint number',
+      { id: DID, service: [{ id: '#a', type: 'T', serviceEndpoint: 1 }] },
+      'service[0].serviceEndpoint',
+      'invalid_type',
+    ],
+    [
+      'service endpoint array',
+      { id: DID, service: [{ id: '#a', type: 'T', serviceEndpoint: ['https://a'] }] },
+      'service[0].serviceEndpoint',
+      'invalid_type',
+    ],
+    [
+      'service endpoint null',
+      { id: DID, service: [{ id: '#a', type: 'T', serviceEndpoint: null }] },
+      'service[0].serviceEndpoint',
+      'invalid_type',
+    ],
     ['service entry string', { id: DID, service: ['#a'] }, 'service[0]', 'invalid_type'],
     ['authentication number', { id: DID, authentication: [3] }, 'authentication[0]', 'invalid_type'],
-    ['too many alsoKnownAs', { id: DID, alsoKnownAs: Array(300).fill('at://a.test') }, 'alsoKnownAs', 'too_many_items'],
+    [
+      'too many alsoKnownAs',
+      { id: DID, alsoKnownAs: Array(300).fill('at://a.test') },
+      'alsoKnownAs',
+      'too_many_items',
+    ],
     ['oversized string', { id: DID, alsoKnownAs: ['x'.repeat(10_000)] }, 'alsoKnownAs[0]', 'too_long'],
     ['oversized id', { id: `did:plc:${'a'.repeat(9000)}` }, 'id', 'too_long'],
   ]
@@ -107,8 +179,17 @@ describe('parseDidDocument: hostile input table', () => {
 // we accept any string (not only the DID v1 URL) as a string @context and any strings in an array
 // @context, and we cap array lengths and string sizes.
 describe('parseDidDocument vs @atproto/common-web didDocument', () => {
-  const str = fc.oneof(fc.constantFrom('#atproto', '#atproto_pds', 'Multikey', DID), fc.string({ maxLength: 12 }))
-  const anyJson = fc.oneof(fc.constant(null), fc.integer(), str, fc.boolean(), fc.array(str, { maxLength: 2 }))
+  const str = fc.oneof(
+    fc.constantFrom('#atproto', '#atproto_pds', 'Multikey', DID),
+    fc.string({ maxLength: 12 }),
+  )
+  const anyJson = fc.oneof(
+    fc.constant(null),
+    fc.integer(),
+    str,
+    fc.boolean(),
+    fc.array(str, { maxLength: 2 }),
+  )
   const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined })
   const vm = fc.record(
     {

@@ -25,7 +25,16 @@ import {
   p256Keypair,
   plcDoc,
 } from './helpers/docs.ts'
-import { hang, huge, json, redirect, startHttpServer, status, type TestHttpServer, text } from './helpers/http-server.ts'
+import {
+  hang,
+  huge,
+  json,
+  redirect,
+  startHttpServer,
+  status,
+  type TestHttpServer,
+  text,
+} from './helpers/http-server.ts'
 
 let plc: TestHttpServer
 let web: TestHttpServer
@@ -51,14 +60,25 @@ describe('did:plc documents of every shape', () => {
   const shapes = (): [string, Record<string, unknown>, string][] => [
     ['k256 Multikey', plcDoc({ did: did('k'), multikey: multikeyOf(k256Did) }), k256Did],
     ['p256 Multikey', plcDoc({ did: did('p'), multikey: multikeyOf(p256Did) }), p256Did],
-    ['string @context', plcDoc({ did: did('c'), multikey: multikeyOf(k256Did), context: 'https://www.w3.org/ns/did/v1' }), k256Did],
+    [
+      'string @context',
+      plcDoc({ did: did('c'), multikey: multikeyOf(k256Did), context: 'https://www.w3.org/ns/did/v1' }),
+      k256Did,
+    ],
     ['no @context', plcDoc({ did: did('n'), multikey: multikeyOf(k256Did), context: null }), k256Did],
     ['absolute ids', plcDoc({ did: did('f'), multikey: multikeyOf(k256Did), absoluteIds: true }), k256Did],
     [
       'legacy k256',
       {
         ...plcDoc({ did: did('lk'), multikey: '' }),
-        verificationMethod: [{ id: '#atproto', type: 'EcdsaSecp256k1VerificationKey2019', controller: did('lk'), publicKeyMultibase: legacyMultibase('k256', K256_PRIV) }],
+        verificationMethod: [
+          {
+            id: '#atproto',
+            type: 'EcdsaSecp256k1VerificationKey2019',
+            controller: did('lk'),
+            publicKeyMultibase: legacyMultibase('k256', K256_PRIV),
+          },
+        ],
       },
       k256Did,
     ],
@@ -66,7 +86,14 @@ describe('did:plc documents of every shape', () => {
       'legacy p256',
       {
         ...plcDoc({ did: did('lp'), multikey: '' }),
-        verificationMethod: [{ id: '#atproto', type: 'EcdsaSecp256r1VerificationKey2019', controller: did('lp'), publicKeyMultibase: legacyMultibase('p256', P256_PRIV) }],
+        verificationMethod: [
+          {
+            id: '#atproto',
+            type: 'EcdsaSecp256r1VerificationKey2019',
+            controller: did('lp'),
+            publicKeyMultibase: legacyMultibase('p256', P256_PRIV),
+          },
+        ],
       },
       p256Did,
     ],
@@ -76,7 +103,11 @@ describe('did:plc documents of every shape', () => {
         ...plcDoc({ did: did('m'), multikey: multikeyOf(k256Did) }),
         service: [
           { id: '#bsky_chat', type: 'BskyChat', serviceEndpoint: { origin: 'https://chat.test' } },
-          { id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: 'https://pds.example.com' },
+          {
+            id: '#atproto_pds',
+            type: 'AtprotoPersonalDataServer',
+            serviceEndpoint: 'https://pds.example.com',
+          },
         ],
       },
       k256Did,
@@ -87,31 +118,44 @@ describe('did:plc documents of every shape', () => {
     plc.routes.set(`/${id}`, json(doc))
     const got = await resolver().resolve(id)
     expect(got).toEqual(doc)
-    expect(getAtprotoData(got)).toEqual({ did: id, handle: 'alice.test', signingKey: key, pds: 'https://pds.example.com' })
+    expect(getAtprotoData(got)).toEqual({
+      did: id,
+      handle: 'alice.test',
+      signingKey: key,
+      pds: 'https://pds.example.com',
+    })
   })
 })
 
 describe('did:plc failures', () => {
   it('id mismatch', async () => {
     plc.routes.set(`/${did('mm')}`, json(plcDoc({ did: did('other'), multikey: multikeyOf(k256Did) })))
-    const err = await resolver().resolve(did('mm')).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did('mm'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DidDocumentIdMismatchError)
     expect(err).toMatchObject({ code: 'DID_DOCUMENT_ID_MISMATCH', did: did('mm'), documentId: did('other') })
   })
   it('10 MB streamed body without content-length', async () => {
     plc.routes.set(`/${did('big')}`, huge(10 * 1024 * 1024))
-    const err = await resolver().resolve(did('big')).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did('big'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ResponseTooLargeError)
     expect(err).toMatchObject({ code: 'RESPONSE_TOO_LARGE', limit: 512 * 1024 })
   })
   it('declared content-length over the cap', async () => {
     plc.routes.set(`/${did('cl')}`, json({ id: did('cl'), pad: 'x'.repeat(2000) }))
-    const err = await resolver({ maxDocumentBytes: 1000 }).resolve(did('cl')).catch((e: unknown) => e)
+    const err = await resolver({ maxDocumentBytes: 1000 })
+      .resolve(did('cl'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ResponseTooLargeError)
   })
   it('server that never answers: the timeout fires', async () => {
     plc.routes.set(`/${did('hang')}`, hang)
-    const err = await resolver({ timeoutMs: 200 }).resolve(did('hang')).catch((e: unknown) => e)
+    const err = await resolver({ timeoutMs: 200 })
+      .resolve(did('hang'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ResolutionTimeoutError)
     expect(err).toMatchObject({ code: 'RESOLUTION_TIMEOUT', timeoutMs: 200 })
   })
@@ -128,19 +172,25 @@ describe('did:plc failures', () => {
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'invalid_utf8'],
   ] as const)('%s', async (_n, body, code) => {
     plc.routes.set(`/${did('bad')}`, (_q, res) => res.end(body))
-    const err = await resolver().resolve(did('bad')).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did('bad'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DidDocumentInvalidError)
     expect((err as DidDocumentInvalidError).issues[0]?.code).toBe(code)
   })
   it.each([404, 410])('HTTP %i is not found', async (code) => {
     plc.routes.set(`/${did(`s${code}`)}`, status(code))
-    const err = await resolver().resolve(did(`s${code}`)).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did(`s${code}`))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DidNotFoundError)
     expect(err).toMatchObject({ code: 'DID_NOT_FOUND', status: code })
   })
   it.each([500, 502, 429, 204])('HTTP %i is an HTTP status error', async (code) => {
     plc.routes.set(`/${did(`e${code}`)}`, status(code))
-    const err = await resolver().resolve(did(`e${code}`)).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did(`e${code}`))
+      .catch((e: unknown) => e)
     if (code === 204) expect(err).toBeInstanceOf(DidDocumentInvalidError)
     else expect(err).toMatchObject({ code: 'HTTP_STATUS', status: code })
     if (code !== 204) expect(err).toBeInstanceOf(HttpStatusError)
@@ -148,7 +198,9 @@ describe('did:plc failures', () => {
   it('connection refused is a network error', async () => {
     const dead = await startHttpServer()
     await dead.close()
-    const err = await resolver({ plcUrl: dead.origin }).resolve(did('x')).catch((e: unknown) => e)
+    const err = await resolver({ plcUrl: dead.origin })
+      .resolve(did('x'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(NetworkError)
   })
   it('same-host redirect followed, cross-host refused unless allowed', async () => {
@@ -158,7 +210,9 @@ describe('did:plc failures', () => {
     expect(await resolver().resolve(did('r'))).toEqual(doc)
     other.routes.set(`/x/${did('rx')}`, json({ ...doc, id: did('rx') }))
     plc.routes.set(`/${did('rx')}`, redirect(`${other.origin}/x/${did('rx')}`))
-    const err = await resolver().resolve(did('rx')).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did('rx'))
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RedirectRefusedError)
     expect(err).toMatchObject({ reason: 'cross-host redirect' })
     const ok = await resolver({ redirects: { allowCrossHost: true } }).resolve(did('rx'))
@@ -166,7 +220,9 @@ describe('did:plc failures', () => {
   })
   it('redirect loops stop', async () => {
     plc.routes.set(`/${did('loop')}`, redirect(`/${did('loop')}`))
-    const err = await resolver().resolve(did('loop')).catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve(did('loop'))
+      .catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'REDIRECT_REFUSED', reason: 'too many redirects' })
   })
 })
@@ -199,18 +255,25 @@ describe('did:web', () => {
     ['did:web:localhost%3A99999', true, 'invalid port'],
     ['did:web:bad%zz.com', true, 'invalid percent-encoding'],
   ] as const)('%s is refused', async (id, allowLocalhost, reason) => {
-    const err = await resolver({ allowLocalhost }).resolve(id).catch((e: unknown) => e)
+    const err = await resolver({ allowLocalhost })
+      .resolve(id)
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PoorlyFormattedDidError)
     expect(err).toMatchObject({ code: 'DID_POORLY_FORMATTED', reason })
   })
 })
 
 describe('bad DIDs and methods', () => {
-  it.each(['did', 'did:', 'did:plc', 'DID:plc:abc', 'did:plc:abc#frag', '', 'did:plc:abc/path'])('%j', async (d) => {
-    await expect(resolver().resolve(d)).rejects.toBeInstanceOf(PoorlyFormattedDidError)
-  })
+  it.each(['did', 'did:', 'did:plc', 'DID:plc:abc', 'did:plc:abc#frag', '', 'did:plc:abc/path'])(
+    '%j',
+    async (d) => {
+      await expect(resolver().resolve(d)).rejects.toBeInstanceOf(PoorlyFormattedDidError)
+    },
+  )
   it('unsupported method', async () => {
-    const err = await resolver().resolve('did:example:123').catch((e: unknown) => e)
+    const err = await resolver()
+      .resolve('did:example:123')
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UnsupportedDidMethodError)
     expect(err).toMatchObject({ method: 'example' })
   })
@@ -223,10 +286,24 @@ describe('getAtprotoData named errors', () => {
   const id = did('atp')
   const full = (): Record<string, unknown> => plcDoc({ did: id, multikey: multikeyOf(k256Did) })
   it('missing handle', () => {
-    expect(() => getAtprotoData({ ...full(), id, alsoKnownAs: ['https://x.test', 'at://not a handle'] })).toThrow(MissingHandleError)
+    expect(() =>
+      getAtprotoData({ ...full(), id, alsoKnownAs: ['https://x.test', 'at://not a handle'] }),
+    ).toThrow(MissingHandleError)
   })
   it('missing key: none, wrong controller, unknown type, undecodable', () => {
-    const vm = (over: object) => ({ ...full(), id, verificationMethod: [{ id: '#atproto', type: 'Multikey', controller: id, publicKeyMultibase: multikeyOf(k256Did), ...over }] })
+    const vm = (over: object) => ({
+      ...full(),
+      id,
+      verificationMethod: [
+        {
+          id: '#atproto',
+          type: 'Multikey',
+          controller: id,
+          publicKeyMultibase: multikeyOf(k256Did),
+          ...over,
+        },
+      ],
+    })
     expect(() => getAtprotoData({ ...full(), id, verificationMethod: [] })).toThrow(MissingSigningKeyError)
     expect(() => getAtprotoData(vm({ controller: did('zz') }))).toThrow(MissingSigningKeyError)
     expect(() => getAtprotoData(vm({ type: 'Ed25519VerificationKey2020' }))).toThrow(MissingSigningKeyError)
@@ -245,9 +322,22 @@ describe('getAtprotoData named errors', () => {
     expect(getAtprotoData(doc).signingKey).toBe(p256Did)
   })
   it('missing PDS: wrong type, map endpoint, non-http URL', () => {
-    const svc = (over: object) => ({ ...full(), id, service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: 'https://pds.test', ...over }] })
+    const svc = (over: object) => ({
+      ...full(),
+      id,
+      service: [
+        {
+          id: '#atproto_pds',
+          type: 'AtprotoPersonalDataServer',
+          serviceEndpoint: 'https://pds.test',
+          ...over,
+        },
+      ],
+    })
     expect(() => getAtprotoData(svc({ type: 'Other' }))).toThrow(MissingPdsEndpointError)
-    expect(() => getAtprotoData(svc({ serviceEndpoint: { uri: 'https://pds.test' } }))).toThrow(MissingPdsEndpointError)
+    expect(() => getAtprotoData(svc({ serviceEndpoint: { uri: 'https://pds.test' } }))).toThrow(
+      MissingPdsEndpointError,
+    )
     expect(() => getAtprotoData(svc({ serviceEndpoint: 'ftp://pds.test' }))).toThrow(MissingPdsEndpointError)
     expect(() => getAtprotoData(svc({ serviceEndpoint: 'https://' }))).toThrow(MissingPdsEndpointError)
     expect(getAtprotoData(svc({})).pds).toBe('https://pds.test')

@@ -1,7 +1,7 @@
 import dnsPacket from 'dns-packet'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeTxtResponse, DnsPacketError, encodeTxtQuery } from '../src/dns.node.ts'
+import { DnsPacketError, decodeTxtResponse, encodeTxtQuery } from '../src/dns.node.ts'
 
 const NAME = '_atproto.alice.test'
 
@@ -24,15 +24,24 @@ describe('encodeTxtQuery', () => {
     expect(q.flag_rd).toBe(true)
     expect(q.questions).toEqual([{ name: NAME, type: 'TXT', class: 'IN' }])
     expect(q.additionals?.[0]?.type).toBe('OPT')
-    expect(dnsPacket.decode(Buffer.from(encodeTxtQuery(NAME, { id: 7, ednsUdpSize: 0 }))).additionals).toEqual([])
+    expect(
+      dnsPacket.decode(Buffer.from(encodeTxtQuery(NAME, { id: 7, ednsUdpSize: 0 }))).additionals,
+    ).toEqual([])
   })
-  it.each(['', 'a..b', `${'a'.repeat(64)}.test`, `${'a.'.repeat(127)}aa`, 'ünicode.test'])('refuses %j', (n) => {
-    expect(() => encodeTxtQuery(n, { id: 1 })).toThrow(RangeError)
-  })
+  it.each(['', 'a..b', `${'a'.repeat(64)}.test`, `${'a.'.repeat(127)}aa`, 'ünicode.test'])(
+    'refuses %j',
+    (n) => {
+      expect(() => encodeTxtQuery(n, { id: 1 })).toThrow(RangeError)
+    },
+  )
 })
 
 describe('decodeTxtResponse vs dns-packet', () => {
-  const chunk = fc.string({ minLength: 0, maxLength: 80, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) })
+  const chunk = fc.string({
+    minLength: 0,
+    maxLength: 80,
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  })
   const txt = fc.array(chunk, { minLength: 1, maxLength: 4 })
   const answer = fc.oneof(
     txt.map((data) => ({ type: 'TXT' as const, name: NAME, ttl: 60, data })),
@@ -43,7 +52,9 @@ describe('decodeTxtResponse vs dns-packet', () => {
     fc.assert(
       fc.property(fc.array(answer, { maxLength: 8 }), (answers) => {
         const got = decodeTxtResponse(response(answers), { id: 4242, name: NAME })
-        const want = answers.filter((a) => a.type === 'TXT' && a.name === NAME).map((a) => (a.data as string[]).join(''))
+        const want = answers
+          .filter((a) => a.type === 'TXT' && a.name === NAME)
+          .map((a) => (a.data as string[]).join(''))
         expect(got.records).toEqual(want)
         expect(got.rcode).toBe(0)
       }),
@@ -51,7 +62,9 @@ describe('decodeTxtResponse vs dns-packet', () => {
     )
   })
   it('every truncation of a valid answer is a DnsPacketError', () => {
-    const full = response([{ type: 'TXT', name: NAME, ttl: 60, data: ['did=did:plc:aaaaaaaaaaaaaaaaaaaaaaaa'] }])
+    const full = response([
+      { type: 'TXT', name: NAME, ttl: 60, data: ['did=did:plc:aaaaaaaaaaaaaaaaaaaaaaaa'] },
+    ])
     for (let n = 0; n < full.length; n++) {
       expect(() => decodeTxtResponse(full.subarray(0, n), { id: 4242, name: NAME })).toThrow(DnsPacketError)
     }
@@ -75,7 +88,10 @@ function header(opts: { id?: number; flags?: number; qd?: number; an?: number } 
   const { id = 1, flags = 0x8180, qd = 1, an = 1 } = opts
   return [id >> 8, id & 255, flags >> 8, flags & 255, qd >> 8, qd & 255, an >> 8, an & 255, 0, 0, 0, 0]
 }
-const qname = (name: string): number[] => [...name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0]
+const qname = (name: string): number[] => [
+  ...name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]),
+  0,
+]
 const question = [...qname('a.test'), 0, 16, 0, 1]
 const rrHead = (rdlen: number): number[] => [0, 16, 0, 1, 0, 0, 0, 60, rdlen >> 8, rdlen & 255]
 
@@ -85,13 +101,25 @@ describe('decodeTxtResponse hostile table', () => {
     ['a query, not a response', [...header({ flags: 0x0100 }), ...question], 'not a response'],
     ['no question', [...header({ qd: 0, an: 0 })], 'expected one question'],
     ['too many answers', [...header({ an: 5000 }), ...question], 'too many answers'],
-    ['different question', [...header(), ...qname('b.test'), 0, 16, 0, 1], 'question does not match the query'],
+    [
+      'different question',
+      [...header(), ...qname('b.test'), 0, 16, 0, 1],
+      'question does not match the query',
+    ],
     ['self pointer', [...header(), ...question, 0xc0, 24, ...rrHead(0)], 'forward compression pointer'],
     ['forward pointer', [...header(), ...question, 0xc0, 60, ...rrHead(0)], 'forward compression pointer'],
     ['reserved label type', [...header(), ...question, 0x40, ...rrHead(0)], 'bad label type'],
     ['rdata overruns packet', [...header(), ...question, 0xc0, 12, ...rrHead(50), 1, 2], 'truncated'],
-    ['TXT string overruns record', [...header(), ...question, 0xc0, 12, ...rrHead(3), 10, 65, 66], 'TXT string overruns record'],
-    ['name over 255 bytes', [...header(), ...qname(`${'a'.repeat(63)}.`.repeat(5).slice(0, -1)), 0, 16, 0, 1], 'name too long'],
+    [
+      'TXT string overruns record',
+      [...header(), ...question, 0xc0, 12, ...rrHead(3), 10, 65, 66],
+      'TXT string overruns record',
+    ],
+    [
+      'name over 255 bytes',
+      [...header(), ...qname(`${'a'.repeat(63)}.`.repeat(5).slice(0, -1)), 0, 16, 0, 1],
+      'name too long',
+    ],
   ]
   it.each(cases)('%s', (_n, bytes, reason) => {
     const err = (() => {

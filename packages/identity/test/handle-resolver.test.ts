@@ -11,7 +11,15 @@ import {
   ResponseTooLargeError,
 } from '../src/index.ts'
 import { deadUdpPort, startDnsServer, type TestDnsServer } from './helpers/dns-server.ts'
-import { hang, huge, redirect, startHttpServer, status, type TestHttpServer, text } from './helpers/http-server.ts'
+import {
+  hang,
+  huge,
+  redirect,
+  startHttpServer,
+  status,
+  type TestHttpServer,
+  text,
+} from './helpers/http-server.ts'
 
 const DID_A = 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa'
 const DID_B = 'did:plc:bbbbbbbbbbbbbbbbbbbbbbbb'
@@ -22,7 +30,12 @@ let http: TestHttpServer
 let other: TestHttpServer
 let dead: string
 beforeAll(async () => {
-  ;[dns, backup, http, other] = await Promise.all([startDnsServer(), startDnsServer(), startHttpServer(), startHttpServer()])
+  ;[dns, backup, http, other] = await Promise.all([
+    startDnsServer(),
+    startDnsServer(),
+    startHttpServer(),
+    startHttpServer(),
+  ])
   dead = await deadUdpPort()
 })
 afterAll(async () => {
@@ -43,7 +56,11 @@ describe('DNS TXT method against a UDP server on loopback', () => {
     expect(dns.queries('_atproto.txt1.test')).toBe(1)
   })
   it('joins chunked strings and ignores other records and invalid DIDs', async () => {
-    dns.zone.set('_atproto.txt2.test', [['v=spf1 -all'], ['did=did:plc:', 'aaaaaaaaaaaaaaaaaaaaaaaa'], ['did=not a did']])
+    dns.zone.set('_atproto.txt2.test', [
+      ['v=spf1 -all'],
+      ['did=did:plc:', 'aaaaaaaaaaaaaaaaaaaaaaaa'],
+      ['did=not a did'],
+    ])
     expect(await dnsOnly().resolve('txt2.test')).toBe(DID_A)
   })
   it('the same DID twice is fine', async () => {
@@ -52,7 +69,9 @@ describe('DNS TXT method against a UDP server on loopback', () => {
   })
   it('conflicting TXT records are rejected', async () => {
     dns.zone.set('_atproto.conflict.test', [[`did=${DID_A}`], [`did=${DID_B}`]])
-    const err = await dnsOnly().resolveDns('conflict.test').catch((e: unknown) => e)
+    const err = await dnsOnly()
+      .resolveDns('conflict.test')
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(HandleDnsConflictError)
     expect(err).toMatchObject({ code: 'HANDLE_DNS_CONFLICT', dids: [DID_A, DID_B] })
     expect(await dnsOnly().resolve('conflict.test')).toBeUndefined()
@@ -72,7 +91,9 @@ describe('DNS TXT method against a UDP server on loopback', () => {
   })
   it('a down primary fails over to the backup (port 53 is not assumed)', async () => {
     backup.zone.set('_atproto.down.test', [[`did=${DID_A}`]])
-    expect(await dnsOnly({ nameservers: [dead], backupNameservers: [backup.address] }).resolve('down.test')).toBe(DID_A)
+    expect(
+      await dnsOnly({ nameservers: [dead], backupNameservers: [backup.address] }).resolve('down.test'),
+    ).toBe(DID_A)
     expect(backup.queries('_atproto.down.test')).toBe(1)
   })
   it.each(['drop', 'servfail', 'refused', 'truncated', 'garbage'] as const)(
@@ -97,7 +118,9 @@ describe('DNS TXT method against a UDP server on loopback', () => {
   })
   it('a silent server times out', async () => {
     dns.zone.set('_atproto.silent.test', 'drop')
-    const err = await dnsOnly({ timeoutMs: 200 }).resolveDns('silent.test').catch((e: unknown) => e)
+    const err = await dnsOnly({ timeoutMs: 200 })
+      .resolveDns('silent.test')
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ResolutionTimeoutError)
   })
 })
@@ -123,7 +146,9 @@ describe('HTTPS well-known method against an HTTP server on loopback', () => {
   })
   it('a server that never answers times out', async () => {
     http.routes.set('/hang.test/.well-known/atproto-did', hang)
-    await expect(httpOnly({ timeoutMs: 200 }).resolveHttp('hang.test')).rejects.toBeInstanceOf(ResolutionTimeoutError)
+    await expect(httpOnly({ timeoutMs: 200 }).resolveHttp('hang.test')).rejects.toBeInstanceOf(
+      ResolutionTimeoutError,
+    )
   })
   it('same-host redirects are followed; cross-host only when configured', async () => {
     http.routes.set('/r.test/.well-known/atproto-did', redirect('/r.test/elsewhere'))

@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram'
 import { getServers } from 'node:dns'
 import { isIP } from 'node:net'
 import { DnsError, ResolutionTimeoutError } from '../errors.ts'
-import { decodeTxtResponse, DnsPacketError, encodeTxtQuery, RCODE_NOERROR, RCODE_NXDOMAIN } from './packet.ts'
+import { DnsPacketError, decodeTxtResponse, encodeTxtQuery, RCODE_NOERROR, RCODE_NXDOMAIN } from './packet.ts'
 import type { DnsTxtQuery, TxtQueryRequest } from './types.ts'
 
 /** A nameserver address split into host and port. */
@@ -32,7 +32,8 @@ export function parseNameserver(server: string): NameserverAddress {
     }
   }
   if (isIP(host) === 0) throw new TypeError(`nameserver must be an IP address; server=${server}`)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`bad nameserver port; server=${server}`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new TypeError(`bad nameserver port; server=${server}`)
   return { host, port }
 }
 
@@ -71,10 +72,15 @@ export const queryTxtUdp: DnsTxtQuery = (req: TxtQueryRequest): Promise<string[]
       else resolve(value ?? [])
     }
     const onAbort = (): void => finish(req.signal?.reason)
-    const timer = setTimeout(() => finish(new ResolutionTimeoutError(`dns://${req.server}`, req.timeoutMs)), req.timeoutMs)
+    const timer = setTimeout(
+      () => finish(new ResolutionTimeoutError(`dns://${req.server}`, req.timeoutMs)),
+      req.timeoutMs,
+    )
     if (req.signal?.aborted) return finish(req.signal.reason)
     req.signal?.addEventListener('abort', onAbort, { once: true })
-    socket.on('error', (err: NodeJS.ErrnoException) => finish(new DnsError(req.server, err.code ?? err.message)))
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      finish(new DnsError(req.server, err.code ?? err.message)),
+    )
     socket.on('message', (msg: Buffer) => {
       let answer: ReturnType<typeof decodeTxtResponse>
       try {

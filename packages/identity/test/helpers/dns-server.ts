@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net'
 import dnsPacket from 'dns-packet'
 
 /** A name's behaviour: TXT records (each a list of chunks), or a failure mode. */
-export type ZoneEntry = string[][] | 'servfail' | 'refused' | 'drop' | 'truncated' | 'garbage' | { cname: string }
+export type ZoneEntry =
+  | string[][]
+  | 'servfail'
+  | 'refused'
+  | 'drop'
+  | 'truncated'
+  | 'garbage'
+  | { cname: string }
 
 export interface TestDnsServer {
   readonly port: number
@@ -36,7 +43,12 @@ export async function startDnsServer(): Promise<TestDnsServer> {
       socket.send(Buffer.from([msg[0]!, msg[1]!, 0x81, 0x80, 0, 1, 0, 5]), rinfo.port, rinfo.address)
       return
     }
-    const base = { id: q.id, type: 'response' as const, flags: dnsPacket.RECURSION_DESIRED, questions: q.questions }
+    const base = {
+      id: q.id,
+      type: 'response' as const,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: q.questions,
+    }
     let rcode = 0
     let answers: dnsPacket.Answer[] = []
     let flags = base.flags | dnsPacket.RECURSION_AVAILABLE
