@@ -7,6 +7,8 @@ import { type CommitCtx, checkCommit, parseSignedCommit, type SignedCommit } fro
 import { SpaceCarError } from './errors.ts'
 import { RepoCommit, type RepoIndex } from './repo-commit.ts'
 
+const DEFAULT_MAX_BLOCK_BYTES = 32 * 1024 * 1024
+
 /** Bytes of a space CAR, whole or in chunks. */
 export type CarSource =
   | Uint8Array
@@ -20,7 +22,10 @@ export interface SpaceCarReadOptions {
   maxRecords?: number
   /** Decode each record's DAG-CBOR into `record` (default true); false yields bytes only. */
   decodeRecords?: boolean
-  /** Caps passed to the CAR reader (block size, total size, block count). */
+  /**
+   * Caps passed to the CAR reader (block size, total size, block count). `maxBlockBytes`
+   * defaults to 32 MiB here, room for an index of about 350,000 records.
+   */
   car?: CarReadOptions
 }
 
@@ -42,13 +47,20 @@ interface BlockCursor {
 
 function wrapCarError(err: unknown, blockIndex: number, path?: string): SpaceCarError {
   if (err instanceof SpaceCarError) return err
-  const hash = err instanceof CarError && err.code === 'CAR_HASH_MISMATCH'
   const message = err instanceof Error ? err.message : String(err)
-  return new SpaceCarError(
-    hash ? 'RecordHashMismatch' : 'Car',
-    `${hash ? 'block bytes do not match their CID' : 'bad CAR framing'}; blockIndex=${blockIndex}${path ? ` path=${path}` : ''} cause=${message}`,
-    { blockIndex, ...(path ? { path } : {}), cause: err },
-  )
+  if (err instanceof CarError && err.code === 'CAR_HASH_MISMATCH') {
+    const code =
+      blockIndex === 0 ? 'CommitMismatch' : blockIndex === 1 ? 'IndexMismatch' : 'RecordHashMismatch'
+    return new SpaceCarError(
+      code,
+      `block bytes do not match their CID; blockIndex=${blockIndex}${path ? ` path=${path}` : ''}`,
+      { blockIndex, ...(path ? { path } : {}), cause: err },
+    )
+  }
+  return new SpaceCarError('Car', `bad CAR; blockIndex=${blockIndex} cause=${message}`, {
+    blockIndex,
+    cause: err,
+  })
 }
 
 async function openBlocks(
@@ -130,7 +142,10 @@ export async function openSpaceCar(
 ): Promise<SpaceCarReader> {
   const maxRecords = opts.maxRecords ?? 1_000_000
   const decodeRecords = opts.decodeRecords !== false
-  const { roots, cursor } = await openBlocks(source, opts.car)
+  // The index block grows with the repo (about 90 bytes an entry), so the per-block cap is
+  // raised from the CAR reader's 2 MiB default unless the caller set one.
+  const carOpts: CarReadOptions = { maxBlockBytes: DEFAULT_MAX_BLOCK_BYTES, ...opts.car }
+  const { roots, cursor } = await openBlocks(source, carOpts)
   if (roots.length !== 2) {
     throw new SpaceCarError('RootCount', `expected 2 CAR roots (commit, index); roots=${roots.length}`)
   }
@@ -207,7 +222,16 @@ export async function openSpaceCar(
     let mode: RecordOrder | undefined
     let cidKeys: Set<string> | undefined
     for (let i = 0; i < canon.length; i++) {
-      const block = await cursor.next()
+      let block: { cid: Cid; bytes: Uint8Array } | undefined
+      try {
+        block = await cursor.next()
+      } catch (err) {
+        const at = (mode === 'lexicographic' ? lex : canon)[i]!
+        if (err instanceof SpaceCarError && err.code === 'RecordHashMismatch') {
+          throw wrapCarError(err.cause, err.blockIndex ?? cursor.count, at)
+        }
+        throw err
+      }
       if (!block) {
         if (i === 0 && !expectValues) {
           indexOnly = true

@@ -266,12 +266,26 @@ export async function verifySpaceToken(
     throw new SpaceTokenError('BadJwtIss', `token issuer is not the expected one; iss=${payload.iss}`)
   }
   const decoded = { header, signingInput, signature }
-  const key = await opts.getSigningKey(payload.iss, header.kid, false)
-  if (!verifyJwtSignature(decoded, key)) {
-    const fresh = await opts.getSigningKey(payload.iss, header.kid, true)
-    if (fresh === key || !verifyJwtSignature(decoded, fresh)) {
-      throw new SpaceTokenError('BadJwtSignature', 'invalid token signature')
+  // A mismatched alg on the first key may just mean the cached key is stale (rotated to the
+  // other curve), so it gets the same one retry as a bad signature.
+  const attempt = (didKey: string): true | SpaceTokenError => {
+    try {
+      return (
+        verifyJwtSignature(decoded, didKey) ||
+        new SpaceTokenError('BadJwtSignature', 'invalid token signature')
+      )
+    } catch (err) {
+      if (err instanceof SpaceTokenError) return err
+      throw err
     }
+  }
+  const key = await opts.getSigningKey(payload.iss, header.kid, false)
+  const first = attempt(key)
+  if (first !== true) {
+    const fresh = await opts.getSigningKey(payload.iss, header.kid, true)
+    if (fresh === key) throw first
+    const second = attempt(fresh)
+    if (second !== true) throw second
   }
   if (spec.singleUse && opts.jtiStore) {
     // Kept until exp plus the skew, the last moment the token could still be accepted.
