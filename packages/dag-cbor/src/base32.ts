@@ -8,12 +8,41 @@ const DECODE = /* @__PURE__ */ (() => {
   return table
 })()
 
+const CODES = /* @__PURE__ */ (() => {
+  const t = new Uint8Array(32)
+  for (let i = 0; i < 32; i++) t[i] = ALPHABET.charCodeAt(i)
+  return t
+})()
+const fromCharCode = String.fromCharCode
+
 /** Lowercase unpadded base32 of `bytes`. */
 export function toBase32(bytes: Uint8Array): string {
+  const c = CODES
+  const len = bytes.length
+  const whole = len - (len % 5)
   let out = ''
+  let i = 0
+  // 5 bytes -> 8 characters per step, one fromCharCode call each
+  for (; i < whole; i += 5) {
+    const a = bytes[i] as number
+    const b = bytes[i + 1] as number
+    const d = bytes[i + 2] as number
+    const e = bytes[i + 3] as number
+    const f = bytes[i + 4] as number
+    out += fromCharCode(
+      c[a >>> 3] as number,
+      c[((a & 7) << 2) | (b >>> 6)] as number,
+      c[(b >>> 1) & 31] as number,
+      c[((b & 1) << 4) | (d >>> 4)] as number,
+      c[((d & 15) << 1) | (e >>> 7)] as number,
+      c[(e >>> 2) & 31] as number,
+      c[((e & 3) << 3) | (f >>> 5)] as number,
+      c[f & 31] as number,
+    )
+  }
   let buffer = 0
   let bits = 0
-  for (let i = 0; i < bytes.length; i++) {
+  for (; i < len; i++) {
     buffer = ((buffer << 8) | (bytes[i] as number)) & 0xfff
     bits += 8
     while (bits >= 5) {

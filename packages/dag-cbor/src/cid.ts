@@ -36,24 +36,63 @@ export interface Multihash {
  * cid.toString() // the same string, cached
  */
 export class Cid {
-  /** Binary CID (without the 0x00 prefix DAG-CBOR puts in front of it). Do not mutate. */
-  readonly bytes: Uint8Array
   /** CID version: 0 (legacy base58 dag-pb) or 1. */
   readonly version: 0 | 1
   /** Multicodec of the linked content: {@link DAG_CBOR_CODEC}, {@link RAW_CODEC}, ... */
   readonly code: number
+  // The binary CID is src[off, off + len). Decoding keeps a reference into the block instead of
+  // making a subarray per link; `bytes` materializes the view on first use.
+  #src: Uint8Array
+  #off: number
+  #len: number
+  #bytes: Uint8Array | undefined
   #mhOffset: number
   #multihash: Multihash | undefined
   #string: string | undefined
 
-  /** @internal Use the factory functions; `bytes` must already be a validated binary CID. */
-  constructor(bytes: Uint8Array, version: 0 | 1, code: number, mhOffset: number, str?: string) {
-    this.bytes = bytes
+  /** @internal Use the factory functions; `src[off, off + len)` must already be a validated binary CID. */
+  constructor(
+    src: Uint8Array,
+    off: number,
+    len: number,
+    version: 0 | 1,
+    code: number,
+    mhOffset: number,
+    str?: string,
+  ) {
     this.version = version
     this.code = code
+    this.#src = src
+    this.#off = off
+    this.#len = len
+    this.#bytes = undefined
     this.#mhOffset = mhOffset
     this.#multihash = undefined
     this.#string = str
+  }
+
+  /** Binary CID (without the 0x00 prefix DAG-CBOR puts in front of it). Do not mutate. */
+  get bytes(): Uint8Array {
+    let b = this.#bytes
+    if (b === undefined) {
+      const src = this.#src
+      b = this.#off === 0 && this.#len === src.length ? src : src.subarray(this.#off, this.#off + this.#len)
+      this.#bytes = b
+    }
+    return b
+  }
+
+  /** Length of the binary CID in bytes. */
+  get byteLength(): number {
+    return this.#len
+  }
+
+  /** @internal Copies the binary CID into `out` at `at` without materializing `bytes`. */
+  copyTo(out: Uint8Array, at: number): void {
+    const src = this.#src
+    const off = this.#off
+    const len = this.#len
+    for (let i = 0; i < len; i++) out[at + i] = src[off + i] as number
   }
 
   /** The multihash (hash code, size, digest), computed on first use. */
@@ -145,10 +184,11 @@ export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: 
     bytes[offset + 3] === 32 &&
     ((bytes[offset + 1] as number) & 0x80) === 0
   ) {
-    return new Cid(bytes.subarray(offset, end), 1, bytes[offset + 1] as number, 2, str)
+    return new Cid(bytes, offset, 36, 1, bytes[offset + 1] as number, 2, str)
   }
   const view = bytes.subarray(offset, end)
-  if (len === 34 && view[0] === SHA2_256_CODE && view[1] === 32) return new Cid(view, 0, DAG_PB_CODEC, 0)
+  if (len === 34 && view[0] === SHA2_256_CODE && view[1] === 32)
+    return new Cid(view, 0, 34, 0, DAG_PB_CODEC, 0)
   const version = readVarint(view, 0)
   if (version.next < 0)
     throw new InvalidCidError('BAD_VARINT', hexPrefix(view), 'malformed CID version varint')
@@ -169,7 +209,7 @@ export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: 
       'multihash digest length does not match the CID length',
     )
   }
-  return new Cid(view, 1, codec.value, codec.next, str)
+  return new Cid(view, 0, len, 1, codec.value, codec.next, str)
 }
 
 /** Length of the binary CID starting at `bytes[offset]`, or -1 if the header is malformed. */
@@ -239,7 +279,7 @@ export function parseCid(str: string): Cid {
     if (bytes.length !== 34 || bytes[0] !== SHA2_256_CODE || bytes[1] !== 32) {
       throw new InvalidCidError('BAD_LENGTH', str, 'CIDv0 must be a 34-byte sha2-256 multihash')
     }
-    return new Cid(bytes, 0, DAG_PB_CODEC, 0, str)
+    return new Cid(bytes, 0, 34, 0, DAG_PB_CODEC, 0, str)
   }
   let mf: CID
   try {
@@ -269,7 +309,7 @@ export function createCid(codec: number, digest: Uint8Array): Cid {
   bytes[o++] = SHA2_256_CODE
   bytes[o++] = 32
   bytes.set(digest, o)
-  return new Cid(bytes, 1, codec, mhOffset)
+  return new Cid(bytes, 0, bytes.length, 1, codec, mhOffset)
 }
 
 /**

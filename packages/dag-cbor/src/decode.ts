@@ -1,7 +1,7 @@
 import { type Cid, readCidAt } from './cid.ts'
 import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
-import { decodeUtf8 } from './utf8.ts'
+import { decodeUtf8Cached } from './utf8.ts'
 
 /** Limits of {@link decode}. Every cap has a safe default. */
 export interface DecodeOptions {
@@ -158,7 +158,7 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
         value = arg
       } else if (major === 3) {
         if (arg > end - p) fail('TRUNCATED', start, 'string is longer than the remaining input')
-        const s = decodeUtf8(buf, p, arg)
+        const s = decodeUtf8Cached(buf, p, arg)
         if (s === undefined) fail('INVALID_UTF8', start, 'string is not valid UTF-8')
         value = s
         p += arg
@@ -323,7 +323,7 @@ function readKey(buf: Uint8Array, p: number, d: number): number {
         fail('MAP_KEYS_UNSORTED', start, 'map keys are not in canonical order')
     }
   }
-  const key = decodeUtf8(buf, p, len)
+  const key = decodeUtf8Cached(buf, p, len)
   if (key === undefined) fail('INVALID_UTF8', start, 'map key is not valid UTF-8')
   stackKey[d] = key
   stackKeyStart[d] = p

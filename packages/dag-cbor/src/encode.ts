@@ -130,35 +130,36 @@ function writeBytes(b: Uint8Array): void {
 }
 
 function writeCid(cid: Cid): void {
-  const b = cid.bytes
-  if (pos + 11 + b.length > buf.length) grow(11 + b.length)
+  const n = cid.byteLength
+  if (pos + 11 + n > buf.length) grow(11 + n)
   buf[pos++] = 0xd8
   buf[pos++] = 42
-  writeHeader(2, b.length + 1)
+  writeHeader(2, n + 1)
   buf[pos++] = 0
-  buf.set(b, pos)
-  pos += b.length
+  cid.copyTo(buf, pos)
+  pos += n
 }
 
-function isAsciiKey(k: string): boolean {
-  for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) >= 0x80) return false
+// Writes a short ASCII map key; returns false (writing nothing) if the key is not ASCII or is long.
+function writeAsciiKey(k: string): boolean {
+  const len = k.length
+  if (len >= 24) return false
+  if (pos + 1 + len > buf.length) grow(1 + len)
+  let p = pos + 1
+  for (let i = 0; i < len; i++) {
+    const c = k.charCodeAt(i)
+    if (c >= 0x80) return false
+    buf[p++] = c
+  }
+  buf[pos] = 0x60 | len
+  pos = p
   return true
 }
 
-function sortKeys(keys: string[]): void {
+// Insertion sort in canonical order for ASCII keys (UTF-16 length and order equal UTF-8 there).
+// Maps are small and often already in order.
+function sortAsciiKeys(keys: string[]): void {
   const n = keys.length
-  let ascii = true
-  for (let i = 0; i < n; i++) {
-    if (!isAsciiKey(keys[i] as string)) {
-      ascii = false
-      break
-    }
-  }
-  if (!ascii) {
-    keys.sort(compareKeysUtf8)
-    return
-  }
-  // Insertion sort: maps are small and often already in order.
   for (let i = 1; i < n; i++) {
     const k = keys[i] as string
     let j = i - 1
@@ -174,20 +175,124 @@ function sortKeys(keys: string[]): void {
 
 function writeMap(obj: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(obj)
-  let count = keys.length
-  for (let i = 0; i < keys.length; i++) if (obj[keys[i] as string] === undefined) count--
-  if (keys.length > 1) sortKeys(keys)
-  writeHeader(5, count)
+  const n = keys.length
+  if (n >= 24) {
+    writeBigMap(obj, keys, depth)
+    return
+  }
+  if (n > 1) sortAsciiKeys(keys)
+  // Optimistic pass: assume short ASCII keys, for which the order above is canonical, and patch
+  // the one-byte header once the number of defined values is known. Offsets are kept relative
+  // to `start` because grow() may move the output.
+  if (pos + 1 > buf.length) grow(1)
+  const headerRel = pos - start
+  pos++
   const child = depth + 1
-  for (let i = 0; i < keys.length; i++) {
+  let count = 0
+  for (let i = 0; i < n; i++) {
     const k = keys[i] as string
     const v = obj[k]
     // Absent and undefined read the same in JS, so an undefined property is left out (as in @atproto/lex-cbor).
     if (v === undefined) continue
     pathKeys[depth] = k
+    if (!writeAsciiKey(k)) {
+      finishMapSlow(obj, keys, i, headerRel, depth)
+      return
+    }
+    writeValue(v, child)
+    count++
+  }
+  buf[start + headerRel] = 0xa0 | count
+}
+
+// Maps of 24+ keys: count first, sort by UTF-8 when needed, then write.
+function writeBigMap(obj: Record<string, unknown>, keys: string[], depth: number): void {
+  let ascii = true
+  for (let i = 0; i < keys.length && ascii; i++) {
+    const k = keys[i] as string
+    for (let j = 0; j < k.length; j++) {
+      if (k.charCodeAt(j) >= 0x80) {
+        ascii = false
+        break
+      }
+    }
+  }
+  if (ascii) sortAsciiKeys(keys)
+  else keys.sort(compareKeysUtf8)
+  let count = 0
+  for (let i = 0; i < keys.length; i++) if (obj[keys[i] as string] !== undefined) count++
+  writeHeader(5, count)
+  const child = depth + 1
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string
+    const v = obj[k]
+    if (v === undefined) continue
+    pathKeys[depth] = k
     writeString(k, child)
     writeValue(v, child)
   }
+}
+
+// The optimistic pass met a non-ASCII (or long) key at index `from`. Write the remaining entries,
+// then reorder the encoded entries by their UTF-8 keys. Nothing already written is encoded again,
+// so nested maps like this cost linear time, not exponential.
+function finishMapSlow(
+  obj: Record<string, unknown>,
+  keys: string[],
+  from: number,
+  headerRel: number,
+  depth: number,
+): void {
+  const child = depth + 1
+  for (let i = from; i < keys.length; i++) {
+    const k = keys[i] as string
+    const v = obj[k]
+    if (v === undefined) continue
+    pathKeys[depth] = k
+    writeString(k, child)
+    writeValue(v, child)
+  }
+  const bodyStart = start + headerRel + 1
+  const spans: { k: string; s: number; e: number }[] = []
+  let p = bodyStart
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string
+    if (obj[k] === undefined) continue
+    const s = p
+    p = skipItem(buf, skipItem(buf, p))
+    spans.push({ k, s: s - bodyStart, e: p - bodyStart })
+  }
+  spans.sort((a, b) => compareKeysUtf8(a.k, b.k))
+  const body = buf.slice(bodyStart, pos)
+  pos = start + headerRel
+  writeHeader(5, spans.length)
+  if (pos + body.length > buf.length) grow(body.length)
+  for (const sp of spans) {
+    buf.set(body.subarray(sp.s, sp.e), pos)
+    pos += sp.e - sp.s
+  }
+}
+
+// Offset just past the item at `p` in output this encoder wrote (so it is well formed).
+function skipItem(b: Uint8Array, p: number): number {
+  let pending = 1
+  while (pending > 0) {
+    pending--
+    const ib = b[p++] as number
+    const major = ib >> 5
+    const info = ib & 31
+    let arg = info
+    if (major !== 7 && info >= 24) {
+      const n = 1 << (info - 24)
+      arg = 0
+      for (let i = 0; i < n; i++) arg = arg * 256 + (b[p++] as number)
+    }
+    if (major === 2 || major === 3) p += arg
+    else if (major === 4) pending += arg
+    else if (major === 5) pending += 2 * arg
+    else if (major === 6) pending += 1
+  }
+  return p
 }
 
 function writeArray(arr: unknown[], depth: number): void {
@@ -211,8 +316,13 @@ function writeValue(v: unknown, depth: number): void {
         else writeHeader(1, -v - 1)
         return
       }
-      if (Number.isInteger(v)) throw new PathError('INTEGER_OUT_OF_RANGE', 'integer is outside the safe range ±(2^53-1)', depth)
-      throw new PathError('NOT_AN_INTEGER', `number is not an integer (floats are not in the data model): ${v}`, depth)
+      if (Number.isInteger(v))
+        throw new PathError('INTEGER_OUT_OF_RANGE', 'integer is outside the safe range ±(2^53-1)', depth)
+      throw new PathError(
+        'NOT_AN_INTEGER',
+        `number is not an integer (floats are not in the data model): ${v}`,
+        depth,
+      )
     case 'boolean':
       if (pos + 1 > buf.length) grow(1)
       buf[pos++] = v ? 0xf5 : 0xf4
@@ -228,7 +338,8 @@ function writeValue(v: unknown, depth: number): void {
         return
       }
       if (Array.isArray(v)) {
-        if (depth >= maxDepth) throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`, depth)
+        if (depth >= maxDepth)
+          throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`, depth)
         writeArray(v, depth)
         return
       }
@@ -238,7 +349,8 @@ function writeValue(v: unknown, depth: number): void {
       }
       const proto = Object.getPrototypeOf(v)
       if (proto === Object.prototype || proto === null) {
-        if (depth >= maxDepth) throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`, depth)
+        if (depth >= maxDepth)
+          throw new PathError('MAX_DEPTH_EXCEEDED', `nesting deeper than maxDepth=${maxDepth}`, depth)
         writeMap(v as Record<string, unknown>, depth)
         return
       }
@@ -262,7 +374,12 @@ function formatPath(depth: number): string {
   let out = '$'
   for (let i = 0; i < depth; i++) {
     const seg = pathKeys[i] as string | number
-    out += typeof seg === 'number' ? `[${seg}]` : /^[A-Za-z_$][\w$]*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`
+    out +=
+      typeof seg === 'number'
+        ? `[${seg}]`
+        : /^[A-Za-z_$][\w$]*$/.test(seg)
+          ? `.${seg}`
+          : `[${JSON.stringify(seg)}]`
   }
   return out
 }

@@ -6,6 +6,35 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const encoder = new TextEncoder()
 const fromCharCode = String.fromCharCode
 
+// Map keys and short enum-like values ($type, mimeType, langs) repeat across records. Caching
+// their strings by bytes skips UTF-8 decoding and hands V8 the same (internalized) string for
+// every property store. Entries are fixed-size slots, so hostile input can only evict.
+const CACHE_SLOTS = 2048
+const CACHE_MAX_LEN = 32
+const cacheBytes = new Uint8Array(CACHE_SLOTS * CACHE_MAX_LEN)
+const cacheLen = new Int8Array(CACHE_SLOTS).fill(-1)
+const cacheStr: string[] = new Array(CACHE_SLOTS).fill('')
+
+/** {@link decodeUtf8} through a small cache, for map keys and other short repeated strings. */
+export function decodeUtf8Cached(buf: Uint8Array, start: number, len: number): string | undefined {
+  if (len > CACHE_MAX_LEN) return decodeUtf8(buf, start, len)
+  let h = len
+  for (let i = start; i < start + len; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193)
+  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1)
+  const base = slot * CACHE_MAX_LEN
+  if (cacheLen[slot] === len) {
+    let i = 0
+    while (i < len && cacheBytes[base + i] === buf[start + i]) i++
+    if (i === len) return cacheStr[slot]
+  }
+  const s = decodeUtf8(buf, start, len)
+  if (s === undefined) return undefined
+  for (let i = 0; i < len; i++) cacheBytes[base + i] = buf[start + i] as number
+  cacheLen[slot] = len
+  cacheStr[slot] = s
+  return s
+}
+
 /**
  * Decodes `len` bytes of UTF-8 at `buf[start]`, or returns `undefined` if they are not valid
  * UTF-8 (overlong forms, surrogates and code points past U+10FFFF are invalid).
