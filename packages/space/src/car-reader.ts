@@ -121,6 +121,8 @@ export interface SpaceCarReader {
    * flags a CAR in rsky's order. Undefined before.
    */
   readonly order: RecordOrder | undefined
+  /** The index folded into an LtHash, once {@link readIndex} has run (a copy is cheap: `clone()`). */
+  readonly repo: RepoCommit | undefined
   /** True when the CAR carried no record blocks (index-only), once {@link records} has finished. */
   readonly indexOnly: boolean | undefined
 }
@@ -186,6 +188,7 @@ export async function openSpaceCar(
 
   let stage: 'index' | 'records' | 'done' = 'index'
   let index: Map<string, Cid> | undefined
+  let repo: RepoCommit | undefined
   let order: RecordOrder | undefined
   let indexOnly: boolean | undefined
 
@@ -200,7 +203,8 @@ export async function openSpaceCar(
       })
     }
     index = decodeIndex(block.bytes, maxRecords)
-    if (!bytesEqual(RepoCommit.fromIndex(index).digest(), trustedHash)) {
+    repo = RepoCommit.fromIndex(index)
+    if (!bytesEqual(repo.digest(), trustedHash)) {
       throw new SpaceCarError('IndexHashMismatch', 'index does not fold to the trusted commit hash', {
         blockIndex: 1,
       })
@@ -299,6 +303,9 @@ export async function openSpaceCar(
     records,
     get order() {
       return order
+    },
+    get repo() {
+      return repo
     },
     get indexOnly() {
       return indexOnly
@@ -404,7 +411,7 @@ export async function verifySpaceCar(
     )
   }
   const index = await car.readIndex(car.commit.hash)
-  const repo = RepoCommit.fromIndex(index)
+  const repo = car.repo!
   const records = car.records(params.expectValues === false ? { expectValues: false } : {})
   return {
     commit: car.commit,
