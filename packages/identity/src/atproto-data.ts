@@ -1,7 +1,7 @@
 // Reading the atproto parts out of a validated DID document, following the DID spec: the first
 // *valid* handle, the first *valid* `#atproto` key whose controller is the DID, and the first
 // `#atproto_pds` service of the right type with an http(s) URL. Anything else is ignored.
-import { didKeyFromVerificationMethod } from '@rsky/crypto'
+import { didKeyFromVerificationMethod, parseMultikey } from '@rsky/crypto'
 import { isValidHandle } from '@rsky/syntax'
 import type { DidDocument, DidService, VerificationMethod } from './did-document.ts'
 import { MissingHandleError, MissingPdsEndpointError, MissingSigningKeyError } from './errors.ts'
@@ -65,6 +65,12 @@ function didKeyFor(vm: VerificationMethod, did: string): string | undefined {
     return undefined
   }
   try {
+    if (vm.type === 'Multikey') {
+      // A multikey is already the did:key body (base58btc is a bijection), so checking it is
+      // enough; re-encoding would repeat the curve check and the base58 work for the same string.
+      parseMultikey(vm.publicKeyMultibase)
+      return `did:key:${vm.publicKeyMultibase}`
+    }
     return didKeyFromVerificationMethod({ type: vm.type, publicKeyMultibase: vm.publicKeyMultibase })
   } catch {
     // An undecodable key is "not a valid key": the spec says to move on to the next entry.

@@ -41,12 +41,15 @@ export const HOUR_MS: number = 60 * 60 * 1000
 export const DAY_MS: number = 24 * HOUR_MS
 
 interface Entry {
-  readonly doc: DidDocument
-  readonly updatedAt: number
+  // The answer for a fresh hit, built once: most hits are fresh, so they allocate nothing.
+  readonly fresh: CacheResult
+  // Recency stamp: entries touched within the last quarter of capacity are not moved on a hit.
+  seq: number
 }
 
 /**
- * In-memory LRU of DID documents.
+ * In-memory LRU of DID documents (recency tracked approximately: a hit on one of the most recent
+ * quarter of entries does not reorder).
  * @example
  * const cache = new MemoryCache({ maxEntries: 50_000 })
  * const resolver = new DidResolver({ cache })
@@ -58,6 +61,7 @@ export class MemoryCache implements DidCache {
   readonly #now: () => number
   // A Map iterates in insertion order, so re-inserting on use makes the first key the LRU one.
   readonly #entries = new Map<string, Entry>()
+  #seq = 0
 
   constructor(opts: MemoryCacheOptions = {}) {
     this.staleTtlMs = opts.staleTtlMs ?? HOUR_MS
@@ -80,20 +84,32 @@ export class MemoryCache implements DidCache {
   get(did: string): CacheResult | undefined {
     const e = this.#entries.get(did)
     if (e === undefined) return undefined
-    const age = this.#now() - e.updatedAt
+    const updatedAt = e.fresh.updatedAt
+    const age = this.#now() - updatedAt
     const expired = age > this.maxTtlMs
     if (expired) {
       this.#entries.delete(did)
-    } else if (this.#entries.size > 1) {
+    } else if (this.#seq - e.seq > this.maxEntries >> 2) {
+      // Approximate LRU: moving an entry costs a delete and an insert, so only entries that have
+      // drifted into the older three quarters are moved to the young end.
       this.#entries.delete(did)
+      e.seq = ++this.#seq
       this.#entries.set(did, e)
     }
-    return { did, doc: e.doc, updatedAt: e.updatedAt, stale: age > this.staleTtlMs, expired }
+    if (age <= this.staleTtlMs) return e.fresh
+    return { did, doc: e.fresh.doc, updatedAt, stale: true, expired }
   }
 
   set(did: string, doc: DidDocument): void {
     this.#entries.delete(did)
-    this.#entries.set(did, { doc, updatedAt: this.#now() })
+    const fresh: CacheResult = Object.freeze({
+      did,
+      doc,
+      updatedAt: this.#now(),
+      stale: false,
+      expired: false,
+    })
+    this.#entries.set(did, { fresh, seq: ++this.#seq })
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)

@@ -2,7 +2,7 @@
 // background refresh runs, and concurrent misses for one DID share a single request.
 import { verifySignature } from '@rsky/crypto'
 import { type AtprotoData, ensureAtprotoKey, getAtprotoData } from './atproto-data.ts'
-import { type DidCache, MemoryCache } from './cache.ts'
+import { type CacheResult, type DidCache, MemoryCache } from './cache.ts'
 import { type DidDocument, type DidDocumentLimits, parseDidDocument } from './did-document.ts'
 import { didDocumentUrl } from './did-methods.ts'
 import {
@@ -76,8 +76,26 @@ export class DidResolver {
    * @throws {DidNotFoundError} {DidDocumentInvalidError} {DidDocumentIdMismatchError} {ResponseTooLargeError}
    *   {ResolutionTimeoutError} {HttpStatusError} {NetworkError} {PoorlyFormattedDidError} {UnsupportedDidMethodError}
    */
-  async resolve(did: string, opts: ResolveOptions = {}): Promise<DidDocument> {
-    return (await this.#resolve(did, opts)).doc
+  resolve(did: string, opts: ResolveOptions = {}): Promise<DidDocument> {
+    // Not an async function: the warm-cache path is the hot one and this avoids a promise layer.
+    const cache = this.cache
+    if (cache === null || opts.forceRefresh === true) return withSignal(this.#shared(did), opts.signal)
+    let got: ReturnType<DidCache['get']>
+    try {
+      got = cache.get(did)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (got instanceof Promise) return got.then((hit) => this.#fromHit(did, hit, opts.signal))
+    return this.#fromHit(did, got, opts.signal)
+  }
+
+  #fromHit(did: string, hit: CacheResult | undefined, signal: AbortSignal | undefined): Promise<DidDocument> {
+    if (hit !== undefined && !hit.expired) {
+      if (hit.stale) this.#refreshInBackground(did)
+      return Promise.resolve(hit.doc)
+    }
+    return withSignal(this.#shared(did), signal)
   }
 
   /** Same as `resolve(did, { forceRefresh: true })`. */
