@@ -9,3 +9,4 @@ export {
   readSyntaxLines,
   recordInteropCount,
 } from './interop.ts'
+export { type Rng, rng } from './rng.ts'

@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-// Placeholder until the rsky command lands (issue 5).
-console.error('rsky: not built yet')
-process.exit(2)
+import { main } from './main.ts'
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    // main() handles every error itself; reaching here is a bug, still reported in one line.
+    process.stderr.write(`rsky: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,2 +1,5 @@
-// @rsky/cli: The rsky command: verify, inspect, list, diff and export AT Protocol repositories and CAR files
-export {}
+// @rsky/cli: the `rsky` command, also callable in-process (tests, scripts).
+
+export type { Command, CommandInput } from './command.ts'
+export { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts'
+export { commands, helpText, main } from './main.ts'

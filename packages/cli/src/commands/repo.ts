@@ -1,0 +1,184 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { lexToJson } from '@rsky/dag-cbor'
+import { mstDiff } from '@rsky/mst'
+import { asRepoError, loadRepoCar, readRecordBlock, verifyRepoCar } from '@rsky/repo'
+import { isValidNsid, isValidRecordKey } from '@rsky/syntax'
+import type { Command } from '../command.ts'
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../errors.ts'
+import { keyValueLines } from '../output.ts'
+import { openCarFile } from './input.ts'
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
+const verify: Command = {
+  path: ['repo', 'verify'],
+  usage: 'FILE.car [--did DID] [--key DIDKEY] [--json]',
+  summary:
+    'full verification: every block hash, commit, signature (with --key), tree structure, every record',
+  arity: [1, 1],
+  options: { did: { type: 'string' }, key: { type: 'string' } },
+  async run({ positionals, values, out, streams }) {
+    const file = openCarFile(positionals[0]!, streams.stderr)
+    const did = str(values['did'])
+    const key = str(values['key'])
+    const start = performance.now()
+    const r = await verifyRepoCar(file.chunks(), { ...(did ? { did } : {}), ...(key ? { key } : {}) })
+    const ms = performance.now() - start
+    out.result({
+      valid: true,
+      did: r.did,
+      rev: r.rev,
+      commit: r.commit.toString(),
+      data: r.data.toString(),
+      version: r.version,
+      signature: r.signature,
+      records: r.records,
+      collections: r.collections,
+      blocks: r.blocks,
+      ms: Math.round(ms),
+    })
+    const width = Math.max(0, ...Object.keys(r.collections).map((c) => c.length))
+    for (const line of keyValueLines([
+      ['file', file.path],
+      ['did', r.did],
+      ['rev', r.rev],
+      ['commit', `${r.commit.toString()} (v${r.version})`],
+      ['data', r.data.toString()],
+      [
+        'signature',
+        r.signature === 'valid' ? `valid (${key})` : 'not checked (give --key DIDKEY to check it)',
+      ],
+      ['records', `${r.records} in ${Object.keys(r.collections).length} collections`],
+    ]))
+      out.line(line)
+    for (const [c, n] of Object.entries(r.collections)) out.line(`  ${c.padEnd(width)}  ${n}`)
+    out.line(`verified in ${ms.toFixed(0)} ms: every block hash, the commit, the tree and every record`)
+    return EXIT_OK
+  },
+}
+
+const ls: Command = {
+  path: ['repo', 'ls'],
+  usage: 'FILE.car [COLLECTION] [--json]',
+  summary: 'list records (collection/rkey and CID), optionally of one collection',
+  arity: [1, 2],
+  async run({ positionals, out, streams }) {
+    const collection = positionals[1]
+    if (collection !== undefined && !isValidNsid(collection))
+      throw new UsageError(`not a collection NSID: ${collection}`)
+    const loaded = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
+    const rows: Array<{ path: string; cid: string }> = []
+    try {
+      const from = collection === undefined ? undefined : `${collection}/`
+      for await (const leaf of loaded.tree.walkLeaves(from)) {
+        if (from !== undefined && !leaf.key.startsWith(from)) break
+        rows.push({ path: leaf.key, cid: leaf.value.toString() })
+        out.line(`${leaf.key}  ${leaf.value.toString()}`)
+      }
+    } catch (err) {
+      throw asRepoError(err)
+    }
+    out.result(rows)
+    return EXIT_OK
+  },
+}
+
+const get: Command = {
+  path: ['repo', 'get'],
+  usage: 'FILE.car COLLECTION/RKEY',
+  summary: 'print one record in its JSON form',
+  arity: [2, 2],
+  async run({ positionals, out, streams }) {
+    const path = positionals[1]!
+    const slash = path.indexOf('/')
+    if (slash < 0 || !isValidNsid(path.slice(0, slash)) || !isValidRecordKey(path.slice(slash + 1))) {
+      throw new UsageError(`not a COLLECTION/RKEY path: ${path}`)
+    }
+    const loaded = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
+    let cid
+    try {
+      cid = await loaded.tree.get(path)
+    } catch (err) {
+      throw asRepoError(err)
+    }
+    if (!cid) {
+      streams.stderr.write(`rsky repo get: no record at ${path}\n`)
+      if (out.json) out.result({ valid: false, error: `no record at ${path}` })
+      return EXIT_INVALID
+    }
+    const json = lexToJson(readRecordBlock(loaded.blocks, path, cid))
+    streams.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    return EXIT_OK
+  },
+}
+
+const exportCmd: Command = {
+  path: ['repo', 'export'],
+  usage: 'FILE.car DIR',
+  summary: 'write every record as DIR/<collection>/<rkey>.json',
+  arity: [2, 2],
+  async run({ positionals, out, streams }) {
+    const dir = positionals[1]!
+    const loaded = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
+    let written = 0
+    try {
+      for await (const leaf of loaded.tree.walkLeaves()) {
+        const slash = leaf.key.indexOf('/')
+        const collection = leaf.key.slice(0, slash)
+        const rkey = leaf.key.slice(slash + 1)
+        // Record keys may hold ':' and '~'; both are safe in file names on the platforms we support.
+        const folder = join(dir, collection)
+        mkdirSync(folder, { recursive: true })
+        const value = lexToJson(readRecordBlock(loaded.blocks, leaf.key, leaf.value))
+        writeFileSync(join(folder, `${rkey}.json`), `${JSON.stringify(value, null, 2)}\n`)
+        written++
+      }
+    } catch (err) {
+      throw asRepoError(err)
+    }
+    out.result({ valid: true, records: written, dir })
+    out.line(`wrote ${written} records to ${dir}`)
+    return EXIT_OK
+  },
+}
+
+const diff: Command = {
+  path: ['repo', 'diff'],
+  usage: 'A.car B.car [--json]',
+  summary: 'record operations and tree node changes from repository A to repository B',
+  arity: [2, 2],
+  async run({ positionals, out, streams }) {
+    const a = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
+    const b = await loadRepoCar(openCarFile(positionals[1]!, streams.stderr).chunks())
+    let d
+    try {
+      d = await mstDiff(a.tree, b.tree)
+    } catch (err) {
+      throw asRepoError(err)
+    }
+    const ops = d.ops.map((op) => ({
+      action: op.action,
+      path: op.key,
+      cid: op.cid?.toString() ?? null,
+      prev: op.prev?.toString() ?? null,
+    }))
+    const counts = { create: 0, update: 0, delete: 0 }
+    for (const op of d.ops) counts[op.action]++
+    out.result({
+      valid: true,
+      ops,
+      createdNodes: d.createdNodes.length,
+      deletedNodes: d.deletedNodes.length,
+      counts,
+    })
+    for (const op of ops) out.line(`${op.action.padEnd(6)}  ${op.path}  ${op.cid ?? op.prev}`)
+    out.line(
+      `${counts.create} created, ${counts.update} updated, ${counts.delete} deleted records; ` +
+        `${d.createdNodes.length} tree nodes added, ${d.deletedNodes.length} removed`,
+    )
+    return EXIT_OK
+  },
+}
+
+export const repoCommands: Command[] = [verify, ls, get, exportCmd, diff]

@@ -1,0 +1,83 @@
+import type { Cid } from '@rsky/dag-cbor'
+
+export type RepoErrorCode =
+  | 'BAD_COMMIT'
+  | 'BAD_SIGNATURE'
+  | 'DID_MISMATCH'
+  | 'MISSING_BLOCK'
+  | 'BAD_CAR_ROOT'
+  | 'BAD_RECORD'
+  | 'BAD_TREE'
+  | 'BAD_PROOF'
+  | 'RECORD_NOT_FOUND'
+  | 'STALE_REV'
+
+/** Base of every repository error: `code` is stable, `cid` names the block involved when there is one. */
+export class RepoError extends Error {
+  override name = 'RepoError'
+  readonly code: RepoErrorCode
+  readonly cid: Cid | undefined
+  constructor(code: RepoErrorCode, message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
+    super(opts.cid ? `${message}; cid=${opts.cid.toString()}` : message, { cause: opts.cause })
+    this.code = code
+    this.cid = opts.cid
+  }
+}
+
+/** The commit block is not a valid v2/v3 commit object. */
+export class InvalidCommitError extends RepoError {
+  override name = 'InvalidCommitError'
+  constructor(message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
+    super('BAD_COMMIT', `invalid commit: ${message}`, opts)
+  }
+}
+
+/** The commit signature does not verify with the expected key. */
+export class InvalidSignatureError extends RepoError {
+  override name = 'InvalidSignatureError'
+  readonly key: string
+  constructor(key: string, opts: { cid?: Cid } = {}) {
+    super('BAD_SIGNATURE', `commit signature does not verify; key=${key}`, opts)
+    this.key = key
+  }
+}
+
+/** The commit is for another DID than the one expected. */
+export class DidMismatchError extends RepoError {
+  override name = 'DidMismatchError'
+  readonly expected: string
+  readonly actual: string
+  constructor(expected: string, actual: string) {
+    super('DID_MISMATCH', `commit is for another DID; expected=${expected} actual=${actual}`)
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** A block the repository references is absent from the CAR or the store. */
+export class MissingBlockError extends RepoError {
+  override name = 'MissingBlockError'
+  readonly what: string
+  constructor(cid: Cid, what: string) {
+    super('MISSING_BLOCK', `missing ${what} block`, { cid })
+    this.what = what
+  }
+}
+
+/** The CAR's root is absent, not single, or not a commit. */
+export class InvalidCarRootError extends RepoError {
+  override name = 'InvalidCarRootError'
+  constructor(message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
+    super('BAD_CAR_ROOT', message, opts)
+  }
+}
+
+/** A record block does not decode as a DAG-CBOR map. */
+export class InvalidRecordError extends RepoError {
+  override name = 'InvalidRecordError'
+  readonly path: string
+  constructor(path: string, message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
+    super('BAD_RECORD', `invalid record: ${message}; path=${path}`, opts)
+    this.path = path
+  }
+}
