@@ -1,15 +1,17 @@
 // MST build, diff and list against @atproto/repo and @atcute/mst, on the same seeded keys.
-import { CidLinkWrapper } from '@atcute/cid'
-import * as atcute from '@atcute/mst'
-import * as atp from '@atproto/repo'
+import type { CidLinkWrapper } from '@atcute/cid'
+import type * as AtcuteMst from '@atcute/mst'
+import type * as AtpRepo from '@atproto/repo'
 import { type Cid, decodeCid } from '@rsky/dag-cbor'
 import { MemoryBlockstore, MST, mstDiff } from '@rsky/mst'
 import { CID } from 'multiformats/cid'
 import type { BenchCase, BenchSuite } from '../harness.ts'
 import { rng } from '../workloads.ts'
 
-// Inputs are made lazily, inside each implementation's factory, so a child process measuring
-// peak memory holds only the input it needs.
+// Inputs are made lazily, inside each implementation's factory, and peers are imported there
+// too, so a child process measuring peak memory holds only its own implementation and input.
+const loadAtp = (): Promise<typeof AtpRepo> => import('@atproto/repo')
+const loadAtcute = (): Promise<typeof AtcuteMst> => import('@atcute/mst')
 
 interface Input {
   keys: string[]
@@ -22,15 +24,28 @@ function input(n: number): Input {
   let hit = inputs.get(n)
   if (hit) return hit
   const r = rng(n)
-  const collections = ['app.bsky.feed.post', 'app.bsky.feed.like', 'app.bsky.graph.follow', 'app.bsky.feed.repost']
-  const seen = new Set<string>()
-  const keys: string[] = []
-  while (keys.length < n) {
-    // TID-like record keys: 13 base32-sortable characters.
-    const key = `${r.pick(collections)}/3l${r.string(11, '234567abcdefghijklmnopqrstuvwxyz')}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    keys.push(key)
+  const collections = [
+    'app.bsky.feed.post',
+    'app.bsky.feed.like',
+    'app.bsky.graph.follow',
+    'app.bsky.feed.repost',
+  ]
+  const b32 = '234567abcdefghijklmnopqrstuvwxyz'
+  const keys: string[] = new Array(n)
+  const tail = new Uint8Array(13)
+  const latin1 = new TextDecoder('latin1')
+  for (let i = 0; i < n; i++) {
+    // TID-like record keys, unique by construction: '3', then 7 characters from a bijection of
+    // the index (multiplying by an odd constant mod 2^32), then 5 random ones. Built from bytes
+    // so that making the input leaves little garbage behind (this suite measures peak memory).
+    let v = Math.imul(i, 0x9e3779b1) >>> 0
+    tail[0] = 0x33
+    for (let j = 1; j <= 7; j++) {
+      tail[j] = b32.charCodeAt(v & 31)
+      v >>>= 5
+    }
+    for (let j = 8; j < 13; j++) tail[j] = b32.charCodeAt(r.int(32))
+    keys[i] = `${r.pick(collections)}/${latin1.decode(tail)}`
   }
   const cidBytes = new Uint8Array(36 * n)
   for (let i = 0; i < n; i++) {
@@ -45,7 +60,10 @@ function input(n: number): Input {
 const cidAt = (inp: Input, i: number): Uint8Array => inp.cidBytes.subarray(i * 36, i * 36 + 36)
 const ours = (inp: Input): Cid[] => inp.keys.map((_, i) => decodeCid(cidAt(inp, i)))
 const theirs = (inp: Input): CID[] => inp.keys.map((_, i) => CID.decode(cidAt(inp, i)))
-const links = (inp: Input): CidLinkWrapper[] => inp.keys.map((_, i) => new CidLinkWrapper(cidAt(inp, i)))
+const links = async (inp: Input): Promise<CidLinkWrapper[]> => {
+  const { CidLinkWrapper } = await import('@atcute/cid')
+  return inp.keys.map((_, i) => new CidLinkWrapper(cidAt(inp, i)))
+}
 
 function buildCase(n: number): BenchCase {
   const big = n >= 100_000
@@ -61,11 +79,9 @@ function buildCase(n: number): BenchCase {
       '@rsky/mst': () => {
         const inp = input(n)
         const values = ours(inp)
+        const entries = inp.keys.map((k, i) => [k, values[i] as Cid] as const)
         return async () => {
-          const tree = MST.fromEntries(
-            new MemoryBlockstore(),
-            inp.keys.map((k, i) => [k, values[i] as Cid] as const),
-          )
+          const tree = MST.fromEntries(new MemoryBlockstore(), entries)
           return tree.getPointer()
         }
       },
@@ -78,7 +94,8 @@ function buildCase(n: number): BenchCase {
           return tree.getPointer()
         }
       },
-      '@atproto/repo': () => {
+      '@atproto/repo': async () => {
+        const atp = await loadAtp()
         const inp = input(n)
         const values = theirs(inp)
         return async () => {
@@ -90,13 +107,15 @@ function buildCase(n: number): BenchCase {
       ...(big
         ? {}
         : {
-            '@atcute/mst': () => {
+            '@atcute/mst': async () => {
+              const atcute = await loadAtcute()
               const inp = input(n)
-              const values = links(inp)
+              const values = await links(inp)
               return async () => {
                 const wrangler = new atcute.NodeWrangler(new atcute.NodeStore(new atcute.MemoryBlockStore()))
-                let root = (await wrangler.ns.put(atcute.MSTNode.empty())).cid.$link
-                for (let i = 0; i < n; i++) root = await wrangler.putRecord(root, inp.keys[i] as string, values[i] as CidLinkWrapper)
+                let root: string | null = null
+                for (let i = 0; i < n; i++)
+                  root = await wrangler.putRecord(root, inp.keys[i] as string, values[i] as CidLinkWrapper)
                 return root
               }
             },
@@ -136,7 +155,12 @@ async function treePair(): Promise<TreePair> {
   const blocks: { cid: Cid; bytes: Uint8Array }[] = []
   const all = (await a.exportNodeBlocks()).addMap(await b.exportNodeBlocks())
   for (const [cid, bytes] of all) blocks.push({ cid, bytes })
-  pair = { blocks, rootA: await a.getPointer(), rootB: await b.getPointer(), keys: [...entriesA.keys()].sort() }
+  pair = {
+    blocks,
+    rootA: await a.getPointer(),
+    rootB: await b.getPointer(),
+    keys: [...entriesA.keys()].sort(),
+  }
   return pair
 }
 
@@ -146,15 +170,17 @@ async function oursStore(): Promise<MemoryBlockstore> {
   for (const { cid, bytes } of p.blocks) store.putBlock(cid, bytes)
   return store
 }
-async function atpStore(): Promise<atp.MemoryBlockstore> {
+async function atpStore(): Promise<AtpRepo.MemoryBlockstore> {
+  const atp = await loadAtp()
   const p = await treePair()
   const map = new atp.BlockMap()
   for (const { cid, bytes } of p.blocks) map.set(CID.decode(cid.bytes), bytes)
   return new atp.MemoryBlockstore(map)
 }
-async function atcuteStore(): Promise<atcute.MemoryBlockStore> {
+async function atcuteStore(): Promise<AtcuteMst.MemoryBlockStore> {
+  const atcute = await loadAtcute()
   const p = await treePair()
-  const map: atcute.BlockMap = new Map()
+  const map: AtcuteMst.BlockMap = new Map()
   for (const { cid, bytes } of p.blocks) map.set(cid.toString(), bytes as Uint8Array<ArrayBuffer>)
   return new atcute.MemoryBlockStore(map)
 }
@@ -177,12 +203,14 @@ const suite: BenchSuite = {
             return async () => mstDiff(MST.load(store, p.rootA), MST.load(store, p.rootB))
           },
           '@atproto/repo': async () => {
+            const atp = await loadAtp()
             const store = await atpStore()
             const p = await treePair()
             const [ra, rb] = [CID.decode(p.rootA.bytes), CID.decode(p.rootB.bytes)]
             return async () => atp.DataDiff.of(await atp.MST.load(store, rb), await atp.MST.load(store, ra))
           },
           '@atcute/mst': async () => {
+            const atcute = await loadAtcute()
             const store = await atcuteStore()
             const p = await treePair()
             return async () => {
@@ -207,6 +235,7 @@ const suite: BenchSuite = {
             return async () => MST.load(store, p.rootA).list({ after, limit: 100 })
           },
           '@atproto/repo': async () => {
+            const atp = await loadAtp()
             const store = await atpStore()
             const p = await treePair()
             const after = p.keys[50_000] as string
@@ -214,6 +243,7 @@ const suite: BenchSuite = {
             return async () => (await atp.MST.load(store, root)).list(100, after)
           },
           '@atcute/mst': async () => {
+            const atcute = await loadAtcute()
             const store = await atcuteStore()
             const p = await treePair()
             const after = p.keys[50_000] as string

@@ -1,8 +1,8 @@
-import { sha256 } from '@rsky/crypto'
-import { type Cid, createCid, DAG_CBOR_CODEC, decodeCid } from '@rsky/dag-cbor'
+import { type Cid, decodeCid } from '@rsky/dag-cbor'
 import { InvalidMstNodeError } from './errors.ts'
 import { countPrefixLen, heightForKey, mstKeyProblem } from './key.ts'
 import { type Child, MstNode, NodeRef } from './node.ts'
+import { sha256Into } from './sha256.ts'
 
 // Node blocks are always the same CBOR shape: {e: [{k, p, t, v}...], l}. The encoder writes that
 // shape directly (canonical: keys sorted, minimal heads) and the decoder accepts only that
@@ -57,36 +57,47 @@ export function childCid(child: MstNode | NodeRef): Cid {
   return child instanceof NodeRef ? child.cid : nodeCid(child)
 }
 
-/** Canonical DAG-CBOR bytes of a node (memoised on the node). */
+/**
+ * Canonical DAG-CBOR bytes of a node. Nodes decoded from storage keep their block; new nodes
+ * are encoded on demand and not kept (their CID is what is memoised), which keeps large trees
+ * built in memory small.
+ */
 export function nodeBytes(node: MstNode): Uint8Array {
   if (node.bytes !== undefined) return node.bytes
+  const len = encodeToScratch(node)
+  return scratch.slice(0, len)
+}
+
+let scratch = new Uint8Array(4096)
+
+/** Encodes `node` into the module scratch buffer and returns the length written. */
+function encodeToScratch(node: MstNode): number {
   const { keys, values, rights, left } = node
   const n = keys.length
   const leftCid = left === null ? null : childCid(left)
-  const rightCids: (Cid | null)[] = new Array(n)
-  const prefixes: number[] = new Array(n)
   let size = 1 + 2 + headSize(n) + 2 + (leftCid === null ? 1 : linkSize(leftCid))
   let prev = ''
   for (let i = 0; i < n; i++) {
     const key = keys[i] as string
     const p = countPrefixLen(prev, key)
-    prefixes[i] = p
     const r = rights[i] ?? null
-    const rc = r === null ? null : childCid(r)
-    rightCids[i] = rc
     const klen = key.length - p
-    size += 1 + 2 + headSize(klen) + klen + 2 + headSize(p) + 2 + (rc === null ? 1 : linkSize(rc))
+    size += 1 + 2 + headSize(klen) + klen + 2 + headSize(p) + 2 + (r === null ? 1 : linkSize(childCid(r)))
     size += 2 + linkSize(values[i] as Cid)
     prev = key
   }
-  const out = new Uint8Array(size)
+  // Child CIDs are all computed (and memoised) above, so nothing below re-enters this function.
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2))
+  const out = scratch
   out[0] = 0xa2
   out[1] = 0x61
   out[2] = 0x65 // "e"
   let pos = writeHead(out, 3, 4, n)
+  prev = ''
   for (let i = 0; i < n; i++) {
     const key = keys[i] as string
-    const p = prefixes[i] as number
+    const p = countPrefixLen(prev, key)
+    prev = key
     out[pos] = 0xa4
     out[pos + 1] = 0x61
     out[pos + 2] = 0x6b // "k"
@@ -98,9 +109,9 @@ export function nodeBytes(node: MstNode): Uint8Array {
     out[pos] = 0x61
     out[pos + 1] = 0x74 // "t"
     pos += 2
-    const rc = rightCids[i] ?? null
-    if (rc === null) out[pos++] = 0xf6
-    else pos = writeLink(out, pos, rc)
+    const r = rights[i] ?? null
+    if (r === null) out[pos++] = 0xf6
+    else pos = writeLink(out, pos, childCid(r))
     out[pos] = 0x61
     out[pos + 1] = 0x76 // "v"
     pos = writeLink(out, pos + 2, values[i] as Cid)
@@ -110,14 +121,21 @@ export function nodeBytes(node: MstNode): Uint8Array {
   pos += 2
   if (leftCid === null) out[pos++] = 0xf6
   else pos = writeLink(out, pos, leftCid)
-  node.bytes = out
-  return out
+  return pos
 }
 
 /** CID of a node (sha2-256, dag-cbor), memoised. */
 export function nodeCid(node: MstNode): Cid {
   if (node.cid !== undefined) return node.cid
-  const cid = createCid(DAG_CBOR_CODEC, sha256(nodeBytes(node)))
+  // CIDv1, dag-cbor, sha2-256: the digest goes straight into the CID's own bytes.
+  const raw = new Uint8Array(36)
+  raw[0] = 1
+  raw[1] = 0x71
+  raw[2] = 0x12
+  raw[3] = 0x20
+  if (node.bytes !== undefined) sha256Into(node.bytes, node.bytes.length, raw, 4)
+  else sha256Into(scratch, encodeToScratch(node), raw, 4)
+  const cid = decodeCid(raw)
   node.cid = cid
   return cid
 }
@@ -184,7 +202,14 @@ class Reader {
     const [start, len] = this.byteString(what)
     const b = this.bytes
     if (len < 2 || b[start] !== 0) this.fail(`bad CID bytes for ${what}`, at)
-    if (nodeLink && (len !== 37 || b[start + 1] !== 1 || b[start + 2] !== 0x71 || b[start + 3] !== 0x12 || b[start + 4] !== 0x20)) {
+    if (
+      nodeLink &&
+      (len !== 37 ||
+        b[start + 1] !== 1 ||
+        b[start + 2] !== 0x71 ||
+        b[start + 3] !== 0x12 ||
+        b[start + 4] !== 0x20)
+    ) {
       this.fail(`${what} is not a CIDv1 dag-cbor sha2-256 link`, at)
     }
     try {
@@ -242,7 +267,8 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
     const problem = mstKeyProblem(key)
     if (problem !== null) structural('MST_NODE_KEY', `invalid key in MST node: ${problem}; key=${key}`, cid)
     if (i > 0 && !(key > prev)) structural('MST_NODE_ORDER', `keys out of order in MST node; key=${key}`, cid)
-    if (countPrefixLen(prev, key) !== p) structural('MST_NODE_PREFIX', `non-canonical prefix length; key=${key}`, cid)
+    if (countPrefixLen(prev, key) !== p)
+      structural('MST_NODE_PREFIX', `non-canonical prefix length; key=${key}`, cid)
     keys[i] = key
     prev = key
   }
@@ -253,8 +279,10 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   const lo = place.lo ?? null
   const hi = place.hi ?? null
   if (count > 0) {
-    if (lo !== null && !((keys[0] as string) > lo)) structural('MST_NODE_ORDER', 'key below subtree bound', cid)
-    if (hi !== null && !((keys[count - 1] as string) < hi)) structural('MST_NODE_ORDER', 'key above subtree bound', cid)
+    if (lo !== null && !((keys[0] as string) > lo))
+      structural('MST_NODE_ORDER', 'key below subtree bound', cid)
+    if (hi !== null && !((keys[count - 1] as string) < hi))
+      structural('MST_NODE_ORDER', 'key above subtree bound', cid)
   }
   let layer = place.layer
   if (layer === undefined) {
@@ -275,11 +303,15 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   const childLayer = layer - 1
   const hasChild = leftCid !== null || rightCids.some((c) => c !== null)
   if (layer === 0 && hasChild) structural('MST_NODE_LAYER', 'subtree link below layer 0', cid)
-  const left: Child = leftCid === null ? null : new NodeRef(leftCid, childLayer, lo, count > 0 ? (keys[0] as string) : hi)
+  const left: Child =
+    leftCid === null ? null : new NodeRef(leftCid, childLayer, lo, count > 0 ? (keys[0] as string) : hi)
   const rights: Child[] = new Array(count)
   for (let i = 0; i < count; i++) {
     const c = rightCids[i] ?? null
-    rights[i] = c === null ? null : new NodeRef(c, childLayer, keys[i] as string, i + 1 < count ? (keys[i + 1] as string) : hi)
+    rights[i] =
+      c === null
+        ? null
+        : new NodeRef(c, childLayer, keys[i] as string, i + 1 < count ? (keys[i + 1] as string) : hi)
   }
   const node = new MstNode(layer, left, keys, values, rights, true)
   node.bytes = bytes

@@ -80,10 +80,16 @@ export async function mstDiff(from: MST | null, to: MST): Promise<MstDiff> {
     const onlyA = nowA.filter((p) => !inB.has(cidKey(childCid(p))))
     const onlyB = nowB.filter((p) => !inA.has(cidKey(childCid(p))))
     await expand(onlyA, from?.storage as MST['storage'], leavesA, (cid) => deletedNodes.push(cid), restA)
-    await expand(onlyB, to.storage, leavesB, (cid, node) => {
-      createdNodes.push(cid)
-      newBlocks.set(cid, nodeBytes(node))
-    }, restB)
+    await expand(
+      onlyB,
+      to.storage,
+      leavesB,
+      (cid, node) => {
+        createdNodes.push(cid)
+        newBlocks.set(cid, nodeBytes(node))
+      },
+      restB,
+    )
     pendA = restA
     pendB = restB
   }

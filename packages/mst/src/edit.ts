@@ -82,7 +82,8 @@ function insertAt(node: MstNode, key: string, value: Cid, height: number): MstNo
     return new MstNode(node.layer, node.left, nk, nv, nr)
   }
   const c = node.child(i)
-  const sub = c === null ? chain(key, value, height, node.layer - 1) : insertAt(resolve(c), key, value, height)
+  const sub =
+    c === null ? chain(key, value, height, node.layer - 1) : insertAt(resolve(c), key, value, height)
   return withChild(node, i, sub)
 }
 
@@ -95,7 +96,13 @@ export function addKey(root: MstNode, key: string, value: Cid, height: number): 
   if (height <= root.layer) return insertAt(root, key, value, height)
   if (getValue(root, key) !== null) throw new MstKeyConflictError('MST_KEY_EXISTS', key)
   const [l, r] = splitAround(root, key)
-  return new MstNode(height, raise(l, root.layer, height - 1), [key], [value], [raise(r, root.layer, height - 1)])
+  return new MstNode(
+    height,
+    raise(l, root.layer, height - 1),
+    [key],
+    [value],
+    [raise(r, root.layer, height - 1)],
+  )
 }
 
 /**
@@ -176,7 +183,8 @@ export function buildSorted(keys: readonly string[], values: readonly Cid[], hei
   for (let i = 0; i < n; i++) if ((heights[i] as number) > top) top = heights[i] as number
   const build = (lo: number, hi: number, layer: number): Child => {
     if (lo >= hi) return null
-    if (layer === 0) return new MstNode(0, null, keys.slice(lo, hi), values.slice(lo, hi), new Array(hi - lo).fill(null))
+    if (layer === 0)
+      return new MstNode(0, null, keys.slice(lo, hi), values.slice(lo, hi), new Array(hi - lo).fill(null))
     const nk: string[] = []
     const nv: Cid[] = []
     const nr: Child[] = []

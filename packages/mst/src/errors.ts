@@ -34,7 +34,11 @@ export class InvalidMstNodeError extends Error {
   readonly cid: Cid | undefined
   /** Byte offset inside the node block when the problem is an encoding one. */
   readonly offset: number | undefined
-  constructor(code: string, message: string, opts: { cid?: Cid | undefined; offset?: number | undefined } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { cid?: Cid | undefined; offset?: number | undefined } = {},
+  ) {
     const where = [
       opts.cid ? ` cid=${opts.cid.toString()}` : '',
       opts.offset !== undefined ? ` offset=${opts.offset}` : '',

@@ -36,7 +36,8 @@ function checkOps(ops: readonly RecordOp[]): void {
     if (typeof key !== 'string' || mstKeyProblem(key) !== null) {
       throw new MstInversionError('MST_INVERT_BAD_OP', 'operation has an invalid key', String(key))
     }
-    if (seen.has(key)) throw new MstInversionError('MST_INVERT_DUPLICATE_KEY', 'two operations on one key', key)
+    if (seen.has(key))
+      throw new MstInversionError('MST_INVERT_DUPLICATE_KEY', 'two operations on one key', key)
     seen.add(key)
     const ok =
       (op.action === 'create' && op.cid != null && op.prev == null) ||
@@ -58,12 +59,17 @@ export async function invertOps(tree: MST, ops: readonly RecordOp[]): Promise<MS
     const op = ops[i] as RecordOp
     const current = await t.get(op.key)
     if (op.action === 'delete') {
-      if (current !== null) throw new MstInversionError('MST_INVERT_KEY_PRESENT', 'deleted key is still in the tree', op.key)
+      if (current !== null)
+        throw new MstInversionError('MST_INVERT_KEY_PRESENT', 'deleted key is still in the tree', op.key)
       t = await t.add(op.key, op.prev)
       continue
     }
     if (current === null || !current.equals(op.cid)) {
-      throw new MstInversionError('MST_INVERT_VALUE_MISMATCH', `${op.action}d key does not hold the op's cid`, op.key)
+      throw new MstInversionError(
+        'MST_INVERT_VALUE_MISMATCH',
+        `${op.action}d key does not hold the op's cid`,
+        op.key,
+      )
     }
     t = op.action === 'create' ? await t.delete(op.key) : await t.update(op.key, op.prev)
   }
@@ -96,7 +102,9 @@ export type InversionResult =
  */
 export async function verifyOpsByInversion(input: InversionInput): Promise<InversionResult> {
   const store: ReadableBlockstore =
-    'getBlocks' in input.blocks && typeof input.blocks.getBlocks === 'function' && !('getMany' in input.blocks)
+    'getBlocks' in input.blocks &&
+    typeof input.blocks.getBlocks === 'function' &&
+    !('getMany' in input.blocks)
       ? input.blocks
       : new MemoryBlockstore(input.blocks as BlockMap)
   try {
@@ -108,8 +116,10 @@ export async function verifyOpsByInversion(input: InversionInput): Promise<Inver
     }
     return { success: true, value: { prevRoot: got } }
   } catch (err) {
-    if (err instanceof MstInversionError) return { success: false, issues: [{ code: err.code, message: err.message, key: err.key }] }
-    if (err instanceof MissingBlocksError) return { success: false, issues: [{ code: 'MST_INVERT_MISSING_BLOCKS', message: err.message }] }
+    if (err instanceof MstInversionError)
+      return { success: false, issues: [{ code: err.code, message: err.message, key: err.key }] }
+    if (err instanceof MissingBlocksError)
+      return { success: false, issues: [{ code: 'MST_INVERT_MISSING_BLOCKS', message: err.message }] }
     if (err instanceof InvalidMstNodeError || err instanceof InvalidMstKeyError) {
       return { success: false, issues: [{ code: 'MST_INVERT_INVALID_NODE', message: err.message }] }
     }

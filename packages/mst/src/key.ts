@@ -1,5 +1,5 @@
-import { sha256 } from '@rsky/crypto'
 import { InvalidMstKeyError } from './errors.ts'
+import { sha256LeadingZeroPairs } from './sha256.ts'
 
 /** Longest key the reference implementation accepts (characters, which are bytes: keys are ASCII). */
 export const MAX_MST_KEY_LENGTH = 1024
@@ -71,30 +71,27 @@ export function leadingZerosOnHash(hash: Uint8Array): number {
   return zeros
 }
 
-const scratch = new Uint8Array(MAX_MST_KEY_LENGTH)
-
-/** Bytes of an ASCII/latin1 key string (MST keys are ASCII). */
-export function keyBytes(key: string): Uint8Array {
-  const len = key.length
-  const out = len <= scratch.length ? scratch.subarray(0, len) : new Uint8Array(len)
-  for (let i = 0; i < len; i++) out[i] = key.charCodeAt(i) & 0xff
-  return out
-}
+let scratch = new Uint8Array(256)
 
 /**
  * Height (layer) of a key: leading zero bits of sha256(key), divided by two, rounded down.
  * @example heightForKey('blue') // 1
  */
 export function heightForKey(key: string): number {
+  const len = key.length
   let ascii = true
-  for (let i = 0; i < key.length; i++) {
-    if (key.charCodeAt(i) > 0x7f) {
+  if (len > scratch.length) scratch = new Uint8Array(Math.max(len, scratch.length * 2))
+  for (let i = 0; i < len; i++) {
+    const c = key.charCodeAt(i)
+    if (c > 0x7f) {
       ascii = false
       break
     }
+    scratch[i] = c
   }
-  const bytes = ascii ? keyBytes(key) : new TextEncoder().encode(key)
-  return leadingZerosOnHash(sha256(bytes))
+  if (ascii) return sha256LeadingZeroPairs(scratch, len)
+  const bytes = new TextEncoder().encode(key)
+  return sha256LeadingZeroPairs(bytes, bytes.length)
 }
 
 /** Number of leading characters `a` and `b` share (the node prefix compression). */

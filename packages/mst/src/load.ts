@@ -1,22 +1,26 @@
-import { sha256 } from '@rsky/crypto'
 import type { Cid } from '@rsky/dag-cbor'
 import type { ReadableBlockstore } from './blockstore.ts'
 import { decodeNode } from './codec.ts'
 import { InvalidMstNodeError, MissingBlocksError } from './errors.ts'
 import { type MstNode, NeedNode, NodeRef } from './node.ts'
+import { sha256Into } from './sha256.ts'
+
+const digest = new Uint8Array(32)
 
 /** Whether `bytes` hash to the sha2-256 digest inside `cid`. */
 export function blockMatchesCid(cid: Cid, bytes: Uint8Array): boolean {
   const cb = cid.bytes
   if (cb.length !== 36 || cb[2] !== 0x12 || cb[3] !== 32) return false
-  const digest = sha256(bytes)
+  sha256Into(bytes, bytes.length, digest, 0)
   for (let i = 0; i < 32; i++) if (digest[i] !== cb[4 + i]) return false
   return true
 }
 
 function checked(cid: Cid, bytes: Uint8Array): Uint8Array {
   if (!blockMatchesCid(cid, bytes)) {
-    throw new InvalidMstNodeError('MST_NODE_HASH_MISMATCH', 'node block bytes do not hash to their CID', { cid })
+    throw new InvalidMstNodeError('MST_NODE_HASH_MISMATCH', 'node block bytes do not hash to their CID', {
+      cid,
+    })
   }
   return bytes
 }

@@ -5,8 +5,16 @@ import { childCid, nodeBytes, nodeCid } from './codec.ts'
 import { addKey, buildSorted, deleteKey, getValue, updateKey } from './edit.ts'
 import { ensureValidMstKey, heightForKey } from './key.ts'
 import { loadAll, loadRoot, withLoading } from './load.ts'
-import { type Child, emptyNode, lowerBound, MstNode, NodeRef, resolve } from './node.ts'
-import { type Leaf, type ListOptions, leavesOf, listLeaves, listPrefix, nodesOf, walkLeavesFrom } from './walk.ts'
+import { type Child, emptyNode, lowerBound, type MstNode, NodeRef, resolve } from './node.ts'
+import {
+  type Leaf,
+  type ListOptions,
+  leavesOf,
+  listLeaves,
+  listPrefix,
+  nodesOf,
+  walkLeavesFrom,
+} from './walk.ts'
 
 function checkValue(value: Cid): void {
   if (value === null || typeof value !== 'object' || !(value.bytes instanceof Uint8Array)) {
@@ -114,7 +122,7 @@ export class MST {
    * A tree with `key -> value` added.
    * @throws InvalidMstKeyError; MstKeyConflictError when the key exists; MissingBlocksError
    */
-  add(key: string, value: Cid): Promise<MST> {
+  async add(key: string, value: Cid): Promise<MST> {
     ensureValidMstKey(key)
     checkValue(value)
     const height = heightForKey(key)
@@ -125,7 +133,7 @@ export class MST {
    * A tree with the value of `key` replaced.
    * @throws MstKeyConflictError when the key is absent; MissingBlocksError
    */
-  update(key: string, value: Cid): Promise<MST> {
+  async update(key: string, value: Cid): Promise<MST> {
     ensureValidMstKey(key)
     checkValue(value)
     return this.#edit((root) => updateKey(root, key, value))
@@ -135,7 +143,7 @@ export class MST {
    * A tree without `key`.
    * @throws MstKeyConflictError when the key is absent; MissingBlocksError
    */
-  delete(key: string): Promise<MST> {
+  async delete(key: string): Promise<MST> {
     ensureValidMstKey(key)
     return this.#edit((root) => deleteKey(root, key))
   }

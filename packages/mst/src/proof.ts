@@ -1,6 +1,6 @@
+import type { BlocksAndMissing } from '@rsky/car'
 import { BlockMap } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
-import type { BlocksAndMissing } from '@rsky/car'
 import type { ReadableBlockstore } from './blockstore.ts'
 import { nodeBytes, nodeCid } from './codec.ts'
 import type { RecordOp } from './diff.ts'
@@ -51,7 +51,10 @@ function neighbours(root: MstNode, key: string): [string | null, string | null] 
     if (keys[i] === key) {
       const l = edgeKey(node.child(i), true)
       const r = edgeKey(node.child(i + 1), false)
-      return [l ?? (i > 0 ? (keys[i - 1] as string) : left), r ?? (i + 1 < keys.length ? (keys[i + 1] as string) : right)]
+      return [
+        l ?? (i > 0 ? (keys[i - 1] as string) : left),
+        r ?? (i + 1 < keys.length ? (keys[i + 1] as string) : right),
+      ]
     }
     if (i > 0) left = keys[i - 1] as string
     if (i < keys.length) right = keys[i] as string

@@ -68,7 +68,11 @@ export interface ListOptions {
 }
 
 /** Leaves in `(after, before)`, at most `limit`; stops reading the tree as soon as it has them. */
-export async function listLeaves(store: ReadableBlockstore, root: MstNode, opts: ListOptions = {}): Promise<Leaf[]> {
+export async function listLeaves(
+  store: ReadableBlockstore,
+  root: MstNode,
+  opts: ListOptions = {},
+): Promise<Leaf[]> {
   const { after, before } = opts
   const limit = opts.limit ?? Number.POSITIVE_INFINITY
   if (limit < 0 || Number.isNaN(limit)) throw new RangeError('list: limit must be a non-negative number')

@@ -16,7 +16,10 @@ import {
 
 describe('mst/key_heights.json', () => {
   it('every key has the expected height', () => {
-    const cases = readInteropJson<{ key: string; height: number }[]>('atproto-interop-tests', 'mst/key_heights.json')
+    const cases = readInteropJson<{ key: string; height: number }[]>(
+      'atproto-interop-tests',
+      'mst/key_heights.json',
+    )
     for (const c of cases) expect(heightForKey(c.key), c.key).toBe(c.height)
     recordInteropCount('atproto mst/key_heights.json', cases.length)
   })
@@ -84,7 +87,10 @@ function permutations<T>(items: T[]): T[][] {
 }
 
 describe('firehose/commit-proof-fixtures.json', () => {
-  const fixtures = readInteropJson<ProofFixture[]>('atproto-interop-tests', 'firehose/commit-proof-fixtures.json')
+  const fixtures = readInteropJson<ProofFixture[]>(
+    'atproto-interop-tests',
+    'firehose/commit-proof-fixtures.json',
+  )
   recordInteropCount('atproto firehose/commit-proof-fixtures.json', fixtures.length)
   for (const fx of fixtures) {
     it(fx.comment, async () => {

@@ -92,11 +92,18 @@ describe('mst-test-suite (DavidBuchanan314), every case', () => {
         proofBlocks.set(cid, b.car.blocks.get(cid) as Uint8Array)
       }
       const recordOps: RecordOp[] = r.record_ops.map((op) => {
-        if (op.old_value === null) return { action: 'create', key: op.rpath, cid: parseCid(op.new_value as string), prev: null }
-        if (op.new_value === null) return { action: 'delete', key: op.rpath, cid: null, prev: parseCid(op.old_value) }
+        if (op.old_value === null)
+          return { action: 'create', key: op.rpath, cid: parseCid(op.new_value as string), prev: null }
+        if (op.new_value === null)
+          return { action: 'delete', key: op.rpath, cid: null, prev: parseCid(op.old_value) }
         return { action: 'update', key: op.rpath, cid: parseCid(op.new_value), prev: parseCid(op.old_value) }
       })
-      const inv = await verifyOpsByInversion({ root: b.root, prevRoot: a.root, blocks: proofBlocks, ops: recordOps })
+      const inv = await verifyOpsByInversion({
+        root: b.root,
+        prevRoot: a.root,
+        blocks: proofBlocks,
+        ops: recordOps,
+      })
       if (!inv.success) ok = false
       if (!ok) {
         if (failures.length < 5) failures.push(`${file}: ${JSON.stringify({ got, want, inv })}`)
