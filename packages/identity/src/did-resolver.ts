@@ -69,6 +69,12 @@ export class DidResolver {
     this.timeoutMs = opts.timeoutMs ?? 3000
     this.cache = opts.cache === undefined ? new MemoryCache() : opts.cache
     if (!(this.timeoutMs > 0)) throw new RangeError('DidResolver timeoutMs must be positive')
+    if (opts.plcUrl !== undefined && !/^https?:\/\//.test(opts.plcUrl)) {
+      throw new TypeError(`DidResolver plcUrl must be an http(s) URL; plcUrl=${opts.plcUrl}`)
+    }
+    if (opts.plcUrl !== undefined && !URL.canParse(opts.plcUrl)) {
+      throw new TypeError(`DidResolver plcUrl is not a URL; plcUrl=${opts.plcUrl}`)
+    }
   }
 
   /**

@@ -244,3 +244,45 @@ describe('parseDidDocument vs @atproto/common-web didDocument', () => {
     expect(isValidDidDocument({ id: DID, '@context': 'https://example.com/ctx' })).toBe(true)
   })
 })
+
+describe('properties', () => {
+  it('any JSON value gives a result, never an exception', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+        const r = parseDidDocument(v)
+        expect(typeof r.success).toBe('boolean')
+        if (!r.success) expect(r.issues.length).toBeGreaterThan(0)
+      }),
+      { seed: 42, numRuns: 500 },
+    )
+  })
+  it('any object with a valid id and random extra members passes, and the result is the input', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc
+            .string()
+            .filter(
+              (k) =>
+                ![
+                  '@context',
+                  'id',
+                  'alsoKnownAs',
+                  'verificationMethod',
+                  'authentication',
+                  'service',
+                ].includes(k),
+            ),
+          fc.jsonValue({ maxDepth: 3 }),
+        ),
+        (extra) => {
+          const doc = { ...extra, id: DID }
+          const r = parseDidDocument(doc)
+          expect(r.success).toBe(true)
+          if (r.success) expect(r.value).toBe(doc)
+        },
+      ),
+      { seed: 42, numRuns: 300 },
+    )
+  })
+})

@@ -351,3 +351,64 @@ it('text routes are reachable (helper sanity)', async () => {
   other.routes.set('/t', text('x'))
   expect(await (await fetch(`${other.origin}/t`)).text()).toBe('x')
 })
+
+describe('more network edge cases', () => {
+  it('headers sent, then the body stalls: the timeout still fires', async () => {
+    plc.routes.set(`/${did('stall')}`, (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"id": "')
+    })
+    const err = await resolver({ timeoutMs: 200 })
+      .resolve(did('stall'))
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ResolutionTimeoutError)
+  })
+  it('https to http redirect downgrade is refused even when cross-host is allowed', async () => {
+    // No TLS server on loopback here, so the https hop is answered by an injected fetch.
+    const seen: string[] = []
+    const fetch = async (url: string): Promise<Response> => {
+      seen.push(url)
+      return new Response(null, {
+        status: 302,
+        headers: { location: 'http://example.com/.well-known/did.json' },
+      })
+    }
+    const r = new DidResolver({ cache: null, fetch, redirects: { allowCrossHost: true } })
+    const err = await r.resolve('did:web:example.com').catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'REDIRECT_REFUSED', reason: 'https to http downgrade' })
+    expect(seen).toEqual(['https://example.com/.well-known/did.json'])
+  })
+  it('redirect to a non-http scheme is refused', async () => {
+    plc.routes.set(`/${did('scheme')}`, redirect('file:///etc/passwd'))
+    const err = await resolver({ redirects: { allowCrossHost: true } })
+      .resolve(did('scheme'))
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'REDIRECT_REFUSED', reason: 'not an http(s) URL' })
+  })
+  it('bad options are caller mistakes', () => {
+    expect(() => new DidResolver({ plcUrl: 'ftp://x' })).toThrow(TypeError)
+    expect(() => new DidResolver({ plcUrl: 'not a url' })).toThrow(TypeError)
+    expect(() => new DidResolver({ timeoutMs: 0 })).toThrow(RangeError)
+  })
+  it('works with an async cache implementation', async () => {
+    const { MemoryCache } = await import('../src/index.ts')
+    const inner = new MemoryCache()
+    let gets = 0
+    const cache = {
+      get: async (d: string) => {
+        gets++
+        return inner.get(d)
+      },
+      set: async (d: string, doc: Parameters<typeof inner.set>[1]) => inner.set(d, doc),
+      delete: async (d: string) => inner.delete(d),
+      clear: async () => inner.clear(),
+    }
+    const id = did('async')
+    plc.routes.set(`/${id}`, json(plcDoc({ did: id, multikey: multikeyOf(k256Did) })))
+    const r = new DidResolver({ plcUrl: plc.origin, cache })
+    await r.resolve(id)
+    await r.resolve(id)
+    expect(gets).toBe(2)
+    expect(plc.hitCount(`/${id}`)).toBe(1)
+  })
+})

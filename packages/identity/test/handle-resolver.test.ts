@@ -1,9 +1,11 @@
 import { Resolver } from 'node:dns/promises'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseNameserver, queryTxtUdp } from '../src/dns.node.ts'
 import {
   DnsError,
   type DnsTxtQuery,
+  didFromTxtRecords,
   HandleDnsConflictError,
   HandleResolver,
   type HandleResolverOptions,
@@ -220,5 +222,36 @@ describe('UDP client vs node:dns (c-ares) on the same server and port', () => {
     expect(parseNameserver('[::1]:5300')).toEqual({ host: '::1', port: 5300 })
     expect(() => parseNameserver('dns.google')).toThrow(TypeError)
     expect(() => parseNameserver('1.2.3.4:70000')).toThrow(TypeError)
+  })
+})
+
+describe('didFromTxtRecords properties', () => {
+  const didArb = fc.constantFrom(DID_A, DID_B, 'did:web:x.test')
+  const rec = fc.oneof(
+    didArb.map((d) => `did=${d}`),
+    fc.string({ maxLength: 20 }),
+    fc.constant('did=not a did'),
+  )
+  it('order does not matter; the answer is one of the records or a conflict', () => {
+    fc.assert(
+      fc.property(fc.array(rec, { maxLength: 6 }), fc.integer(), (records, seed) => {
+        const shuffled = [...records].sort(
+          (a, b) => ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7),
+        )
+        const run = (rs: string[]): string => {
+          try {
+            return didFromTxtRecords('h.test', rs) ?? 'none'
+          } catch (err) {
+            expect(err).toBeInstanceOf(HandleDnsConflictError)
+            return 'conflict'
+          }
+        }
+        const a = run(records)
+        expect(run(shuffled)).toBe(a)
+        const dids = new Set(records.filter((r) => r.startsWith('did=did:')).map((r) => r.slice(4)))
+        expect(a).toBe(dids.size === 0 ? 'none' : dids.size === 1 ? [...dids][0] : 'conflict')
+      }),
+      { seed: 42, numRuns: 300 },
+    )
   })
 })
