@@ -98,14 +98,15 @@ function writeString(s: string, depth: number): void {
       buf[p++] = c
     }
     if (i === len) {
-      buf[pos] = 0x60 | (len < 24 ? len : 24)
-      if (len >= 24) {
+      if (len < 24) {
+        buf[pos] = 0x60 | len
+        pos += 1 + len
+      } else {
         // 24..31 chars need a two-byte header; shift the bytes by one
         buf.copyWithin(pos + 2, pos + 1, pos + 1 + len)
+        buf[pos] = 0x78
         buf[pos + 1] = len
         pos += 2 + len
-      } else {
-        pos += 1 + len
       }
       return
     }

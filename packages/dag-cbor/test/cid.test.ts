@@ -1,3 +1,4 @@
+import * as ipld from '@ipld/dag-cbor'
 import {
   asCid,
   Cid,
@@ -18,12 +19,11 @@ import {
   SHA2_256_CODE,
   toMultiformatsCid,
 } from '@rsky/dag-cbor'
-import * as ipld from '@ipld/dag-cbor'
 import fc from 'fast-check'
 import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'
-import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import { create as createDigest } from 'multiformats/hashes/digest'
+import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
 import { cidArb, hex } from './helpers.ts'
 
@@ -50,7 +50,9 @@ describe('Cid', () => {
   })
 
   it('computes the known empty-input raw CID and matches multiformats on dag-cbor bytes', async () => {
-    expect(cidForRaw(new Uint8Array()).toString()).toBe('bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku')
+    expect(cidForRaw(new Uint8Array()).toString()).toBe(
+      'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
+    )
     const bytes = ipld.encode({ hello: 'world' })
     const expected = CID.create(1, 0x71, await mfSha256.digest(bytes))
     expect(cidForCbor(bytes).toString()).toBe(expected.toString())

@@ -52,14 +52,26 @@ describe('encode', () => {
     const value = { b: 1, aa: 2, a: 3, é: 4, '\u{10000}': 5, '\uE000': 6, '\uFFFF': 7, ab: 8 }
     const ours = encode(value)
     expect(hex(ours)).toBe(hex(ipld.encode(value)))
-    expect(Object.keys(decode(ours) as object)).toEqual(['a', 'b', 'aa', 'ab', 'é', '\uE000', '\uFFFF', '\u{10000}'])
+    expect(Object.keys(decode(ours) as object)).toEqual([
+      'a',
+      'b',
+      'aa',
+      'ab',
+      'é',
+      '\uE000',
+      '\uFFFF',
+      '\u{10000}',
+    ])
   })
 
   it('encodes maps of 24 and more keys, and non-ASCII keys in nested maps, like @ipld/dag-cbor', () => {
     const big: Record<string, LexValue> = {}
     for (let i = 0; i < 30; i++) big[`k${(i * 7) % 30}`] = i
     expect(hex(encode(big))).toBe(hex(ipld.encode(big)))
-    const nested = { z: { é: { y: 1, ü: 2, a: [{ ö: 1, b: 2 }] }, a: 1 }, 'long key that is over 24 chars': 1 }
+    const nested = {
+      z: { é: { y: 1, ü: 2, a: [{ ö: 1, b: 2 }] }, a: 1 },
+      'long key that is over 24 chars': 1,
+    }
     expect(hex(encode(nested))).toBe(hex(ipld.encode(nested)))
   })
 
@@ -121,7 +133,9 @@ describe('encode', () => {
     expect(() => encode(cyclic as LexValue)).toThrow(expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }))
     let deep: LexValue = []
     for (let i = 0; i < 10; i++) deep = [deep]
-    expect(() => encode(deep, { maxDepth: 5 })).toThrow(expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED', path: '$[0][0][0][0][0]' }))
+    expect(() => encode(deep, { maxDepth: 5 })).toThrow(
+      expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED', path: '$[0][0][0][0][0]' }),
+    )
     expect(() => encode(deep, { maxDepth: 11 })).not.toThrow()
   })
 

@@ -44,7 +44,12 @@ export function normalize(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalize)
   const out: Record<string, unknown> = {}
   for (const [k, x] of Object.entries(v)) {
-    Object.defineProperty(out, k, { value: normalize(x), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, k, {
+      value: normalize(x),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }
@@ -68,7 +73,12 @@ export function shuffleKeys(v: LexValue, seed: number): LexValue {
     }
     const out: Record<string, LexValue> = {}
     for (const k of keys) {
-      Object.defineProperty(out, k, { value: walk(x[k] as LexValue), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(out, k, {
+        value: walk(x[k] as LexValue),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
     return out
   }
