@@ -8,10 +8,14 @@ import { base58btc } from 'multiformats/bases/base58'
 import { describe, expect, it } from 'vitest'
 import {
   type DidDocument,
+  didDocumentUrl,
+  didMethod,
   getHandle,
   getSigningKey,
   HandleResolver,
   normalizeResolvableHandle,
+  PoorlyFormattedDidError,
+  UnsupportedDidMethodError,
 } from '../src/index.ts'
 
 const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz'
@@ -93,5 +97,28 @@ describe('syntax/handle_syntax_*.txt', () => {
     }
     expect(calls).toBe(0)
     recordInteropCount('identity syntax/handle_syntax_invalid.txt', invalid.length)
+  })
+})
+
+describe('syntax/did_syntax_*.txt', () => {
+  it('invalid DIDs are refused before any request', () => {
+    const invalid = readSyntaxLines('did_syntax_invalid.txt')
+    for (const d of invalid) expect(() => didDocumentUrl(d)).toThrow(PoorlyFormattedDidError)
+    recordInteropCount('identity syntax/did_syntax_invalid.txt', invalid.length)
+  })
+  it('valid DIDs get a URL (plc, web) or a named refusal (other methods, did:web rules)', () => {
+    const valid = readSyntaxLines('did_syntax_valid.txt')
+    for (const d of valid) {
+      try {
+        const url = didDocumentUrl(d)
+        expect(didMethod(d) === 'plc' || didMethod(d) === 'web').toBe(true)
+        expect(url.startsWith('https://')).toBe(true)
+      } catch (err) {
+        expect(err).toBeInstanceOf(
+          didMethod(d) === 'web' ? PoorlyFormattedDidError : UnsupportedDidMethodError,
+        )
+      }
+    }
+    recordInteropCount('identity syntax/did_syntax_valid.txt', valid.length)
   })
 })
