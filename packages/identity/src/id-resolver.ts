@@ -49,7 +49,8 @@ export class IdResolver {
   }
 
   /**
-   * Handle -> DID -> document, and the document must claim the same (normalised) handle.
+   * Handle -> DID -> document, and the document must claim the same (normalised) handle. On a
+   * mismatch the document is fetched fresh once, in case the cached copy predates a handle change.
    * @throws {HandleNotFoundError} {HandleMismatchError} and the errors of {@link DidResolver.resolve}.
    */
   async resolveHandle(handle: string, opts: ResolveOptions = {}): Promise<VerifiedIdentity> {
@@ -57,8 +58,13 @@ export class IdResolver {
     if (normalized === undefined) throw new HandleNotFoundError(String(handle))
     const did = await this.handle.resolve(normalized, { signal: opts.signal })
     if (did === undefined) throw new HandleNotFoundError(normalized)
-    const document = await this.did.resolve(did, opts)
-    const claimed = getHandle(document)
+    let document = await this.did.resolve(did, opts)
+    let claimed = getHandle(document)
+    if (claimed !== normalized && opts.forceRefresh !== true) {
+      // The cached document may predate a handle change: look once more at a fresh copy.
+      document = await this.did.resolve(did, { ...opts, forceRefresh: true })
+      claimed = getHandle(document)
+    }
     if (claimed !== normalized) throw new HandleMismatchError(normalized, did, claimed)
     return { did, handle: normalized, document }
   }

@@ -38,7 +38,7 @@ export {
   parseDocumentBody,
   type ResolveOptions,
 } from './did-resolver.ts'
-export type { DnsTxtQuery, TxtQueryRequest } from './dns/types.ts'
+export type { DnsDefaults, DnsTxtQuery, TxtQueryRequest } from './dns/types.ts'
 export {
   AtprotoDataError,
   DidDocumentIdMismatchError,

@@ -52,6 +52,16 @@ describe('IdResolver bidirectional verification', () => {
     expect(err).toBeInstanceOf(HandleMismatchError)
     expect(err).toMatchObject({ handle: 'mallory.test', did: D('alice2'), documentHandle: 'alice2.test' })
   })
+  it('a cached document that predates a handle change is refreshed once', async () => {
+    const r = id()
+    account('old.test', D('henry'))
+    await r.resolveHandle('old.test')
+    account('new.test', D('henry'))
+    expect((await r.resolveHandle('new.test')).handle).toBe('new.test')
+    expect(http.hitCount(`/${D('henry')}`)).toBe(2)
+    await expect(r.resolveHandle('old.test')).rejects.toBeInstanceOf(HandleMismatchError)
+    expect(http.hitCount(`/${D('henry')}`)).toBe(3)
+  })
   it('handle that resolves nowhere', async () => {
     await expect(id().resolveHandle('ghost.test')).rejects.toBeInstanceOf(HandleNotFoundError)
     await expect(id().resolveHandle('bad handle')).rejects.toBeInstanceOf(HandleNotFoundError)
