@@ -13,6 +13,7 @@ import {
   listLeaves,
   listPrefix,
   nodesOf,
+  reachableLeavesOf,
   walkLeavesFrom,
 } from './walk.ts'
 
@@ -42,8 +43,13 @@ export class MST {
     this.#rootCid = rootCid
   }
 
-  /** An empty tree. */
-  static create(storage: ReadableBlockstore): MST {
+  /**
+   * An empty tree, or the tree of `entries` (built in one pass, see {@link MST.fromEntries}).
+   * @throws InvalidMstKeyError for an invalid key; RangeError for a duplicate key
+   * @example const tree = MST.create(new MemoryBlockstore())
+   */
+  static create(storage: ReadableBlockstore, entries?: Iterable<readonly [string, Cid]>): MST {
+    if (entries !== undefined) return MST.fromEntries(storage, entries)
     return new MST(storage, emptyNode(0), undefined)
   }
 
@@ -186,6 +192,22 @@ export class MST {
     let n = 0
     for (const node of nodesOf(root)) n += node.keys.length
     return n
+  }
+
+  /** Every node of the tree, decoded, parents first (pre-order). */
+  async allNodes(): Promise<MstNode[]> {
+    const root = await this.getRoot()
+    await loadAll(this.storage, root)
+    return Array.from(nodesOf(root))
+  }
+
+  /**
+   * Leaves in key order, skipping subtrees whose blocks are missing from storage (for partial
+   * repos such as proofs). Invalid blocks still raise.
+   * @throws InvalidMstNodeError
+   */
+  async reachableLeaves(): Promise<Leaf[]> {
+    return reachableLeavesOf(this.storage, await this.getRoot())
   }
 
   /** CIDs of every node of the tree, parents first. */

@@ -1,5 +1,6 @@
 import type { Cid } from '@rsky/dag-cbor'
 import type { ReadableBlockstore } from './blockstore.ts'
+import { MissingBlocksError } from './errors.ts'
 import { loadRefs } from './load.ts'
 import { lowerBound, MstNode, NodeRef } from './node.ts'
 
@@ -130,4 +131,30 @@ function* nodesOfInOrder(node: MstNode): Generator<Leaf, void, undefined> {
     if (c !== null) yield* nodesOfInOrder(c instanceof MstNode ? c : (c.node as MstNode))
     if (i < n) yield { key: node.keys[i] as string, value: node.values[i] as Cid }
   }
+}
+
+/** Leaves in key order, skipping subtrees whose blocks are missing (other errors raise). */
+export async function reachableLeavesOf(store: ReadableBlockstore, root: MstNode): Promise<Leaf[]> {
+  const out: Leaf[] = []
+  const visit = async (node: MstNode): Promise<void> => {
+    const n = node.keys.length
+    for (let i = 0; i <= n; i++) {
+      const c = node.child(i)
+      if (c !== null) {
+        let sub: MstNode | undefined = c instanceof MstNode ? c : c.node
+        if (sub === undefined && c instanceof NodeRef) {
+          try {
+            await loadRefs(store, [c])
+            sub = c.node
+          } catch (err) {
+            if (!(err instanceof MissingBlocksError)) throw err
+          }
+        }
+        if (sub !== undefined) await visit(sub)
+      }
+      if (i < n) out.push({ key: node.keys[i] as string, value: node.values[i] as Cid })
+    }
+  }
+  await visit(root)
+  return out
 }

@@ -226,3 +226,19 @@ describe('loading from a block source', () => {
     await expect(MST.create(new MemoryBlockstore()).list({ limit: -1 })).rejects.toBeInstanceOf(RangeError)
   })
 })
+
+describe('partial trees', () => {
+  it('reachableLeaves skips subtrees whose blocks are missing', async () => {
+    const entries = Array.from({ length: 300 }, (_, i) => [`a.b/${i}`, leaf] as const)
+    const tree = MST.create(new MemoryBlockstore(), entries)
+    const blocks = await tree.exportNodeBlocks()
+    const root = await tree.getPointer()
+    const all = await MST.load(new MemoryBlockstore(blocks), root).reachableLeaves()
+    expect(all.length).toBe(300)
+    const nodes = await tree.allNodes()
+    const victim = nodes[nodes.length - 1]
+    const partial = new BlockMap([...blocks].filter(([c]) => !c.equals(victim?.cid)))
+    const some = await MST.load(new MemoryBlockstore(partial), root).reachableLeaves()
+    expect(some.length).toBe(300 - (victim?.keys.length ?? 0))
+  })
+})
