@@ -147,3 +147,43 @@ export function blobRefToLex(blob: { ref: Cid; mimeType: string; size: number })
   }
   return { $type: 'blob', ref: blob.ref, mimeType: blob.mimeType, size: blob.size }
 }
+
+/** Options of {@link findBlobRefs}. */
+export interface FindBlobRefsOptions {
+  /** Also report legacy `{ cid, mimeType }` refs. Default false (they can only be told apart by schema). */
+  legacy?: boolean
+  /** Stop after this many refs. Default 10,000. */
+  limit?: number
+}
+
+/**
+ * Every blob reference inside a data-model value (a record), depth first, without recursion.
+ * Typed refs that are malformed are skipped (they are ordinary maps then), as are their contents.
+ * @example findBlobRefs(post).map((b) => b.ref.toString())
+ */
+export function findBlobRefs(value: unknown, options?: FindBlobRefsOptions): ParsedBlobRef[] {
+  const legacy = options?.legacy ?? false
+  const limit = options?.limit ?? 10_000
+  const out: ParsedBlobRef[] = []
+  const stack: unknown[] = [value]
+  while (stack.length > 0 && out.length < limit) {
+    const v = stack.pop()
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array || asCid(v) !== null) continue
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i])
+      continue
+    }
+    if (!isPlainObject(v)) continue
+    if (v['$type'] === 'blob' && typedBlobRefIssue(v) === undefined) {
+      out.push(parseBlobRef(v))
+      continue
+    }
+    if (legacy && isLegacyBlobRef(v)) {
+      out.push(parseBlobRef(v))
+      continue
+    }
+    const keys = Object.keys(v)
+    for (let i = keys.length - 1; i >= 0; i--) stack.push(v[keys[i] as string])
+  }
+  return out
+}

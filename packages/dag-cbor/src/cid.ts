@@ -163,6 +163,13 @@ export class Cid {
   }
 }
 
+// Shows `CID(bafy...)` in Node's console and util.inspect, without importing node:util.
+Object.defineProperty(Cid.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Cid): string {
+    return `CID(${this.toString()})`
+  },
+})
+
 function hexPrefix(bytes: Uint8Array): string {
   let s = ''
   for (let i = 0; i < bytes.length && i < 48; i++) s += (bytes[i] as number).toString(16).padStart(2, '0')

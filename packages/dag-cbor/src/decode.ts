@@ -1,4 +1,4 @@
-import { type Cid, readCidAt } from './cid.ts'
+import { Cid, readCidAt } from './cid.ts'
 import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
 import { decodeUtf8Cached } from './utf8.ts'
@@ -329,4 +329,23 @@ function readKey(buf: Uint8Array, p: number, d: number): number {
   stackKeyStart[d] = p
   stackKeyLen[d] = len
   return p + len
+}
+
+/**
+ * {@link decode} for a record or other block whose top level must be a map.
+ * @throws {DagCborDecodeError} as decode, and `NOT_A_MAP` (offset 0) for any other top-level value
+ * @example const post = decodeRecord(block); post['$type']
+ */
+export function decodeRecord(bytes: Uint8Array, options?: DecodeOptions): LexMap {
+  const value = decode(bytes, options)
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array ||
+    value instanceof Cid
+  ) {
+    fail('NOT_A_MAP', 0, 'top-level value is not a map')
+  }
+  return value
 }

@@ -18,6 +18,7 @@ export type DagCborDecodeErrorCode =
   | 'INVALID_UTF8'
   | 'MAX_DEPTH_EXCEEDED'
   | 'MAX_LENGTH_EXCEEDED'
+  | 'NOT_A_MAP'
 
 /** Raised when bytes are not strict DAG-CBOR of the AT data model; `offset` is where the problem starts. */
 export class DagCborDecodeError extends Error {

@@ -2,6 +2,8 @@
 export {
   type BlobRef,
   blobRefToLex,
+  type FindBlobRefsOptions,
+  findBlobRefs,
   InvalidBlobRefError,
   type InvalidBlobRefErrorCode,
   isBlobRef,
@@ -36,6 +38,7 @@ export {
   DEFAULT_MAX_INPUT_LENGTH,
   type DecodeOptions,
   decode,
+  decodeRecord,
 } from './decode.ts'
 export { DEFAULT_ENCODE_MAX_DEPTH, type EncodeOptions, encode, encodeWithCid } from './encode.ts'
 export {

@@ -2,6 +2,9 @@ import { ipldToJson, jsonToIpld } from '@atproto/common-web'
 import {
   blobRefToLex,
   cidForRaw,
+  decodeRecord,
+  encode,
+  findBlobRefs,
   InvalidBlobRefError,
   isBlobRef,
   isLegacyBlobRef,
@@ -182,5 +185,32 @@ describe('blob refs', () => {
     ['bad legacy cid', { cid: 'x', mimeType: 'a/b' }, 'BAD_LEGACY_CID'],
   ])('parseBlobRef rejects %s', (_name, value, code) => {
     expect(() => parseBlobRef(value)).toThrow(expect.objectContaining({ name: 'InvalidBlobRefError', code }))
+  })
+})
+
+describe('findBlobRefs and decodeRecord', () => {
+  it('finds typed refs anywhere in a record, legacy ones on request', () => {
+    const record = {
+      // a malformed typed ref (dag-cbor link) is just a map; jsonToLex would refuse it, so build it directly
+      bad: { $type: 'blob', ref: parseCid(CBOR), mimeType: 'x/y', size: 1 },
+      ...(jsonToLex({
+        $type: 'app.bsky.feed.post',
+        embed: {
+          images: [
+            { image: { $type: 'blob', ref: { $link: RAW }, mimeType: 'image/jpeg', size: 3 } },
+            { image: { cid: RAW, mimeType: 'image/png' } },
+          ],
+        },
+      }) as Record<string, LexValue>),
+    }
+    expect(findBlobRefs(record).map((b) => [b.ref.toString(), b.legacy])).toEqual([[RAW, false]])
+    expect(findBlobRefs(record, { legacy: true }).map((b) => b.mimeType)).toEqual(['image/jpeg', 'image/png'])
+    expect(findBlobRefs(decodeRecord(encode(record)))).toHaveLength(1)
+  })
+
+  it('decodeRecord insists on a map at the top', () => {
+    expect(decodeRecord(encode({ a: 1 }))).toEqual({ a: 1 })
+    expect(() => decodeRecord(encode([1]))).toThrow(expect.objectContaining({ code: 'NOT_A_MAP', offset: 0 }))
+    expect(() => decodeRecord(encode(parseCid(CBOR)))).toThrow(expect.objectContaining({ code: 'NOT_A_MAP' }))
   })
 })
