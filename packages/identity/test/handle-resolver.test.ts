@@ -255,3 +255,13 @@ describe('didFromTxtRecords properties', () => {
     )
   })
 })
+
+describe('truncated UDP answers', () => {
+  it('are retried over TCP on the same server', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => [`filler-record-${i}-${'x'.repeat(60)}`])
+    dns.zone.set('_atproto.large.test', { large: [...many, [`did=${DID_A}`]] })
+    expect(await dnsOnly().resolve('large.test')).toBe(DID_A)
+    expect(dns.queries('_atproto.large.test')).toBe(1)
+    expect(dns.queries('tcp:_atproto.large.test')).toBe(1)
+  })
+})

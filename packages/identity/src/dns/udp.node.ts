@@ -1,10 +1,18 @@
-// DNS TXT over UDP with node:dgram. Node only: reached through the `#dns-default` import's `node`
-// condition or the `@rsky/identity/dns` subpath, never from the browser entry.
+// DNS TXT over UDP with node:dgram, and over TCP when an answer is truncated. Node only: reached
+// through the `#dns-default` import's `node` condition or the `@rsky/identity/dns` subpath.
 import { createSocket } from 'node:dgram'
 import { getServers } from 'node:dns'
 import { isIP } from 'node:net'
 import { DnsError, ResolutionTimeoutError } from '../errors.ts'
-import { DnsPacketError, decodeTxtResponse, encodeTxtQuery, RCODE_NOERROR, RCODE_NXDOMAIN } from './packet.ts'
+import {
+  DnsPacketError,
+  decodeTxtResponse,
+  encodeTxtQuery,
+  RCODE_NOERROR,
+  RCODE_NXDOMAIN,
+  type TxtAnswer,
+} from './packet.ts'
+import { queryTxtTcpRaw } from './tcp.node.ts'
 import type { DnsTxtQuery, TxtQueryRequest } from './types.ts'
 
 /** A nameserver address split into host and port. */
@@ -49,27 +57,38 @@ function randomId(): number {
 }
 
 /**
- * Ask one nameserver for TXT records over UDP. Returns the records (empty on NXDOMAIN or no data).
+ * Ask one nameserver for TXT records over UDP, retrying over TCP when the answer is truncated.
+ * Returns the records (empty on NXDOMAIN or no data).
  * @throws {ResolutionTimeoutError} no valid answer in time; {DnsError} unreachable server, SERVFAIL,
- *   REFUSED, truncation or a malformed answer; the caller's abort reason when `signal` fires.
+ *   REFUSED or a malformed answer; the caller's abort reason when `signal` fires.
  * @example
  * const records = await queryTxtUdp({ name: '_atproto.alice.test', server: '127.0.0.1:5353', timeoutMs: 1000 })
  */
-export const queryTxtUdp: DnsTxtQuery = (req: TxtQueryRequest): Promise<string[]> => {
+export const queryTxtUdp: DnsTxtQuery = async (req: TxtQueryRequest): Promise<string[]> => {
   const { host, port } = parseNameserver(req.server)
-  const id = randomId()
+  let answer = await udpExchange(req, host, port, randomId())
+  if (answer.truncated) {
+    answer = await queryTxtTcpRaw({ ...req, host, port, id: randomId() })
+    if (answer.truncated) throw new DnsError(req.server, 'truncated answer over tcp')
+  }
+  if (answer.rcode === RCODE_NXDOMAIN) return []
+  if (answer.rcode !== RCODE_NOERROR) throw new DnsError(req.server, `rcode ${answer.rcode}`)
+  return [...answer.records]
+}
+
+function udpExchange(req: TxtQueryRequest, host: string, port: number, id: number): Promise<TxtAnswer> {
   const query = encodeTxtQuery(req.name, { id })
-  return new Promise<string[]>((resolve, reject) => {
+  return new Promise<TxtAnswer>((resolve, reject) => {
     const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4')
     let done = false
-    const finish = (err: unknown, value?: string[]): void => {
+    const finish = (err: unknown, value?: TxtAnswer): void => {
       if (done) return
       done = true
       clearTimeout(timer)
       req.signal?.removeEventListener('abort', onAbort)
       socket.close()
       if (err !== undefined) reject(err)
-      else resolve(value ?? [])
+      else resolve(value!)
     }
     const onAbort = (): void => finish(req.signal?.reason)
     const timer = setTimeout(
@@ -82,19 +101,13 @@ export const queryTxtUdp: DnsTxtQuery = (req: TxtQueryRequest): Promise<string[]
       finish(new DnsError(req.server, err.code ?? err.message)),
     )
     socket.on('message', (msg: Buffer) => {
-      let answer: ReturnType<typeof decodeTxtResponse>
       try {
-        answer = decodeTxtResponse(msg, { id, name: req.name })
+        finish(undefined, decodeTxtResponse(msg, { id, name: req.name }))
       } catch (err) {
         // A stray or spoofed datagram with the wrong id is ignored; keep waiting for ours.
         if (err instanceof DnsPacketError && err.reason === 'transaction id mismatch') return
         finish(new DnsError(req.server, err instanceof Error ? err.message : 'malformed answer'))
-        return
       }
-      if (answer.truncated) return finish(new DnsError(req.server, 'truncated answer'))
-      if (answer.rcode === RCODE_NXDOMAIN) return finish(undefined, [])
-      if (answer.rcode !== RCODE_NOERROR) return finish(new DnsError(req.server, `rcode ${answer.rcode}`))
-      finish(undefined, [...answer.records])
     })
     // A connected socket surfaces ICMP "port unreachable" as ECONNREFUSED, so a dead server fails fast.
     socket.connect(port, host, () => {
