@@ -1,4 +1,6 @@
 // @rsky/mst: AT Protocol Merkle Search Tree: edit, walk, list, diff, covering proofs and operation inversion
+
+export { applyOps } from './apply.ts'
 export { MemoryBlockstore, type ReadableBlockstore } from './blockstore.ts'
 export { decodeNode, type NodePlace, nodeBytes, nodeCid } from './codec.ts'
 export { type MstDiff, mstDiff, type RecordOp } from './diff.ts'

@@ -242,3 +242,27 @@ describe('partial trees', () => {
     expect(some.length).toBe(300 - (victim?.keys.length ?? 0))
   })
 })
+
+describe('applyOps checks each op against the tree', () => {
+  it('refuses a create of a present key and a delete or update with the wrong prev', async () => {
+    const { applyOps } = await import('../src/index.ts')
+    const t = await MST.create(new MemoryBlockstore()).add('a/b', leaf)
+    await expect(
+      applyOps(t, [{ action: 'create', key: 'a/b', cid: leaf, prev: null }]),
+    ).rejects.toMatchObject({
+      code: 'MST_INVERT_KEY_PRESENT',
+    })
+    await expect(
+      applyOps(t, [{ action: 'delete', key: 'a/b', cid: null, prev: valueCid(2) }]),
+    ).rejects.toMatchObject({
+      code: 'MST_INVERT_VALUE_MISMATCH',
+    })
+    await expect(
+      applyOps(t, [{ action: 'update', key: 'a/c', cid: leaf, prev: leaf }]),
+    ).rejects.toMatchObject({
+      code: 'MST_INVERT_VALUE_MISMATCH',
+    })
+    const ok = await applyOps(t, [{ action: 'update', key: 'a/b', cid: valueCid(3), prev: leaf }])
+    expect((await ok.get('a/b'))?.equals(valueCid(3))).toBe(true)
+  })
+})

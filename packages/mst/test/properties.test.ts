@@ -3,6 +3,7 @@ import type { Cid } from '@rsky/dag-cbor'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  applyOps,
   getInversionProof,
   MemoryBlockstore,
   MST,
@@ -28,16 +29,6 @@ async function incremental(entries: readonly (readonly [string, number])[]): Pro
 async function stored(tree: MST): Promise<MST> {
   const store = new MemoryBlockstore(await tree.exportNodeBlocks())
   return MST.load(store, await tree.getPointer())
-}
-
-async function applyOps(tree: MST, ops: readonly RecordOp[]): Promise<MST> {
-  let t = tree
-  for (const op of ops) {
-    if (op.action === 'create') t = await t.add(op.key, op.cid)
-    else if (op.action === 'update') t = await t.update(op.key, op.cid)
-    else t = await t.delete(op.key)
-  }
-  return t
 }
 
 describe('MST properties', () => {

@@ -1,0 +1,31 @@
+import type { RecordOp } from './diff.ts'
+import { MstInversionError } from './invert.ts'
+import type { MST } from './mst.ts'
+
+/**
+ * Applies record operations forward, checking each against the tree first: a create's key must
+ * be absent, an update's or delete's key must hold `prev`. The inverse of {@link invertOps}.
+ * @throws MstInversionError (`MST_INVERT_VALUE_MISMATCH`, `MST_INVERT_KEY_PRESENT`, ...)
+ * @example const next = await applyOps(tree, diff.ops)
+ */
+export async function applyOps(tree: MST, ops: readonly RecordOp[]): Promise<MST> {
+  let t = tree
+  for (const op of ops) {
+    const current = await t.get(op.key)
+    if (op.action === 'create') {
+      if (current !== null)
+        throw new MstInversionError('MST_INVERT_KEY_PRESENT', 'created key is already in the tree', op.key)
+      t = await t.add(op.key, op.cid)
+      continue
+    }
+    if (current === null || !current.equals(op.prev)) {
+      throw new MstInversionError(
+        'MST_INVERT_VALUE_MISMATCH',
+        `${op.action}d key does not hold the op's prev`,
+        op.key,
+      )
+    }
+    t = op.action === 'update' ? await t.update(op.key, op.cid) : await t.delete(op.key)
+  }
+  return t
+}
