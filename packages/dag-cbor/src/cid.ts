@@ -92,7 +92,14 @@ export class Cid {
     const src = this.#src
     const off = this.#off
     const len = this.#len
-    for (let i = 0; i < len; i++) out[at + i] = src[off + i] as number
+    let i = 0
+    for (; i + 4 <= len; i += 4) {
+      out[at + i] = src[off + i] as number
+      out[at + i + 1] = src[off + i + 1] as number
+      out[at + i + 2] = src[off + i + 2] as number
+      out[at + i + 3] = src[off + i + 3] as number
+    }
+    for (; i < len; i++) out[at + i] = src[off + i] as number
   }
 
   /** The multihash (hash code, size, digest), computed on first use. */

@@ -133,10 +133,20 @@ function writeBytes(b: Uint8Array): void {
 function writeCid(cid: Cid): void {
   const n = cid.byteLength
   if (pos + 11 + n > buf.length) grow(11 + n)
-  buf[pos++] = 0xd8
-  buf[pos++] = 42
-  writeHeader(2, n + 1)
-  buf[pos++] = 0
+  if (n === 36) {
+    // tag 42, byte string of 37, the 0x00 multibase prefix: the header of every blessed CID
+    buf[pos] = 0xd8
+    buf[pos + 1] = 42
+    buf[pos + 2] = 0x58
+    buf[pos + 3] = 37
+    buf[pos + 4] = 0
+    pos += 5
+  } else {
+    buf[pos++] = 0xd8
+    buf[pos++] = 42
+    writeHeader(2, n + 1)
+    buf[pos++] = 0
+  }
   cid.copyTo(buf, pos)
   pos += n
 }
