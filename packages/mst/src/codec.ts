@@ -1,4 +1,4 @@
-import { type Cid, decodeCid } from '@rsky/dag-cbor'
+import { type Cid, createCid, DAG_CBOR_CODEC, decodeCid } from '@rsky/dag-cbor'
 import { InvalidMstNodeError } from './errors.ts'
 import { countPrefixLen, heightForKey, mstKeyProblem } from './key.ts'
 import { type Child, MstNode, NodeRef } from './node.ts'
@@ -69,6 +69,7 @@ export function nodeBytes(node: MstNode): Uint8Array {
 }
 
 let scratch = new Uint8Array(4096)
+const digest = new Uint8Array(32)
 
 /** Encodes `node` into the module scratch buffer and returns the length written. */
 function encodeToScratch(node: MstNode): number {
@@ -127,15 +128,9 @@ function encodeToScratch(node: MstNode): number {
 /** CID of a node (sha2-256, dag-cbor), memoised. */
 export function nodeCid(node: MstNode): Cid {
   if (node.cid !== undefined) return node.cid
-  // CIDv1, dag-cbor, sha2-256: the digest goes straight into the CID's own bytes.
-  const raw = new Uint8Array(36)
-  raw[0] = 1
-  raw[1] = 0x71
-  raw[2] = 0x12
-  raw[3] = 0x20
-  if (node.bytes !== undefined) sha256Into(node.bytes, node.bytes.length, raw, 4)
-  else sha256Into(scratch, encodeToScratch(node), raw, 4)
-  const cid = decodeCid(raw)
+  if (node.bytes !== undefined) sha256Into(node.bytes, node.bytes.length, digest, 0)
+  else sha256Into(scratch, encodeToScratch(node), digest, 0)
+  const cid = createCid(DAG_CBOR_CODEC, digest)
   node.cid = cid
   return cid
 }
