@@ -79,7 +79,7 @@ export async function mstDiff(from: MST | null, to: MST): Promise<MstDiff> {
     const inB = new Set(nowB.map((p) => cidKey(childCid(p))))
     const onlyA = nowA.filter((p) => !inB.has(cidKey(childCid(p))))
     const onlyB = nowB.filter((p) => !inA.has(cidKey(childCid(p))))
-    await expand(onlyA, from?.storage as MST['storage'], leavesA, (cid) => deletedNodes.push(cid), restA)
+    if (from !== null) await expand(onlyA, from.storage, leavesA, (cid) => deletedNodes.push(cid), restA)
     await expand(
       onlyB,
       to.storage,

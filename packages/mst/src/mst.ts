@@ -1,7 +1,7 @@
 import { BlockMap } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
 import type { ReadableBlockstore } from './blockstore.ts'
-import { childCid, nodeBytes, nodeCid } from './codec.ts'
+import { nodeBytes, nodeCid } from './codec.ts'
 import { addKey, buildSorted, deleteKey, getValue, updateKey } from './edit.ts'
 import { ensureValidMstKey, heightForKey } from './key.ts'
 import { loadAll, loadRoot, withLoading } from './load.ts'
@@ -282,10 +282,5 @@ export class MST {
         node = resolve(c)
       }
     })
-  }
-
-  /** Link CID of a child for callers that walk nodes themselves. */
-  static childCid(child: MstNode | NodeRef): Cid {
-    return childCid(child)
   }
 }
