@@ -1,4 +1,4 @@
-import { didProblem } from './did.ts'
+import { didProblem, isDidRange, isValidDid } from './did.ts'
 import { failure, InvalidAtIdentifierError, type Problem, type ValidationResult } from './errors.ts'
 import { handleProblem } from './handle.ts'
 
@@ -7,8 +7,11 @@ import { handleProblem } from './handle.ts'
  * The two never overlap: handles can not contain ":".
  */
 export function atIdentifierProblem(s: string, start = 0, end: number = s.length): Problem | undefined {
-  return isDidPrefixed(s, start, end) ? didProblem(s, start, end) : handleProblem(s, start, end)
+  if (!isDidPrefixed(s, start, end)) return handleProblem(s, start, end)
+  return isDidRange(s, start, end) ? undefined : (didProblem(s, start, end) ?? P_DID)
 }
+
+const P_DID: Problem = { message: 'DID is not valid' }
 
 function isDidPrefixed(s: string, start: number, end: number): boolean {
   return (
@@ -25,7 +28,8 @@ function isDidPrefixed(s: string, start: number, end: number): boolean {
  * @example isValidAtIdentifier('alice.test') // true
  */
 export function isValidAtIdentifier(s: string): boolean {
-  return typeof s === 'string' && atIdentifierProblem(s) === undefined
+  if (typeof s !== 'string') return false
+  return isDidPrefixed(s, 0, s.length) ? isValidDid(s) : handleProblem(s, 0, s.length) === undefined
 }
 
 /**

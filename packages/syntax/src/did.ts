@@ -48,12 +48,24 @@ export function didProblem(s: string, start = 0, end: number = s.length): Proble
   return undefined
 }
 
+// The same rules as didProblem as one regular expression. Measured: V8's compiled regex checks
+// a typical did:plc about twice as fast as the char-code loop, so the boolean path uses it and
+// the scanner runs only to explain a failure. test/did-fast-path.test.ts keeps the two equal.
+const DID_RE = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/
+
+/** @internal Fast boolean DID check of `s.slice(start, end)`. */
+export function isDidRange(s: string, start: number, end: number): boolean {
+  return (
+    end - start <= MAX_DID_LENGTH && DID_RE.test(start === 0 && end === s.length ? s : s.slice(start, end))
+  )
+}
+
 /**
  * Whether `s` is a syntactically valid DID (any method).
  * @example isValidDid('did:plc:ewvi7nxzyoun6zhxrhs64oiz') // true
  */
 export function isValidDid(s: string): boolean {
-  return typeof s === 'string' && didProblem(s) === undefined
+  return typeof s === 'string' && s.length <= MAX_DID_LENGTH && DID_RE.test(s)
 }
 
 /**
@@ -63,8 +75,9 @@ export function isValidDid(s: string): boolean {
  */
 export function ensureValidDid(s: string): void {
   if (typeof s !== 'string') throw new TypeError('ensureValidDid: argument must be a string')
-  const p = didProblem(s)
-  if (p) throw new InvalidDidError(s, p.message, p.offset)
+  if (s.length <= MAX_DID_LENGTH && DID_RE.test(s)) return
+  const p = didProblem(s, 0, s.length)
+  throw new InvalidDidError(s, p?.message ?? 'DID is not valid', p?.offset)
 }
 
 /** Validates a DID, returning the value or the issues. */
