@@ -61,30 +61,40 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<HttpGe
           headers: opts.accept ? { accept: opts.accept } : {},
         })
       } catch (err) {
-        throw classify(err, current, opts, timeout)
+        throw classify(err, { url: current, opts, timeout })
       }
       if (REDIRECT_STATUSES.has(res.status)) {
         await res.body?.cancel().catch(() => {})
-        current = nextLocation(current, res.headers.get('location'), hop, maxRedirects, crossHost)
+        current = nextLocation({
+          from: current,
+          location: res.headers.get('location'),
+          hop,
+          maxRedirects,
+          crossHost,
+        })
         continue
       }
-      const body = await readCapped(res, current, opts.maxBytes, signal).catch((err: unknown) => {
-        throw classify(err, current, opts, timeout)
-      })
+      const body = await readCapped(res, { url: current, maxBytes: opts.maxBytes, signal }).catch(
+        (err: unknown) => {
+          throw classify(err, { url: current, opts, timeout })
+        },
+      )
       return { url: current, status: res.status, contentType: res.headers.get('content-type'), body }
     }
   } catch (err) {
-    throw classify(err, current, opts, timeout)
+    throw classify(err, { url: current, opts, timeout })
   }
 }
 
-function nextLocation(
-  from: string,
-  location: string | null,
-  hop: number,
-  maxRedirects: number,
-  crossHost: boolean,
-): string {
+interface Hop {
+  readonly from: string
+  readonly location: string | null
+  readonly hop: number
+  readonly maxRedirects: number
+  readonly crossHost: boolean
+}
+
+function nextLocation({ from, location, hop, maxRedirects, crossHost }: Hop): string {
   if (location === null) throw new RedirectRefusedError(from, '', 'missing location header')
   if (hop >= maxRedirects) throw new RedirectRefusedError(from, location, 'too many redirects')
   let next: URL
@@ -108,9 +118,7 @@ function nextLocation(
 
 async function readCapped(
   res: Response,
-  url: string,
-  maxBytes: number,
-  signal: AbortSignal,
+  { url, maxBytes, signal }: { url: string; maxBytes: number; signal: AbortSignal },
 ): Promise<Uint8Array> {
   const declared = res.headers.get('content-length')
   if (declared !== null && Number(declared) > maxBytes) {
@@ -147,7 +155,10 @@ async function readCapped(
 }
 
 // Turn whatever fetch threw into one of our errors; the caller's own abort passes through as is.
-function classify(err: unknown, url: string, opts: HttpGetOptions, timeout: AbortSignal): unknown {
+function classify(
+  err: unknown,
+  { url, opts, timeout }: { url: string; opts: HttpGetOptions; timeout: AbortSignal },
+): unknown {
   if (err instanceof ResponseTooLargeError || err instanceof RedirectRefusedError) return err
   if (err instanceof ResolutionTimeoutError || err instanceof NetworkError) return err
   if (opts.signal?.aborted) return opts.signal.reason

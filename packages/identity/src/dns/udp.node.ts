@@ -66,7 +66,7 @@ function randomId(): number {
  */
 export const queryTxtUdp: DnsTxtQuery = async (req: TxtQueryRequest): Promise<string[]> => {
   const { host, port } = parseNameserver(req.server)
-  let answer = await udpExchange(req, host, port, randomId())
+  let answer = await udpExchange(req, { host, port, id: randomId() })
   if (answer.truncated) {
     answer = await queryTxtTcpRaw({ ...req, host, port, id: randomId() })
     if (answer.truncated) throw new DnsError(req.server, 'truncated answer over tcp')
@@ -76,7 +76,10 @@ export const queryTxtUdp: DnsTxtQuery = async (req: TxtQueryRequest): Promise<st
   return [...answer.records]
 }
 
-function udpExchange(req: TxtQueryRequest, host: string, port: number, id: number): Promise<TxtAnswer> {
+function udpExchange(
+  req: TxtQueryRequest,
+  { host, port, id }: { host: string; port: number; id: number },
+): Promise<TxtAnswer> {
   const query = encodeTxtQuery(req.name, { id })
   return new Promise<TxtAnswer>((resolve, reject) => {
     const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4')
