@@ -78,9 +78,8 @@ describe('encode', () => {
   it('encodes nested non-ASCII maps in linear time (no re-encoding per level)', () => {
     let v: LexValue = 1
     for (let i = 0; i < 200; i++) v = { a: v, é: i }
-    const t = performance.now()
+    // exponential re-encoding would never finish: the test timeout is the guard, no timing threshold
     const bytes = encode(v)
-    expect(performance.now() - t).toBeLessThan(5000) // guards against exponential blow-up only
     expect(lexEquals(decode(bytes), v)).toBe(true)
   })
 

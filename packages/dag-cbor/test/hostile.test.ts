@@ -174,6 +174,8 @@ const LOOSER_PEERS: Record<string, string> = {
   INTEGER_OUT_OF_RANGE: 'integers past ±(2^53-1) are not exact JS numbers; @ipld/dag-cbor returns a bigint',
   INVALID_UTF8: 'DAG-CBOR strings must be UTF-8; the peers substitute U+FFFD',
   MAP_KEYS_UNSORTED: 'DAG-CBOR requires canonical key order; the peers do not check order on decode',
+  UNSUPPORTED_SIMPLE_VALUE:
+    'undefined is not in the data model; the peers read it as null (it would re-encode differently)',
 }
 
 describe('accept/reject agreement with the peers on malformed CBOR', () => {
@@ -226,6 +228,7 @@ describe('accept/reject agreement with the peers on malformed CBOR', () => {
       INTEGER_OUT_OF_RANGE: '1b0020000000000000',
       INVALID_UTF8: '62c328',
       MAP_KEYS_UNSORTED: 'a2616201616101',
+      UNSUPPORTED_SIMPLE_VALUE: 'a16161f7',
     }
     const bytes = fromHex(sample[code] as string)
     expect(() => decode(bytes)).toThrow(expect.objectContaining({ code }))
