@@ -20,6 +20,7 @@ import {
 } from './helpers/docs.ts'
 import {
   hang,
+  huge,
   json,
   type Route,
   startHttpServer,
@@ -125,6 +126,8 @@ const docCases: [string, (did: string) => Route][] = [
   ['404', () => status(404)],
   ['500', () => status(500)],
   ['never answers', () => hang],
+  // We stop at 512 KiB; the reference reads everything and then fails to parse it.
+  ['10 MB body', () => huge(10 * 1024 * 1024)],
 ]
 
 describe('DID documents, keys and failures: same as @atproto/identity', () => {
