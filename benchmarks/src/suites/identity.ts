@@ -166,6 +166,34 @@ const suite: BenchSuite = {
           },
         },
       },
+      {
+        name: 'resolveAtprotoKey on 1,000 cached DIDs',
+        unit: 'lookup',
+        perCall: COUNT,
+        note: 'The relay hot path before each signature check. Ours remembers the key per cached document object, so the curve check runs once per fetch.',
+        impls: {
+          '@rsky/identity': async () => {
+            const cache = new MemoryCache()
+            for (let i = 0; i < COUNT; i++) cache.set(dids[i]!, docs[i] as never)
+            const resolver = new DidResolver({ cache, plcUrl: 'http://127.0.0.1:1' })
+            return async () => {
+              for (let i = 0; i < COUNT; i++) await resolver.resolveAtprotoKey(dids[i]!)
+            }
+          },
+          '@atproto/identity': async () => {
+            const cache = new atproto.MemoryCache()
+            for (let i = 0; i < COUNT; i++) await cache.cacheDid(dids[i]!, docs[i] as never)
+            const resolver = new atproto.DidResolver({
+              didCache: cache,
+              plcUrl: 'http://127.0.0.1:1',
+              timeout: 1,
+            })
+            return async () => {
+              for (let i = 0; i < COUNT; i++) await resolver.resolveAtprotoKey(dids[i]!)
+            }
+          },
+        },
+      },
     ]
   },
 }

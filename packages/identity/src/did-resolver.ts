@@ -62,6 +62,10 @@ export class DidResolver {
   readonly cache: DidCache | null
   readonly #opts: DidResolverOptions
   readonly #inflight = new Map<string, Promise<DidDocument>>()
+  // Signing key per document object. Documents served from the cache are the same objects every
+  // time (and are treated as immutable), so the curve check behind the key runs once per fetch,
+  // not once per signature verified.
+  readonly #keys = new WeakMap<DidDocument, string>()
 
   constructor(opts: DidResolverOptions = {}) {
     this.#opts = opts
@@ -187,7 +191,16 @@ export class DidResolver {
    */
   async resolveAtprotoKey(did: string, opts: ResolveOptions = {}): Promise<string> {
     if (did.startsWith('did:key:')) return did
-    return ensureAtprotoKey(await this.resolve(did, opts))
+    return this.#keyOf(await this.resolve(did, opts))
+  }
+
+  #keyOf(doc: DidDocument): string {
+    let key = this.#keys.get(doc)
+    if (key === undefined) {
+      key = ensureAtprotoKey(doc)
+      this.#keys.set(doc, key)
+    }
+    return key
   }
 
   /**
@@ -205,10 +218,10 @@ export class DidResolver {
   ): Promise<boolean> {
     if (did.startsWith('did:key:')) return verifySignature(did, data, sig)
     const first = await this.#resolve(did, { signal: opts.signal })
-    const key = ensureAtprotoKey(first.doc)
+    const key = this.#keyOf(first.doc)
     if (verifySignature(key, data, sig)) return true
     if (!first.fromCache) return false
-    const fresh = ensureAtprotoKey(await this.resolve(did, { forceRefresh: true, signal: opts.signal }))
+    const fresh = this.#keyOf(await this.resolve(did, { forceRefresh: true, signal: opts.signal }))
     return fresh !== key && verifySignature(fresh, data, sig)
   }
 }
