@@ -1,4 +1,5 @@
-import { asCid, type Cid, parseCid, RAW_CODEC } from './cid.ts'
+import { type Cid, RAW_CODEC } from './cid.ts'
+import { asCid, parseCid } from './cid-parse.ts'
 import { InvalidCidError } from './errors.ts'
 
 /** A typed blob reference as it sits in a data-model value (`ref` is a {@link Cid}). */

@@ -1,7 +1,6 @@
 import { sha256 } from '@rsky/crypto'
 import { base58btc } from 'multiformats/bases/base58'
-import { CID } from 'multiformats/cid'
-import { fromBase32, toBase32 } from './base32.ts'
+import { toBase32 } from './base32.ts'
 import { InvalidCidError } from './errors.ts'
 import { readVarint, varintLength, writeVarint } from './varint.ts'
 
@@ -141,10 +140,9 @@ export class Cid {
   /** True when `other` is a CID (ours or multiformats') with the same bytes. */
   equals(other: unknown): boolean {
     if (other === this) return true
-    const o = asCid(other)
-    if (o === null) return false
+    const b = other instanceof Cid ? other.bytes : foreignCidBytes(other)
+    if (b === undefined) return false
     const a = this.bytes
-    const b = o.bytes
     if (a.length !== b.length) return false
     for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false
     return true
@@ -177,7 +175,17 @@ Object.defineProperty(Cid.prototype, Symbol.for('nodejs.util.inspect.custom'), {
   },
 })
 
-function hexPrefix(bytes: Uint8Array): string {
+/** The bytes of a CID from another implementation that follows multiformats' `asCID` convention. @internal */
+export function foreignCidBytes(value: unknown): Uint8Array | undefined {
+  if (value === null || typeof value !== 'object') return undefined
+  const v = value as { asCID?: unknown; '/'?: unknown; bytes?: unknown }
+  if ((v.asCID === value || (v['/'] !== undefined && v['/'] === v.bytes)) && v.bytes instanceof Uint8Array)
+    return v.bytes
+  return undefined
+}
+
+/** @internal */
+export function hexPrefix(bytes: Uint8Array): string {
   let s = ''
   for (let i = 0; i < bytes.length && i < 48; i++) s += (bytes[i] as number).toString(16).padStart(2, '0')
   return s
@@ -226,84 +234,6 @@ export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: 
   return new Cid(view, 0, len, 1, codec.value, codec.next, str)
 }
 
-/** Length of the binary CID starting at `bytes[offset]`, or -1 if the header is malformed. */
-function cidLengthAt(bytes: Uint8Array, offset: number): number {
-  if (bytes[offset] === SHA2_256_CODE && bytes[offset + 1] === 32) return 34
-  const version = readVarint(bytes, offset)
-  if (version.next < 0 || version.value !== 1) return -1
-  const codec = readVarint(bytes, version.next)
-  if (codec.next < 0) return -1
-  const mhCode = readVarint(bytes, codec.next)
-  if (mhCode.next < 0) return -1
-  const size = readVarint(bytes, mhCode.next)
-  if (size.next < 0) return -1
-  return size.next + size.value - offset
-}
-
-/**
- * Parses a binary CID that fills `bytes` exactly. The result owns a copy of the bytes.
- * @throws {InvalidCidError} on a malformed CID
- * @example decodeCid(cid.bytes).equals(cid) // true
- */
-export function decodeCid(bytes: Uint8Array): Cid {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCid: bytes must be a Uint8Array')
-  return readCidAt(bytes.slice(), 0, bytes.length)
-}
-
-/**
- * Parses the binary CID at the start of `bytes[offset..]` (as in a CAR block) and returns it with
- * the number of bytes it used. The Cid owns a copy of its bytes.
- * @throws {InvalidCidError} on a malformed or truncated CID
- */
-export function decodeCidPrefix(bytes: Uint8Array, offset = 0): { cid: Cid; length: number } {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCidPrefix: bytes must be a Uint8Array')
-  const length = cidLengthAt(bytes, offset)
-  if (length < 0)
-    throw new InvalidCidError('BAD_VARINT', hexPrefix(bytes.subarray(offset)), 'malformed CID header')
-  if (offset + length > bytes.length) {
-    throw new InvalidCidError('BAD_LENGTH', hexPrefix(bytes.subarray(offset)), 'CID is truncated')
-  }
-  const copy = bytes.slice(offset, offset + length)
-  return { cid: readCidAt(copy, 0, length), length }
-}
-
-/**
- * Parses a CID string: base32 `b...` (CIDv1), base58btc `Qm...` (CIDv0), or another multibase
- * multiformats understands (strings longer than 256 characters are rejected before decoding).
- * @throws {InvalidCidError} when the string is not a CID
- * @example parseCid('bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity').code === RAW_CODEC
- */
-export function parseCid(str: string): Cid {
-  if (typeof str !== 'string') throw new TypeError('parseCid: str must be a string')
-  if (str.length > 256) throw new InvalidCidError('BAD_LENGTH', str, 'CID string is too long')
-  if (str.charCodeAt(0) === 0x62 /* b */) {
-    const bytes = fromBase32(str, 1)
-    if (bytes === undefined) throw new InvalidCidError('BAD_ENCODING', str, 'invalid base32 in CID string')
-    const cid = readCidAt(bytes, 0, bytes.length, str)
-    if (cid.version !== 1) throw new InvalidCidError('BAD_VERSION', str, 'CIDv0 must be base58btc')
-    return cid
-  }
-  if (str.length === 46 && str.startsWith('Qm')) {
-    let bytes: Uint8Array
-    try {
-      bytes = base58btc.baseDecode(str)
-    } catch {
-      throw new InvalidCidError('BAD_ENCODING', str, 'invalid base58btc in CIDv0 string')
-    }
-    if (bytes.length !== 34 || bytes[0] !== SHA2_256_CODE || bytes[1] !== 32) {
-      throw new InvalidCidError('BAD_LENGTH', str, 'CIDv0 must be a 34-byte sha2-256 multihash')
-    }
-    return new Cid(bytes, 0, 34, 0, DAG_PB_CODEC, 0, str)
-  }
-  let mf: CID
-  try {
-    mf = CID.parse(str)
-  } catch {
-    throw new InvalidCidError('BAD_MULTIBASE', str, 'not a CID string')
-  }
-  return readCidAt(mf.bytes, 0, mf.bytes.length)
-}
-
 /**
  * A CIDv1 for `codec` over a sha2-256 `digest` (32 bytes).
  * @throws {RangeError} when the digest is not 32 bytes or the codec is not a non-negative integer
@@ -342,42 +272,9 @@ export function cidForRaw(bytes: Uint8Array): Cid {
   return createCid(RAW_CODEC, sha256(bytes))
 }
 
-/** True when `value` is a {@link Cid} of this package. Use {@link asCid} to also accept multiformats CIDs. */
+/** True when `value` is a {@link Cid} of this package. Use `asCid` to also accept multiformats CIDs. */
 export function isCid(value: unknown): value is Cid {
   return value instanceof Cid
-}
-
-/**
- * `value` as a {@link Cid} when it is one of ours or a CID from multiformats (or another
- * implementation that follows its `asCID` convention); otherwise `null`.
- */
-export function asCid(value: unknown): Cid | null {
-  if (value instanceof Cid) return value
-  if (value === null || typeof value !== 'object') return null
-  const v = value as { asCID?: unknown; '/'?: unknown; bytes?: unknown }
-  if ((v.asCID === value || (v['/'] !== undefined && v['/'] === v.bytes)) && v.bytes instanceof Uint8Array) {
-    try {
-      return readCidAt(v.bytes.slice(), 0, v.bytes.length)
-    } catch {
-      return null
-    }
-  }
-  return null
-}
-
-/** A multiformats `CID` with the same bytes (for libraries that need that class). */
-export function toMultiformatsCid(cid: Cid): CID {
-  return CID.decode(cid.bytes)
-}
-
-/**
- * Our {@link Cid} for a multiformats `CID` (or any value {@link asCid} accepts).
- * @throws {TypeError} when `cid` is not a CID
- */
-export function fromMultiformatsCid(cid: unknown): Cid {
-  const out = asCid(cid)
-  if (out === null) throw new TypeError('fromMultiformatsCid: not a CID')
-  return out
 }
 
 /**

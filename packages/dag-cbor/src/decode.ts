@@ -29,6 +29,12 @@ let stackKey: string[] = []
 const stackKeyStart: number[] = []
 const stackKeyLen: number[] = []
 
+function limit(value: number, name: string): number {
+  if (!(Number.isSafeInteger(value) && value >= 0))
+    throw new RangeError(`decode: ${name} must be a non-negative integer`)
+  return value
+}
+
 function fail(code: DagCborDecodeErrorCode, offset: number, detail: string): never {
   throw new DagCborDecodeError(code, offset, detail)
 }
@@ -40,6 +46,8 @@ function fail(code: DagCborDecodeErrorCode, offset: number, detail: string): nev
  * valid UTF-8. Byte strings and CIDs in the result are views into `bytes` (no copying), so do not
  * mutate `bytes` while you use the result.
  * @throws {DagCborDecodeError} with a `code` and the byte `offset` of the fault
+ * @throws {TypeError} when `bytes` is not a Uint8Array
+ * @throws {RangeError} for a negative or non-integer limit
  * @example
  * const record = decode(blockBytes) as { $type: string; text: string }
  */
@@ -49,9 +57,10 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
   let maxInput = DEFAULT_MAX_INPUT_LENGTH
   let maxCollection = DEFAULT_MAX_COLLECTION_LENGTH
   if (options !== undefined) {
-    if (options.maxDepth !== undefined) maxDepth = options.maxDepth
-    if (options.maxInputLength !== undefined) maxInput = options.maxInputLength
-    if (options.maxCollectionLength !== undefined) maxCollection = options.maxCollectionLength
+    if (options.maxDepth !== undefined) maxDepth = limit(options.maxDepth, 'maxDepth')
+    if (options.maxInputLength !== undefined) maxInput = limit(options.maxInputLength, 'maxInputLength')
+    if (options.maxCollectionLength !== undefined)
+      maxCollection = limit(options.maxCollectionLength, 'maxCollectionLength')
   }
   const end = bytes.length
   if (end === 0) fail('EMPTY_INPUT', 0, 'no bytes to decode')
@@ -229,6 +238,7 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
         if (sIsMap[d]) p = readKey(buf, p, d)
         break
       }
+      sContainer[d] = undefined as never // do not keep the finished value alive from the shared stack
       depth = d
       value = c
     }

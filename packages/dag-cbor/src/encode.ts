@@ -1,4 +1,6 @@
-import { asCid, Cid, cidForCbor } from './cid.ts'
+import { formatPath, headerLength, skipItem, sortAsciiKeys } from './canonical.ts'
+import { Cid, cidForCbor } from './cid.ts'
+import { asCid } from './cid-parse.ts'
 import { DagCborEncodeError, type DagCborEncodeErrorCode } from './errors.ts'
 import type { LexValue } from './lex.ts'
 import { compareKeysUtf8, encodeUtf8Into, isWellFormed } from './utf8.ts'
@@ -81,10 +83,6 @@ function writeHeader(major: number, arg: number): void {
   }
 }
 
-function headerLength(arg: number): number {
-  return arg < 24 ? 1 : arg < 0x100 ? 2 : arg < 0x10000 ? 3 : arg < 0x100000000 ? 5 : 9
-}
-
 function writeString(s: string, depth: number): void {
   const len = s.length
   if (pos + 9 + len * 3 > buf.length) grow(9 + len * 3)
@@ -165,23 +163,6 @@ function writeAsciiKey(k: string): boolean {
   buf[pos] = 0x60 | len
   pos = p
   return true
-}
-
-// Insertion sort in canonical order for ASCII keys (UTF-16 length and order equal UTF-8 there).
-// Maps are small and often already in order.
-function sortAsciiKeys(keys: string[]): void {
-  const n = keys.length
-  for (let i = 1; i < n; i++) {
-    const k = keys[i] as string
-    let j = i - 1
-    while (j >= 0) {
-      const o = keys[j] as string
-      if (o.length < k.length || (o.length === k.length && o < k)) break
-      keys[j + 1] = o
-      j--
-    }
-    keys[j + 1] = k
-  }
 }
 
 function writeMap(obj: Record<string, unknown>, depth: number): void {
@@ -284,28 +265,6 @@ function finishMapSlow(
   }
 }
 
-// Offset just past the item at `p` in output this encoder wrote (so it is well formed).
-function skipItem(b: Uint8Array, p: number): number {
-  let pending = 1
-  while (pending > 0) {
-    pending--
-    const ib = b[p++] as number
-    const major = ib >> 5
-    const info = ib & 31
-    let arg = info
-    if (major !== 7 && info >= 24) {
-      const n = 1 << (info - 24)
-      arg = 0
-      for (let i = 0; i < n; i++) arg = arg * 256 + (b[p++] as number)
-    }
-    if (major === 2 || major === 3) p += arg
-    else if (major === 4) pending += arg
-    else if (major === 5) pending += 2 * arg
-    else if (major === 6) pending += 1
-  }
-  return p
-}
-
 function writeArray(arr: unknown[], depth: number): void {
   const n = arr.length
   writeHeader(4, n)
@@ -381,26 +340,13 @@ function writeValue(v: unknown, depth: number): void {
   }
 }
 
-function formatPath(depth: number): string {
-  let out = '$'
-  for (let i = 0; i < depth; i++) {
-    const seg = pathKeys[i] as string | number
-    out +=
-      typeof seg === 'number'
-        ? `[${seg}]`
-        : /^[A-Za-z_$][\w$]*$/.test(seg)
-          ? `.${seg}`
-          : `[${JSON.stringify(seg)}]`
-  }
-  return out
-}
-
 /**
  * Encodes a data-model value as canonical DAG-CBOR: map keys sorted length-first then bytewise,
  * minimal integer headers, CIDs as tag 42. Map properties whose value is `undefined` are omitted.
  * The result may share its `ArrayBuffer` with other results (see `byteOffset`).
  * @throws {DagCborEncodeError} for floats, unsafe integers, lone surrogates, non-plain objects,
  *   `undefined` outside a map, or nesting past `maxDepth` (which also catches cycles)
+ * @throws {RangeError} for a negative or non-integer `maxDepth`
  * @example
  * const bytes = encode({ $type: 'app.bsky.feed.post', text: 'hi', createdAt: '2024-01-01T00:00:00Z' })
  */
@@ -412,9 +358,13 @@ export function encode(value: LexValue, options?: EncodeOptions): Uint8Array {
     buf = new Uint8Array(SLAB_SIZE)
     at = 0
   }
+  const depthOption = options?.maxDepth
+  if (depthOption !== undefined && !(Number.isSafeInteger(depthOption) && depthOption >= 0)) {
+    throw new RangeError('encode: maxDepth must be a non-negative integer')
+  }
   start = at
   pos = at
-  maxDepth = options?.maxDepth ?? DEFAULT_ENCODE_MAX_DEPTH
+  maxDepth = depthOption ?? DEFAULT_ENCODE_MAX_DEPTH
   busy = true
   try {
     writeValue(value, 0)
@@ -424,7 +374,7 @@ export function encode(value: LexValue, options?: EncodeOptions): Uint8Array {
     return out
   } catch (e) {
     pos = start
-    if (e instanceof PathError) throw new DagCborEncodeError(e.code, formatPath(e.depth), e.detail)
+    if (e instanceof PathError) throw new DagCborEncodeError(e.code, formatPath(pathKeys, e.depth), e.detail)
     throw e
   } finally {
     busy = false

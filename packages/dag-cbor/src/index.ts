@@ -13,7 +13,6 @@ export {
   parseBlobRef,
 } from './blob.ts'
 export {
-  asCid,
   Cid,
   cidForCbor,
   cidForRaw,
@@ -21,17 +20,20 @@ export {
   createCid,
   DAG_CBOR_CODEC,
   DAG_PB_CODEC,
-  decodeCid,
-  decodeCidPrefix,
-  fromMultiformatsCid,
   isCid,
   isDaslCid,
   type Multihash,
-  parseCid,
   RAW_CODEC,
   SHA2_256_CODE,
-  toMultiformatsCid,
 } from './cid.ts'
+export {
+  asCid,
+  decodeCid,
+  decodeCidPrefix,
+  fromMultiformatsCid,
+  parseCid,
+  toMultiformatsCid,
+} from './cid-parse.ts'
 export {
   DEFAULT_DECODE_MAX_DEPTH,
   DEFAULT_MAX_COLLECTION_LENGTH,

@@ -1,6 +1,7 @@
 import { fromBase64, toBase64 } from './base64.ts'
 import { typedBlobRefIssue } from './blob.ts'
-import { Cid, parseCid } from './cid.ts'
+import { Cid } from './cid.ts'
+import { parseCid } from './cid-parse.ts'
 import { InvalidCidError, LexJsonError, type LexJsonErrorCode } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
 

@@ -138,8 +138,11 @@ describe('hostile input table', () => {
     expect(decode(fromHex('6100'))).toBe('\0')
   })
 
-  it('rejects non-Uint8Array input as a caller mistake', () => {
+  it('rejects non-Uint8Array input and bad limits as caller mistakes', () => {
     expect(() => decode('a0' as unknown as Uint8Array)).toThrow(TypeError)
+    expect(() => decode(fromHex('a0'), { maxDepth: -1 })).toThrow(RangeError)
+    expect(() => decode(fromHex('a0'), { maxCollectionLength: Number.NaN })).toThrow(RangeError)
+    expect(() => encode({}, { maxDepth: 1.5 })).toThrow(RangeError)
   })
 
   it('never crashes, hangs or returns partial results on mutated and truncated blocks', () => {
