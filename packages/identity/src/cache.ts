@@ -17,9 +17,13 @@ export interface CacheResult {
 
 /** Storage for resolved documents; methods may be sync or async. */
 export interface DidCache {
+  /** The entry for `did` with its age classification, or `undefined` when absent. */
   get(did: string): CacheResult | undefined | Promise<CacheResult | undefined>
+  /** Store a freshly fetched, already validated document (its age starts now). */
   set(did: string, doc: DidDocument): void | Promise<void>
+  /** Forget `did` (done when its method server says it does not exist). */
   delete(did: string): void | Promise<void>
+  /** Forget everything. */
   clear(): void | Promise<void>
 }
 
