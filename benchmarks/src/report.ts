@@ -93,7 +93,7 @@ export function caseTable(c: CaseResult): string[][] {
     'implementation',
     'throughput',
     'time per call',
-    ...(withMem ? ['peak RSS'] : []),
+    ...(withMem ? ['peak RSS added'] : []),
     'ours / this',
   ]
   const rows = c.results.map((r, i) => [
@@ -161,7 +161,8 @@ export function writeBenchmarksDoc(): string {
     'Each row runs on the same seeded input in one process (rows marked "external process" ran as a',
     'separate command on the same workload file). Throughput is the median of several rounds;',
     '"ours / this" is our throughput divided by that row\'s, so 2.00x means we are twice as fast.',
-    'Peak RSS, where shown, is the whole process that ran only that implementation.',
+    'Peak RSS, where shown, is what one call adds to the resident set of a fresh process that holds only',
+    'that implementation and its input (the high-water mark during the call, minus the RSS just before it).',
     '',
   ]
   for (const r of reports) {

@@ -50,6 +50,7 @@ function runInChild(suite: string, index: number, impl: string, opts: MeasureOpt
     process.execPath,
     [
       ...process.execArgv,
+      '--expose-gc',
       fileURLToPath(import.meta.url),
       '--child',
       suite,
@@ -80,8 +81,22 @@ function runInChild(suite: string, index: number, impl: string, opts: MeasureOpt
 async function child(suiteName: string, index: number, impl: string, opts: MeasureOptions): Promise<void> {
   const suite = await loadSuite(suiteName)
   const c = (await suite.cases())[index]!
+  // Peak RSS is taken over one call in this fresh process, before the timing rounds, so it is
+  // what the work needs and not the garbage that repeated rounds leave for the collector.
+  let peakRssBytes: number | undefined
+  try {
+    const fn = await c.impls[impl]!()
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const before = process.memoryUsage.rss()
+    const r = fn()
+    if (r instanceof Promise) await r
+    // maxRSS is a high-water mark; what one call adds is its peak above the process as it was.
+    peakRssBytes = Math.max(0, process.resourceUsage().maxRSS * 1024 - before)
+  } catch {
+    // reported by the timed run below
+  }
   const result = await runInProcess(impl, c, opts)
-  result.peakRssBytes = process.resourceUsage().maxRSS * 1024
+  if (peakRssBytes !== undefined) result.peakRssBytes = peakRssBytes
   console.log(JSON.stringify(result))
 }
 

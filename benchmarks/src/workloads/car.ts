@@ -6,8 +6,8 @@ import { Secp256k1Keypair } from '@atproto/crypto'
 import { getFullRepo, MemoryBlockstore, type RecordCreateOp, Repo, WriteOpAction } from '@atproto/repo'
 import { loadWorkload, type Rng, rng } from '../workloads.ts'
 
-const KEY_HEX = 'a3f1c2d4e5b60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00'
-const DID = 'did:plc:benchrepo000000000000000'
+export const KEY_HEX = 'a3f1c2d4e5b60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00'
+export const DID = 'did:plc:benchrepo000000000000000'
 const REV = '3lbenchrepo22'
 const WORDS =
   'the a of to and in is it you that he was for on are with as his they be at one have this from or had by hot word but what some we can out other were all there when up use your how said an each she which do their time if will way about many then them write would like so these her long make thing see him two has look more day could go come did number sound no most people my over know water than call first who may down side been now find'.split(

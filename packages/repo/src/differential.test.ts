@@ -62,9 +62,9 @@ function toWrites(
 
 function toAtproto(w: RecordWrite): at.RecordWriteOp {
   const base = { collection: w.collection, rkey: w.rkey }
-  if (w.action === 'delete') return { ...base, action: at.WriteOpAction.Delete }
+  if (w.action === 'delete') return { ...base, action: at.WriteOpAction.Delete } as at.RecordWriteOp
   const action = w.action === 'create' ? at.WriteOpAction.Create : at.WriteOpAction.Update
-  return { ...base, action, record: w.record as never }
+  return { ...base, action, record: w.record as never } as at.RecordWriteOp
 }
 
 describe.each(['secp256k1', 'p256'] as const)('differential with @atproto/repo on %s', (curve) => {
@@ -128,7 +128,9 @@ describe.each(['secp256k1', 'p256'] as const)('differential with @atproto/repo o
         // Given the reference's blocks, our exporter writes the reference's CAR byte for byte.
         const refBlocks = new MemoryRepoStorage()
         const bm = new BlockMap()
-        for (const [cidStr, bytes] of refStorage.blocks.map.entries()) {
+        for (const [cidStr, bytes] of (
+          refStorage.blocks as unknown as { map: Map<string, Uint8Array> }
+        ).map.entries()) {
           bm.set(parseCid(cidStr), bytes)
         }
         await refBlocks.putMany(bm)

@@ -1,11 +1,15 @@
 import { type CarBlock, CidSet, writeCar, writeCarStream } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
-import { decodeNode, MST } from '@rsky/mst'
+import { type Child, decodeNode, MST, NodeRef, nodeCid } from '@rsky/mst'
 import { decodeCommit } from './commit.ts'
 import { InvalidCommitError, MissingBlockError } from './errors.ts'
 import type { RepoStorage } from './storage.ts'
 
 const LEAF_BATCH = 2048
+
+function childCid(child: NonNullable<Child>): Cid {
+  return child instanceof NodeRef ? child.cid : nodeCid(child)
+}
 
 async function rootOf(storage: RepoStorage, root?: Cid): Promise<Cid> {
   const cid = root ?? (await storage.getRoot())
@@ -43,11 +47,11 @@ export async function* exportRepoBlocks(
       yield { cid, bytes }
       const node = decodeNode(bytes, cid, depth === undefined ? {} : { layer: depth })
       childLayer = node.layer - 1
-      if (node.left) next.add(MST.childCid(node.left))
+      if (node.left) next.add(childCid(node.left))
       for (let i = 0; i < node.keys.length; i++) {
         leaves.add(node.values[i]!)
         const right = node.rights[i]
-        if (right) next.add(MST.childCid(right))
+        if (right) next.add(childCid(right))
       }
     }
     layer = next.toList()
