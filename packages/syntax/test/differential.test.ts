@@ -105,12 +105,13 @@ const impossibleCalendarDay: Divergence = (s, ours) => {
  * 8220-character URI the reference accepts) and reject ASCII/C1 control characters, which
  * RFC 3986 never allows but `\s` does not cover.
  */
-const uriSchemeOrLimit: Divergence = (s) => {
+const uriSchemeOrLimit: Divergence = (s, ours) => {
   const colon = s.indexOf(':')
   const scheme = colon === -1 ? s : s.slice(0, colon)
   const rfcScheme = /^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)
   const wordScheme = /^\w+$/.test(scheme)
-  if (rfcScheme !== wordScheme) return true
+  // A scheme only RFC 3986 allows may be accepted; one only \w+ allows must be refused.
+  if (rfcScheme !== wordScheme) return rfcScheme || !ours
   if (new TextEncoder().encode(s).length > 8192) return true
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
   return /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/.test(s)
