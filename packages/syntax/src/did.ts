@@ -50,7 +50,7 @@ export function didProblem(s: string, start = 0, end: number = s.length): Proble
 
 // The same rules as didProblem as one regular expression. Measured: V8's compiled regex checks
 // a typical did:plc about twice as fast as the char-code loop, so the boolean path uses it and
-// the scanner runs only to explain a failure. test/did-fast-path.test.ts keeps the two equal.
+// the scanner runs only to explain a failure. test/consistency.test.ts keeps the two equal.
 const DID_RE = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/
 
 /** @internal Fast boolean DID check of `s.slice(start, end)`. */
