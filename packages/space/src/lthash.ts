@@ -1,5 +1,6 @@
 import { blake3 } from '@noble/hashes/blake3.js'
 import { sha256 } from '@rsky/crypto'
+import { FAST_XOF_MAX_INPUT, foldXof2048 } from './blake3-xof.ts'
 
 /** Number of 16-bit lanes in an LtHash16 state. */
 export const LTHASH_LANES = 1024
@@ -27,12 +28,6 @@ function encodeElement(s: string): Uint8Array {
     encodeScratch[i] = c
   }
   return encodeScratch.subarray(0, n)
-}
-
-/** BLAKE3 XOF of `element` to 2048 bytes, written into the shared `xofOut`. */
-function expandInto(element: string | Uint8Array): void {
-  const bytes = typeof element === 'string' ? encodeElement(element) : element
-  blake3.create({ dkLen: LTHASH_STATE_BYTES }).update(bytes).xofInto(xofOut)
 }
 
 /**
@@ -68,6 +63,7 @@ export function combineLanesPortable(state: Uint8Array, expansion: Uint8Array, s
 export class LtHash {
   readonly #bytes: Uint8Array
   readonly #lanes: Uint16Array
+  readonly #words: Uint32Array
 
   /**
    * Starts from a persisted 2048-byte state (copied), or from the empty state when none is given.
@@ -78,6 +74,7 @@ export class LtHash {
     const buffer = new ArrayBuffer(LTHASH_STATE_BYTES)
     this.#bytes = new Uint8Array(buffer)
     this.#lanes = new Uint16Array(buffer)
+    this.#words = new Uint32Array(buffer)
     if (state != null) {
       if (!(state instanceof Uint8Array)) throw new TypeError('LtHash state must be a Uint8Array')
       if (state.length !== LTHASH_STATE_BYTES) {
@@ -97,26 +94,31 @@ export class LtHash {
 
   /** Adds one element (a string is hashed as UTF-8). Returns this accumulator. */
   add(element: string | Uint8Array): this {
-    expandInto(element)
-    if (IS_LITTLE_ENDIAN) {
-      const lanes = this.#lanes
-      for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = lanes[i]! + xofLanes[i]!
-    } else {
-      combineLanesPortable(this.#bytes, xofOut, false)
-    }
+    this.#combine(element, false)
     return this
   }
 
   /** Removes one element (the inverse of {@link LtHash.add}). Returns this accumulator. */
   remove(element: string | Uint8Array): this {
-    expandInto(element)
+    this.#combine(element, true)
+    return this
+  }
+
+  #combine(element: string | Uint8Array, subtract: boolean): void {
+    const bytes = typeof element === 'string' ? encodeElement(element) : element
+    if (IS_LITTLE_ENDIAN && bytes.length <= FAST_XOF_MAX_INPUT) {
+      foldXof2048(bytes, bytes.length, this.#words, subtract)
+      return
+    }
+    // Long elements (over one BLAKE3 chunk) and big-endian hosts: @noble/hashes XOF, then lanes.
+    blake3.create({ dkLen: LTHASH_STATE_BYTES }).update(bytes).xofInto(xofOut)
     if (IS_LITTLE_ENDIAN) {
       const lanes = this.#lanes
-      for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = lanes[i]! - xofLanes[i]!
+      if (subtract) for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = lanes[i]! - xofLanes[i]!
+      else for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = lanes[i]! + xofLanes[i]!
     } else {
-      combineLanesPortable(this.#bytes, xofOut, true)
+      combineLanesPortable(this.#bytes, xofOut, subtract)
     }
-    return this
   }
 
   /** Adds another accumulator's multiset into this one (lane-wise sum). */
