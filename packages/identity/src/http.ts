@@ -26,6 +26,8 @@ export interface HttpGetOptions {
   readonly signal?: AbortSignal
   readonly accept?: string
   readonly redirects?: RedirectPolicy
+  /** Send a POST with this body instead of a GET (redirects are then refused). */
+  readonly body?: { readonly bytes: Uint8Array; readonly contentType: string }
 }
 
 /** A completed response: final URL, status and the whole (capped) body. */
@@ -47,7 +49,7 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<HttpGe
   const doFetch: FetchLike = opts.fetch ?? globalThis.fetch
   const timeout = AbortSignal.timeout(opts.timeoutMs)
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
-  const maxRedirects = opts.redirects?.maxRedirects ?? 3
+  const maxRedirects = opts.body ? 0 : (opts.redirects?.maxRedirects ?? 3)
   const crossHost = opts.redirects?.allowCrossHost ?? false
   let current = url
   try {
@@ -55,10 +57,14 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<HttpGe
       let res: Response
       try {
         res = await doFetch(current, {
-          method: 'GET',
+          method: opts.body ? 'POST' : 'GET',
           redirect: 'manual',
           signal,
-          headers: opts.accept ? { accept: opts.accept } : {},
+          headers: {
+            ...(opts.accept ? { accept: opts.accept } : {}),
+            ...(opts.body ? { 'content-type': opts.body.contentType } : {}),
+          },
+          ...(opts.body ? { body: opts.body.bytes as BodyInit } : {}),
         })
       } catch (err) {
         throw classify(err, { url: current, opts, timeout })

@@ -38,6 +38,7 @@ export {
   parseDocumentBody,
   type ResolveOptions,
 } from './did-resolver.ts'
+export { createDohTxtQuery, type DohOptions } from './dns/doh.ts'
 export type { DnsDefaults, DnsTxtQuery, TxtQueryRequest } from './dns/types.ts'
 export {
   AtprotoDataError,
