@@ -1,8 +1,11 @@
 // DAG-CBOR decode/encode of a typical post record and a typical MST node against the peers.
 import * as atcute from '@atcute/cbor'
+import * as atcuteCid from '@atcute/cid'
 import * as lexCbor from '@atproto/lex-cbor'
 import * as ipld from '@ipld/dag-cbor'
 import { type Cid, cidForCbor, cidForRaw, decode, encode, type LexValue, parseCid } from '@rsky/dag-cbor'
+import { CID } from 'multiformats/cid'
+import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import type { BenchCase, BenchSuite } from '../harness.ts'
 import { rng } from '../workloads.ts'
 
@@ -23,7 +26,7 @@ function makePost(seed: number): LexValue {
     'moderation',
   ]
   let text = ''
-  while (text.length < 100 + r.int(40)) text += `${r.pick(words)} `
+  while (text.length < 70 + r.int(40)) text += `${r.pick(words)} `
   text += 'https://example.com/some/long/path é 🙂'
   const byteStart = new TextEncoder().encode(text.slice(0, text.indexOf('https://'))).length
   return {
@@ -130,6 +133,24 @@ const suite: BenchSuite = {
         name: 'parse CID string',
         impls: {
           '@rsky/dag-cbor': () => rotate(cidStrs, (s) => parseCid(s)),
+          multiformats: () => rotate(cidStrs, (s) => CID.parse(s)),
+          '@atcute/cid': () => rotate(cidStrs, (s) => atcuteCid.fromString(s)),
+        },
+      },
+      {
+        name: 'CID of a post block (sha256 + CID)',
+        note: 'multiformats hashes asynchronously (WebCrypto in Node); ours uses node:crypto synchronously through @rsky/crypto',
+        impls: {
+          '@rsky/dag-cbor': () => rotate(posts, (b) => cidForCbor(b)),
+          multiformats: () => {
+            let i = 0
+            return async () =>
+              CID.create(1, 0x71, await mfSha256.digest(posts[i++ & (VARIANTS - 1)] as Uint8Array))
+          },
+          '@atcute/cid': () => {
+            let i = 0
+            return () => atcuteCid.create(0x71, posts[i++ & (VARIANTS - 1)] as Uint8Array)
+          },
         },
       },
     ]
