@@ -209,6 +209,19 @@ describe('key rotation', () => {
     expect(plc.hitCount(`/${id}`)).toBe(2)
   })
 
+  it('malformed signatures are false, not exceptions', async () => {
+    const { resolver } = setup()
+    const id = freshDid()
+    plc.routes.set(`/${id}`, json(plcDoc({ did: id, multikey: multikeyOf(keyA.did()) })))
+    for (const sig of [
+      new Uint8Array(0),
+      new Uint8Array(3),
+      new Uint8Array(64),
+      new Uint8Array(65).fill(255),
+    ]) {
+      expect(await resolver.verifySignatureForDid(id, data, sig)).toBe(false)
+    }
+  })
   it('did:key signers need no network', async () => {
     const { resolver } = setup()
     expect(await resolver.verifySignatureForDid(keyA.did(), data, await keyA.sign(data))).toBe(true)
