@@ -121,12 +121,34 @@ export function datetimeProblem(s: string): Problem | undefined {
   return undefined
 }
 
+// The field grammar of datetimeProblem as one regular expression: V8 runs it about twice as fast
+// as the char-code scanner. The semantic checks (days per month, "-00:00", the year range after
+// the offset) follow on char codes; test/consistency.test.ts keeps this path equal to the scanner.
+const DATETIME_RE =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
+
+function isValidDatetimeFast(s: string): boolean {
+  const len = s.length
+  if (len < 20 || len > MAX_DATETIME_LENGTH || !DATETIME_RE.test(s)) return false
+  const d = two(s, 8)
+  const y = two(s, 0) * 100 + two(s, 2)
+  const mo = two(s, 5)
+  if (d > 28 && d > daysInMonth(y, mo)) return false
+  if (s.charCodeAt(len - 1) === 90 /* Z */) return true
+  if (s.charCodeAt(len - 6) === 45 && s.endsWith('00:00')) return false
+  // Only the first and last day of the range can leave it once the offset is applied.
+  if ((y === 0 && mo === 1 && d === 1) || (y === 9999 && mo === 12 && d === 31)) {
+    return datetimeProblem(s) === undefined
+  }
+  return true
+}
+
 /**
  * Whether `s` is a valid atproto datetime.
  * @example isValidDatetime('1985-04-12T23:20:50.123Z') // true
  */
 export function isValidDatetime(s: string): boolean {
-  return typeof s === 'string' && datetimeProblem(s) === undefined
+  return typeof s === 'string' && isValidDatetimeFast(s)
 }
 
 /**
