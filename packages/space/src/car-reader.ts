@@ -3,7 +3,7 @@ import { type Cid, decode, isCid, type LexValue } from '@rsky/dag-cbor'
 import { parseRecordPath } from './address.ts'
 import { bytesEqual } from './bytes.ts'
 import { type RecordOrder, sortPaths } from './car-order.ts'
-import { type CommitCtx, checkCommit, parseSignedCommit, type SignedCommit } from './commit.ts'
+import { parseSignedCommit, type SignedCommit } from './commit.ts'
 import { SpaceCarError } from './errors.ts'
 import { RepoCommit, type RepoIndex } from './repo-commit.ts'
 
@@ -102,7 +102,7 @@ async function openBlocks(
  */
 export interface SpaceCarReader {
   readonly roots: readonly [Cid, Cid]
-  /** The decoded commit. Not yet verified: see {@link checkCommit}. */
+  /** The decoded commit. Not yet verified: see `checkCommit`. */
   readonly commit: SignedCommit
   /**
    * Reads the index block and checks its LtHash against `trustedHash` (the `hash` of a commit
@@ -363,83 +363,4 @@ function decodeIndex(bytes: Uint8Array, maxRecords: number): Map<string, Cid> {
     index.set(path, cid as Cid)
   }
   return index
-}
-
-/** Inputs for {@link verifySpaceCar}. */
-export interface VerifySpaceCarParams extends SpaceCarReadOptions {
-  /** The space URI the repo belongs to. */
-  space: string
-  /** The repo author's DID. */
-  author: string
-  /** The author's signing key as a did:key (resolved from their DID document). */
-  didKey: string
-  /** False for an index-only CAR (no record blocks). Default true. */
-  expectValues?: boolean
-}
-
-/** A space CAR whose commit and index are verified; records verify as they are drained. */
-export interface VerifiedSpaceRepo {
-  readonly commit: SignedCommit
-  readonly index: RepoIndex
-  readonly repo: RepoCommit
-  readonly records: AsyncGenerator<VerifiedRecord>
-  /** The block order, known once `records` is drained (`lexicographic` = rsky's order). */
-  readonly order: RecordOrder | undefined
-}
-
-/**
- * Verifies a space CAR for one author in one space: the commit (ver, rev, MAC, signature), the
- * index against the commit hash, then each record as `records` is drained. Drain `records` to
- * the end to know the repo was complete ({@link verifySpaceCarFull} does that).
- * @throws {SpaceCarError} on any failed stage (`CommitVerification` when the commit fails)
- */
-export async function verifySpaceCar(
-  source: CarSource,
-  params: VerifySpaceCarParams,
-): Promise<VerifiedSpaceRepo> {
-  const car = await openSpaceCar(source, params)
-  const ctx: CommitCtx = { space: params.space, author: params.author, rev: car.commit.rev }
-  const check = checkCommit(car.commit, ctx, params.didKey)
-  if (!check.success) {
-    const issue = check.issues[0]!
-    throw new SpaceCarError(
-      'CommitVerification',
-      `commit failed verification; reason=${issue.code} ${issue.message}`,
-      {
-        blockIndex: 0,
-      },
-    )
-  }
-  const index = await car.readIndex(car.commit.hash)
-  const repo = car.repo!
-  const records = car.records(params.expectValues === false ? { expectValues: false } : {})
-  return {
-    commit: car.commit,
-    index,
-    repo,
-    records,
-    get order() {
-      return car.order
-    },
-  }
-}
-
-/**
- * {@link verifySpaceCar}, collecting every record.
- * @throws {SpaceCarError}
- */
-export async function verifySpaceCarFull(
-  source: CarSource,
-  params: VerifySpaceCarParams,
-): Promise<{
-  commit: SignedCommit
-  index: RepoIndex
-  repo: RepoCommit
-  records: VerifiedRecord[]
-  order: RecordOrder
-}> {
-  const v = await verifySpaceCar(source, params)
-  const records: VerifiedRecord[] = []
-  for await (const r of v.records) records.push(r)
-  return { commit: v.commit, index: v.index, repo: v.repo, records, order: v.order ?? 'canonical' }
 }

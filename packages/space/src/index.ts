@@ -25,11 +25,13 @@ export {
   type SpaceCarReader,
   type SpaceCarReadOptions,
   type VerifiedRecord,
+} from './car-reader.ts'
+export {
   type VerifiedSpaceRepo,
   type VerifySpaceCarParams,
   verifySpaceCar,
   verifySpaceCarFull,
-} from './car-reader.ts'
+} from './car-verify.ts'
 export {
   type SpaceCarRecord,
   serializeSpaceRecord,
@@ -126,3 +128,4 @@ export {
   type RepoOp,
   type RepoRef,
 } from './repo-commit.ts'
+export { type VerifySpaceRequestOptions, verifySpaceRequest } from './request.ts'

@@ -257,3 +257,39 @@ describe('P-256 JWKs', () => {
     expect(findJwk(set, 'missing')).toBeUndefined()
   })
 })
+
+describe('verifySpaceRequest (credential + bound proof, as a repo host sees them)', () => {
+  it('accepts the bound pair and refuses every mix-up', async () => {
+    const { createSpaceToken, verifySpaceRequest, SpaceTokenError } = await import('../src/index.ts')
+    const authority = await Secp256k1Keypair.create()
+    const holder = await P256Keypair.create()
+    const thief = await P256Keypair.create()
+    const space = 'at://did:example:space/space/app.bsky.group/test'
+    const credential = await createSpaceToken(
+      'credential',
+      { iss: 'did:example:space', sub: space, dpopJkt: dpopJktForKey(holder) },
+      authority,
+    )
+    const base = {
+      space,
+      authorityDid: 'did:example:space',
+      getSigningKey: () => authority.did(),
+      htm: 'GET',
+      htu: HTU,
+    }
+    const proof = await createDpopProof(holder, { htm: 'GET', htu: HTU, credential })
+    const store = new MemoryJtiStore()
+    const ok = await verifySpaceRequest({ ...base, credential, proof, jtiStore: store })
+    expect(ok.proof.jkt).toBe(dpopJktForKey(holder))
+    expect(await codeOf(verifySpaceRequest({ ...base, credential, proof, jtiStore: store }))).toBe(
+      'DpopProofReplayed',
+    )
+    // A host that saw the credential replays it with its own key.
+    const stolen = await createDpopProof(thief, { htm: 'GET', htu: HTU, credential })
+    expect(await codeOf(verifySpaceRequest({ ...base, credential, proof: stolen }))).toBe('DpopKeyMismatch')
+    // Another space.
+    await expect(
+      verifySpaceRequest({ ...base, space: `${space}x`, credential, proof }),
+    ).rejects.toBeInstanceOf(SpaceTokenError)
+  })
+})
