@@ -172,7 +172,7 @@ export class SectionParser {
     const bytes = buf.subarray(p + CID_LENGTH, end)
     // The prefix was checked above, so the CID is built without re-parsing or copying: it views
     // the same buffer as the block bytes (both are subarrays of the caller's chunk).
-    const cid = new Cid(buf.subarray(p, p + CID_LENGTH), 1, codec, 2)
+    const cid = new Cid(buf, p, CID_LENGTH, 1, codec, 2)
     if (this.verify && !sha256Matches(bytes, buf, p + 4)) {
       throw new CarBlockHashMismatchError({ cid, offset: base + pos })
     }

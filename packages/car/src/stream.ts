@@ -1,4 +1,4 @@
-import { CarError, CarInvalidHeaderError } from './errors.ts'
+import { CarError } from './errors.ts'
 import { MAX_VARINT_BYTES, SectionParser } from './section.ts'
 import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
 
@@ -165,8 +165,7 @@ class StreamReader implements CarStreamReader {
     const parser = this.#parser
     try {
       await c.ensure(MAX_VARINT_BYTES)
-      if (c.buf.length === 0) throw new CarInvalidHeaderError({ reason: 'empty input', offset: 0 })
-      if (!parser.parseHeader(c.buf, c.pos, c.base, false)) {
+      if (!parser.parseHeader(c.buf, c.pos, c.base, c.ended)) {
         // The varint is complete here (ensure gave 10 bytes or the source ended), so only the
         // header body is missing: the header length is already capped by maxHeaderBytes.
         const needed = this.#sectionLength()
