@@ -220,9 +220,12 @@ export class HandleNotFoundError extends IdentityError {
   override name = 'HandleNotFoundError'
   override readonly code: string = 'HANDLE_NOT_FOUND'
   readonly handle: string
-  constructor(handle: string) {
-    super(`handle did not resolve to a DID; handle=${clip(handle)}`)
+  /** True when a lookup failed (timeout, server down) rather than answered "no DID". */
+  readonly transient: boolean
+  constructor(handle: string, transient = false) {
+    super(`handle did not resolve to a DID; handle=${clip(handle)} transient=${transient}`)
     this.handle = handle
+    this.transient = transient
   }
 }
 

@@ -4,7 +4,7 @@
 import { isValidDid, isValidHandle, isValidTld } from '@rsky/syntax'
 import { dnsDefaults } from '#dns-default'
 import type { DnsTxtQuery } from './dns/types.ts'
-import { HandleDnsConflictError } from './errors.ts'
+import { HandleDnsConflictError, HttpStatusError } from './errors.ts'
 import { decodeUtf8, type FetchLike, httpGet, type RedirectPolicy } from './http.ts'
 import { withSignal } from './signal.ts'
 
@@ -33,6 +33,28 @@ export interface HandleResolverOptions {
   /** Where the HTTPS method looks; default `https://<handle>/.well-known/atproto-did`. */
   readonly wellKnownUrl?: (handle: string) => string
 }
+
+/** How one resolution method ended. */
+export type HandleMethodOutcome =
+  | { readonly status: 'found'; readonly did: string }
+  /** The method answered: no DID there (NXDOMAIN, no `did=` record, non-2xx, not a DID). */
+  | { readonly status: 'none' }
+  | { readonly status: 'conflict'; readonly dids: readonly string[] }
+  /** The method could not get an answer (timeout, network, server failure, size cap). */
+  | { readonly status: 'failed'; readonly error: unknown }
+  /** Not attempted (no DNS transport, or the handle is not resolvable). */
+  | { readonly status: 'skipped' }
+
+/** Result of {@link HandleResolver.resolveDetailed}. */
+export type HandleResolution =
+  | { readonly did: string; readonly method: 'dns' | 'http' }
+  | {
+      readonly did: undefined
+      readonly dns: HandleMethodOutcome
+      readonly http: HandleMethodOutcome
+      /** True when a method failed rather than answered, so trying again later may succeed. */
+      readonly transient: boolean
+    }
 
 /** Per-call options. */
 export interface HandleLookupOptions {
@@ -98,20 +120,56 @@ export class HandleResolver {
    * @throws only the caller's abort reason.
    */
   async resolve(handle: string, opts: HandleLookupOptions = {}): Promise<string | undefined> {
+    return (await this.resolveDetailed(handle, opts)).did
+  }
+
+  /**
+   * Like {@link HandleResolver.resolve}, but says how each method ended when no DID was found, so
+   * a caller can tell "confirmed absent" (`transient: false`) from "could not ask" and avoid marking
+   * a handle invalid because a nameserver was down.
+   * @throws only the caller's abort reason.
+   */
+  async resolveDetailed(handle: string, opts: HandleLookupOptions = {}): Promise<HandleResolution> {
     const h = normalizeResolvableHandle(handle)
-    if (h === undefined) return undefined
+    if (h === undefined)
+      return { did: undefined, dns: { status: 'skipped' }, http: { status: 'skipped' }, transient: false }
     const loser = new AbortController()
     const signal = opts.signal ? AbortSignal.any([opts.signal, loser.signal]) : loser.signal
-    const race = new Promise<string | undefined>((resolve) => {
-      let pending = 2
-      const settle = (did: string | undefined): void => {
-        if (did !== undefined) {
+    const race = new Promise<HandleResolution>((resolve) => {
+      let dns: HandleMethodOutcome | undefined
+      let http: HandleMethodOutcome | undefined
+      const settle = (method: 'dns' | 'http', outcome: HandleMethodOutcome): void => {
+        if (outcome.status === 'found') {
           loser.abort()
-          resolve(did)
-        } else if (--pending === 0) resolve(undefined)
+          resolve({ did: outcome.did, method })
+          return
+        }
+        if (method === 'dns') dns = outcome
+        else http = outcome
+        if (dns !== undefined && http !== undefined) {
+          resolve({
+            did: undefined,
+            dns,
+            http,
+            transient: dns.status === 'failed' || http.status === 'failed',
+          })
+        }
       }
-      this.resolveDns(h, { signal }).then(settle, () => settle(undefined))
-      this.resolveHttp(h, { signal }).then(settle, () => settle(undefined))
+      const track = (method: 'dns' | 'http', p: Promise<string | undefined>): void => {
+        p.then(
+          (did) => settle(method, did === undefined ? { status: 'none' } : { status: 'found', did }),
+          (error: unknown) =>
+            settle(
+              method,
+              error instanceof HandleDnsConflictError
+                ? { status: 'conflict', dids: error.dids }
+                : { status: 'failed', error },
+            ),
+        )
+      }
+      if (this.#query === undefined) settle('dns', { status: 'skipped' })
+      else track('dns', this.resolveDns(h, { signal }))
+      track('http', this.resolveHttp(h, { signal }))
     })
     return withSignal(race, opts.signal)
   }
@@ -151,8 +209,10 @@ export class HandleResolver {
   }
 
   /**
-   * HTTPS method alone: a 2xx response whose trimmed body is a valid DID.
-   * @throws {ResolutionTimeoutError} {ResponseTooLargeError} {RedirectRefusedError} {NetworkError}
+   * HTTPS method alone: a 2xx response whose trimmed body is a valid DID; other 4xx answers and
+   * bodies that are not a DID give `undefined`.
+   * @throws {HttpStatusError} for 5xx and 429; {ResolutionTimeoutError} {ResponseTooLargeError}
+   *   {RedirectRefusedError} {NetworkError}
    */
   async resolveHttp(handle: string, opts: HandleLookupOptions = {}): Promise<string | undefined> {
     const h = handle.toLowerCase()
@@ -165,6 +225,8 @@ export class HandleResolver {
       accept: 'text/plain',
       redirects: this.#opts.redirects,
     })
+    // Server trouble is a failure (worth retrying), other non-2xx answers mean "no DID here".
+    if (res.status >= 500 || res.status === 429) throw new HttpStatusError(res.url, res.status)
     if (res.status < 200 || res.status > 299) return undefined
     const did = decodeUtf8(res.body)?.trim()
     return did !== undefined && isValidDid(did) ? did : undefined

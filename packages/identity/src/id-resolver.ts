@@ -56,8 +56,9 @@ export class IdResolver {
   async resolveHandle(handle: string, opts: ResolveOptions = {}): Promise<VerifiedIdentity> {
     const normalized = normalizeResolvableHandle(handle)
     if (normalized === undefined) throw new HandleNotFoundError(String(handle))
-    const did = await this.handle.resolve(normalized, { signal: opts.signal })
-    if (did === undefined) throw new HandleNotFoundError(normalized)
+    const found = await this.handle.resolveDetailed(normalized, { signal: opts.signal })
+    if (found.did === undefined) throw new HandleNotFoundError(normalized, found.transient)
+    const did = found.did
     let document = await this.did.resolve(did, opts)
     let claimed = getHandle(document)
     if (claimed !== normalized && opts.forceRefresh !== true) {

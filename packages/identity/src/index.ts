@@ -65,6 +65,8 @@ export {
 export {
   didFromTxtRecords,
   type HandleLookupOptions,
+  type HandleMethodOutcome,
+  type HandleResolution,
   HandleResolver,
   type HandleResolverOptions,
   normalizeResolvableHandle,

@@ -265,3 +265,45 @@ describe('truncated UDP answers', () => {
     expect(dns.queries('tcp:_atproto.large.test')).toBe(1)
   })
 })
+
+describe('resolveDetailed', () => {
+  it('found: says which method answered', async () => {
+    dns.zone.set('_atproto.det1.test', [[`did=${DID_A}`]])
+    expect(await resolver().resolveDetailed('det1.test')).toEqual({ did: DID_A, method: 'dns' })
+    http.routes.set('/det2.test/.well-known/atproto-did', text(DID_B))
+    expect(await resolver().resolveDetailed('det2.test')).toEqual({ did: DID_B, method: 'http' })
+  })
+  it('confirmed absent: both methods answered, not transient', async () => {
+    const r = await resolver().resolveDetailed('det3.test')
+    expect(r).toEqual({ did: undefined, dns: { status: 'none' }, http: { status: 'none' }, transient: false })
+  })
+  it('server trouble is transient', async () => {
+    http.routes.set('/det4.test/.well-known/atproto-did', status(503))
+    const r = await resolver({ nameservers: [dead] }).resolveDetailed('det4.test')
+    expect(r.did).toBeUndefined()
+    if (r.did === undefined) {
+      expect(r.dns.status).toBe('failed')
+      expect(r.http.status).toBe('failed')
+      expect(r.transient).toBe(true)
+    }
+  })
+  it('conflicts are reported with the DIDs', async () => {
+    dns.zone.set('_atproto.det5.test', [[`did=${DID_A}`], [`did=${DID_B}`]])
+    const r = await resolver().resolveDetailed('det5.test')
+    expect(r).toMatchObject({
+      did: undefined,
+      dns: { status: 'conflict', dids: [DID_A, DID_B] },
+      transient: false,
+    })
+  })
+  it('unresolvable handles and missing DNS transport are skipped', async () => {
+    expect(await resolver().resolveDetailed('x.local')).toMatchObject({
+      dns: { status: 'skipped' },
+      http: { status: 'skipped' },
+    })
+    expect(await httpOnly().resolveDetailed('det6.test')).toMatchObject({
+      dns: { status: 'skipped' },
+      http: { status: 'none' },
+    })
+  })
+})

@@ -64,6 +64,7 @@ describe('IdResolver bidirectional verification', () => {
   })
   it('handle that resolves nowhere', async () => {
     await expect(id().resolveHandle('ghost.test')).rejects.toBeInstanceOf(HandleNotFoundError)
+    await expect(id().resolveHandle('ghost.test')).rejects.toMatchObject({ transient: false })
     await expect(id().resolveHandle('bad handle')).rejects.toBeInstanceOf(HandleNotFoundError)
   })
   it('DID -> document -> handle -> same DID', async () => {
