@@ -138,6 +138,62 @@ describe('hostile input table', () => {
     expect(decode(fromHex('6100'))).toBe('\0')
   })
 
+  it('validates UTF-8 exactly as a fatal TextDecoder does, on short, cached and long strings', () => {
+    const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+    const bytesArb = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc
+        .array(
+          fc.constantFrom(
+            0x61,
+            0xc3,
+            0xa9,
+            0xe2,
+            0x82,
+            0xac,
+            0xf0,
+            0x9f,
+            0x98,
+            0x80,
+            0xed,
+            0xa0,
+            0xc0,
+            0xf4,
+            0x90,
+            0xbf,
+          ),
+          {
+            maxLength: 40,
+          },
+        )
+        .map((a) => new Uint8Array(a)),
+    )
+    fc.assert(
+      fc.property(bytesArb, (b) => {
+        const header = b.length < 24 ? [0x60 | b.length] : [0x78, b.length]
+        const input = new Uint8Array([...header, ...b])
+        let expected: string | undefined
+        try {
+          expected = td.decode(b)
+        } catch {
+          expected = undefined
+        }
+        for (let round = 0; round < 2; round++) {
+          // the second round goes through the string cache
+          if (expected === undefined)
+            expect(() => decode(input)).toThrow(expect.objectContaining({ code: 'INVALID_UTF8' }))
+          else expect(decode(input)).toBe(expected)
+        }
+        // as a map key too
+        const asKey = new Uint8Array([0xa1, ...header, ...b, 0xf6])
+        if (expected === undefined)
+          expect(() => decode(asKey)).toThrow(expect.objectContaining({ code: 'INVALID_UTF8' }))
+        else expect(Object.keys(decode(asKey) as object)).toEqual([expected])
+      }),
+      { seed: 42, numRuns: 1000 },
+    )
+  })
+
   it('rejects non-Uint8Array input and bad limits as caller mistakes', () => {
     expect(() => decode('a0' as unknown as Uint8Array)).toThrow(TypeError)
     expect(() => decode(fromHex('a0'), { maxDepth: -1 })).toThrow(RangeError)
