@@ -248,7 +248,8 @@ export class MST {
 
   /**
    * The root CID and the blocks of nodes built in memory since the tree was loaded (those a
-   * writer must store), without reading storage.
+   * writer must store), without reading storage. An edit that rebuilds a node identical to a
+   * stored one lists that block again; storing it twice is harmless.
    */
   async getUnstoredBlocks(): Promise<{ root: Cid; blocks: BlockMap }> {
     const root = await this.getRoot()

@@ -77,6 +77,30 @@ describe('MST properties', () => {
     )
   })
 
+  it('after edits to a loaded tree, unstored blocks cover every node storage lacks, and only tree nodes', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbEntries, arbEntries, async (base, more) => {
+        const tree = await stored(await incremental(base))
+        const store = tree.storage as MemoryBlockstore
+        let edited = tree
+        for (const [k, v] of more) {
+          edited =
+            (await edited.get(k)) === null
+              ? await edited.add(k, valueCid(v))
+              : await edited.update(k, valueCid(v))
+        }
+        const { root, blocks } = await edited.getUnstoredBlocks()
+        expect(root.equals(await edited.getPointer())).toBe(true)
+        const nodes = await edited.allNodeCids()
+        for (const cid of nodes) expect(blocks.has(cid) || store.blocks.has(cid)).toBe(true)
+        // An edit can rebuild a node storage already has; such a block may be listed again.
+        const inTree = new Set(nodes.map(String))
+        for (const [cid] of blocks) expect(inTree.has(cid.toString())).toBe(true)
+      }),
+      { seed: 42, numRuns: 100 },
+    )
+  })
+
   it('list, listWithPrefix and walkLeaves agree with a sorted model', async () => {
     await fc.assert(
       fc.asyncProperty(arbEntries, arbKey, arbKey, fc.nat(30), async (entries, x, y, limit) => {
