@@ -1,0 +1,103 @@
+// The stream reader's sources: Node streams, web ReadableStreams, sync and async iterables;
+// early exit releases the source; bad sources are caller mistakes (TypeError).
+import { Readable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { CarTruncatedError, iterateCar, readCarStream, writeCar, writeCarStream } from '../src/index.ts'
+import { readStream, readSync, smallBlocks, splitAt } from './helpers.ts'
+
+const { roots, blocks } = smallBlocks()
+const car = writeCar(roots, blocks)
+const expected = readSync(car)
+
+describe('stream sources', () => {
+  it('a Node Readable', async () => {
+    expect(await readStream(Readable.from(splitAt(car, [5, 50, 100])))).toEqual(expected)
+  })
+
+  it('a web ReadableStream (read through a reader)', async () => {
+    const chunks = splitAt(car, [3, 60])
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(c)
+        controller.close()
+      },
+    })
+    expect(await readStream(stream)).toEqual(expected)
+  })
+
+  it('writeCarStream piped straight into readCarStream', async () => {
+    expect(await readStream(writeCarStream(roots, blocks, { chunkSize: 7 }))).toEqual(expected)
+  })
+
+  it('a stream that breaks mid-block raises with how far it got', async () => {
+    const cut = car.length - 10
+    async function* source() {
+      yield car.subarray(0, cut)
+    }
+    const reader = readCarStream(source())
+    const seen = []
+    await expect(
+      (async () => {
+        for await (const b of reader) seen.push(b)
+      })(),
+    ).rejects.toBeInstanceOf(CarTruncatedError)
+    expect(seen.length).toBe(2)
+    expect(reader.blocksRead).toBe(2)
+  })
+
+  it('a stream whose source throws passes the error on', async () => {
+    async function* source() {
+      yield car.subarray(0, 50)
+      throw new Error('socket reset')
+    }
+    await expect(
+      (async () => {
+        for await (const _ of readCarStream(source())) {
+          // consume
+        }
+      })(),
+    ).rejects.toThrow('socket reset')
+  })
+
+  it('breaking out of the loop cancels the web stream', async () => {
+    let cancelled = false
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(car)
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    for await (const _ of readCarStream(stream)) break
+    expect(cancelled).toBe(true)
+  })
+
+  it('blocks iterate once; bad sources and options are TypeErrors/RangeErrors', async () => {
+    const reader = readCarStream(car)
+    for await (const _ of reader) {
+      // drain
+    }
+    await expect(
+      (async () => {
+        for await (const _ of reader.blocks) {
+          // second pass
+        }
+      })(),
+    ).rejects.toBeInstanceOf(TypeError)
+    expect(() => readCarStream(42 as never)).toThrow(TypeError)
+    expect(() => iterateCar('car' as never)).toThrow(TypeError)
+    expect(() => iterateCar(car, { maxBlockBytes: -1 })).toThrow(RangeError)
+    expect(await readStream([car.subarray(0, 5), 'x' as never]).catch((e: unknown) => e)).toBeInstanceOf(
+      TypeError,
+    )
+  })
+
+  it('iterateCar reports blocksRead and stops after an error', () => {
+    const it = iterateCar(car)
+    it.next()
+    expect(it.blocksRead).toBe(1)
+    expect([...it].length).toBe(2)
+    expect(it.next().done).toBe(true)
+  })
+})
