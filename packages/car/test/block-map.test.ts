@@ -76,7 +76,9 @@ describe('BlockMap', () => {
     expect([...a.cids()].length).toBe(1)
     expect([...a.values()].length).toBe(1)
     let calls = 0
-    a.forEach(() => calls++)
+    a.forEach(() => {
+      calls++
+    })
     expect(calls).toBe(1)
     a.clear()
     expect(a.size + a.byteSize).toBe(0)
