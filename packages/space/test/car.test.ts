@@ -151,6 +151,22 @@ describe("rsky's lexicographic record order", () => {
     expect(new Set(paths(lex.records))).toEqual(new Set(paths(canonical.records)))
   })
 
+  it('the documented ambiguity: duplicate CIDs at the point where the orders diverge', async () => {
+    // canonical: b, c, aa (CIDs X, Y, X); lexicographic: aa, b, c (X, X, Y).
+    const records = [
+      serializeSpaceRecord('a.b.c', 'aa', { v: 'X' }),
+      serializeSpaceRecord('a.b.c', 'b', { v: 'X' }),
+      serializeSpaceRecord('a.b.c', 'c', { v: 'Y' }),
+    ]
+    const commit = await rskyCommit(records)
+    expect((await verifySpaceCarFull(await writeSpaceCar({ commit, records }), params())).order).toBe(
+      'canonical',
+    )
+    // The rsky-ordered CAR is read as canonical at the first block, then refused: never accepted wrongly.
+    const lex = await writeSpaceCar({ commit, records, order: 'lexicographic' })
+    await expectCarError(verifySpaceCarFull(lex, params()), 'RecordOrder')
+  })
+
   it('rejects a mix of the two orders', async () => {
     const records = mixed()
     const commit = await rskyCommit(records)
