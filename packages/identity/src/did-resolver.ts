@@ -218,8 +218,14 @@ export class DidResolver {
   ): Promise<boolean> {
     if (did.startsWith('did:key:')) return verifySignature(did, data, sig)
     const first = await this.#resolve(did, { signal: opts.signal })
-    const key = this.#keyOf(first.doc)
-    if (verifySignature(key, data, sig)) return true
+    let key: string | undefined
+    try {
+      key = this.#keyOf(first.doc)
+    } catch (err) {
+      // A cached document without a usable key may be outdated too: fall through to a fresh copy.
+      if (!first.fromCache) throw err
+    }
+    if (key !== undefined && verifySignature(key, data, sig)) return true
     if (!first.fromCache) return false
     const fresh = this.#keyOf(await this.resolve(did, { forceRefresh: true, signal: opts.signal }))
     return fresh !== key && verifySignature(fresh, data, sig)

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DAY_MS, DidNotFoundError, DidResolver, HOUR_MS, MemoryCache } from '../src/index.ts'
+import {
+  DAY_MS,
+  DidNotFoundError,
+  DidResolver,
+  HOUR_MS,
+  MemoryCache,
+  MissingSigningKeyError,
+} from '../src/index.ts'
 import { K256_PRIV_2, k256Keypair, multikeyOf, plcDoc } from './helpers/docs.ts'
 import { json, type Route, startHttpServer, status, type TestHttpServer } from './helpers/http-server.ts'
 
@@ -209,6 +216,19 @@ describe('key rotation', () => {
     expect(plc.hitCount(`/${id}`)).toBe(2)
   })
 
+  it('a cached document without a key is refreshed before giving up', async () => {
+    const { resolver } = setup()
+    const id = freshDid()
+    plc.routes.set(`/${id}`, json({ ...plcDoc({ did: id, multikey: 'z' }), verificationMethod: [] }))
+    await resolver.resolve(id)
+    plc.routes.set(`/${id}`, json(plcDoc({ did: id, multikey: multikeyOf(keyB.did()) })))
+    expect(await resolver.verifySignatureForDid(id, data, await keyB.sign(data))).toBe(true)
+    plc.routes.set(`/${id}`, json({ ...plcDoc({ did: id, multikey: 'z' }), verificationMethod: [] }))
+    const fresh = new DidResolver({ plcUrl: plc.origin, cache: null })
+    await expect(fresh.verifySignatureForDid(id, data, await keyB.sign(data))).rejects.toBeInstanceOf(
+      MissingSigningKeyError,
+    )
+  })
   it('malformed signatures are false, not exceptions', async () => {
     const { resolver } = setup()
     const id = freshDid()
