@@ -375,6 +375,15 @@ export function encode(value: LexValue, options?: EncodeOptions): Uint8Array {
   } catch (e) {
     pos = start
     if (e instanceof PathError) throw new DagCborEncodeError(e.code, formatPath(pathKeys, e.depth), e.detail)
+    // a maxDepth raised far past the default can still exhaust the JS stack: report it as depth
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      pathKeys.length = 0
+      throw new DagCborEncodeError(
+        'MAX_DEPTH_EXCEEDED',
+        '$',
+        'value nests deeper than the JS stack allows; lower maxDepth',
+      )
+    }
     throw e
   } finally {
     busy = false

@@ -122,7 +122,23 @@ function convertBytes(json: Record<string, unknown>, path: string): Uint8Array {
  * @example jsonToLex({ a: { $link: 'bafyrei...' } }).a instanceof Cid // true
  */
 export function jsonToLex(json: unknown, options?: LexJsonOptions): LexValue {
-  return convert(json, '$', 0, options?.maxDepth ?? DEFAULT_MAX_DEPTH)
+  return guardStack(() => convert(json, '$', 0, options?.maxDepth ?? DEFAULT_MAX_DEPTH))
+}
+
+// A maxDepth raised far past the default can still exhaust the JS stack: report it as depth.
+function guardStack<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new LexJsonError(
+        'MAX_DEPTH_EXCEEDED',
+        '$',
+        'value nests deeper than the JS stack allows; lower maxDepth',
+      )
+    }
+    throw e
+  }
 }
 
 /**
@@ -155,7 +171,7 @@ export function safeJsonToLexMap(json: unknown, options?: LexJsonOptions): LexJs
  * @example JSON.stringify(lexToJson(decode(block)))
  */
 export function lexToJson(value: LexValue, options?: LexJsonOptions): unknown {
-  return toJson(value, '$', 0, options?.maxDepth ?? DEFAULT_MAX_DEPTH)
+  return guardStack(() => toJson(value, '$', 0, options?.maxDepth ?? DEFAULT_MAX_DEPTH))
 }
 
 function toJson(value: unknown, path: string, depth: number, maxDepth: number): unknown {

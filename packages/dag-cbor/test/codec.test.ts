@@ -138,6 +138,14 @@ describe('encode', () => {
     expect(() => encode(deep, { maxDepth: 11 })).not.toThrow()
   })
 
+  it('turns a JS stack overflow under a huge maxDepth into a typed depth error', () => {
+    const deep = decode(new Uint8Array([...new Array(200_000).fill(0x81), 0]), { maxDepth: 300_000 })
+    expect(() => encode(deep, { maxDepth: 300_000 })).toThrow(
+      expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }),
+    )
+    expect(decode(encode({ ok: 1 }))).toEqual({ ok: 1 })
+  })
+
   it('keeps results independent, and survives re-entrant calls from getters', () => {
     const a = encode({ a: 'x'.repeat(100) })
     const b = encode({ b: 'y'.repeat(100) })

@@ -105,6 +105,14 @@ describe('JSON form', () => {
     for (let i = 0; i < 1000; i++) deep = [deep]
     expect(() => jsonToLex(deep)).toThrow(expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }))
     expect(() => lexToJson(deep as LexValue)).toThrow(expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }))
+    let deeper: unknown = 1
+    for (let i = 0; i < 200_000; i++) deeper = [deeper]
+    expect(() => jsonToLex(deeper, { maxDepth: 300_000 })).toThrow(
+      expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }),
+    )
+    expect(() => lexToJson(deeper as LexValue, { maxDepth: 300_000 })).toThrow(
+      expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }),
+    )
   })
 
   it('guards __proto__ keys from JSON.parse', () => {
