@@ -378,7 +378,8 @@ describe('space CAR properties', () => {
           let j = b % blocks.length
           if (kind === 'flip') {
             const bytes = blocks[i]!.bytes.slice()
-            bytes[b % bytes.length] ^= 1 << (a % 8)
+            const at = b % bytes.length
+            bytes[at] = bytes[at]! ^ (1 << (a % 8))
             blocks[i] = { cid: blocks[i]!.cid, bytes }
           } else if (kind === 'swap') {
             if (j === i) j = (i + 1) % blocks.length
@@ -389,9 +390,12 @@ describe('space CAR properties', () => {
             blocks.push(serializeSpaceRecord('z.z.z', 'trailing', { a }))
           }
           const car = rawCar([commitBlock.cid, indexBlock.cid], [commitBlock, indexBlock, ...blocks])
-          const result = await verifySpaceCarFull(car, params()).then(
+          const result: Awaited<ReturnType<typeof verifySpaceCarFull>> | Error = await verifySpaceCarFull(
+            car,
+            params(),
+          ).then(
             (v) => v,
-            (e: unknown) => e,
+            (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
           )
           if (kind === 'swap' && !(result instanceof Error)) {
             // A swap that happens to produce rsky's order is a valid CAR, flagged as such.

@@ -133,7 +133,7 @@ describe('signed commits', () => {
     const commit = await signCommit({ ctx, hash, keypair: key })
     const flip = (b: Uint8Array): Uint8Array => {
       const c = b.slice()
-      c[0] ^= 1
+      c[0] = c[0]! ^ 1
       return c
     }
     const cases: [string, SignedCommit, CommitCtx, string, string][] = [
