@@ -1,7 +1,7 @@
 import { type Cid, createCid, DAG_CBOR_CODEC, decodeCid } from '@rsky/dag-cbor'
 import { InvalidMstNodeError } from './errors.ts'
 import { countPrefixLen, heightForKey, mstKeyProblem } from './key.ts'
-import { type Child, MstNode, NodeRef } from './node.ts'
+import { type Child, DEFAULT_NODE_LIMITS, MstNode, type NodeLimits, NodeRef } from './node.ts'
 import { sha256Into } from './sha256.ts'
 
 // Node blocks are always the same CBOR shape: {e: [{k, p, t, v}...], l}. The encoder writes that
@@ -129,7 +129,11 @@ function encodeToScratch(node: MstNode): number {
 export function nodeCid(node: MstNode): Cid {
   if (node.cid !== undefined) return node.cid
   if (node.bytes !== undefined) sha256Into(node.bytes, node.bytes.length, digest, 0)
-  else sha256Into(scratch, encodeToScratch(node), digest, 0)
+  else {
+    // Encode first: encoding may replace `scratch` with a larger buffer.
+    const len = encodeToScratch(node)
+    sha256Into(scratch, len, digest, 0)
+  }
   const cid = createCid(DAG_CBOR_CODEC, digest)
   node.cid = cid
   return cid
@@ -220,6 +224,8 @@ export interface NodePlace {
   layer?: number | undefined
   lo?: string | null
   hi?: string | null
+  /** Decode caps (default {@link DEFAULT_NODE_LIMITS}); inherited by the node's child refs. */
+  limits?: NodeLimits | undefined
 }
 
 function structural(code: string, message: string, cid: Cid | undefined): never {
@@ -240,6 +246,14 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   const count = r.head(4, 'entries array')
   // The smallest entry takes 16 bytes; refuse counts the block cannot hold before allocating.
   if (count * 16 > bytes.length) r.fail('entry count larger than the block')
+  const limits = place.limits ?? DEFAULT_NODE_LIMITS
+  if (count > limits.maxNodeEntries) {
+    structural(
+      'MST_NODE_TOO_LARGE',
+      `node has more entries than allowed; count=${count} max=${limits.maxNodeEntries}`,
+      cid,
+    )
+  }
   const keys: string[] = new Array(count)
   const values: Cid[] = new Array(count)
   const rightCids: (Cid | null)[] = new Array(count)
@@ -299,14 +313,16 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   const hasChild = leftCid !== null || rightCids.some((c) => c !== null)
   if (layer === 0 && hasChild) structural('MST_NODE_LAYER', 'subtree link below layer 0', cid)
   const left: Child =
-    leftCid === null ? null : new NodeRef(leftCid, childLayer, lo, count > 0 ? (keys[0] as string) : hi)
+    leftCid === null
+      ? null
+      : new NodeRef(leftCid, childLayer, lo, count > 0 ? (keys[0] as string) : hi, limits)
   const rights: Child[] = new Array(count)
   for (let i = 0; i < count; i++) {
     const c = rightCids[i] ?? null
     rights[i] =
       c === null
         ? null
-        : new NodeRef(c, childLayer, keys[i] as string, i + 1 < count ? (keys[i + 1] as string) : hi)
+        : new NodeRef(c, childLayer, keys[i] as string, i + 1 < count ? (keys[i + 1] as string) : hi, limits)
   }
   const node = new MstNode(layer, left, keys, values, rights, true)
   node.bytes = bytes

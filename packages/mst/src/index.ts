@@ -23,6 +23,6 @@ export {
   MAX_MST_KEY_LENGTH,
 } from './key.ts'
 export { MST } from './mst.ts'
-export { type Child, MstNode, NodeRef } from './node.ts'
+export { type Child, DEFAULT_NODE_LIMITS, MstNode, type NodeLimits, NodeRef } from './node.ts'
 export { getCoveringProof, getInversionProof, getKeyProofs } from './proof.ts'
 export type { Leaf, ListOptions } from './walk.ts'

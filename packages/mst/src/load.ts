@@ -2,7 +2,7 @@ import type { Cid } from '@rsky/dag-cbor'
 import type { ReadableBlockstore } from './blockstore.ts'
 import { decodeNode } from './codec.ts'
 import { InvalidMstNodeError, MissingBlocksError } from './errors.ts'
-import { type MstNode, NeedNode, NodeRef } from './node.ts'
+import { DEFAULT_NODE_LIMITS, type MstNode, NeedNode, type NodeLimits, NodeRef } from './node.ts'
 import { sha256Into } from './sha256.ts'
 
 const digest = new Uint8Array(32)
@@ -26,11 +26,15 @@ function checked(cid: Cid, bytes: Uint8Array): Uint8Array {
 }
 
 /** Decodes the root node of a tree (its layer comes from its own keys). */
-export async function loadRoot(store: ReadableBlockstore, cid: Cid): Promise<MstNode> {
+export async function loadRoot(
+  store: ReadableBlockstore,
+  cid: Cid,
+  limits: NodeLimits = DEFAULT_NODE_LIMITS,
+): Promise<MstNode> {
   const { blocks, missing } = await store.getBlocks([cid])
   const bytes = blocks.get(cid)
   if (missing.length > 0 || bytes === undefined) throw new MissingBlocksError('MST root', [cid])
-  return decodeNode(checked(cid, bytes), cid, {})
+  return decodeNode(checked(cid, bytes), cid, { limits })
 }
 
 /** Decodes every not-yet-decoded ref in `refs` with one batched read. */
@@ -42,7 +46,12 @@ export async function loadRefs(store: ReadableBlockstore, refs: readonly NodeRef
   for (const ref of todo) {
     const bytes = blocks.get(ref.cid)
     if (bytes === undefined) throw new MissingBlocksError('MST node', [ref.cid])
-    ref.node = decodeNode(checked(ref.cid, bytes), ref.cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi })
+    ref.node = decodeNode(checked(ref.cid, bytes), ref.cid, {
+      layer: ref.layer,
+      lo: ref.lo,
+      hi: ref.hi,
+      limits: ref.limits,
+    })
   }
 }
 

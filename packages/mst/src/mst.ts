@@ -5,7 +5,16 @@ import { nodeBytes, nodeCid } from './codec.ts'
 import { addKey, buildSorted, deleteKey, getValue, updateKey } from './edit.ts'
 import { ensureValidMstKey, heightForKey } from './key.ts'
 import { loadAll, loadRoot, withLoading } from './load.ts'
-import { type Child, emptyNode, lowerBound, type MstNode, NodeRef, resolve } from './node.ts'
+import {
+  type Child,
+  DEFAULT_NODE_LIMITS,
+  emptyNode,
+  lowerBound,
+  type MstNode,
+  type NodeLimits,
+  NodeRef,
+  resolve,
+} from './node.ts'
 import {
   type Leaf,
   type ListOptions,
@@ -36,11 +45,18 @@ export class MST {
   readonly storage: ReadableBlockstore
   #root: MstNode | undefined
   #rootCid: Cid | undefined
+  #limits: NodeLimits
 
-  private constructor(storage: ReadableBlockstore, root: MstNode | undefined, rootCid: Cid | undefined) {
+  private constructor(
+    storage: ReadableBlockstore,
+    root: MstNode | undefined,
+    rootCid: Cid | undefined,
+    limits: NodeLimits = DEFAULT_NODE_LIMITS,
+  ) {
     this.storage = storage
     this.#root = root
     this.#rootCid = rootCid
+    this.#limits = limits
   }
 
   /**
@@ -54,12 +70,21 @@ export class MST {
   }
 
   /**
-   * The tree whose root node is `cid`, decoded lazily from `storage`.
+   * The tree whose root node is `cid`, decoded lazily from `storage`. Every node read is
+   * hash-checked and validated; `maxNodeEntries` caps entries per node (default 8,192).
+   * @throws RangeError for a bad option
    * @example const tree = MST.load(store, commit.data)
    */
-  static load(storage: ReadableBlockstore, cid: Cid): MST {
+  static load(storage: ReadableBlockstore, cid: Cid, opts: { maxNodeEntries?: number } = {}): MST {
     checkValue(cid)
-    return new MST(storage, undefined, cid)
+    const max = opts.maxNodeEntries ?? DEFAULT_NODE_LIMITS.maxNodeEntries
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new RangeError('MST.load: maxNodeEntries must be a positive integer')
+    const limits =
+      max === DEFAULT_NODE_LIMITS.maxNodeEntries
+        ? DEFAULT_NODE_LIMITS
+        : Object.freeze({ maxNodeEntries: max })
+    return new MST(storage, undefined, cid, limits)
   }
 
   /** A tree wrapping an already built root node (advanced use). */
@@ -101,7 +126,8 @@ export class MST {
 
   /** The decoded root node (loading it on first use). */
   async getRoot(): Promise<MstNode> {
-    if (this.#root === undefined) this.#root = await loadRoot(this.storage, this.#rootCid as Cid)
+    if (this.#root === undefined)
+      this.#root = await loadRoot(this.storage, this.#rootCid as Cid, this.#limits)
     return this.#root
   }
 
@@ -121,7 +147,7 @@ export class MST {
   async #edit(fn: (root: MstNode) => MstNode): Promise<MST> {
     const root = await this.getRoot()
     const next = await withLoading(this.storage, () => fn(root))
-    return new MST(this.storage, next, undefined)
+    return new MST(this.storage, next, undefined, this.#limits)
   }
 
   /**

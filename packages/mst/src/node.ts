@@ -3,6 +3,18 @@ import type { Cid } from '@rsky/dag-cbor'
 /** A subtree link: a node in memory, a lazily loaded reference, or nothing. */
 export type Child = MstNode | NodeRef | null
 
+/** Caps applied when decoding nodes from a block source. */
+export interface NodeLimits {
+  /**
+   * Most entries one node may hold. Honest trees essentially never exceed a few dozen (a run of
+   * k same-layer keys has probability (3/4)^k), so a huge node means mined keys.
+   */
+  readonly maxNodeEntries: number
+}
+
+/** Default decode caps: 8,192 entries per node. */
+export const DEFAULT_NODE_LIMITS: NodeLimits = Object.freeze({ maxNodeEntries: 8192 })
+
 /**
  * A link to a subtree that has not been decoded yet. Decoding fills `node` once (a memo; the
  * value it stands for never changes). `lo`/`hi` are the exclusive key bounds the parent implies,
@@ -13,12 +25,21 @@ export class NodeRef {
   readonly layer: number
   readonly lo: string | null
   readonly hi: string | null
+  /** Caps to apply when this node is decoded (shared by every ref of one tree). */
+  readonly limits: NodeLimits
   node: MstNode | undefined
-  constructor(cid: Cid, layer: number, lo: string | null, hi: string | null) {
+  constructor(
+    cid: Cid,
+    layer: number,
+    lo: string | null,
+    hi: string | null,
+    limits: NodeLimits = DEFAULT_NODE_LIMITS,
+  ) {
     this.cid = cid
     this.layer = layer
     this.lo = lo
     this.hi = hi
+    this.limits = limits
     this.node = undefined
   }
 }

@@ -92,3 +92,23 @@ describe('CAR files across implementations', () => {
     )
   })
 })
+
+describe('large nodes', () => {
+  it('nodes larger than the encoder scratch buffer hash the same as @atproto/repo', async () => {
+    // 40 keys of ~900 characters: most share the bottom node, whose block runs to tens of KB.
+    const keys = Array.from(
+      { length: 40 },
+      (_, i) => `com.example.long/${String(i).padStart(3, '0')}${'x'.repeat(900)}`,
+    )
+    let theirs = await AtpMST.create(new AtpBlockstore())
+    for (const k of keys) theirs = await theirs.add(k, toMultiformatsCid(valueCid(1)))
+    const ours = MST.create(
+      new MemoryBlockstore(),
+      keys.map((k) => [k, valueCid(1)] as const),
+    )
+    expect((await ours.getPointer()).toString()).toBe((await theirs.getPointer()).toString())
+    const blocks = await ours.exportNodeBlocks()
+    const loaded = MST.load(new MemoryBlockstore(blocks), await ours.getPointer())
+    expect((await loaded.leaves()).length).toBe(keys.length)
+  })
+})

@@ -266,3 +266,18 @@ describe('applyOps checks each op against the tree', () => {
     expect((await ok.get('a/b'))?.equals(valueCid(3))).toBe(true)
   })
 })
+
+describe('entry cap per node', () => {
+  it('a node with more entries than maxNodeEntries is refused on load', async () => {
+    const entries = Array.from({ length: 400 }, (_, i) => [keyAt(0, 'a.b', i * 7), leaf] as const)
+    const unique = [...new Map(entries).entries()]
+    const tree = MST.create(new MemoryBlockstore(), unique)
+    const store = new MemoryBlockstore(await tree.exportNodeBlocks())
+    const root = await tree.getPointer()
+    expect((await MST.load(store, root).leaves()).length).toBe(unique.length)
+    await expect(MST.load(store, root, { maxNodeEntries: 10 }).leaves()).rejects.toMatchObject({
+      code: 'MST_NODE_TOO_LARGE',
+    })
+    expect(() => MST.load(store, root, { maxNodeEntries: 0 })).toThrow(RangeError)
+  })
+})
