@@ -42,6 +42,8 @@ export interface VerifiedRecord {
 
 interface BlockCursor {
   next(): Promise<{ cid: Cid; bytes: Uint8Array } | undefined>
+  /** Stops reading and releases the source (cancels a network stream). */
+  close(): Promise<void>
   count: number
 }
 
@@ -78,6 +80,13 @@ async function openBlocks(
   }
   const cursor: BlockCursor = {
     count: 0,
+    async close() {
+      try {
+        await iterator.return?.()
+      } catch {
+        // The source is being abandoned; a failure to close it changes nothing for the caller.
+      }
+    },
     async next() {
       let r: IteratorResult<{ cid: Cid; bytes: Uint8Array }>
       try {
@@ -116,6 +125,8 @@ export interface SpaceCarReader {
    * @throws {SpaceCarError} `RecordOrder`, `RecordHashMismatch`, `MissingRecord`, `TrailingBlock`, `InvalidRecord`
    */
   records(opts?: { expectValues?: boolean }): AsyncGenerator<VerifiedRecord>
+  /** Stops reading and releases the source, for a caller that abandons the CAR midway. */
+  close(): Promise<void>
   /**
    * The order the record blocks came in, once {@link records} has finished: `lexicographic`
    * flags a CAR in rsky's order. Undefined before.
@@ -148,43 +159,12 @@ export async function openSpaceCar(
   // raised from the CAR reader's 2 MiB default unless the caller set one.
   const carOpts: CarReadOptions = { maxBlockBytes: DEFAULT_MAX_BLOCK_BYTES, ...opts.car }
   const { roots, cursor } = await openBlocks(source, carOpts)
-  if (roots.length !== 2) {
-    throw new SpaceCarError('RootCount', `expected 2 CAR roots (commit, index); roots=${roots.length}`)
+  const failClosed = async (err: unknown): Promise<never> => {
+    await cursor.close()
+    throw err
   }
-  const commitRoot = roots[0]!
-  const indexRoot = roots[1]!
-  const commitBlock = await cursor.next()
-  if (!commitBlock)
-    throw new SpaceCarError('MissingCommit', 'CAR has no blocks; expected the commit block first')
-  if (!commitBlock.cid.equals(commitRoot)) {
-    throw new SpaceCarError('CommitMismatch', `first block is not the commit root; cid=${commitBlock.cid}`, {
-      blockIndex: 0,
-    })
-  }
-  let parsed: ReturnType<typeof parseSignedCommit>
-  try {
-    parsed = parseSignedCommit(decode(commitBlock.bytes))
-  } catch (err) {
-    throw new SpaceCarError(
-      'InvalidCommit',
-      `commit block is not valid DAG-CBOR; cause=${(err as Error).message}`,
-      {
-        blockIndex: 0,
-        cause: err,
-      },
-    )
-  }
-  if (!parsed.success) {
-    const issue = parsed.issues[0]!
-    throw new SpaceCarError(
-      'InvalidCommit',
-      `invalid signed commit; field=${issue.path.join('.')} ${issue.message}`,
-      {
-        blockIndex: 0,
-      },
-    )
-  }
-  const commit = parsed.value
+  const stage1 = await readCommit(roots, cursor).catch(failClosed)
+  const { commit, indexRoot } = stage1
 
   let stage: 'index' | 'records' | 'done' = 'index'
   let index: Map<string, Cid> | undefined
@@ -192,9 +172,14 @@ export async function openSpaceCar(
   let order: RecordOrder | undefined
   let indexOnly: boolean | undefined
 
-  async function readIndex(trustedHash: Uint8Array): Promise<RepoIndex> {
-    if (stage !== 'index') throw new SpaceCarError('StageOrder', 'the index has already been read')
+  function readIndex(trustedHash: Uint8Array): Promise<RepoIndex> {
+    if (stage !== 'index')
+      return Promise.reject(new SpaceCarError('StageOrder', 'the index has already been read'))
     stage = 'records'
+    return readIndexStage(trustedHash).catch(failClosed)
+  }
+
+  async function readIndexStage(trustedHash: Uint8Array): Promise<RepoIndex> {
     const block = await cursor.next()
     if (!block) throw new SpaceCarError('MissingIndex', 'CAR ends after the commit; expected the index block')
     if (!block.cid.equals(indexRoot)) {
@@ -217,6 +202,19 @@ export async function openSpaceCar(
       throw new SpaceCarError('StageOrder', 'records() needs readIndex() first, and runs once')
     }
     stage = 'done'
+    const idx = index
+    try {
+      yield* checkRecords(idx, ropts)
+    } finally {
+      // Done, failed or abandoned by the consumer: release the source either way.
+      await cursor.close()
+    }
+  }
+
+  async function* checkRecords(
+    index: Map<string, Cid>,
+    ropts: { expectValues?: boolean },
+  ): AsyncGenerator<VerifiedRecord> {
     const expectValues = ropts.expectValues !== false
     const canon = sortPaths(index.keys(), 'canonical')
     const lex = sortPaths(index.keys(), 'lexicographic')
@@ -297,7 +295,8 @@ export async function openSpaceCar(
   }
 
   return {
-    roots: [commitRoot, indexRoot],
+    roots: [stage1.commitRoot, indexRoot],
+    close: () => cursor.close(),
     commit,
     readIndex,
     records,
@@ -311,6 +310,49 @@ export async function openSpaceCar(
       return indexOnly
     },
   }
+}
+
+async function readCommit(
+  roots: Cid[],
+  cursor: BlockCursor,
+): Promise<{ commit: SignedCommit; commitRoot: Cid; indexRoot: Cid }> {
+  if (roots.length !== 2) {
+    throw new SpaceCarError('RootCount', `expected 2 CAR roots (commit, index); roots=${roots.length}`)
+  }
+  const commitRoot = roots[0]!
+  const indexRoot = roots[1]!
+  const commitBlock = await cursor.next()
+  if (!commitBlock)
+    throw new SpaceCarError('MissingCommit', 'CAR has no blocks; expected the commit block first')
+  if (!commitBlock.cid.equals(commitRoot)) {
+    throw new SpaceCarError('CommitMismatch', `first block is not the commit root; cid=${commitBlock.cid}`, {
+      blockIndex: 0,
+    })
+  }
+  let parsed: ReturnType<typeof parseSignedCommit>
+  try {
+    parsed = parseSignedCommit(decode(commitBlock.bytes))
+  } catch (err) {
+    throw new SpaceCarError(
+      'InvalidCommit',
+      `commit block is not valid DAG-CBOR; cause=${(err as Error).message}`,
+      {
+        blockIndex: 0,
+        cause: err,
+      },
+    )
+  }
+  if (!parsed.success) {
+    const issue = parsed.issues[0]!
+    throw new SpaceCarError(
+      'InvalidCommit',
+      `invalid signed commit; field=${issue.path.join('.')} ${issue.message}`,
+      {
+        blockIndex: 0,
+      },
+    )
+  }
+  return { commit: parsed.value, commitRoot, indexRoot }
 }
 
 function decodeIndex(bytes: Uint8Array, maxRecords: number): Map<string, Cid> {

@@ -40,6 +40,7 @@ export async function verifySpaceCar(
   const ctx: CommitCtx = { space: params.space, author: params.author, rev: car.commit.rev }
   const check = checkCommit(car.commit, ctx, params.didKey)
   if (!check.success) {
+    await car.close()
     const issue = check.issues[0]!
     throw new SpaceCarError(
       'CommitVerification',

@@ -320,6 +320,36 @@ describe('hostile space CARs', () => {
     }
   })
 
+  it('releases the source when it fails or is abandoned', async () => {
+    const records = rskyRecords()
+    const car = await writeSpaceCar({ commit: await rskyCommit(records), records })
+    const tracked = () => {
+      const state = { closed: false }
+      async function* chunks() {
+        try {
+          for (let i = 0; i < car.length; i += 64) yield car.subarray(i, i + 64)
+        } finally {
+          state.closed = true
+        }
+      }
+      return { state, source: chunks() }
+    }
+    const a = tracked()
+    await expectCarError(
+      verifySpaceCar(a.source, { ...params(), author: 'did:plc:other' }),
+      'CommitVerification',
+    )
+    expect(a.state.closed).toBe(true)
+    const b = tracked()
+    const v = await verifySpaceCar(b.source, params())
+    for await (const _ of v.records) break
+    expect(b.state.closed).toBe(true)
+    const c = tracked()
+    const opened = await openSpaceCar(c.source)
+    await expectCarError(opened.readIndex(new Uint8Array(32)), 'IndexHashMismatch')
+    expect(c.state.closed).toBe(true)
+  })
+
   it('enforces the stage order', async () => {
     const { commitBlock, indexBlock, recordBlocks, commit } = await setup()
     const car = await openSpaceCar(
