@@ -192,3 +192,16 @@ describe('parseSignedCommit', () => {
     expect(r.success).toBe(false)
   })
 })
+
+describe('interop with @atproto/crypto keys', () => {
+  it('commits signed by an @atproto/crypto keypair verify here, and ours verify there', async () => {
+    const atproto = await import('@atproto/crypto')
+    for (const theirs of [await atproto.Secp256k1Keypair.create(), await atproto.P256Keypair.create()]) {
+      const commit = await signCommit({ ctx, hash: sha256(new Uint8Array([7])), keypair: theirs as never })
+      expect(verifyCommit(commit, ctx, theirs.did())).toBe(true)
+    }
+    const ours = await Secp256k1Keypair.create()
+    const commit = await signCommit({ ctx, hash: sha256(new Uint8Array([7])), keypair: ours })
+    expect(await atproto.verifySignature(ours.did(), encodeCommitCtx(ctx, commit.ikm), commit.sig)).toBe(true)
+  })
+})
