@@ -31,7 +31,7 @@ function loadCar(path: string): { car: CarContents; root: Cid; store: MemoryBloc
   let hit = cars.get(path)
   if (hit === undefined) {
     // Every block of every CAR is hash-checked by readCar's default.
-    const car = readCar(new Uint8Array(readFileSync(interopPath('mst-test-suite', path))))
+    const car = readCar(new Uint8Array(readFileSync(interopPath('mst-test-suite', path))), { verify: true })
     const root = car.roots[0] as Cid
     hit = { car, root, store: new MemoryBlockstore(car.blocks) }
     cars.set(path, hit)
