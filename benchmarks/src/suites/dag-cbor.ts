@@ -1,9 +1,20 @@
 // DAG-CBOR decode/encode of a typical post record and a typical MST node against the peers.
 import * as atcute from '@atcute/cbor'
 import * as atcuteCid from '@atcute/cid'
+import { ipldToJson, jsonToIpld } from '@atproto/common-web'
 import * as lexCbor from '@atproto/lex-cbor'
 import * as ipld from '@ipld/dag-cbor'
-import { type Cid, cidForCbor, cidForRaw, decode, encode, type LexValue, parseCid } from '@rsky/dag-cbor'
+import {
+  type Cid,
+  cidForCbor,
+  cidForRaw,
+  decode,
+  encode,
+  jsonToLex,
+  type LexValue,
+  lexToJson,
+  parseCid,
+} from '@rsky/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import type { BenchCase, BenchSuite } from '../harness.ts'
@@ -116,6 +127,8 @@ const suite: BenchSuite = {
     const posts = Array.from({ length: VARIANTS }, (_, i) => encode(makePost(1000 + i)).slice())
     const nodes = Array.from({ length: VARIANTS }, (_, i) => encode(makeMstNode(2000 + i)).slice())
     const cidStrs = posts.map((p) => cidForCbor(p).toString())
+    const postValues = posts.map((p) => decode(p))
+    const postJson = postValues.map((v) => JSON.parse(JSON.stringify(lexToJson(v))) as unknown)
     return [
       ...cases('post record', posts),
       ...cases('MST node, 16 entries', nodes),
@@ -127,6 +140,20 @@ const suite: BenchSuite = {
           '@ipld/dag-cbor': () => rotate(nodes, (b) => cidStrings(ipld.decode(b))),
           '@atcute/cbor': () => rotate(nodes, (b) => atcuteCidStrings(atcute.decode(b))),
           '@atproto/lex-cbor': () => rotate(nodes, (b) => cidStrings(lexCbor.decode(b))),
+        },
+      },
+      {
+        name: 'post record JSON form -> data model (jsonToLex)',
+        impls: {
+          '@rsky/dag-cbor': () => rotate(postJson, (j) => jsonToLex(j)),
+          '@atproto/common-web': () => rotate(postJson, (j) => jsonToIpld(j as never)),
+        },
+      },
+      {
+        name: 'post record data model -> JSON form (lexToJson)',
+        impls: {
+          '@rsky/dag-cbor': () => rotate(postValues, (v) => lexToJson(v)),
+          '@atproto/common-web': () => rotate(postValues, (v) => ipldToJson(v as never)),
         },
       },
       {
