@@ -144,6 +144,9 @@ describe('differential against @atproto/syntax', () => {
           return true
         }
         parsed++
+        // multiformats' base58btc decoder lets some foreign characters through (a space, or
+        // "İ", whose code is past its 256-entry table); the fixtures allow only A-Za-z0-9+=.
+        if (!/^[A-Za-z0-9+=]*$/.test(s)) return !isValidCidString(s)
         // CIDv0 ("Qm...") is out of atproto (cid_syntax_invalid.txt); v1 must be accepted.
         return cid.version === 0 ? !isValidCidString(s) : isValidCidString(s)
       }),
