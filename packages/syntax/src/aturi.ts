@@ -17,8 +17,8 @@ const P_SCHEME: Problem = { message: 'AT-URI must start with "at://"' }
 const P_AUTHORITY_EMPTY: Problem = { message: 'AT-URI authority is empty' }
 const P_PERCENT: Problem = { message: 'AT-URI fragment has invalid percent-encoding' }
 
-/** Positions found by the scanner; -1 when a part is absent. Read right after a successful scan. */
-export interface AtUriSpans {
+/** Positions found by the scanner; -1 when a part is absent. Valid only right after a successful scan. */
+interface AtUriSpans {
   authorityEnd: number
   collectionStart: number
   collectionEnd: number
@@ -76,7 +76,7 @@ export function fragmentProblem(s: string, start: number): Problem | undefined {
  * @internal `undefined` when `s` is a valid AT-URI in the restricted Lexicon syntax
  * (specs/at-uri-scheme.md): `at://AUTHORITY[/NSID[/RKEY]]`, with an optional `#/json-pointer`
  * fragment as the reference accepts; no query, no trailing slash, at most 8192 characters.
- * Fills the exported `spans` on success.
+ * Records the part boundaries in the module-level `spans` on success (read by the AtUri constructor).
  */
 export function atUriProblem(s: string): Problem | undefined {
   const len = s.length
