@@ -93,6 +93,23 @@ describe('stream sources', () => {
     )
   })
 
+  it('overlapping next() calls resolve in order, across chunk boundaries', async () => {
+    const it = readCarStream(splitAt(car, [7, 45, 46, 120]))[Symbol.asyncIterator]()
+    const results = await Promise.all([it.next(), it.next(), it.next(), it.next(), it.next()])
+    expect(results.map((r) => r.done)).toEqual([false, false, false, true, true])
+    expect(results.slice(0, 3).map((r) => (r.done ? '' : r.value.cid.toString()))).toEqual(
+      blocks.map((b) => b.cid.toString()),
+    )
+  })
+
+  it('after an error the iterator is finished', async () => {
+    const it = readCarStream(car.subarray(0, car.length - 1))[Symbol.asyncIterator]()
+    await it.next()
+    await it.next()
+    await expect(it.next()).rejects.toBeInstanceOf(CarTruncatedError)
+    expect(await it.next()).toEqual({ done: true, value: undefined })
+  })
+
   it('iterateCar reports blocksRead and stops after an error', () => {
     const it = iterateCar(car)
     it.next()
