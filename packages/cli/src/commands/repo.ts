@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { lexToJson } from '@rsky/dag-cbor'
-import { mstDiff } from '@rsky/mst'
+import { type Cid, lexToJson } from '@rsky/dag-cbor'
+import { type MstDiff, mstDiff } from '@rsky/mst'
 import { asRepoError, loadRepoCar, readRecordBlock, verifyRepoCar } from '@rsky/repo'
 import { isValidNsid, isValidRecordKey } from '@rsky/syntax'
 import type { Command } from '../command.ts'
@@ -96,7 +96,7 @@ const get: Command = {
       throw new UsageError(`not a COLLECTION/RKEY path: ${path}`)
     }
     const loaded = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
-    let cid
+    let cid: Cid | null
     try {
       cid = await loaded.tree.get(path)
     } catch (err) {
@@ -151,7 +151,7 @@ const diff: Command = {
   async run({ positionals, out, streams }) {
     const a = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
     const b = await loadRepoCar(openCarFile(positionals[1]!, streams.stderr).chunks())
-    let d
+    let d: MstDiff
     try {
       d = await mstDiff(a.tree, b.tree)
     } catch (err) {
