@@ -1,5 +1,5 @@
 import type { Cid } from '@rsky/dag-cbor'
-import { BlockMap } from './block-map.ts'
+import { adoptBlock, BlockMap } from './block-map.ts'
 import { CarError, CarInvalidHeaderError } from './errors.ts'
 import { SectionParser } from './section.ts'
 import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
@@ -95,7 +95,8 @@ export function readCar(bytes: Uint8Array, opts?: CarReadOptions): CarContents {
 
 function collect(car: CarIterator): BlockMap {
   const blocks = new BlockMap()
-  for (const block of car) blocks.set(block.cid, block.bytes)
+  // Each yielded block object is fresh and ours alone, so the map keeps it as its entry.
+  for (const block of car) adoptBlock(blocks, block)
   return blocks
 }
 
