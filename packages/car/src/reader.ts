@@ -111,6 +111,9 @@ export interface CarWithRoot {
  * further roots follow, with no meaning yet).
  *
  * @throws CarInvalidHeaderError when the header has no root; CarError subclasses as readCar.
+ * @example
+ * const { root, blocks } = readCarWithRoot(bytes)
+ * const commit = decode(blocks.get(root)!)
  */
 export function readCarWithRoot(bytes: Uint8Array, opts?: CarReadOptions): CarWithRoot {
   const car = iterateCar(bytes, opts)

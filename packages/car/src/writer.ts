@@ -46,6 +46,8 @@ function checkBlock(block: CarBlock): CarBlock {
 /**
  * The header section (varint length, then DAG-CBOR `{ roots, version: 1 }`) for `roots`.
  * @throws TypeError when a root is not a Cid.
+ * @example
+ * const head = encodeCarHeader([commitCid]) // then the block sections, in any order
  */
 export function encodeCarHeader(roots: readonly Cid[]): Uint8Array {
   const body = encode({ version: 1, roots: checkRoots(roots) })

@@ -417,6 +417,14 @@ describe('fuzzed mutations', () => {
     )
   })
 
+  it('verify: false skips only the hash check (for bytes the caller produced itself)', () => {
+    expect(readSync(forged, { verify: false })).toMatchObject({ ok: true })
+    expect(readSync(concat(header, section(sha512Cid, [1])), { verify: false })).toMatchObject({
+      ok: false,
+      code: 'CAR_UNSUPPORTED_CID',
+    })
+  })
+
   it('a CID forged into the header is only a root: roots are not checked against blocks', () => {
     const fake = parseCid('bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku')
     const car = writeCar([fake], blocks)
