@@ -63,3 +63,10 @@ export {
   safeJsonToLexMap,
 } from './json.ts'
 export { isLexMap, type LexMap, type LexValue, lexEquals } from './lex.ts'
+export {
+  type DagCborIssue,
+  type DagCborKind,
+  type DagCborValidation,
+  ensureValidDagCbor,
+  validateDagCbor,
+} from './scan.ts'
