@@ -1,4 +1,14 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig(packageBuild())
+// The runtime-specific WebSocket defaults are separate entries reached through the
+// `#socket-default` package import, so the browser build never pulls in `ws`.
+export default defineConfig({
+  ...packageBuild({
+    index: 'src/index.ts',
+    node: 'src/node.ts',
+    'socket-default.node': 'src/ws/default.node.ts',
+    'socket-default.browser': 'src/ws/default.browser.ts',
+  }),
+  external: ['#socket-default', 'ws', /^node:/],
+})

@@ -1,2 +1,81 @@
-// @rsky/sync: AT Protocol sync: firehose frames and events, authenticated commits (sync 1.1), firehose client, Jetstream
-export {}
+// @rsky/sync: AT Protocol sync: firehose frames and events, authenticated commits (sync 1.1),
+// a firehose client with safe cursors and backpressure, and Jetstream.
+export {
+  type AuthenticateOptions,
+  type AuthRejectCode,
+  type AuthRejection,
+  authenticateCommit,
+  authenticateSync,
+  type CommitAuthResult,
+  emptyTreeRoot,
+  type SyncAuthResult,
+  type VerifiedCommit,
+  type VerifiedOp,
+  type VerifiedSync,
+} from './authenticate.ts'
+export { backoffDelay, type ConnectionHandlers, type ReconnectOptions, StreamConnection } from './connection.ts'
+export { CursorSaver, type CursorStore, MemoryCursorStore, SafeCursor } from './cursor.ts'
+export { FrameError, type FrameErrorCode, StreamClosedError } from './errors.ts'
+export {
+  type AccountEvent,
+  type CommitEvent,
+  EVENT_LIMITS,
+  type EventIssue,
+  type EventLimits,
+  type EventResult,
+  eventToBody,
+  type IdentityEvent,
+  type InfoEvent,
+  type Label,
+  type LabelEvent,
+  type LabelsEvent,
+  parseAccountEvent,
+  parseCommitEvent,
+  parseIdentityEvent,
+  parseInfoEvent,
+  parseLabelEvent,
+  parseLabelsEvent,
+  parseRepoEvent,
+  parseSyncEvent,
+  type RepoEvent,
+  type RepoOp,
+  type SyncEvent,
+  type UnknownEvent,
+} from './events.ts'
+export {
+  Firehose,
+  type FirehoseEvent,
+  type FirehoseOptions,
+  type FirehoseRejectCode,
+  type FirehoseRejection,
+  type FirehoseStats,
+} from './firehose.ts'
+export {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MAX_HEADER_SIZE,
+  decodeFrame,
+  type ErrorFrame,
+  encodeErrorFrame,
+  encodeFrame,
+  encodeMessageFrame,
+  type Frame,
+  type FrameDecodeOptions,
+  type MessageFrame,
+  type UnknownFrame,
+} from './frame.ts'
+export {
+  JetstreamClient,
+  type JetstreamAccountEvent,
+  type JetstreamCommitEvent,
+  type JetstreamEvent,
+  type JetstreamIdentityEvent,
+  type JetstreamOptions,
+  type JetstreamResult,
+  parseJetstreamEvent,
+} from './jetstream.ts'
+export { type SignatureVerifier, staticKeys } from './keys.ts'
+export { LabelSubscription, type LabelSubscriptionOptions } from './labels.ts'
+export { MemoryRepoStateStore, type RepoState, type RepoStateStore } from './repo-state.ts'
+export { getRepoFetcher, type RepoFetcher, ResyncError, type ResyncedRepo, resyncRepo } from './resync.ts'
+export { KeyedScheduler } from './scheduler.ts'
+export type { SocketFactory, SocketLike } from './ws/types.ts'

@@ -1,0 +1,285 @@
+import { type BlockMap, CarError, type CarReadOptions, readCarWithRoot } from '@rsky/car'
+import type { Cid } from '@rsky/dag-cbor'
+import { MemoryBlockstore, MST, type RecordOp, verifyOpsByInversion } from '@rsky/mst'
+import { type Commit, decodeCommit, encodeUnsignedCommit, InvalidCommitError } from '@rsky/repo'
+import { Tid } from '@rsky/syntax'
+import type { CommitEvent, SyncEvent } from './events.ts'
+import type { SignatureVerifier } from './keys.ts'
+import type { RepoState } from './repo-state.ts'
+
+/**
+ * Why a `#commit` or `#sync` event was not accepted. `CHAIN_BREAK` is an authentic event that
+ * does not follow the stored state: the repository needs a resync.
+ */
+export type AuthRejectCode =
+  | 'BAD_CAR'
+  | 'COMMIT_CID_MISMATCH'
+  | 'BAD_COMMIT'
+  | 'DID_MISMATCH'
+  | 'REV_MISMATCH'
+  | 'KEY_UNAVAILABLE'
+  | 'BAD_SIGNATURE'
+  | 'STALE_REV'
+  | 'FUTURE_REV'
+  | 'BAD_OP'
+  | 'MISSING_PREV_DATA'
+  | 'MISSING_BLOCK'
+  | 'BROKEN_PROOF'
+  | 'CHAIN_BREAK'
+
+/** A rejected event: the reason, a message naming what and where, and whether to resync. */
+export interface AuthRejection {
+  success: false
+  code: AuthRejectCode
+  message: string
+  /** True when the repository must be fetched again (chain break). */
+  resync: boolean
+  /** For `CHAIN_BREAK` only: the commit, which is authentic in itself. */
+  verified?: VerifiedCommit
+}
+
+/** One record operation whose CIDs the signed tree confirmed. */
+export interface VerifiedOp {
+  action: 'create' | 'update' | 'delete'
+  path: string
+  collection: string
+  rkey: string
+  cid: Cid | null
+  prev: Cid | null
+  /** The record block (creates and updates). */
+  record: Uint8Array | null
+}
+
+/** A `#commit` that passed every check. */
+export interface VerifiedCommit {
+  seq: number
+  did: string
+  rev: string
+  since: string | null
+  time: string
+  /** CID of the signed commit block. */
+  commit: Cid
+  /** MST root after the commit. */
+  data: Cid
+  /** MST root before it (checked by inversion). */
+  prevData: Cid
+  ops: VerifiedOp[]
+  blocks: BlockMap
+}
+
+/** Outcome of {@link authenticateCommit}. */
+export type CommitAuthResult = { success: true; value: VerifiedCommit } | AuthRejection
+
+/** Inputs of {@link authenticateCommit} and {@link authenticateSync} beyond the event. */
+export interface AuthenticateOptions {
+  /** Signature check against the account's key (e.g. an @rsky/identity `IdResolver`). */
+  keys: SignatureVerifier
+  /** The last verified state of this repository, if any. */
+  prior?: RepoState | undefined
+  /** Current time in ms (default `Date.now()`), for the future-rev check. */
+  now?: number
+  /** How far in the future a rev may be. Default 5 minutes. */
+  maxClockDriftMs?: number
+  /** Limits for reading the `blocks` CAR (hash checks are always on). */
+  car?: Omit<CarReadOptions, 'verify'>
+}
+
+const DEFAULT_DRIFT_MS = 5 * 60 * 1000
+let emptyRoot: Promise<Cid> | undefined
+
+/** Root CID of the empty MST, the `prevData` of a repository's first commit. */
+export function emptyTreeRoot(): Promise<Cid> {
+  emptyRoot ??= MST.create(new MemoryBlockstore()).getPointer()
+  return emptyRoot
+}
+
+function reject(code: AuthRejectCode, message: string, resync = false): AuthRejection {
+  return { success: false, code, message, resync }
+}
+
+function revProblem(rev: string, opts: AuthenticateOptions): AuthRejection | null {
+  const prior = opts.prior
+  if (prior !== undefined && rev <= prior.rev) {
+    return reject('STALE_REV', `rev is not newer than the last seen; rev=${rev} last=${prior.rev}`)
+  }
+  const now = opts.now ?? Date.now()
+  const drift = opts.maxClockDriftMs ?? DEFAULT_DRIFT_MS
+  if (Tid.parse(rev).timestamp() / 1000 > now + drift) {
+    return reject('FUTURE_REV', `rev is in the future; rev=${rev}`)
+  }
+  return null
+}
+
+type Loaded = { root: Cid; commit: Commit; blocks: BlockMap } | AuthRejection
+
+function loadCommit(
+  did: string,
+  rev: string,
+  car: Uint8Array,
+  expected: Cid | null,
+  opts: AuthenticateOptions,
+): Loaded {
+  let root: Cid
+  let blocks: BlockMap
+  try {
+    ;({ root, blocks } = readCarWithRoot(car, { ...opts.car, verify: true }))
+  } catch (err) {
+    if (err instanceof CarError) return reject('BAD_CAR', `blocks is not a valid CAR; ${err.message}`)
+    throw err
+  }
+  if (expected !== null && !root.equals(expected)) {
+    return reject('COMMIT_CID_MISMATCH', `CAR root is not the event's commit; root=${root} commit=${expected}`)
+  }
+  const bytes = blocks.get(root)
+  if (bytes === undefined) return reject('MISSING_BLOCK', `commit block is not in the CAR; cid=${root}`)
+  let commit: Commit
+  try {
+    const c = decodeCommit(bytes, root)
+    if (c.version !== 3) return reject('BAD_COMMIT', `commit is not version 3; cid=${root}`)
+    commit = c
+  } catch (err) {
+    if (err instanceof InvalidCommitError) return reject('BAD_COMMIT', err.message)
+    throw err
+  }
+  if (commit.did !== did) return reject('DID_MISMATCH', `commit is for another DID; event=${did} commit=${commit.did}`)
+  if (commit.rev !== rev) return reject('REV_MISMATCH', `event rev differs from the commit's; event=${rev} commit=${commit.rev}`)
+  return { root, commit, blocks }
+}
+
+async function checkSignature(did: string, commit: Commit, keys: SignatureVerifier): Promise<AuthRejection | null> {
+  let ok: boolean
+  try {
+    ok = await keys.verifySignatureForDid(did, encodeUnsignedCommit(commit), commit.sig)
+  } catch (err) {
+    return reject('KEY_UNAVAILABLE', `could not get the signing key; did=${did} cause=${(err as Error)?.message}`)
+  }
+  return ok ? null : reject('BAD_SIGNATURE', `commit signature does not verify; did=${did} rev=${commit.rev}`)
+}
+
+function toRecordOps(evt: CommitEvent, blocks: BlockMap): { ops: RecordOp[]; verified: VerifiedOp[] } | AuthRejection {
+  const ops: RecordOp[] = []
+  const verified: VerifiedOp[] = []
+  for (let i = 0; i < evt.ops.length; i++) {
+    const op = evt.ops[i] as CommitEvent['ops'][number]
+    const slash = op.path.indexOf('/')
+    if (slash <= 0 || slash === op.path.length - 1) return reject('BAD_OP', `op path is not collection/rkey; index=${i} path=${op.path}`)
+    const prev = op.prev ?? null
+    let record: Uint8Array | null = null
+    if (op.action === 'create') {
+      if (op.cid === null || prev !== null) return reject('BAD_OP', `create needs cid and no prev; index=${i} path=${op.path}`)
+      ops.push({ action: 'create', key: op.path, cid: op.cid, prev: null })
+    } else if (op.action === 'update') {
+      if (op.cid === null || prev === null) return reject('BAD_OP', `update needs cid and prev; index=${i} path=${op.path}`)
+      ops.push({ action: 'update', key: op.path, cid: op.cid, prev })
+    } else {
+      if (op.cid !== null || prev === null) return reject('BAD_OP', `delete needs prev and a null cid; index=${i} path=${op.path}`)
+      ops.push({ action: 'delete', key: op.path, cid: null, prev })
+    }
+    if (op.cid !== null) {
+      record = blocks.get(op.cid) ?? null
+      if (record === null) return reject('MISSING_BLOCK', `record block is not in the CAR; path=${op.path} cid=${op.cid}`)
+    }
+    verified.push({
+      action: op.action,
+      path: op.path,
+      collection: op.path.slice(0, slash),
+      rkey: op.path.slice(slash + 1),
+      cid: op.cid,
+      prev,
+      record,
+    })
+  }
+  return { ops, verified }
+}
+
+/**
+ * Authenticates a `#commit` event (sync 1.1): reads the `blocks` CAR with every hash checked,
+ * checks the commit's DID and rev, that the rev is newer than the last seen and not in the
+ * future, that every created or updated record block is present, that inverting the ops on the
+ * signed tree yields `prevData`, the signature with the author's key, and finally that `since`
+ * and `prevData` follow the stored state (`prior`). Bad events are results, never throws.
+ * @example
+ * const r = await authenticateCommit(evt, { keys: new IdResolver(), prior: await states.get(evt.repo) })
+ * if (r.success) index(r.value.ops)
+ * else if (r.resync) scheduleResync(evt.repo)
+ */
+export async function authenticateCommit(evt: CommitEvent, opts: AuthenticateOptions): Promise<CommitAuthResult> {
+  const did = evt.repo
+  const revBad = revProblem(evt.rev, opts)
+  if (revBad) return revBad
+  const loaded = loadCommit(did, evt.rev, evt.blocks, evt.commit, opts)
+  if (!('commit' in loaded)) return loaded
+  const { commit, blocks } = loaded
+  const opsOut = toRecordOps(evt, blocks)
+  if (!('ops' in opsOut)) return opsOut
+  let prevData = evt.prevData
+  if (prevData === undefined) {
+    if (evt.since !== null) return reject('MISSING_PREV_DATA', `commit has since but no prevData; rev=${evt.rev}`)
+    prevData = await emptyTreeRoot()
+  }
+  const inverted = await verifyOpsByInversion({ root: commit.data, prevRoot: prevData, blocks, ops: opsOut.ops })
+  if (!inverted.success) {
+    const issue = inverted.issues[0]
+    const code = issue?.code === 'MST_INVERT_BAD_OP' || issue?.code === 'MST_INVERT_DUPLICATE_KEY' ? 'BAD_OP' : 'BROKEN_PROOF'
+    return reject(code, `ops do not invert to prevData; ${issue?.code}: ${issue?.message}`)
+  }
+  const sigBad = await checkSignature(did, commit, opts.keys)
+  if (sigBad) return sigBad
+  const value: VerifiedCommit = {
+      seq: evt.seq,
+      did,
+      rev: evt.rev,
+      since: evt.since,
+      time: evt.time,
+      commit: evt.commit,
+      data: commit.data,
+      prevData,
+      ops: opsOut.verified,
+      blocks,
+  }
+  const prior = opts.prior
+  if (prior !== undefined && (evt.since !== prior.rev || !prevData.equals(prior.data))) {
+    return {
+      ...reject(
+        'CHAIN_BREAK',
+        `commit does not follow the stored state; since=${evt.since} last=${prior.rev} prevData=${prevData} data=${prior.data}`,
+        true,
+      ),
+      verified: value,
+    }
+  }
+  return { success: true, value }
+}
+
+/** An authenticated `#sync` event and what to do with it. */
+export interface VerifiedSync {
+  seq: number
+  did: string
+  rev: string
+  commit: Cid
+  data: Cid
+  /** `none` when the stored tree already equals `data` (only the rev moves); otherwise `resync`. */
+  action: 'none' | 'resync'
+}
+
+/** Outcome of {@link authenticateSync}. */
+export type SyncAuthResult = { success: true; value: VerifiedSync } | AuthRejection
+
+/**
+ * Authenticates a `#sync` event: the CAR (hash-checked) holds the signed commit as its root, the
+ * DID and rev match, the rev is newer than the last seen, and the signature verifies.
+ */
+export async function authenticateSync(evt: SyncEvent, opts: AuthenticateOptions): Promise<SyncAuthResult> {
+  const revBad = revProblem(evt.rev, opts)
+  if (revBad) return revBad
+  const loaded = loadCommit(evt.did, evt.rev, evt.blocks, null, opts)
+  if (!('commit' in loaded)) return loaded
+  const sigBad = await checkSignature(evt.did, loaded.commit, opts.keys)
+  if (sigBad) return sigBad
+  const root = loaded.root
+  const same = opts.prior !== undefined && opts.prior.data.equals(loaded.commit.data)
+  return {
+    success: true,
+    value: { seq: evt.seq, did: evt.did, rev: evt.rev, commit: root, data: loaded.commit.data, action: same ? 'none' : 'resync' },
+  }
+}

@@ -1,0 +1,241 @@
+import { isValidDatetime, isValidDid, isValidHandle, isValidNsid, isValidRecordKey, isValidTid } from '@rsky/syntax'
+import { type ReconnectOptions, StreamConnection } from './connection.ts'
+import { CursorSaver, type CursorStore } from './cursor.ts'
+import type { SocketFactory } from './ws/types.ts'
+
+/** A Jetstream record commit (`kind: "commit"`). */
+export interface JetstreamCommitEvent {
+  kind: 'commit'
+  did: string
+  time_us: number
+  commit: {
+    rev: string
+    operation: 'create' | 'update' | 'delete'
+    collection: string
+    rkey: string
+    /** The record as JSON (creates and updates). */
+    record?: Record<string, unknown> | undefined
+    /** The record CID string (creates and updates). */
+    cid?: string | undefined
+  }
+}
+
+/** A Jetstream identity event. `handle` may be absent: that is valid. */
+export interface JetstreamIdentityEvent {
+  kind: 'identity'
+  did: string
+  time_us: number
+  identity: { did: string; handle?: string | undefined; seq: number; time: string }
+}
+
+/** A Jetstream account status event. */
+export interface JetstreamAccountEvent {
+  kind: 'account'
+  did: string
+  time_us: number
+  account: { did: string; active: boolean; status?: string | undefined; seq: number; time: string }
+}
+
+/** Any Jetstream event. */
+export type JetstreamEvent = JetstreamCommitEvent | JetstreamIdentityEvent | JetstreamAccountEvent
+
+/** Outcome of {@link parseJetstreamEvent}. */
+export type JetstreamResult =
+  | { success: true; value: JetstreamEvent }
+  | { success: false; issues: { code: 'BAD_JSON' | 'BAD_FIELD' | 'UNKNOWN_KIND'; path: string; message: string }[] }
+
+function obj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/**
+ * Decodes and checks one Jetstream JSON message (text or already-parsed value). A missing or
+ * unknown `kind` is a failed result, not a crash; identity events need no handle.
+ * @example
+ * const r = parseJetstreamEvent(text)
+ * if (r.success && r.value.kind === 'commit') console.log(r.value.commit.collection)
+ */
+export function parseJetstreamEvent(input: string | unknown): JetstreamResult {
+  let v: unknown = input
+  if (typeof input === 'string') {
+    try {
+      v = JSON.parse(input)
+    } catch (err) {
+      return { success: false, issues: [{ code: 'BAD_JSON', path: '', message: `not JSON: ${(err as Error).message}` }] }
+    }
+  }
+  const issues: { code: 'BAD_JSON' | 'BAD_FIELD' | 'UNKNOWN_KIND'; path: string; message: string }[] = []
+  const bad = (path: string, message: string): void => {
+    issues.push({ code: 'BAD_FIELD', path, message: `${path} ${message}` })
+  }
+  if (!obj(v)) return { success: false, issues: [{ code: 'BAD_JSON', path: '', message: 'not an object' }] }
+  if (typeof v.did !== 'string' || !isValidDid(v.did)) bad('did', 'must be a DID')
+  if (typeof v.time_us !== 'number' || !Number.isSafeInteger(v.time_us)) bad('time_us', 'must be an integer')
+  const kind = v.kind
+  if (kind === 'commit') {
+    const c = v.commit
+    if (!obj(c)) bad('commit', 'must be an object')
+    else {
+      if (typeof c.rev !== 'string' || !isValidTid(c.rev)) bad('commit.rev', 'must be a TID')
+      const op = c.operation
+      if (op !== 'create' && op !== 'update' && op !== 'delete') bad('commit.operation', 'must be create, update or delete')
+      if (typeof c.collection !== 'string' || !isValidNsid(c.collection)) bad('commit.collection', 'must be an NSID')
+      if (typeof c.rkey !== 'string' || !isValidRecordKey(c.rkey)) bad('commit.rkey', 'must be a record key')
+      if (op === 'create' || op === 'update') {
+        if (!obj(c.record)) bad('commit.record', 'must be an object')
+        if (typeof c.cid !== 'string') bad('commit.cid', 'must be a CID string')
+      }
+    }
+  } else if (kind === 'identity') {
+    const i = v.identity
+    if (!obj(i)) bad('identity', 'must be an object')
+    else {
+      if (typeof i.did !== 'string' || !isValidDid(i.did)) bad('identity.did', 'must be a DID')
+      if (i.handle !== undefined && (typeof i.handle !== 'string' || !isValidHandle(i.handle)))
+        bad('identity.handle', 'must be a handle')
+      if (typeof i.seq !== 'number') bad('identity.seq', 'must be an integer')
+      if (typeof i.time !== 'string' || !isValidDatetime(i.time)) bad('identity.time', 'must be a datetime')
+    }
+  } else if (kind === 'account') {
+    const a = v.account
+    if (!obj(a)) bad('account', 'must be an object')
+    else {
+      if (typeof a.did !== 'string' || !isValidDid(a.did)) bad('account.did', 'must be a DID')
+      if (typeof a.active !== 'boolean') bad('account.active', 'must be a boolean')
+      if (a.status !== undefined && typeof a.status !== 'string') bad('account.status', 'must be a string')
+      if (typeof a.seq !== 'number') bad('account.seq', 'must be an integer')
+      if (typeof a.time !== 'string' || !isValidDatetime(a.time)) bad('account.time', 'must be a datetime')
+    }
+  } else {
+    issues.push({ code: 'UNKNOWN_KIND', path: 'kind', message: `kind is missing or unknown; kind=${String(kind)}` })
+  }
+  if (issues.length > 0) return { success: false, issues }
+  return { success: true, value: v as unknown as JetstreamEvent }
+}
+
+/** Options of {@link JetstreamClient}. */
+export interface JetstreamOptions {
+  /** e.g. `wss://jetstream2.us-east.bsky.network` (`/subscribe` is added). */
+  service: string
+  onEvent: (event: JetstreamEvent) => Promise<void> | void
+  /** Messages that do not decode (the stream goes on). */
+  onReject?: (issue: { message: string; data: string }) => void
+  onError?: (err: unknown) => void
+  /** Collections (NSIDs or `prefix.*`) to receive; all when empty. */
+  wantedCollections?: string[]
+  /** DIDs to receive; all when empty. */
+  wantedDids?: string[]
+  /** Start cursor in microseconds (Jetstream cursors are `time_us`); overrides the store. */
+  cursor?: number
+  cursorStore?: CursorStore
+  /**
+   * zstd decompressor for `compress=true` (Jetstream uses a custom dictionary, so the caller
+   * supplies it: in Node, `zstdDictionaryDecompressor(dict)` from `@rsky/sync/node`).
+   * Without it the stream is requested uncompressed.
+   */
+  decompress?: (bytes: Uint8Array) => string
+  /** Largest message. Default 4 MiB. */
+  maxMessageSize?: number
+  reconnect?: ReconnectOptions
+  socketFactory?: SocketFactory
+}
+
+/**
+ * A Jetstream client: typed events, cursor resume (the last `time_us` handled), collection and
+ * DID filters, reconnect with backoff, optional zstd compression. Events are handled one at a
+ * time in stream order; the socket pauses while a handler runs.
+ * @example
+ * const js = new JetstreamClient({ service: 'wss://jetstream2.us-east.bsky.network',
+ *   wantedCollections: ['app.bsky.feed.post'], onEvent: (e) => console.log(e) })
+ * js.start()
+ */
+export class JetstreamClient {
+  readonly #opts: JetstreamOptions
+  readonly #conn: StreamConnection
+  readonly #decoder = new TextDecoder()
+  #cursor: number | undefined
+  #lastReceived: number | undefined
+  #saver: CursorSaver | undefined
+  #chain: Promise<void> = Promise.resolve()
+  #queued = 0
+
+  constructor(opts: JetstreamOptions) {
+    if (typeof opts?.service !== 'string') throw new TypeError('JetstreamClient: service must be a URL string')
+    if (typeof opts.onEvent !== 'function') throw new TypeError('JetstreamClient: onEvent must be a function')
+    this.#opts = opts
+    this.#conn = new StreamConnection({
+      socketFactory: opts.socketFactory,
+      maxPayload: opts.maxMessageSize ?? 4 * 1024 * 1024,
+      reconnect: opts.reconnect,
+      handlers: {
+        url: () => this.url(),
+        message: (d) => this.#onMessage(d),
+        error: (e) => opts.onError?.(e),
+      },
+    })
+  }
+
+  /** `time_us` of the last event handled. */
+  get cursor(): number | undefined {
+    return this.#cursor
+  }
+
+  /** The subscribe URL for the current cursor and filters. */
+  url(): string {
+    const url = new URL('/subscribe', this.#opts.service)
+    for (const c of this.#opts.wantedCollections ?? []) url.searchParams.append('wantedCollections', c)
+    for (const d of this.#opts.wantedDids ?? []) url.searchParams.append('wantedDids', d)
+    const c = this.#lastReceived ?? this.#cursor
+    if (c !== undefined) url.searchParams.set('cursor', String(c))
+    if (this.#opts.decompress) url.searchParams.set('compress', 'true')
+    return url.toString()
+  }
+
+  async start(): Promise<void> {
+    this.#cursor = this.#opts.cursor
+    if (this.#opts.cursorStore) {
+      this.#saver = new CursorSaver(this.#opts.cursorStore, (e) => this.#opts.onError?.(e))
+      this.#cursor ??= (await this.#opts.cursorStore.load()) ?? undefined
+    }
+    this.#lastReceived = this.#cursor
+    this.#conn.start()
+  }
+
+  async stop(): Promise<void> {
+    this.#conn.stop()
+    await this.#chain
+    await this.#saver?.flush()
+  }
+
+  #onMessage(data: Uint8Array | string): void {
+    let text: string
+    try {
+      text = typeof data === 'string' ? data : this.#opts.decompress ? this.#opts.decompress(data) : this.#decoder.decode(data)
+    } catch (err) {
+      this.#opts.onReject?.({ message: `could not decompress: ${(err as Error).message}`, data: '' })
+      return
+    }
+    const r = parseJetstreamEvent(text)
+    if (!r.success) {
+      this.#opts.onReject?.({ message: r.issues.map((i) => i.message).join('; '), data: text.slice(0, 512) })
+      return
+    }
+    const evt = r.value
+    // After a reconnect Jetstream replays from the cursor itself; skip what was handled.
+    if (this.#lastReceived !== undefined && evt.time_us <= this.#lastReceived) return
+    this.#lastReceived = evt.time_us
+    this.#queued++
+    if (this.#queued >= 64) this.#conn.pause()
+    this.#chain = this.#chain.then(async () => {
+      try {
+        await this.#opts.onEvent(evt)
+      } catch (err) {
+        this.#opts.onError?.(err)
+      }
+      this.#cursor = evt.time_us
+      this.#saver?.save(evt.time_us)
+      this.#queued--
+      if (this.#queued <= 16) this.#conn.resume()
+    })
+  }
+}

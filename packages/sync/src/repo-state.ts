@@ -1,0 +1,32 @@
+import type { Cid } from '@rsky/dag-cbor'
+
+/** What a consumer remembers per repository to check the chain of commits. */
+export interface RepoState {
+  /** Last verified revision. */
+  rev: string
+  /** MST root (`data`) of the last verified commit. */
+  data: Cid
+  /** `synchronized`, or `desynchronized` after a chain break until a resync completes. */
+  status: 'synchronized' | 'desynchronized'
+}
+
+/** Pluggable per-DID repository state (memory by default; a database in production). */
+export interface RepoStateStore {
+  get(did: string): Promise<RepoState | undefined> | RepoState | undefined
+  set(did: string, state: RepoState): Promise<void> | void
+}
+
+/** In-memory {@link RepoStateStore}. */
+export class MemoryRepoStateStore implements RepoStateStore {
+  readonly #map = new Map<string, RepoState>()
+  get(did: string): RepoState | undefined {
+    return this.#map.get(did)
+  }
+  set(did: string, state: RepoState): void {
+    this.#map.set(did, state)
+  }
+  /** Number of repositories tracked. */
+  get size(): number {
+    return this.#map.size
+  }
+}
