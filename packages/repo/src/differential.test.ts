@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { exportRepoCarBytes } from './export.ts'
 import { type RecordWrite, Repo } from './repo.ts'
 import { MemoryRepoStorage } from './storage.ts'
-import { verifyDiff, verifyRepoCar } from './verify.ts'
+import { verifyDiff } from './verify.ts'
+import { verifyRepoCar } from './verify-repo.ts'
 
 const did = 'did:plc:differentialtestaaaaaaaa'
 const PRIV = {

@@ -9,7 +9,7 @@ import { encodeCommit, signCommit } from './commit.ts'
 import { exportRepoCarBytes } from './export.ts'
 import { Repo } from './repo.ts'
 import { MemoryRepoStorage } from './storage.ts'
-import { verifyRepoCar } from './verify.ts'
+import { verifyRepoCar } from './verify-repo.ts'
 
 const did = 'did:plc:hostiletestsaaaaaaaaaaaa'
 const keypair = Secp256k1Keypair.import('5c0e8a3b9d1f4e7a2c6b8d0f3e5a7c9b1d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c')

@@ -1,4 +1,6 @@
 // @rsky/repo: AT Protocol repositories: signed commits, block storage, CAR export and import, verification.
+
+export { CarBlockIndex } from './block-index.ts'
 export {
   type Commit,
   decodeCommit,
@@ -35,5 +37,5 @@ export {
   type VerifyOptions,
   verifyDiff,
   verifyRecordProofs,
-  verifyRepoCar,
 } from './verify.ts'
+export { type VerifyRepoOptions, verifyRepoCar } from './verify-repo.ts'

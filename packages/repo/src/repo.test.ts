@@ -5,7 +5,8 @@ import { decodeCommit, verifyCommitSignature } from './commit.ts'
 import { exportRepoCarBytes, getRecordsProofCar } from './export.ts'
 import { type RecordWrite, Repo } from './repo.ts'
 import { MemoryRepoStorage } from './storage.ts'
-import { verifyDiff, verifyRecordProofs, verifyRepoCar } from './verify.ts'
+import { verifyDiff, verifyRecordProofs } from './verify.ts'
+import { verifyRepoCar } from './verify-repo.ts'
 
 const did = 'did:plc:abcdefghijklmnopqrstuvwx'
 const keys = {

@@ -78,18 +78,12 @@ async function collectStream(
   return { root, blocks }
 }
 
-/**
- * Reads a repository CAR (every block hash-checked), decodes its commit and checks DID and
- * signature. The tree is not walked: see {@link verifyRepoCar}.
- * @throws CarError subclasses, InvalidCarRootError, DidMismatchError, InvalidSignatureError
- */
-export async function loadRepoCar(
-  car: Uint8Array | CarSource,
-  opts: VerifyOptions = {},
-): Promise<LoadedRepoCar> {
-  const { root, blocks } =
-    car instanceof Uint8Array ? readCarWithRoot(car, opts.car) : await collectStream(car, opts.car)
-  const bytes = blocks.get(root)
+/** Decodes the root block as a commit and checks DID and signature. @internal */
+export function checkCommit(
+  root: Cid,
+  bytes: Uint8Array | undefined,
+  opts: VerifyOptions,
+): { commit: VersionedCommit; signature: 'valid' | 'unchecked' } {
   if (!bytes) throw new InvalidCarRootError('the root block is not in the CAR', { cid: root })
   let commit: VersionedCommit
   try {
@@ -104,6 +98,21 @@ export async function loadRepoCar(
     if (!verifyCommitSignature(commit, opts.key)) throw new InvalidSignatureError(opts.key, { cid: root })
     signature = 'valid'
   }
+  return { commit, signature }
+}
+
+/**
+ * Reads a repository CAR (every block hash-checked), decodes its commit and checks DID and
+ * signature. The tree is not walked: see {@link verifyRepoCar}.
+ * @throws CarError subclasses, InvalidCarRootError, DidMismatchError, InvalidSignatureError
+ */
+export async function loadRepoCar(
+  car: Uint8Array | CarSource,
+  opts: VerifyOptions = {},
+): Promise<LoadedRepoCar> {
+  const { root, blocks } =
+    car instanceof Uint8Array ? readCarWithRoot(car, opts.car) : await collectStream(car, opts.car)
+  const { commit, signature } = checkCommit(root, blocks.get(root), opts)
   return { root, commit, blocks, tree: MST.load(new MemoryBlockstore(blocks), commit.data), signature }
 }
 
@@ -138,52 +147,6 @@ export function asRepoError(err: unknown): unknown {
     return new RepoError('BAD_TREE', `invalid record tree: ${err.message}`, { cause: err })
   }
   return err
-}
-
-/**
- * Full verification of a repository CAR as a hostile peer might send it: every block's hash,
- * the commit (shape, DID, signature when `key` is given), the tree's structure and key order,
- * every node and record present, every record a DAG-CBOR map.
- * @throws CarError subclasses, RepoError subclasses (each with `code`)
- * @example const r = await verifyRepoCar(bytes, { did, key: 'did:key:z...' })
- */
-export async function verifyRepoCar(
-  car: Uint8Array | CarSource,
-  opts: VerifyOptions = {},
-): Promise<VerifiedRepo> {
-  const loaded = await loadRepoCar(car, opts)
-  const collections: Record<string, number> = {}
-  let records = 0
-  let current = ''
-  let count = 0
-  try {
-    for await (const leaf of loaded.tree.walkLeaves()) {
-      readRecordBlock(loaded.blocks, leaf.key, leaf.value)
-      const collection = leaf.key.slice(0, leaf.key.indexOf('/'))
-      if (collection !== current) {
-        if (count > 0) collections[current] = count
-        current = collection
-        count = 0
-      }
-      count++
-      records++
-    }
-  } catch (err) {
-    throw asRepoError(err)
-  }
-  if (count > 0) collections[current] = count
-  const { commit } = loaded
-  return {
-    did: commit.did,
-    rev: commit.rev ?? '',
-    version: commit.version,
-    commit: loaded.root,
-    data: commit.data,
-    signature: loaded.signature,
-    records,
-    collections,
-    blocks: loaded.blocks.size,
-  }
 }
 
 /** A claim about one record: present with `cid`, or absent when `cid` is null. */
