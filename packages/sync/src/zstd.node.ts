@@ -8,7 +8,10 @@ type ZstdSync = (buf: Uint8Array, opts?: { dictionary?: Uint8Array; maxOutputLen
  * @throws {Error} when this Node has no zstd support
  * @example new JetstreamClient({ ..., decompress: zstdDictionaryDecompressor(dict) })
  */
-export function zstdDictionaryDecompressor(dictionary: Uint8Array, maxOutputLength = 4 * 1024 * 1024): (bytes: Uint8Array) => string {
+export function zstdDictionaryDecompressor(
+  dictionary: Uint8Array,
+  maxOutputLength: number = 4 * 1024 * 1024,
+): (bytes: Uint8Array) => string {
   const fn = (zlib as unknown as { zstdDecompressSync?: ZstdSync }).zstdDecompressSync
   if (typeof fn !== 'function') throw new Error('this Node.js has no zstd support (needs 22.15+ or 23.8+)')
   const decoder = new TextDecoder()
