@@ -1,17 +1,24 @@
 // CAR reading and writing: a 100,000-record repository CAR (built by @atproto/repo from seeded
 // records, see ../workloads/car.ts), read with every block hashed and checked against its CID.
 import { hash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
-import { fromUint8Array as atcuteRead, writeCarStream as atcuteWriteStream } from '@atcute/car'
+import { Readable } from 'node:stream'
+import {
+  fromStream as atcuteFromStream,
+  fromUint8Array as atcuteRead,
+  writeCarStream as atcuteWriteStream,
+} from '@atcute/car'
 import {
   BlockMap as AtprotoBlockMap,
   blocksToCarFile as atprotoBlocksToCarFile,
+  readCarStream as atprotoReadCarStream,
   readCarWithRoot as atprotoReadCarWithRoot,
 } from '@atproto/repo'
 import { CarBlockIterator, CarBufferWriter } from '@ipld/car'
 import { iterateCar, readCar, readCarStream, writeCar } from '@rsky/car'
 import { CID } from 'multiformats/cid'
-import type { BenchSuite } from '../harness.ts'
+import type { BenchCase, BenchSuite } from '../harness.ts'
 import { repoCar } from '../workloads/car.ts'
 import { workloadDir } from '../workloads.ts'
 
@@ -45,7 +52,7 @@ const suite: BenchSuite = {
     }
     const chunks = chunked(car, 65_536)
     const workload = join(workloadDir, 'repo-100k.car')
-    return [
+    const cases: BenchCase[] = [
       {
         name: `read + hash-check a 100k-record repo CAR (${mb} MB, ${blockCount} blocks)`,
         unit: 'byte',
@@ -112,6 +119,41 @@ const suite: BenchSuite = {
         },
       },
       {
+        name: `stream a repo CAR from disk, hash-checked, holding one block at a time (${mb} MB)`,
+        unit: 'byte',
+        perCall: car.length,
+        memory: true,
+        workload,
+        note: 'peak RSS above the process baseline during one read of the file through fs.createReadStream (64 KiB chunks)',
+        impls: {
+          '@rsky/car readCarStream': () => async () => {
+            let n = 0
+            for await (const _ of readCarStream(createReadStream(workload))) n++
+            if (n !== blockCount) throw new Error('wrong block count')
+          },
+          '@atproto/repo readCarStream': () => async () => {
+            const { blocks } = await atprotoReadCarStream(createReadStream(workload))
+            let n = 0
+            for await (const _ of blocks) n++
+            if (n !== blockCount) throw new Error('wrong block count')
+          },
+          '@ipld/car + node:crypto': () => async () => {
+            const it = await CarBlockIterator.fromIterable(createReadStream(workload))
+            for await (const block of it) {
+              if (!digestMatches(block.bytes, block.cid.multihash.digest)) throw new Error('hash mismatch')
+            }
+          },
+          '@atcute/car fromStream + node:crypto': () => async () => {
+            const reader = atcuteFromStream(
+              Readable.toWeb(createReadStream(workload)) as ReadableStream<Uint8Array>,
+            )
+            for await (const entry of reader) {
+              if (!digestMatches(entry.bytes, entry.cid.digest.contents)) throw new Error('hash mismatch')
+            }
+          },
+        },
+      },
+      {
         name: `write a repo CAR from its blocks (${mb} MB)`,
         unit: 'byte',
         perCall: car.length,
@@ -150,6 +192,7 @@ const suite: BenchSuite = {
         },
       },
     ]
+    return cases
   },
 }
 

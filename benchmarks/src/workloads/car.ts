@@ -85,7 +85,7 @@ export async function generateRepoCar(records = 100_000, seed = 4): Promise<Uint
     const { collection, value } = record(r, i, at)
     writes.push({
       action: WriteOpAction.Create,
-      collection,
+      collection: collection as RecordCreateOp['collection'],
       rkey: tid(micros, i % 1024),
       record: value as never,
     })
