@@ -307,6 +307,7 @@ class BlockIterator implements AsyncIterator<CarBlock> {
  * Reads a CAR file from a stream without buffering it: the header, then each block, hashed
  * and checked against its CID. Takes a Uint8Array, an (async) iterable of chunks (a Node
  * stream) or a web ReadableStream. A broken stream raises (with `blocksRead`), never ends early.
+ * Blocks are views into the source's chunks, so a source must not reuse a chunk it has yielded.
  *
  * @throws CarError subclasses with the byte `offset`, from `header` or from the iteration;
  *   TypeError for a source of the wrong type.
