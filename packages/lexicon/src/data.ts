@@ -27,8 +27,10 @@ export function isJsonLink(v: Record<string, unknown>): boolean {
 
 /** A CID in either form: decoded, or a JSON `$link` object. */
 export function isLink(v: unknown): boolean {
-  if (isCidValue(v)) return true
-  return isPlainObject(v) && isJsonLink(v)
+  if (typeof v !== 'object' || v === null) return false
+  // JSON form first: it is what arrives over XRPC.
+  if (typeof (v as { $link?: unknown }).$link === 'string') return isPlainObject(v) && isJsonLink(v)
+  return isCidValue(v)
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*$/

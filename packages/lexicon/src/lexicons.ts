@@ -57,6 +57,9 @@ const XRPC_TYPES = ['query', 'procedure', 'subscription'] as const
 export class Lexicons implements Iterable<LexiconDoc> {
   readonly #docs = new Map<string, LexiconDoc>()
   readonly #checks = new Map<string, Check>()
+  // Records get their own map keyed by bare NSID: no key string is built on the hot path.
+  readonly #records = new Map<string, Check>()
+  #ctx: Ctx
   readonly #maxDepth: number
   readonly #host: CompileHost
 
@@ -70,6 +73,7 @@ export class Lexicons implements Iterable<LexiconDoc> {
       throw new RangeError(`maxDepth must be a positive integer; maxDepth=${maxDepth}`)
     }
     this.#maxDepth = maxDepth
+    this.#ctx = { issues: [], path: [], depth: 0, maxDepth }
     this.#host = {
       resolve: (ref, baseId) => resolveRef(ref, baseId),
       refCheck: (uri) => this.#cached(`ref:${uri}`, () => this.#compileRef(uri)),
@@ -87,14 +91,14 @@ export class Lexicons implements Iterable<LexiconDoc> {
     const parsed = parseLexiconDoc(doc)
     if (this.#docs.has(parsed.id)) throw new TypeError(`lexicon already registered; id=${parsed.id}`)
     this.#docs.set(parsed.id, parsed)
-    this.#checks.clear()
+    this.#clear()
     return parsed
   }
 
   /** Removes a document by NSID; returns whether it was there. */
   remove(nsid: string): boolean {
     const had = this.#docs.delete(nsid)
-    if (had) this.#checks.clear()
+    if (had) this.#clear()
     return had
   }
 
@@ -174,7 +178,11 @@ export class Lexicons implements Iterable<LexiconDoc> {
    * lex.validateRecord('app.bsky.feed.like', { $type: 'app.bsky.feed.like', subject, createdAt })
    */
   validateRecord(nsid: string, value: unknown, options: ValidateRecordOptions = {}): ValidationResult {
-    const check = this.#cached(`rec:${nsid}`, () => this.#compileRecord(nsid))
+    let check = this.#records.get(nsid)
+    if (check === undefined) {
+      check = this.#compileRecord(nsid)
+      this.#records.set(nsid, check)
+    }
     const res = this.#run(check, value)
     if (options.rkey !== undefined) {
       const def = this.getDefOrThrow(nsid, ['record'])
@@ -297,9 +305,21 @@ export class Lexicons implements Iterable<LexiconDoc> {
   }
 
   #run(check: Check, value: unknown): ValidationResult {
-    const ctx: Ctx = { issues: [], path: [], depth: 0, maxDepth: this.#maxDepth }
+    // One context is reused across runs (validation is synchronous and never re-enters the
+    // registry); it is reset here in case an earlier run threw part way.
+    const ctx = this.#ctx
+    ctx.path.length = 0
+    ctx.depth = 0
     const r = check(value, ctx)
-    return r === FAIL ? { success: false, issues: ctx.issues } : { success: true, value: r }
+    if (r !== FAIL) return { success: true, value: r }
+    const issues = ctx.issues
+    this.#ctx = { issues: [], path: [], depth: 0, maxDepth: this.#maxDepth }
+    return { success: false, issues }
+  }
+
+  #clear(): void {
+    this.#checks.clear()
+    this.#records.clear()
   }
 
   #cached(key: string, build: () => Check): Check {

@@ -63,6 +63,11 @@ export function graphemeLength(s: string): number {
   return count
 }
 
+// `en`, `pt-BR`: a 2-3 letter primary subtag with an optional region is always a well-formed
+// BCP 47 tag, and covers nearly every tag in real records; anything else goes to @rsky/syntax.
+const SIMPLE_LANGUAGE = /^[a-z]{2,3}(?:-[A-Z]{2})?$/
+const isLanguage = (s: string): boolean => SIMPLE_LANGUAGE.test(s) || isValidLanguage(s)
+
 /** The @rsky/syntax check behind each lexicon string format. */
 export const FORMAT_CHECKS: Readonly<Record<LexStringFormat, (s: string) => boolean>> = {
   datetime: isValidDatetime,
@@ -73,7 +78,7 @@ export const FORMAT_CHECKS: Readonly<Record<LexStringFormat, (s: string) => bool
   'at-identifier': isValidAtIdentifier,
   nsid: isValidNsid,
   cid: isValidCidString,
-  language: isValidLanguage,
+  language: isLanguage,
   tid: isValidTid,
   'record-key': isValidRecordKey,
 }
