@@ -17,9 +17,28 @@ export function makeBlock(kind: 'cbor' | 'raw', data: Uint8Array, n: number): Ca
   return { cid, bytes }
 }
 
-/** fast-check: a list of 0-12 blocks (duplicates possible) of 0-600 data bytes. */
+/** Bytes of length `n` filled from `seed` (cheap for fast-check to make large blocks). */
+function seededBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n)
+  let x = seed | 1
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+/** Block data: small arbitrary arrays, or up to 40 KB so lengths take 1-3 varint bytes. */
+const dataArb: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.uint8Array({ maxLength: 600 }),
+  fc.tuple(fc.nat({ max: 40_000 }), fc.integer()).map(([n, seed]) => seededBytes(n, seed)),
+)
+
+/** fast-check: a list of 0-12 blocks (duplicates possible) of 0-40,000 data bytes. */
 export const blocksArb: fc.Arbitrary<CarBlock[]> = fc
-  .array(fc.tuple(fc.constantFrom('cbor' as const, 'raw' as const), fc.uint8Array({ maxLength: 600 })), {
+  .array(fc.tuple(fc.constantFrom('cbor' as const, 'raw' as const), dataArb), {
     maxLength: 12,
   })
   .map((items) => items.map(([kind, data], n) => makeBlock(kind, data, n)))
