@@ -82,6 +82,11 @@ export interface AuthenticateOptions {
   maxClockDriftMs?: number
   /** Limits for reading the `blocks` CAR (hash checks are always on). */
   car?: Omit<CarReadOptions, 'verify'>
+  /**
+   * Require the block of every created or updated record (default true). Turn off only to check
+   * proofs of streams that carry no record bodies, such as the interop proof fixtures.
+   */
+  requireRecords?: boolean
 }
 
 const DEFAULT_DRIFT_MS = 5 * 60 * 1000
@@ -156,7 +161,11 @@ async function checkSignature(did: string, commit: Commit, keys: SignatureVerifi
   return ok ? null : reject('BAD_SIGNATURE', `commit signature does not verify; did=${did} rev=${commit.rev}`)
 }
 
-function toRecordOps(evt: CommitEvent, blocks: BlockMap): { ops: RecordOp[]; verified: VerifiedOp[] } | AuthRejection {
+function toRecordOps(
+  evt: CommitEvent,
+  blocks: BlockMap,
+  requireRecords: boolean,
+): { ops: RecordOp[]; verified: VerifiedOp[] } | AuthRejection {
   const ops: RecordOp[] = []
   const verified: VerifiedOp[] = []
   for (let i = 0; i < evt.ops.length; i++) {
@@ -177,7 +186,7 @@ function toRecordOps(evt: CommitEvent, blocks: BlockMap): { ops: RecordOp[]; ver
     }
     if (op.cid !== null) {
       record = blocks.get(op.cid) ?? null
-      if (record === null) return reject('MISSING_BLOCK', `record block is not in the CAR; path=${op.path} cid=${op.cid}`)
+      if (record === null && requireRecords) return reject('MISSING_BLOCK', `record block is not in the CAR; path=${op.path} cid=${op.cid}`)
     }
     verified.push({
       action: op.action,
@@ -210,7 +219,7 @@ export async function authenticateCommit(evt: CommitEvent, opts: AuthenticateOpt
   const loaded = loadCommit(did, evt.rev, evt.blocks, evt.commit, opts)
   if (!('commit' in loaded)) return loaded
   const { commit, blocks } = loaded
-  const opsOut = toRecordOps(evt, blocks)
+  const opsOut = toRecordOps(evt, blocks, opts.requireRecords !== false)
   if (!('ops' in opsOut)) return opsOut
   let prevData = evt.prevData
   if (prevData === undefined) {
