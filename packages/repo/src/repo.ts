@@ -2,7 +2,7 @@ import { BlockMap, CidSet } from '@rsky/car'
 import type { Keypair } from '@rsky/crypto'
 import { type Cid, decode, isCid, type LexValue } from '@rsky/dag-cbor'
 import { getCoveringProof, getInversionProof, MST, mstDiff, type RecordOp } from '@rsky/mst'
-import { ensureValidNsid, ensureValidRecordKey, Tid } from '@rsky/syntax'
+import { ensureValidNsid, ensureValidRecordKey, ensureValidTid, Tid } from '@rsky/syntax'
 import { type Commit, decodeCommit, encodeCommit, signCommit, type VersionedCommit } from './commit.ts'
 import { InvalidCommitError, InvalidRecordError, MissingBlockError } from './errors.ts'
 import type { RepoStorage } from './storage.ts'
@@ -149,9 +149,44 @@ export class Repo {
       did: this.did,
       keypair,
       writes,
-      prev: { commit: this.commit, data: this.data },
+      prev: { cid: this.cid, commit: this.commit, data: this.data },
       ...opts,
     })
+  }
+
+  /**
+   * Formats (signs, but does not store) a commit of the same tree with a new key and revision, as
+   * after a signing-key rotation. It changes no record: `ops` is empty and only the commit block
+   * is new.
+   * @throws InvalidTidError (@rsky/syntax) for a malformed `rev`; RangeError when it is not later than the current one
+   * @example const commit = await repo.formatResignCommit(Tid.nextStr(repo.rev), newKeypair)
+   */
+  async formatResignCommit(rev: string, keypair: Keypair): Promise<CommitData> {
+    ensureValidTid(rev)
+    if (rev <= this.rev)
+      throw new RangeError(`a resigned commit needs a later rev; rev=${rev} current=${this.rev}`)
+    const commit = await signCommit(
+      { did: this.did, version: 3, data: this.commit.data, rev, prev: null },
+      keypair,
+    )
+    const encoded = encodeCommit(commit)
+    const newBlocks = new BlockMap([[encoded.cid, encoded.bytes]])
+    return {
+      cid: encoded.cid,
+      commit,
+      rev,
+      since: this.rev,
+      prevData: this.commit.data,
+      newBlocks,
+      relevantBlocks: new BlockMap(newBlocks),
+      removedCids: new CidSet([this.cid]),
+      ops: [],
+    }
+  }
+
+  /** Signs the current tree again with `keypair` at revision `rev`, stores it, and returns the repository at it. */
+  async resignCommit(rev: string, keypair: Keypair): Promise<Repo> {
+    return this.applyCommit(await this.formatResignCommit(rev, keypair))
   }
 
   /** Stores a formatted commit and returns the repository at it. */
@@ -232,7 +267,7 @@ async function formatCommitFrom(opts: {
   did: string
   keypair: Keypair
   writes: RecordWrite[]
-  prev: { commit: VersionedCommit; data: MST } | null
+  prev: { cid: Cid; commit: VersionedCommit; data: MST } | null
   rev?: string
 }): Promise<CommitData> {
   const { storage, did, keypair, writes, prev } = opts
@@ -268,6 +303,8 @@ async function formatCommitFrom(opts: {
   const commit = await signCommit({ did, version: 3, data: dataCid, rev, prev: null }, keypair)
   const encoded = encodeCommit(commit)
   newBlocks.set(encoded.cid, encoded.bytes)
+  // The previous commit block is no longer the head: a store may drop it (as @atproto/repo does).
+  if (prev && !prev.cid.equals(encoded.cid)) removedCids.add(prev.cid)
 
   const ops: CommitOp[] = diff.ops.map((op: RecordOp) => ({
     action: op.action,

@@ -258,6 +258,7 @@ export async function verifyDiff(
       ops.push({ action: op.action, path: op.key, cid: op.cid, prev: op.prev })
     }
     for (const op of diff.ops) if (op.cid) removedCids.delete(op.cid)
+    if (repo && !repo.cid.equals(loaded.root)) removedCids.add(repo.cid)
     return { commit: loaded.commit, cid: loaded.root, rev, ops, newBlocks, removedCids }
   } catch (err) {
     throw asRepoError(err)
