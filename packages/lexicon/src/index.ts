@@ -59,3 +59,11 @@ export {
   type LexXrpcError,
   PRIMARY_TYPES,
 } from './types.ts'
+export type {
+  BlobValue,
+  BytesValue,
+  CidLinkValue,
+  LegacyBlobValue,
+  TypedBlobValue,
+  UnknownValue,
+} from './values.ts'

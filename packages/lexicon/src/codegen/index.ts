@@ -1,0 +1,4 @@
+// @rsky/lexicon/codegen: TypeScript types and typed validators generated from lexicons.
+
+export { type LexGenOptions, lexGen } from './fs.ts'
+export { type GeneratedFile, type GenerateOptions, generateLexiconTypes } from './generate.ts'
