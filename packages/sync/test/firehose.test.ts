@@ -190,7 +190,7 @@ describe('Firehose against a real loopback server', () => {
     expect(cursorViolations).toEqual([])
     expect(maxInflight).toBeGreaterThan(1)
     // every disconnect, the bad frame and the error frame each cost one reconnect, resumed at the right cursor
-    expect(server.connections.length).toBe(1 + 5 + 2)
+    expect(server.connections.length).toBe(1 + 4 + 2)
     for (const c of server.connections.slice(1)) expect(c.cursor).toBeGreaterThan(0)
     expect(errors.some((e) => e.includes('error=ConsumerTooSlow'))).toBe(true)
     expect(errors.some((e) => e.includes('DAG-CBOR') || e.includes('code=BAD'))).toBe(true)
