@@ -168,7 +168,7 @@ const embedExternal = v.object({
 const embedRecord = v.object({ $type: v.optional(v.literal('app.bsky.embed.record')), record: strongRef })
 
 /** app.bsky.feed.post (embed union limited to images, external and record: the data uses images). */
-export const atcutePost = v.record(
+export const atcutePost: v.BaseSchema<Record<string, unknown>> = v.record(
   v.tidString(),
   v.object({
     $type: v.literal('app.bsky.feed.post'),
@@ -188,7 +188,7 @@ export const atcutePost = v.record(
 )
 
 /** app.bsky.feed.like */
-export const atcuteLike = v.record(
+export const atcuteLike: v.BaseSchema<Record<string, unknown>> = v.record(
   v.tidString(),
   v.object({
     $type: v.literal('app.bsky.feed.like'),
@@ -200,7 +200,7 @@ export const atcuteLike = v.record(
 
 const profileBlob = v.constrain(v.blob(), [v.blobAccept(['image/png', 'image/jpeg']), v.blobSize(1_000_000)])
 /** app.bsky.actor.profile */
-export const atcuteProfile = v.record(
+export const atcuteProfile: v.BaseSchema<Record<string, unknown>> = v.record(
   v.literal('self'),
   v.object({
     $type: v.literal('app.bsky.actor.profile'),

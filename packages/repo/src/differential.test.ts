@@ -89,7 +89,10 @@ function blocksOf(m: BlockMap | at.BlockMap): Map<string, string> {
   const out = new Map<string, string>()
   if (m instanceof BlockMap)
     for (const [cid, bytes] of m) out.set(cid.toString(), Buffer.from(bytes).toString('hex'))
-  else m.forEach((bytes, cid) => out.set(cid.toString(), Buffer.from(bytes).toString('hex')))
+  else
+    m.forEach((bytes, cid) => {
+      out.set(cid.toString(), Buffer.from(bytes).toString('hex'))
+    })
   return out
 }
 
@@ -101,7 +104,9 @@ function toRefBlocks(m: BlockMap): at.BlockMap {
 
 function fromRefBlocks(m: at.BlockMap): BlockMap {
   const out = new BlockMap()
-  m.forEach((bytes, cid) => out.set(fromMultiformatsCid(cid as never), bytes))
+  m.forEach((bytes, cid) => {
+    out.set(fromMultiformatsCid(cid as never), bytes)
+  })
   return out
 }
 

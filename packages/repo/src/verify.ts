@@ -181,10 +181,7 @@ export async function verifyRecordProofs(
       }
       throw asRepoError(err)
     }
-    const ok =
-      claim.cid === null
-        ? found === null
-        : found !== null && found.equals(claim.cid) && loaded.blocks.has(found)
+    const ok = claim.cid === null ? found === null : found?.equals(claim.cid) && loaded.blocks.has(found)
     ;(ok ? verified : unverified).push(claim)
   }
   return { verified, unverified }

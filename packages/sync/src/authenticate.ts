@@ -133,7 +133,10 @@ function loadCommit(
     throw err
   }
   if (expected !== null && !root.equals(expected)) {
-    return reject('COMMIT_CID_MISMATCH', `CAR root is not the event's commit; root=${root} commit=${expected}`)
+    return reject(
+      'COMMIT_CID_MISMATCH',
+      `CAR root is not the event's commit; root=${root} commit=${expected}`,
+    )
   }
   const bytes = blocks.get(root)
   if (bytes === undefined) return reject('MISSING_BLOCK', `commit block is not in the CAR; cid=${root}`)
@@ -146,17 +149,26 @@ function loadCommit(
     if (err instanceof InvalidCommitError) return reject('BAD_COMMIT', err.message)
     throw err
   }
-  if (commit.did !== did) return reject('DID_MISMATCH', `commit is for another DID; event=${did} commit=${commit.did}`)
-  if (commit.rev !== rev) return reject('REV_MISMATCH', `event rev differs from the commit's; event=${rev} commit=${commit.rev}`)
+  if (commit.did !== did)
+    return reject('DID_MISMATCH', `commit is for another DID; event=${did} commit=${commit.did}`)
+  if (commit.rev !== rev)
+    return reject('REV_MISMATCH', `event rev differs from the commit's; event=${rev} commit=${commit.rev}`)
   return { root, commit, blocks }
 }
 
-async function checkSignature(did: string, commit: Commit, keys: SignatureVerifier): Promise<AuthRejection | null> {
+async function checkSignature(
+  did: string,
+  commit: Commit,
+  keys: SignatureVerifier,
+): Promise<AuthRejection | null> {
   let ok: boolean
   try {
     ok = await keys.verifySignatureForDid(did, encodeUnsignedCommit(commit), commit.sig)
   } catch (err) {
-    return reject('KEY_UNAVAILABLE', `could not get the signing key; did=${did} cause=${(err as Error)?.message}`)
+    return reject(
+      'KEY_UNAVAILABLE',
+      `could not get the signing key; did=${did} cause=${(err as Error)?.message}`,
+    )
   }
   return ok ? null : reject('BAD_SIGNATURE', `commit signature does not verify; did=${did} rev=${commit.rev}`)
 }
@@ -171,22 +183,27 @@ function toRecordOps(
   for (let i = 0; i < evt.ops.length; i++) {
     const op = evt.ops[i] as CommitEvent['ops'][number]
     const slash = op.path.indexOf('/')
-    if (slash <= 0 || slash === op.path.length - 1) return reject('BAD_OP', `op path is not collection/rkey; index=${i} path=${op.path}`)
+    if (slash <= 0 || slash === op.path.length - 1)
+      return reject('BAD_OP', `op path is not collection/rkey; index=${i} path=${op.path}`)
     const prev = op.prev ?? null
     let record: Uint8Array | null = null
     if (op.action === 'create') {
-      if (op.cid === null || prev !== null) return reject('BAD_OP', `create needs cid and no prev; index=${i} path=${op.path}`)
+      if (op.cid === null || prev !== null)
+        return reject('BAD_OP', `create needs cid and no prev; index=${i} path=${op.path}`)
       ops.push({ action: 'create', key: op.path, cid: op.cid, prev: null })
     } else if (op.action === 'update') {
-      if (op.cid === null || prev === null) return reject('BAD_OP', `update needs cid and prev; index=${i} path=${op.path}`)
+      if (op.cid === null || prev === null)
+        return reject('BAD_OP', `update needs cid and prev; index=${i} path=${op.path}`)
       ops.push({ action: 'update', key: op.path, cid: op.cid, prev })
     } else {
-      if (op.cid !== null || prev === null) return reject('BAD_OP', `delete needs prev and a null cid; index=${i} path=${op.path}`)
+      if (op.cid !== null || prev === null)
+        return reject('BAD_OP', `delete needs prev and a null cid; index=${i} path=${op.path}`)
       ops.push({ action: 'delete', key: op.path, cid: null, prev })
     }
     if (op.cid !== null) {
       record = blocks.get(op.cid) ?? null
-      if (record === null && requireRecords) return reject('MISSING_BLOCK', `record block is not in the CAR; path=${op.path} cid=${op.cid}`)
+      if (record === null && requireRecords)
+        return reject('MISSING_BLOCK', `record block is not in the CAR; path=${op.path} cid=${op.cid}`)
     }
     verified.push({
       action: op.action,
@@ -212,7 +229,10 @@ function toRecordOps(
  * if (r.success) index(r.value.ops)
  * else if (r.resync) scheduleResync(evt.repo)
  */
-export async function authenticateCommit(evt: CommitEvent, opts: AuthenticateOptions): Promise<CommitAuthResult> {
+export async function authenticateCommit(
+  evt: CommitEvent,
+  opts: AuthenticateOptions,
+): Promise<CommitAuthResult> {
   const did = evt.repo
   const revBad = revProblem(evt.rev, opts)
   if (revBad) return revBad
@@ -223,28 +243,37 @@ export async function authenticateCommit(evt: CommitEvent, opts: AuthenticateOpt
   if (!('ops' in opsOut)) return opsOut
   let prevData = evt.prevData
   if (prevData === undefined) {
-    if (evt.since !== null) return reject('MISSING_PREV_DATA', `commit has since but no prevData; rev=${evt.rev}`)
+    if (evt.since !== null)
+      return reject('MISSING_PREV_DATA', `commit has since but no prevData; rev=${evt.rev}`)
     prevData = await emptyTreeRoot()
   }
-  const inverted = await verifyOpsByInversion({ root: commit.data, prevRoot: prevData, blocks, ops: opsOut.ops })
+  const inverted = await verifyOpsByInversion({
+    root: commit.data,
+    prevRoot: prevData,
+    blocks,
+    ops: opsOut.ops,
+  })
   if (!inverted.success) {
     const issue = inverted.issues[0]
-    const code = issue?.code === 'MST_INVERT_BAD_OP' || issue?.code === 'MST_INVERT_DUPLICATE_KEY' ? 'BAD_OP' : 'BROKEN_PROOF'
+    const code =
+      issue?.code === 'MST_INVERT_BAD_OP' || issue?.code === 'MST_INVERT_DUPLICATE_KEY'
+        ? 'BAD_OP'
+        : 'BROKEN_PROOF'
     return reject(code, `ops do not invert to prevData; ${issue?.code}: ${issue?.message}`)
   }
   const sigBad = await checkSignature(did, commit, opts.keys)
   if (sigBad) return sigBad
   const value: VerifiedCommit = {
-      seq: evt.seq,
-      did,
-      rev: evt.rev,
-      since: evt.since,
-      time: evt.time,
-      commit: evt.commit,
-      data: commit.data,
-      prevData,
-      ops: opsOut.verified,
-      blocks,
+    seq: evt.seq,
+    did,
+    rev: evt.rev,
+    since: evt.since,
+    time: evt.time,
+    commit: evt.commit,
+    data: commit.data,
+    prevData,
+    ops: opsOut.verified,
+    blocks,
   }
   const prior = opts.prior
   if (prior !== undefined && (evt.since !== prior.rev || !prevData.equals(prior.data))) {
@@ -286,9 +315,16 @@ export async function authenticateSync(evt: SyncEvent, opts: AuthenticateOptions
   const sigBad = await checkSignature(evt.did, loaded.commit, opts.keys)
   if (sigBad) return sigBad
   const root = loaded.root
-  const same = opts.prior !== undefined && opts.prior.data.equals(loaded.commit.data)
+  const same = opts.prior?.data.equals(loaded.commit.data)
   return {
     success: true,
-    value: { seq: evt.seq, did: evt.did, rev: evt.rev, commit: root, data: loaded.commit.data, action: same ? 'none' : 'resync' },
+    value: {
+      seq: evt.seq,
+      did: evt.did,
+      rev: evt.rev,
+      commit: root,
+      data: loaded.commit.data,
+      action: same ? 'none' : 'resync',
+    },
   }
 }

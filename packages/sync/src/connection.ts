@@ -16,7 +16,11 @@ export interface ReconnectOptions {
  * `maxDelayMs`, then "equal jitter" (between half and all of it) so many clients do not return
  * in lockstep.
  */
-export function backoffDelay(attempt: number, opts: ReconnectOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: ReconnectOptions = {},
+  random: () => number = Math.random,
+): number {
   const min = opts.minDelayMs ?? 250
   const max = opts.maxDelayMs ?? 30_000
   const step = Math.min(max, min * 2 ** Math.min(attempt, 30))

@@ -130,7 +130,8 @@ export const EVENT_LIMITS: Required<EventLimits> = {
 
 type Check = (v: LexValue) => string | null
 const integer: Check = (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? null : 'an integer')
-const seqCheck: Check = (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'a sequence number')
+const seqCheck: Check = (v) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'a sequence number'
 const bool: Check = (v) => (typeof v === 'boolean' ? null : 'a boolean')
 const str: Check = (v) => (typeof v === 'string' ? null : 'a string')
 const did: Check = (v) => (typeof v === 'string' && isValidDid(v) ? null : 'a DID')
@@ -190,7 +191,11 @@ function parseOp(v: LexValue, index: number, issues: EventIssue[]): RepoOp | und
   issues.push(...r.issues)
   if (action === undefined || path === undefined || cid === undefined) return undefined
   if (action !== 'create' && action !== 'update' && action !== 'delete') {
-    issues.push({ code: 'BAD_FORMAT', path: `${base}.action`, message: `${base}.action is not create, update or delete` })
+    issues.push({
+      code: 'BAD_FORMAT',
+      path: `${base}.action`,
+      message: `${base}.action is not create, update or delete`,
+    })
     return undefined
   }
   return prev === undefined ? { action, path, cid } : { action, path, cid, prev }
@@ -207,7 +212,9 @@ export function parseCommitEvent(body: LexMap, limits: EventLimits = {}): EventR
   const since = r.get('since', tid, true, true) as string | null
   const blocks = r.get('blocks', bytes, true) as Uint8Array | undefined
   const rawOps = r.get('ops', (v) => (Array.isArray(v) ? null : 'an array'), true) as LexValue[] | undefined
-  const rawBlobs = r.get('blobs', (v) => (Array.isArray(v) ? null : 'an array'), true) as LexValue[] | undefined
+  const rawBlobs = r.get('blobs', (v) => (Array.isArray(v) ? null : 'an array'), true) as
+    | LexValue[]
+    | undefined
   const prevData = r.get('prevData', cidLink, false) as Cid | undefined
   const tooBig = r.get('tooBig', bool, true) as boolean
   // `rebase` is listed as required but deprecated; current producers omit it, so it stays optional.
@@ -228,7 +235,8 @@ export function parseCommitEvent(body: LexMap, limits: EventLimits = {}): EventR
   if (rawBlobs) {
     rawBlobs.forEach((b, i) => {
       if (isCid(b)) blobs.push(b)
-      else r.issues.push({ code: 'WRONG_TYPE', path: `blobs[${i}]`, message: `blobs[${i}] must be a CID link` })
+      else
+        r.issues.push({ code: 'WRONG_TYPE', path: `blobs[${i}]`, message: `blobs[${i}] must be a CID link` })
     })
   }
   return done(r, {

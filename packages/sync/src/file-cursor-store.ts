@@ -9,7 +9,8 @@ import type { CursorStore } from './cursor.ts'
 export class FileCursorStore implements CursorStore {
   readonly path: string
   constructor(path: string) {
-    if (typeof path !== 'string' || path === '') throw new TypeError('FileCursorStore: path must be a non-empty string')
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('FileCursorStore: path must be a non-empty string')
     this.path = path
   }
   async load(): Promise<number | undefined> {
@@ -21,7 +22,8 @@ export class FileCursorStore implements CursorStore {
       throw err
     }
     const n = Number(text.trim())
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cursor file does not hold a cursor; path=${this.path}`)
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new RangeError(`cursor file does not hold a cursor; path=${this.path}`)
     return n
   }
   async save(cursor: number): Promise<void> {

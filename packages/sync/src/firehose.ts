@@ -36,7 +36,12 @@ export type FirehoseEvent =
   | { type: 'unknown'; event: UnknownEvent }
 
 /** Why the client did not deliver an event. */
-export type FirehoseRejectCode = AuthRejectCode | 'BAD_EVENT' | 'FRAME_TOO_LARGE' | 'DESYNCHRONIZED' | 'RESYNC_FAILED'
+export type FirehoseRejectCode =
+  | AuthRejectCode
+  | 'BAD_EVENT'
+  | 'FRAME_TOO_LARGE'
+  | 'DESYNCHRONIZED'
+  | 'RESYNC_FAILED'
 
 /** An event (or frame) the client refused, with its reason. */
 export interface FirehoseRejection {
@@ -132,11 +137,16 @@ export class Firehose {
     this.#opts = opts
     this.#keys = opts.keys ?? new IdResolver()
     this.#states = opts.repoState ?? new MemoryRepoStateStore()
-    this.#fetchRepo = opts.fetchRepo === null ? null : (opts.fetchRepo ?? getRepoFetcher(httpBase(opts.service)))
+    this.#fetchRepo =
+      opts.fetchRepo === null ? null : (opts.fetchRepo ?? getRepoFetcher(httpBase(opts.service)))
     this.#maxQueue = opts.maxQueue ?? 1000
     this.#maxFrame = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE
-    if (!(Number.isSafeInteger(this.#maxQueue) && this.#maxQueue > 0)) throw new RangeError('Firehose: maxQueue must be a positive integer')
-    this.#scheduler = new KeyedScheduler({ concurrency: opts.concurrency ?? 32, onError: (e) => this.#error(e) })
+    if (!(Number.isSafeInteger(this.#maxQueue) && this.#maxQueue > 0))
+      throw new RangeError('Firehose: maxQueue must be a positive integer')
+    this.#scheduler = new KeyedScheduler({
+      concurrency: opts.concurrency ?? 32,
+      onError: (e) => this.#error(e),
+    })
     this.#conn = new StreamConnection({
       socketFactory: opts.socketFactory,
       maxPayload: opts.maxMessageSize ?? 16 * 1024 * 1024,
@@ -225,9 +235,13 @@ export class Firehose {
     }
     if (frame.op === -1) {
       const body = (frame as { body: { error: string; message?: string } }).body
-      const err = new StreamClosedError('STREAM_ERROR_FRAME', `server sent an error; error=${body.error} message=${body.message ?? ''}`, {
-        error: body.error,
-      })
+      const err = new StreamClosedError(
+        'STREAM_ERROR_FRAME',
+        `server sent an error; error=${body.error} message=${body.message ?? ''}`,
+        {
+          error: body.error,
+        },
+      )
       this.#error(err)
       // A future cursor will not fix itself by reconnecting.
       if (body.error === 'FutureCursor') this.#conn.stop()
@@ -247,27 +261,49 @@ export class Firehose {
     }
     this.stats.received++
     if (data.length > this.#maxFrame) {
-      this.#reject({ code: 'FRAME_TOO_LARGE', message: `frame exceeds maxFrameSize; size=${data.length}`, seq, t: frame.t, resync: false })
+      this.#reject({
+        code: 'FRAME_TOO_LARGE',
+        message: `frame exceeds maxFrameSize; size=${data.length}`,
+        seq,
+        t: frame.t,
+        resync: false,
+      })
       if (seq !== undefined) this.#track(seq, 'frame', async () => {})
       return
     }
     if (!parsed.success) {
-      const did = typeof body.repo === 'string' ? body.repo : typeof body.did === 'string' ? body.did : undefined
+      const did =
+        typeof body.repo === 'string' ? body.repo : typeof body.did === 'string' ? body.did : undefined
       const first = parsed.issues[0]
-      this.#reject({ code: 'BAD_EVENT', message: `${first?.path}: ${first?.message}`, seq, did, t: frame.t, resync: false })
+      this.#reject({
+        code: 'BAD_EVENT',
+        message: `${first?.path}: ${first?.message}`,
+        seq,
+        did,
+        t: frame.t,
+        resync: false,
+      })
       if (seq !== undefined) this.#track(seq, did ?? 'frame', async () => {})
       return
     }
     const evt = parsed.value
     switch (evt.$type) {
       case '#commit':
-        return this.#track(evt.seq, evt.repo, () => this.#handleCommit(evt))
+        this.#track(evt.seq, evt.repo, () => this.#handleCommit(evt))
+        return
       case '#sync':
-        return this.#track(evt.seq, evt.did, () => this.#handleSync(evt))
+        this.#track(evt.seq, evt.did, () => this.#handleSync(evt))
+        return
       case '#identity':
-        return this.#track(evt.seq, evt.did, () => this.#deliver({ type: 'identity', seq: evt.seq, did: evt.did, event: evt }))
+        this.#track(evt.seq, evt.did, () =>
+          this.#deliver({ type: 'identity', seq: evt.seq, did: evt.did, event: evt }),
+        )
+        return
       case '#account':
-        return this.#track(evt.seq, evt.did, () => this.#deliver({ type: 'account', seq: evt.seq, did: evt.did, event: evt }))
+        this.#track(evt.seq, evt.did, () =>
+          this.#deliver({ type: 'account', seq: evt.seq, did: evt.did, event: evt }),
+        )
+        return
       case '#info':
         this.#scheduler.push('#info', () => this.#deliver({ type: 'info', event: evt }))
         return
@@ -319,7 +355,14 @@ export class Firehose {
     let prior = await this.#states.get(evt.repo)
     if (prior?.status === 'desynchronized') {
       if (!(await this.#resync(evt.repo, evt.seq))) {
-        this.#reject({ code: 'DESYNCHRONIZED', message: 'repository is waiting for a resync', seq: evt.seq, did: evt.repo, t: '#commit', resync: true })
+        this.#reject({
+          code: 'DESYNCHRONIZED',
+          message: 'repository is waiting for a resync',
+          seq: evt.seq,
+          did: evt.repo,
+          t: '#commit',
+          resync: true,
+        })
         return
       }
       prior = await this.#states.get(evt.repo)
@@ -329,14 +372,29 @@ export class Firehose {
       await this.#states.set(evt.repo, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
       return this.#deliver({ type: 'commit', seq: evt.seq, did: evt.repo, event: evt, verified: r.value })
     }
-    this.#reject({ code: r.code, message: r.message, seq: evt.seq, did: evt.repo, t: '#commit', resync: r.resync })
+    this.#reject({
+      code: r.code,
+      message: r.message,
+      seq: evt.seq,
+      did: evt.repo,
+      t: '#commit',
+      resync: r.resync,
+    })
     if (r.code === 'CHAIN_BREAK' && r.verified) {
       if (this.#fetchRepo === null) {
         // no resync hook: the authentic commit becomes the new base of the chain
-        await this.#states.set(evt.repo, { rev: r.verified.rev, data: r.verified.data, status: 'synchronized' })
+        await this.#states.set(evt.repo, {
+          rev: r.verified.rev,
+          data: r.verified.data,
+          status: 'synchronized',
+        })
         return
       }
-      await this.#states.set(evt.repo, { rev: r.verified.rev, data: r.verified.data, status: 'desynchronized' })
+      await this.#states.set(evt.repo, {
+        rev: r.verified.rev,
+        data: r.verified.data,
+        status: 'desynchronized',
+      })
       await this.#resync(evt.repo, evt.seq)
     }
   }
@@ -348,7 +406,14 @@ export class Firehose {
     const prior = await this.#states.get(evt.did)
     const r = await authenticateSync(evt, { keys: this.#keys, prior })
     if (!r.success) {
-      this.#reject({ code: r.code, message: r.message, seq: evt.seq, did: evt.did, t: '#sync', resync: false })
+      this.#reject({
+        code: r.code,
+        message: r.message,
+        seq: evt.seq,
+        did: evt.did,
+        t: '#sync',
+        resync: false,
+      })
       return
     }
     if (r.value.action === 'none') {
@@ -380,4 +445,3 @@ export class Firehose {
     }
   }
 }
-

@@ -1,4 +1,12 @@
-import { type DecodeOptions, DagCborDecodeError, decode, encode, isLexMap, type LexMap, type LexValue } from '@rsky/dag-cbor'
+import {
+  DagCborDecodeError,
+  type DecodeOptions,
+  decode,
+  encode,
+  isLexMap,
+  type LexMap,
+  type LexValue,
+} from '@rsky/dag-cbor'
 import { FrameError } from './errors.ts'
 
 /** A regular message frame (`op: 1`); `t` is the short type such as `#commit`. */
@@ -43,7 +51,8 @@ const HEADER_DECODE: DecodeOptions = { maxDepth: 4, maxCollectionLength: 16 }
 
 function checkLimit(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`decodeFrame: ${name} must be a positive integer`)
+  if (!(Number.isSafeInteger(value) && value > 0))
+    throw new RangeError(`decodeFrame: ${name} must be a positive integer`)
   return value
 }
 
@@ -92,7 +101,10 @@ export function decodeFrame(bytes: Uint8Array, options: FrameDecodeOptions = {})
   const maxHeader = checkLimit(options.maxHeaderSize, DEFAULT_MAX_HEADER_SIZE, 'maxHeaderSize')
   if (bytes.length === 0) throw new FrameError('EMPTY_FRAME', 'frame has no bytes')
   if (bytes.length > maxFrame) {
-    throw new FrameError('FRAME_TOO_LARGE', `frame is larger than maxFrameSize; size=${bytes.length} max=${maxFrame}`)
+    throw new FrameError(
+      'FRAME_TOO_LARGE',
+      `frame is larger than maxFrameSize; size=${bytes.length} max=${maxFrame}`,
+    )
   }
   const headerEnd = firstItemEnd(bytes, Math.min(bytes.length, maxHeader))
   if (headerEnd < 0) {
@@ -111,7 +123,8 @@ export function decodeFrame(bytes: Uint8Array, options: FrameDecodeOptions = {})
   if (typeof op !== 'number') throw new FrameError('BAD_HEADER', 'header op is not an integer')
   if (t !== undefined && typeof t !== 'string') throw new FrameError('BAD_HEADER', 'header t is not a string')
   if (op === 1 && t === undefined) throw new FrameError('BAD_HEADER', 'message header has no t')
-  if (headerEnd === bytes.length) throw new FrameError('MISSING_BODY', 'frame has a header but no body', { offset: headerEnd })
+  if (headerEnd === bytes.length)
+    throw new FrameError('MISSING_BODY', 'frame has a header but no body', { offset: headerEnd })
   let body: LexValue
   try {
     body = decode(bytes.subarray(headerEnd), { ...options.body, maxInputLength: maxFrame })
@@ -127,7 +140,8 @@ export function decodeFrame(bytes: Uint8Array, options: FrameDecodeOptions = {})
     if (!isLexMap(body)) throw new FrameError('BAD_BODY', 'error body is not a map', { offset: headerEnd })
     const error = Object.hasOwn(body, 'error') ? body.error : undefined
     const message = Object.hasOwn(body, 'message') ? body.message : undefined
-    if (typeof error !== 'string') throw new FrameError('BAD_BODY', 'error frame has no error name', { offset: headerEnd })
+    if (typeof error !== 'string')
+      throw new FrameError('BAD_BODY', 'error frame has no error name', { offset: headerEnd })
     if (message !== undefined && typeof message !== 'string') {
       throw new FrameError('BAD_BODY', 'error frame message is not a string', { offset: headerEnd })
     }

@@ -13,7 +13,12 @@ export {
   type VerifiedOp,
   type VerifiedSync,
 } from './authenticate.ts'
-export { backoffDelay, type ConnectionHandlers, type ReconnectOptions, StreamConnection } from './connection.ts'
+export {
+  backoffDelay,
+  type ConnectionHandlers,
+  type ReconnectOptions,
+  StreamConnection,
+} from './connection.ts'
 export { CursorSaver, type CursorStore, MemoryCursorStore, SafeCursor } from './cursor.ts'
 export { FrameError, type FrameErrorCode, StreamClosedError } from './errors.ts'
 export {
@@ -64,8 +69,8 @@ export {
   type UnknownFrame,
 } from './frame.ts'
 export {
-  JetstreamClient,
   type JetstreamAccountEvent,
+  JetstreamClient,
   type JetstreamCommitEvent,
   type JetstreamEvent,
   type JetstreamIdentityEvent,

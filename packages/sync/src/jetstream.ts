@@ -1,4 +1,11 @@
-import { isValidDatetime, isValidDid, isValidHandle, isValidNsid, isValidRecordKey, isValidTid } from '@rsky/syntax'
+import {
+  isValidDatetime,
+  isValidDid,
+  isValidHandle,
+  isValidNsid,
+  isValidRecordKey,
+  isValidTid,
+} from '@rsky/syntax'
 import { type ReconnectOptions, StreamConnection } from './connection.ts'
 import { CursorSaver, type CursorStore } from './cursor.ts'
 import type { SocketFactory } from './ws/types.ts'
@@ -42,7 +49,10 @@ export type JetstreamEvent = JetstreamCommitEvent | JetstreamIdentityEvent | Jet
 /** Outcome of {@link parseJetstreamEvent}. */
 export type JetstreamResult =
   | { success: true; value: JetstreamEvent }
-  | { success: false; issues: { code: 'BAD_JSON' | 'BAD_FIELD' | 'UNKNOWN_KIND'; path: string; message: string }[] }
+  | {
+      success: false
+      issues: { code: 'BAD_JSON' | 'BAD_FIELD' | 'UNKNOWN_KIND'; path: string; message: string }[]
+    }
 
 function obj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v)
@@ -61,7 +71,10 @@ export function parseJetstreamEvent(input: string | unknown): JetstreamResult {
     try {
       v = JSON.parse(input)
     } catch (err) {
-      return { success: false, issues: [{ code: 'BAD_JSON', path: '', message: `not JSON: ${(err as Error).message}` }] }
+      return {
+        success: false,
+        issues: [{ code: 'BAD_JSON', path: '', message: `not JSON: ${(err as Error).message}` }],
+      }
     }
   }
   const issues: { code: 'BAD_JSON' | 'BAD_FIELD' | 'UNKNOWN_KIND'; path: string; message: string }[] = []
@@ -78,8 +91,10 @@ export function parseJetstreamEvent(input: string | unknown): JetstreamResult {
     else {
       if (typeof c.rev !== 'string' || !isValidTid(c.rev)) bad('commit.rev', 'must be a TID')
       const op = c.operation
-      if (op !== 'create' && op !== 'update' && op !== 'delete') bad('commit.operation', 'must be create, update or delete')
-      if (typeof c.collection !== 'string' || !isValidNsid(c.collection)) bad('commit.collection', 'must be an NSID')
+      if (op !== 'create' && op !== 'update' && op !== 'delete')
+        bad('commit.operation', 'must be create, update or delete')
+      if (typeof c.collection !== 'string' || !isValidNsid(c.collection))
+        bad('commit.collection', 'must be an NSID')
       if (typeof c.rkey !== 'string' || !isValidRecordKey(c.rkey)) bad('commit.rkey', 'must be a record key')
       if (op === 'create' || op === 'update') {
         if (!obj(c.record)) bad('commit.record', 'must be an object')
@@ -107,7 +122,11 @@ export function parseJetstreamEvent(input: string | unknown): JetstreamResult {
       if (typeof a.time !== 'string' || !isValidDatetime(a.time)) bad('account.time', 'must be a datetime')
     }
   } else {
-    issues.push({ code: 'UNKNOWN_KIND', path: 'kind', message: `kind is missing or unknown; kind=${String(kind)}` })
+    issues.push({
+      code: 'UNKNOWN_KIND',
+      path: 'kind',
+      message: `kind is missing or unknown; kind=${String(kind)}`,
+    })
   }
   if (issues.length > 0) return { success: false, issues }
   return { success: true, value: v as unknown as JetstreamEvent }
@@ -160,7 +179,8 @@ export class JetstreamClient {
   #queued = 0
 
   constructor(opts: JetstreamOptions) {
-    if (typeof opts?.service !== 'string') throw new TypeError('JetstreamClient: service must be a URL string')
+    if (typeof opts?.service !== 'string')
+      throw new TypeError('JetstreamClient: service must be a URL string')
     if (typeof opts.onEvent !== 'function') throw new TypeError('JetstreamClient: onEvent must be a function')
     this.#opts = opts
     this.#conn = new StreamConnection({
@@ -210,7 +230,12 @@ export class JetstreamClient {
   #onMessage(data: Uint8Array | string): void {
     let text: string
     try {
-      text = typeof data === 'string' ? data : this.#opts.decompress ? this.#opts.decompress(data) : this.#decoder.decode(data)
+      text =
+        typeof data === 'string'
+          ? data
+          : this.#opts.decompress
+            ? this.#opts.decompress(data)
+            : this.#decoder.decode(data)
     } catch (err) {
       this.#opts.onReject?.({ message: `could not decompress: ${(err as Error).message}`, data: '' })
       return

@@ -35,7 +35,8 @@ export class LabelSubscription {
   #queued = 0
 
   constructor(opts: LabelSubscriptionOptions) {
-    if (typeof opts?.service !== 'string') throw new TypeError('LabelSubscription: service must be a URL string')
+    if (typeof opts?.service !== 'string')
+      throw new TypeError('LabelSubscription: service must be a URL string')
     this.#opts = opts
     this.#conn = new StreamConnection({
       socketFactory: opts.socketFactory,
@@ -87,7 +88,11 @@ export class LabelSubscription {
     }
     if (frame.op === -1) {
       const body = frame.body as { error: string; message?: string }
-      this.#opts.onError?.(new StreamClosedError('STREAM_ERROR_FRAME', `server sent an error; error=${body.error}`, { error: body.error }))
+      this.#opts.onError?.(
+        new StreamClosedError('STREAM_ERROR_FRAME', `server sent an error; error=${body.error}`, {
+          error: body.error,
+        }),
+      )
       if (body.error === 'FutureCursor') this.#conn.stop()
       else this.#conn.restart()
       return

@@ -1,5 +1,5 @@
-import { encodeUnsignedCommit, loadRepoCar, verifyRepoCar } from '@rsky/repo'
 import type { Cid } from '@rsky/dag-cbor'
+import { encodeUnsignedCommit, loadRepoCar, verifyRepoCar } from '@rsky/repo'
 import type { SignatureVerifier } from './keys.ts'
 
 /** Fetches a repository CAR (`com.atproto.sync.getRepo`) for a DID. */
@@ -78,16 +78,30 @@ export async function resyncRepo(opts: {
   try {
     car = await opts.fetchRepo(did, { signal: opts.signal })
   } catch (err) {
-    throw new ResyncError('RESYNC_FETCH_FAILED', did, `could not fetch the repository: ${(err as Error)?.message}`, err)
+    throw new ResyncError(
+      'RESYNC_FETCH_FAILED',
+      did,
+      `could not fetch the repository: ${(err as Error)?.message}`,
+      err,
+    )
   }
   try {
     const loaded = await loadRepoCar(car, { did })
-    const ok = await opts.keys.verifySignatureForDid(did, encodeUnsignedCommit(loaded.commit), loaded.commit.sig)
+    const ok = await opts.keys.verifySignatureForDid(
+      did,
+      encodeUnsignedCommit(loaded.commit),
+      loaded.commit.sig,
+    )
     if (!ok) throw new ResyncError('RESYNC_BAD_SIGNATURE', did, 'repository commit signature does not verify')
     const v = await verifyRepoCar(car, { did })
     return { did, rev: v.rev, commit: v.commit, data: v.data, records: v.records, car }
   } catch (err) {
     if (err instanceof ResyncError) throw err
-    throw new ResyncError('RESYNC_BAD_REPO', did, `repository does not verify: ${(err as Error)?.message}`, err)
+    throw new ResyncError(
+      'RESYNC_BAD_REPO',
+      did,
+      `repository does not verify: ${(err as Error)?.message}`,
+      err,
+    )
   }
 }

@@ -7,7 +7,17 @@ import { authenticateCommit, authenticateSync, type VerifiedCommit } from '../sr
 import { type CommitEvent, parseCommitEvent, parseSyncEvent } from '../src/events.ts'
 import { staticKeys } from '../src/keys.ts'
 import type { RepoState } from '../src/repo-state.ts'
-import { type Account, commit, commitBody, generateStream, keyTable, makeAccounts, randomWrites, rng, type StreamEvent } from './stream.ts'
+import {
+  type Account,
+  commit,
+  commitBody,
+  generateStream,
+  keyTable,
+  makeAccounts,
+  randomWrites,
+  rng,
+  type StreamEvent,
+} from './stream.ts'
 
 let accounts: Account[]
 let stream: StreamEvent[]
@@ -47,7 +57,10 @@ describe('authenticateCommit over a generated stream', () => {
     const byDid = new Map<string, StreamEvent[]>()
     for (const e of commits) byDid.set(e.did, [...(byDid.get(e.did) ?? []), e])
     const [first, second, third] = [...byDid.values()].find((l) => l.length >= 3) as StreamEvent[]
-    const r1 = (await authenticateCommit(evtOf(first!.body), { keys })) as { success: true; value: VerifiedCommit }
+    const r1 = (await authenticateCommit(evtOf(first!.body), { keys })) as {
+      success: true
+      value: VerifiedCommit
+    }
     expect(r1.success).toBe(true)
     const prior: RepoState = { rev: r1.value.rev, data: r1.value.data, status: 'synchronized' }
     const again = await authenticateCommit(evtOf(first!.body), { keys, prior })
@@ -82,7 +95,9 @@ describe('hostile commits get the right reason', () => {
     const { root, blocks } = car(base.body)
     const other = Secp256k1Keypair.create()
     const forgedKeys = staticKeys(new Map([[base.acct.did, other.did()]]))
-    expect(await authenticateCommit(evtOf(base.body), { keys: forgedKeys })).toMatchObject({ code: 'BAD_SIGNATURE' })
+    expect(await authenticateCommit(evtOf(base.body), { keys: forgedKeys })).toMatchObject({
+      code: 'BAD_SIGNATURE',
+    })
     // a commit re-signed by another key, with a consistent CID
     const { decodeCommit, signCommit } = await import('@rsky/repo')
     const c = decodeCommit(blocks.get(root)!)
@@ -131,7 +146,11 @@ describe('hostile commits get the right reason', () => {
     const other = cidForCbor(encode({ text: 'forged' }))
     const cases: [string, CommitEvent['ops'], string][] = [
       ['dropped op', evt.ops.slice(1), 'BROKEN_PROOF'],
-      ['extra delete', [...evt.ops, { action: 'delete', path: 'app.bsky.feed.post/3kaaaaaaaaa22', cid: null, prev: other }], 'BROKEN_PROOF'],
+      [
+        'extra delete',
+        [...evt.ops, { action: 'delete', path: 'app.bsky.feed.post/3kaaaaaaaaa22', cid: null, prev: other }],
+        'BROKEN_PROOF',
+      ],
       ['wrong prev', evt.ops.map((o) => (o.action === 'create' ? o : { ...o, prev: other })), 'BROKEN_PROOF'],
       ['create with prev', evt.ops.map((o) => (o.action === 'create' ? { ...o, prev: other } : o)), 'BAD_OP'],
       ['update without prev', [{ action: 'update', path: evt.ops[0]!.path, cid: evt.ops[0]!.cid }], 'BAD_OP'],
@@ -142,42 +161,72 @@ describe('hostile commits get the right reason', () => {
       const r = await authenticateCommit({ ...evt, ops }, { keys })
       expect(r, name).toMatchObject({ success: false, code })
     }
-    expect(await authenticateCommit({ ...evt, prevData: other }, { keys })).toMatchObject({ code: 'BROKEN_PROOF' })
+    expect(await authenticateCommit({ ...evt, prevData: other }, { keys })).toMatchObject({
+      code: 'BROKEN_PROOF',
+    })
   })
 
   it('CAR and commit mismatches', async () => {
     const evt = evtOf(base.body)
     const bytes = evt.blocks.slice()
-    bytes[bytes.length - 3] ^= 1
+    bytes[bytes.length - 3]! ^= 1
     expect(await authenticateCommit({ ...evt, blocks: bytes }, { keys })).toMatchObject({ code: 'BAD_CAR' })
-    expect(await authenticateCommit({ ...evt, blocks: bytes.subarray(0, 20) }, { keys })).toMatchObject({ code: 'BAD_CAR' })
+    expect(await authenticateCommit({ ...evt, blocks: bytes.subarray(0, 20) }, { keys })).toMatchObject({
+      code: 'BAD_CAR',
+    })
     const other = cidForCbor(encode({ a: 1 }))
-    expect(await authenticateCommit({ ...evt, commit: other }, { keys })).toMatchObject({ code: 'COMMIT_CID_MISMATCH' })
-    expect(await authenticateCommit({ ...evt, repo: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }, { keys })).toMatchObject({
+    expect(await authenticateCommit({ ...evt, commit: other }, { keys })).toMatchObject({
+      code: 'COMMIT_CID_MISMATCH',
+    })
+    expect(
+      await authenticateCommit({ ...evt, repo: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }, { keys }),
+    ).toMatchObject({
       code: 'DID_MISMATCH',
     })
-    expect(await authenticateCommit({ ...evt, rev: '3kaaaaaaaaa22' }, { keys })).toMatchObject({ code: 'REV_MISMATCH' })
-    expect(await authenticateCommit({ ...evt, prevData: undefined }, { keys })).toMatchObject({ code: 'MISSING_PREV_DATA' })
+    expect(await authenticateCommit({ ...evt, rev: '3kaaaaaaaaa22' }, { keys })).toMatchObject({
+      code: 'REV_MISMATCH',
+    })
+    expect(await authenticateCommit({ ...evt, prevData: undefined }, { keys })).toMatchObject({
+      code: 'MISSING_PREV_DATA',
+    })
     expect(await authenticateCommit(evt, { keys, now: 0 })).toMatchObject({ code: 'FUTURE_REV' })
   })
 
   it('#sync events', async () => {
     const { root, blocks } = car(base.body)
     const syncBlocks = writeCar([root], [{ cid: root, bytes: blocks.get(root)! }])
-    const body = { seq: 100, did: base.acct.did, blocks: syncBlocks, rev: evtOf(base.body).rev, time: '2024-01-01T00:00:00Z' }
+    const body = {
+      seq: 100,
+      did: base.acct.did,
+      blocks: syncBlocks,
+      rev: evtOf(base.body).rev,
+      time: '2024-01-01T00:00:00Z',
+    }
     const sync = parseSyncEvent(body as never)
     if (!sync.success) throw new Error('bad sync')
     const r = await authenticateSync(sync.value, { keys })
     expect(r).toMatchObject({ success: true, value: { action: 'resync' } })
     const data = (r as { value: { data: Cid } }).value.data
-    expect(await authenticateSync(sync.value, { keys, prior: { rev: '2aaaaaaaaaa22', data, status: 'synchronized' } })).toMatchObject({
+    expect(
+      await authenticateSync(sync.value, {
+        keys,
+        prior: { rev: '2aaaaaaaaaa22', data, status: 'synchronized' },
+      }),
+    ).toMatchObject({
       success: true,
       value: { action: 'none' },
     })
     expect(
-      await authenticateSync(sync.value, { keys, prior: { rev: sync.value.rev, data, status: 'synchronized' } }),
+      await authenticateSync(sync.value, {
+        keys,
+        prior: { rev: sync.value.rev, data, status: 'synchronized' },
+      }),
     ).toMatchObject({ code: 'STALE_REV' })
-    expect(await authenticateSync(sync.value, { keys: staticKeys(new Map([[base.acct.did, Secp256k1Keypair.create().did()]])) })).toMatchObject({
+    expect(
+      await authenticateSync(sync.value, {
+        keys: staticKeys(new Map([[base.acct.did, Secp256k1Keypair.create().did()]])),
+      }),
+    ).toMatchObject({
       code: 'BAD_SIGNATURE',
     })
   })

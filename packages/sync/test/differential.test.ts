@@ -1,15 +1,16 @@
 // Differential and interop checks: streams made by @atproto/repo through our authenticator,
 // our streams through @atproto/sync's authenticated parser, and the interop proof fixtures.
-import * as dagCbor from '@ipld/dag-cbor'
+
 import * as atCrypto from '@atproto/crypto'
 import * as atRepo from '@atproto/repo'
 import { parseCommitAuthenticated } from '@atproto/sync'
+import * as dagCbor from '@ipld/dag-cbor'
 import { BlockMap, writeCar } from '@rsky/car'
 import { Secp256k1Keypair } from '@rsky/crypto'
 import { type Cid, type LexMap, parseCid } from '@rsky/dag-cbor'
 import { MemoryBlockstore, MST } from '@rsky/mst'
 import { encodeCommit, signCommit } from '@rsky/repo'
-import { recordInteropCount, readInteropJson } from '@rsky/test-vectors'
+import { readInteropJson, recordInteropCount } from '@rsky/test-vectors'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit } from '../src/authenticate.ts'
 import { type CommitEvent, parseCommitEvent } from '../src/events.ts'
@@ -49,7 +50,7 @@ describe('streams produced by @atproto/repo', () => {
         if (r < 0.3 && avail.length > 0) {
           const p = avail[Math.floor(rand() * avail.length)]!
           used.add(p)
-          const [collection, rkey] = p.split('/') as [string, string]
+          const [collection, rkey] = p.split('/') as [`${string}.${string}.${string}`, string]
           writes.push(
             r < 0.15
               ? { action: atRepo.WriteOpAction.Delete, collection, rkey }
@@ -59,7 +60,12 @@ describe('streams produced by @atproto/repo', () => {
           const rkey = `r${i}x${j}`
           const p = `app.bsky.feed.post/${rkey}`
           used.add(p)
-          writes.push({ action: atRepo.WriteOpAction.Create, collection: 'app.bsky.feed.post', rkey, record: { text: `c${i}.${j}` } })
+          writes.push({
+            action: atRepo.WriteOpAction.Create,
+            collection: 'app.bsky.feed.post',
+            rkey,
+            record: { text: `c${i}.${j}` },
+          })
         }
       }
       const prevData = a.repo.commit.data
@@ -131,7 +137,9 @@ describe('@atproto/sync parseCommitAuthenticated agrees', () => {
       const theirs = await parseCommitAuthenticated(resolverFor(table), atEvent(e))
       const ours = await authenticateCommit(evtOf(e.body), { keys })
       if (!ours.success) throw new Error(ours.message)
-      const a = theirs.map((t) => `${t.event} ${t.collection}/${t.rkey} ${'cid' in t ? t.cid.toString() : ''}`).sort()
+      const a = theirs
+        .map((t) => `${t.event} ${t.collection}/${t.rkey} ${'cid' in t ? t.cid.toString() : ''}`)
+        .sort()
       const b = ours.value.ops.map((o) => `${o.action} ${o.path} ${o.cid ? o.cid.toString() : ''}`).sort()
       expect(b).toEqual(a)
     }
@@ -154,7 +162,10 @@ describe('@atproto/sync parseCommitAuthenticated agrees', () => {
       const evt = evtOf(e.body)
       if (evt.ops.length < 2) continue
       const at = atEvent(e) as { ops: unknown[] }
-      const theirs = await parseCommitAuthenticated(resolverFor(table), { ...at, ops: at.ops.slice(1) } as never)
+      const theirs = await parseCommitAuthenticated(resolverFor(table), {
+        ...at,
+        ops: at.ops.slice(1),
+      } as never)
       expect(theirs.length).toBe(evt.ops.length - 1)
       const ours = await authenticateCommit({ ...evt, ops: evt.ops.slice(1) }, { keys })
       expect(ours).toMatchObject({ success: false, code: 'BROKEN_PROOF' })
@@ -176,7 +187,10 @@ interface ProofFixture {
 }
 
 describe('interop firehose/commit-proof-fixtures.json through authenticateCommit', () => {
-  const fixtures = readInteropJson<ProofFixture[]>('atproto-interop-tests', 'firehose/commit-proof-fixtures.json')
+  const fixtures = readInteropJson<ProofFixture[]>(
+    'atproto-interop-tests',
+    'firehose/commit-proof-fixtures.json',
+  )
 
   it('each fixture: the proof blocks alone authenticate; dropping any one breaks the proof', async () => {
     const keypair = Secp256k1Keypair.import('7f'.padEnd(64, '1'))
@@ -190,10 +204,16 @@ describe('interop firehose/commit-proof-fixtures.json through authenticateCommit
       expect((await beforeTree.getPointer()).toString(), f.comment).toBe(f.rootBeforeCommit)
       const afterKeys = new Set([...f.keys, ...f.adds])
       for (const d of f.dels) afterKeys.delete(d)
-      const afterTree = MST.create(new MemoryBlockstore(), [...afterKeys].sort().map((k) => [k, leaf] as const))
+      const afterTree = MST.create(
+        new MemoryBlockstore(),
+        [...afterKeys].sort().map((k) => [k, leaf] as const),
+      )
       const { root, blocks: all } = await afterTree.getUnstoredBlocks()
       expect(root.toString(), f.comment).toBe(f.rootAfterCommit)
-      const commit = await signCommit({ did, version: 3, data: root, rev: '3l4gsbkgfgk2o', prev: null }, keypair)
+      const commit = await signCommit(
+        { did, version: 3, data: root, rev: '3l4gsbkgfgk2o', prev: null },
+        keypair,
+      )
       const enc = encodeCommit(commit)
       const proof = new BlockMap()
       for (const s of f.blocksInProof) {
@@ -243,7 +263,10 @@ describe('interop firehose/commit-proof-fixtures.json through authenticateCommit
         if (s === f.rootAfterCommit) expect(r.success).toBe(false)
       }
       expect(broken).toBeGreaterThan(0)
-      const wrongPrev = await authenticateCommit({ ...evt(proof), prevData: parseCid(f.rootAfterCommit) }, { keys, requireRecords: false })
+      const wrongPrev = await authenticateCommit(
+        { ...evt(proof), prevData: parseCid(f.rootAfterCommit) },
+        { keys, requireRecords: false },
+      )
       expect(wrongPrev).toMatchObject({ code: 'BROKEN_PROOF' })
       run++
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BlockMap, readCarWithRoot, writeCar } from '@rsky/car'
 import { Secp256k1Keypair } from '@rsky/crypto'
-import { encode, type LexMap } from '@rsky/dag-cbor'
+import type { LexMap } from '@rsky/dag-cbor'
 import { decodeCommit, encodeCommit, exportRepoCarBytes, signCommit } from '@rsky/repo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Firehose, type FirehoseEvent, type FirehoseRejection } from '../src/firehose.ts'
@@ -12,7 +12,17 @@ import { staticKeys } from '../src/keys.ts'
 import { FileCursorStore } from '../src/node.ts'
 import { MemoryRepoStateStore } from '../src/repo-state.ts'
 import { type ReplayServer, type ScriptItem, startReplayServer } from './server.ts'
-import { type Account, commit, commitBody, generateStream, keyTable, makeAccounts, randomWrites, rng, type StreamEvent } from './stream.ts'
+import {
+  type Account,
+  commit,
+  commitBody,
+  generateStream,
+  keyTable,
+  makeAccounts,
+  randomWrites,
+  rng,
+  type StreamEvent,
+} from './stream.ts'
 
 const FAST = { minDelayMs: 5, maxDelayMs: 40 }
 
@@ -89,7 +99,10 @@ describe('Firehose against a real loopback server', () => {
       async (b: LexMap) => ['BROKEN_PROOF', dropDataNode(b)] as const,
       async (b: LexMap) => {
         const ops = b.ops as LexMap[]
-        return [ops.length > 1 ? 'BROKEN_PROOF' : 'BAD_EVENT', { ...b, ops: ops.length > 1 ? ops.slice(1) : 'x' }] as const
+        return [
+          ops.length > 1 ? 'BROKEN_PROOF' : 'BAD_EVENT',
+          { ...b, ops: ops.length > 1 ? ops.slice(1) : 'x' },
+        ] as const
       },
     ]
     for (let i = 0; i < valid.length; i++) {
@@ -101,8 +114,14 @@ describe('Firehose against a real loopback server', () => {
       push(e.t, e.body, 'deliver')
       if (e.t === '#commit' && i % 131 === 7) push('#commit', e.body, 'STALE_REV') // replayed commit, new seq
       if (i === 300) script.push({ kind: 'once', frame: Uint8Array.from([0xa2, 0x61, 0x74, 0xff]) }) // malformed CBOR
-      if (i === 700) script.push({ kind: 'once', frame: encodeErrorFrame('ConsumerTooSlow', 'slow'), closeAfter: true })
-      if (i === 900) push('#identity', { seq: 0, did: e.did, time: '2024-01-01T00:00:00Z', pad: new Uint8Array(70_000) }, 'FRAME_TOO_LARGE')
+      if (i === 700)
+        script.push({ kind: 'once', frame: encodeErrorFrame('ConsumerTooSlow', 'slow'), closeAfter: true })
+      if (i === 900)
+        push(
+          '#identity',
+          { seq: 0, did: e.did, time: '2024-01-01T00:00:00Z', pad: new Uint8Array(70_000) },
+          'FRAME_TOO_LARGE',
+        )
       if (i % 450 === 200) script.push({ kind: 'disconnect' })
       if (i >= 1000 && i < 1005) {
         const k = i - 1000
@@ -165,7 +184,7 @@ describe('Firehose against a real loopback server', () => {
               lastRev.set(e.did, e.event.rev)
             }
           }
-          if (e.seq !== undefined && e.seq % 17 === 0) await new Promise((r) => setTimeout(r, 1))
+          if ('seq' in e && e.seq % 17 === 0) await new Promise((r) => setTimeout(r, 1))
           if ('seq' in e && fh.cursor !== undefined && fh.cursor >= e.seq) cursorViolations.push(e.seq)
           inflight--
           setImmediate(check)

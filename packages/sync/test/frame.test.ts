@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs'
 import * as dagCbor from '@ipld/dag-cbor'
 import { encode, type LexMap } from '@rsky/dag-cbor'
-import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FrameError } from '../src/errors.ts'
+import { decodeFrame, encodeErrorFrame, encodeFrame, encodeMessageFrame } from '../src/frame.ts'
 import {
   EVENT_LIMITS,
   eventToBody,
@@ -11,7 +12,6 @@ import {
   parseLabelEvent,
   parseRepoEvent,
 } from '../src/index.ts'
-import { decodeFrame, encodeErrorFrame, encodeFrame, encodeMessageFrame } from '../src/frame.ts'
 
 const cat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
@@ -34,18 +34,30 @@ describe('frame codec', () => {
         fc.constant(null),
         fc.uint8Array({ maxLength: 16 }),
         fc.array(tie('v'), { maxLength: 4 }),
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k !== '__proto__'), tie('v'), { maxKeys: 4 }),
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k !== '__proto__'),
+          tie('v'),
+          { maxKeys: 4 },
+        ),
       ),
     })).v
     fc.assert(
-      fc.property(fc.string({ maxLength: 20 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__proto__'), value, { maxKeys: 6 }), (t, body) => {
-        const bytes = encodeMessageFrame(t, body as LexMap)
-        const f = decodeFrame(bytes)
-        expect(f.op).toBe(1)
-        expect(encodeFrame(f)).toEqual(bytes)
-        // the peer encoder produces the same bytes (canonical DAG-CBOR)
-        expect(cat(dagCbor.encode({ op: 1, t }), dagCbor.encode(body))).toEqual(bytes)
-      }),
+      fc.property(
+        fc.string({ maxLength: 20 }),
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__proto__'),
+          value,
+          { maxKeys: 6 },
+        ),
+        (t, body) => {
+          const bytes = encodeMessageFrame(t, body as LexMap)
+          const f = decodeFrame(bytes)
+          expect(f.op).toBe(1)
+          expect(encodeFrame(f)).toEqual(bytes)
+          // the peer encoder produces the same bytes (canonical DAG-CBOR)
+          expect(cat(dagCbor.encode({ op: 1, t }), dagCbor.encode(body))).toEqual(bytes)
+        },
+      ),
       { seed: 42, numRuns: 200 },
     )
   })
@@ -53,7 +65,10 @@ describe('frame codec', () => {
   it('decodes error frames and passes unknown ops through', () => {
     const err = decodeFrame(encodeErrorFrame('FutureCursor', 'cursor in the future'))
     expect(err).toEqual({ op: -1, body: { error: 'FutureCursor', message: 'cursor in the future' } })
-    expect(decodeFrame(encodeErrorFrame('ConsumerTooSlow'))).toEqual({ op: -1, body: { error: 'ConsumerTooSlow', message: undefined } })
+    expect(decodeFrame(encodeErrorFrame('ConsumerTooSlow'))).toEqual({
+      op: -1,
+      body: { error: 'ConsumerTooSlow', message: undefined },
+    })
     const unknown = decodeFrame(cat(encode({ op: 7, t: '#x' }), encode({ a: 1 })))
     expect(unknown).toEqual({ op: 7, t: '#x', body: { a: 1 } })
     expect(encodeFrame(unknown)).toEqual(cat(encode({ op: 7, t: '#x' }), encode({ a: 1 })))
@@ -71,10 +86,26 @@ describe('frame codec', () => {
     ['op not an integer', cat(encode({ op: 'x' }), body), 'BAD_HEADER'],
     ['message without t', cat(encode({ op: 1 }), body), 'BAD_HEADER'],
     ['t not a string', cat(encode({ op: 1, t: 5 }), body), 'BAD_HEADER'],
-    ['non-canonical header', cat(Uint8Array.from([0xa2, 0x62, 0x6f, 0x70, 0x01, 0x61, 0x74, 0x61, 0x78]), body), 'BAD_HEADER_CBOR'],
-    ['float in header', cat(Uint8Array.from([0xa1, 0x62, 0x6f, 0x70, 0xf9, 0x3c, 0x00]), body), 'BAD_HEADER_CBOR'],
-    ['indefinite header', cat(Uint8Array.from([0xbf, 0x62, 0x6f, 0x70, 0x01, 0xff]), body), 'BAD_HEADER_CBOR'],
-    ['huge header length', Uint8Array.from([0x7b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'BAD_HEADER_CBOR'],
+    [
+      'non-canonical header',
+      cat(Uint8Array.from([0xa2, 0x62, 0x6f, 0x70, 0x01, 0x61, 0x74, 0x61, 0x78]), body),
+      'BAD_HEADER_CBOR',
+    ],
+    [
+      'float in header',
+      cat(Uint8Array.from([0xa1, 0x62, 0x6f, 0x70, 0xf9, 0x3c, 0x00]), body),
+      'BAD_HEADER_CBOR',
+    ],
+    [
+      'indefinite header',
+      cat(Uint8Array.from([0xbf, 0x62, 0x6f, 0x70, 0x01, 0xff]), body),
+      'BAD_HEADER_CBOR',
+    ],
+    [
+      'huge header length',
+      Uint8Array.from([0x7b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+      'BAD_HEADER_CBOR',
+    ],
     ['truncated body', cat(header, body.subarray(0, body.length - 1)), 'BAD_BODY_CBOR'],
     ['trailing bytes after body', cat(header, body, Uint8Array.from([0])), 'BAD_BODY_CBOR'],
     ['body not a map', cat(header, encode([1])), 'BAD_BODY'],
@@ -98,7 +129,9 @@ describe('frame codec', () => {
 
   it('enforces the frame size limit before decoding', () => {
     const big = encodeMessageFrame('#commit', { seq: 1, blocks: new Uint8Array(2000) })
-    expect(() => decodeFrame(big, { maxFrameSize: 1000 })).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }))
+    expect(() => decodeFrame(big, { maxFrameSize: 1000 })).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    )
     expect(() => decodeFrame(big, { maxFrameSize: 0 })).toThrow(RangeError)
     expect(() => decodeFrame('x' as never)).toThrow(TypeError)
   })
@@ -118,7 +151,8 @@ describe('frame codec', () => {
 })
 
 describe('event shapes', () => {
-  const lexicon = (p: string) => JSON.parse(readFileSync(`/work/shared/lexicons/com/atproto/${p}`, 'utf8')).defs
+  const lexicon = (p: string) =>
+    JSON.parse(readFileSync(`/work/shared/lexicons/com/atproto/${p}`, 'utf8')).defs
   const repos = lexicon('sync/subscribeRepos.json')
 
   it('union members of the lexicon are the event types we type', () => {
@@ -130,9 +164,21 @@ describe('event shapes', () => {
   })
 
   const valid: Record<string, LexMap> = {
-    '#sync': { seq: 1, did: 'did:plc:abc', blocks: new Uint8Array(3), rev: '3kabcabcabc22', time: '2024-01-01T00:00:00Z' },
+    '#sync': {
+      seq: 1,
+      did: 'did:plc:abc',
+      blocks: new Uint8Array(3),
+      rev: '3kabcabcabc22',
+      time: '2024-01-01T00:00:00Z',
+    },
     '#identity': { seq: 1, did: 'did:plc:abc', time: '2024-01-01T00:00:00Z', handle: 'a.test' },
-    '#account': { seq: 1, did: 'did:plc:abc', time: '2024-01-01T00:00:00Z', active: false, status: 'takendown' },
+    '#account': {
+      seq: 1,
+      did: 'did:plc:abc',
+      time: '2024-01-01T00:00:00Z',
+      active: false,
+      status: 'takendown',
+    },
     '#info': { name: 'OutdatedCursor', message: 'x' },
   }
 
@@ -145,7 +191,10 @@ describe('event shapes', () => {
       for (const field of repos[t.slice(1)].required as string[]) {
         const { [field]: _drop, ...rest } = body
         const r = parseRepoEvent(decodeFrame(encodeMessageFrame(t, rest)))
-        expect(r, `${t} without ${field}`).toMatchObject({ success: false, issues: [{ code: 'MISSING_FIELD', path: field }] })
+        expect(r, `${t} without ${field}`).toMatchObject({
+          success: false,
+          issues: [{ code: 'MISSING_FIELD', path: field }],
+        })
       }
     }
   })
@@ -156,17 +205,31 @@ describe('event shapes', () => {
     expect(parseRepoEvent({ op: 1, t: '#identity', body: { ...noHandle, did: 'nope' } })).toMatchObject({
       issues: [{ code: 'BAD_FORMAT', path: 'did' }],
     })
-    expect(parseRepoEvent({ op: 1, t: '#sync', body: { ...valid['#sync'], blocks: new Uint8Array(10_001) } })).toMatchObject({
+    expect(
+      parseRepoEvent({ op: 1, t: '#sync', body: { ...valid['#sync'], blocks: new Uint8Array(10_001) } }),
+    ).toMatchObject({
       issues: [{ code: 'TOO_LONG', path: 'blocks' }],
     })
-    expect(parseRepoEvent({ op: -1, body: { error: 'X' } })).toMatchObject({ issues: [{ code: 'NOT_A_MESSAGE' }] })
+    expect(parseRepoEvent({ op: -1, body: { error: 'X' } })).toMatchObject({
+      issues: [{ code: 'NOT_A_MESSAGE' }],
+    })
   })
 
   it('labels', () => {
-    const label = { src: 'did:plc:abc', uri: 'at://did:plc:abc/app.bsky.feed.post/1', val: 'spam', cts: '2024-01-01T00:00:00Z', sig: new Uint8Array(64) }
+    const label = {
+      src: 'did:plc:abc',
+      uri: 'at://did:plc:abc/app.bsky.feed.post/1',
+      val: 'spam',
+      cts: '2024-01-01T00:00:00Z',
+      sig: new Uint8Array(64),
+    }
     const r = parseLabelEvent(decodeFrame(encodeMessageFrame('#labels', { seq: 5, labels: [label] })))
     expect(r).toEqual({ success: true, value: { $type: '#labels', seq: 5, labels: [label] } })
-    const bad = parseLabelEvent({ op: 1, t: '#labels', body: { seq: 5, labels: [{ ...label, val: 'x'.repeat(129) }] } })
+    const bad = parseLabelEvent({
+      op: 1,
+      t: '#labels',
+      body: { seq: 5, labels: [{ ...label, val: 'x'.repeat(129) }] },
+    })
     expect(bad).toMatchObject({ success: false, issues: [{ code: 'TOO_LONG', path: 'labels[0].val' }] })
   })
 })
@@ -187,20 +250,45 @@ describe('jetstream decoder', () => {
   }
   it('decodes commit, identity (with and without handle), account, delete', () => {
     expect(parseJetstreamEvent(JSON.stringify(commit))).toEqual({ success: true, value: commit })
-    const identity = { did: commit.did, time_us: 1, kind: 'identity', identity: { did: commit.did, seq: 1, time: '2024-09-09T19:46:02.102Z' } }
+    const identity = {
+      did: commit.did,
+      time_us: 1,
+      kind: 'identity',
+      identity: { did: commit.did, seq: 1, time: '2024-09-09T19:46:02.102Z' },
+    }
     expect(parseJetstreamEvent(identity).success).toBe(true)
-    expect(parseJetstreamEvent({ ...identity, identity: { ...identity.identity, handle: 'a.test' } }).success).toBe(true)
-    const account = { did: commit.did, time_us: 1, kind: 'account', account: { did: commit.did, active: false, status: 'deleted', seq: 1, time: '2024-09-09T19:46:02.102Z' } }
+    expect(
+      parseJetstreamEvent({ ...identity, identity: { ...identity.identity, handle: 'a.test' } }).success,
+    ).toBe(true)
+    const account = {
+      did: commit.did,
+      time_us: 1,
+      kind: 'account',
+      account: {
+        did: commit.did,
+        active: false,
+        status: 'deleted',
+        seq: 1,
+        time: '2024-09-09T19:46:02.102Z',
+      },
+    }
     expect(parseJetstreamEvent(account).success).toBe(true)
-    const del = { ...commit, commit: { rev: commit.commit.rev, operation: 'delete', collection: 'app.bsky.feed.like', rkey: 'x' } }
+    const del = {
+      ...commit,
+      commit: { rev: commit.commit.rev, operation: 'delete', collection: 'app.bsky.feed.like', rkey: 'x' },
+    }
     expect(parseJetstreamEvent(del).success).toBe(true)
   })
   it('names what is wrong instead of crashing', () => {
     expect(parseJetstreamEvent('{')).toMatchObject({ issues: [{ code: 'BAD_JSON' }] })
-    expect(parseJetstreamEvent({ ...commit, kind: undefined })).toMatchObject({ issues: [{ code: 'UNKNOWN_KIND' }] })
-    expect(parseJetstreamEvent({ ...commit, commit: { ...commit.commit, record: undefined } })).toMatchObject({
-      issues: [{ path: 'commit.record' }],
+    expect(parseJetstreamEvent({ ...commit, kind: undefined })).toMatchObject({
+      issues: [{ code: 'UNKNOWN_KIND' }],
     })
+    expect(parseJetstreamEvent({ ...commit, commit: { ...commit.commit, record: undefined } })).toMatchObject(
+      {
+        issues: [{ path: 'commit.record' }],
+      },
+    )
     expect(parseJetstreamEvent(null)).toMatchObject({ success: false })
     expect(parseJetstreamEvent([1])).toMatchObject({ success: false })
   })

@@ -1,6 +1,6 @@
 // Test-only: a real WebSocket server on loopback that replays a scripted firehose.
 import type { AddressInfo } from 'node:net'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 
 export type ScriptItem =
   | { kind: 'event'; seq: number; frame: Uint8Array }

@@ -78,13 +78,26 @@ export function randomWrites(acct: Account, rand: () => number, maxOps = 5): Rec
       const path = existing[Math.floor(rand() * existing.length)] as string
       used.add(path)
       const [collection, rkey] = path.split('/') as [string, string]
-      writes.push({ action: 'update', collection, rkey, record: { $type: collection, text: `u${acct.counter++}` } })
+      writes.push({
+        action: 'update',
+        collection,
+        rkey,
+        record: { $type: collection, text: `u${acct.counter++}` },
+      })
     } else {
       const collection = COLLECTIONS[Math.floor(rand() * COLLECTIONS.length)] as string
-      const rkey = Tid.fromTime(1_700_000_000_000_000 + acct.counter++ * 1000, Math.floor(rand() * 1024)).toString()
+      const rkey = Tid.fromTime(
+        1_700_000_000_000_000 + acct.counter++ * 1000,
+        Math.floor(rand() * 1024),
+      ).toString()
       const path = `${collection}/${rkey}`
       used.add(path)
-      writes.push({ action: 'create', collection, rkey, record: { $type: collection, text: `c${acct.counter}`, n: acct.counter } })
+      writes.push({
+        action: 'create',
+        collection,
+        rkey,
+        record: { $type: collection, text: `c${acct.counter}`, n: acct.counter },
+      })
     }
   }
   return writes
@@ -136,7 +149,12 @@ export interface StreamEvent {
 }
 
 /** A valid stream: `count` commits spread over `accounts`, plus identity/account events. */
-export async function generateStream(accounts: Account[], count: number, rand: () => number, startSeq = 1): Promise<StreamEvent[]> {
+export async function generateStream(
+  accounts: Account[],
+  count: number,
+  rand: () => number,
+  startSeq = 1,
+): Promise<StreamEvent[]> {
   const out: StreamEvent[] = []
   let seq = startSeq
   for (let i = 0; i < count; i++) {
