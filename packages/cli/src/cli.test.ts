@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { LEXICONS_DIR } from '../../lexicon/test/real-lexicons.ts'
+import { typeCheckDir } from '../../lexicon/test/typecheck.ts'
 import { main } from './main.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -123,6 +125,63 @@ describe('rsky repo ls / get / export / diff, rsky car inspect', () => {
   })
 })
 
+describe('rsky lex gen', () => {
+  it('writes types and validators for the real lexicons that type-check with strict settings', async () => {
+    const out = join(tmp(), 'gen')
+    const r = await run('lex', 'gen', LEXICONS_DIR, out, '--json')
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const json = JSON.parse(r.stdout) as { valid: boolean; lexicons: number; files: string[] }
+    expect(json.valid).toBe(true)
+    expect(json.lexicons).toBeGreaterThan(390)
+    expect(json.files).toContain('app/bsky/feed/post.ts')
+    expect(json.files).toContain('index.ts')
+    // Default output: `.js` relative imports and the `@rsky/lexicon` runtime.
+    const post = readFileSync(join(out, 'app/bsky/feed/post.ts'), 'utf8')
+    expect(post).toContain("from '@rsky/lexicon'")
+    expect(typeCheckDir(out)).toEqual([])
+  })
+
+  it('prints a readable summary and takes --ext and --runtime', async () => {
+    const dir = tmp()
+    writeFileSync(
+      join(dir, 'thing.json'),
+      JSON.stringify({
+        lexicon: 1,
+        id: 'com.example.thing',
+        defs: { main: { type: 'object', properties: { a: { type: 'string' } } } },
+      }),
+    )
+    const out = join(dir, 'out')
+    const r = await run('lex', 'gen', dir, out, '--ext', '.ts', '--runtime', 'my-runtime')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/lexicons:\s+1 from /)
+    expect(r.stdout).toMatch(/written:\s+3 files to /)
+    const index = readFileSync(join(out, 'index.ts'), 'utf8')
+    expect(index).toContain('.ts')
+    expect(readFileSync(join(out, 'com/example/thing.ts'), 'utf8')).toContain('my-runtime')
+  })
+
+  it('an invalid lexicon or a file that is not JSON exits 1 with one line; usage errors exit 2', async () => {
+    const dir = tmp()
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ lexicon: 1, id: 'not an nsid', defs: {} }))
+    const bad = await run('lex', 'gen', dir, join(dir, 'out'))
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/INVALID_LEXICON/)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    writeFileSync(join(dir, 'bad.json'), '{ nope')
+    const notJson = await run('lex', 'gen', dir, join(dir, 'out'), '--json')
+    expect(notJson.code).toBe(1)
+    expect(JSON.parse(notJson.stdout)).toMatchObject({ valid: false })
+    expect(notJson.stderr).toMatch(/bad\.json/)
+    expect((await run('lex', 'gen', dir)).code).toBe(2)
+    expect((await run('lex', 'gen', '/no/such/dir', dir)).code).toBe(2)
+    expect((await run('lex', 'gen', join(dir, 'bad.json'), dir)).code).toBe(2)
+    expect((await run('lex', 'gen', dir, dir, '--ext', '.mjs')).code).toBe(2)
+    expect((await run('--help')).stdout).toContain('rsky lex gen DIR OUT')
+  })
+})
+
 describe('the built rsky command', () => {
   // The published package supports Node 20.19+: run the build on the machine's own Node when it
   // differs from the test runner's (CI sets RSKY_HOST_NODE from .ci/toolchain.sh).
@@ -140,5 +199,11 @@ describe('the built rsky command', () => {
     })
     expect(bad.status).toBe(1)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    const out = join(tmp(), 'gen')
+    const gen = spawnSync(node, [bin, 'lex', 'gen', LEXICONS_DIR, out, '--json'], { encoding: 'utf8' })
+    expect(gen.stderr).toBe('')
+    expect(gen.status).toBe(0)
+    expect(JSON.parse(gen.stdout)).toMatchObject({ valid: true })
+    expect(existsSync(join(out, 'app/bsky/feed/post.ts'))).toBe(true)
   })
 })

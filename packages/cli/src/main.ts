@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util'
 import type { Command } from './command.ts'
 import { carCommands } from './commands/car.ts'
+import { lexCommands } from './commands/lex.ts'
 import { repoCommands } from './commands/repo.ts'
 import { describeError, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts'
 import { createOutput, type OutputStreams } from './output.ts'
 
 /** Every subcommand, in the order `rsky --help` lists them. */
-export const commands: Command[] = [...repoCommands, ...carCommands]
+export const commands: Command[] = [...repoCommands, ...carCommands, ...lexCommands]
 
 function usageLine(c: Command): string {
   return `rsky ${c.path.join(' ')} ${c.usage}`.trimEnd()

@@ -2,14 +2,12 @@
 // API) and its validators run.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateLexiconTypes, lexGen } from '../src/codegen/index.ts'
 import { LEXICONS_DIR } from './real-lexicons.ts'
+import { RUNTIME_SOURCE, typeCheckDir } from './typecheck.ts'
 
-const runtime = resolve(fileURLToPath(import.meta.url), '../../src/index.ts')
 const out = mkdtempSync(join(tmpdir(), 'rsky-lexgen-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
 
@@ -37,7 +35,7 @@ describe('codegen', () => {
       inputDir: LEXICONS_DIR,
       outputDir: out,
       importExtension: '.ts',
-      runtimeModule: runtime,
+      runtimeModule: RUNTIME_SOURCE,
     })
     expect(written).toContain('app/bsky/feed/post.ts')
     expect(written).toContain('lexicons.ts')
@@ -47,33 +45,7 @@ describe('codegen', () => {
   it('type-checks all generated files and a usage sample with strict settings', async () => {
     const usage = join(out, 'usage.ts')
     writeFileSync(usage, USAGE)
-    const { readdirSync } = await import('node:fs')
-    const roots = (readdirSync(out, { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => join(out, f))
-    const program = ts.createProgram(roots, {
-      strict: true,
-      noEmit: true,
-      noUnusedLocals: true,
-      noUncheckedIndexedAccess: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      allowImportingTsExtensions: true,
-      verbatimModuleSyntax: true,
-      customConditions: ['source'],
-      skipLibCheck: true,
-      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
-      types: [],
-    })
-    const diags = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file === undefined || d.file.fileName.startsWith(out))
-      .map(
-        (d) =>
-          `${d.file?.fileName.slice(out.length)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
-      )
-    expect(diags).toEqual([])
+    expect(typeCheckDir(out)).toEqual([])
   })
 
   it('runs the generated validators', async () => {
