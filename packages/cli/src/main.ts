@@ -49,7 +49,17 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
   }
   const found = findCommand(argv)
   if (!found) {
-    streams.stderr.write(`rsky: unknown command: ${argv.filter((a) => !a.startsWith('-')).join(' ')}\n`)
+    const group = commands.filter((c) => c.path[0] === argv[0])
+    if (group.length > 0) {
+      const sub =
+        argv[1] === undefined || argv[1].startsWith('-')
+          ? 'missing subcommand'
+          : `unknown subcommand ${argv[1]}`
+      const names = group.map((c) => c.path.slice(1).join(' ')).join(', ')
+      streams.stderr.write(`rsky ${argv[0]}: ${sub}; one of: ${names}\n`)
+    } else {
+      streams.stderr.write(`rsky: unknown command: ${argv.filter((a) => !a.startsWith('-')).join(' ')}\n`)
+    }
     streams.stderr.write(`${helpText()}\n`)
     return EXIT_USAGE
   }

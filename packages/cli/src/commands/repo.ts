@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseDidKey } from '@rsky/crypto'
 import { type Cid, lexToJson } from '@rsky/dag-cbor'
 import { type MstDiff, mstDiff } from '@rsky/mst'
 import { asRepoError, loadRepoCar, readRecordBlock, verifyRepoCar } from '@rsky/repo'
-import { isValidNsid, isValidRecordKey } from '@rsky/syntax'
+import { isValidDid, isValidNsid, isValidRecordKey } from '@rsky/syntax'
 import type { Command } from '../command.ts'
-import { EXIT_INVALID, EXIT_OK, UsageError } from '../errors.ts'
+import { describeError, EXIT_INVALID, EXIT_OK, UsageError } from '../errors.ts'
 import { keyValueLines } from '../output.ts'
 import { openCarFile } from './input.ts'
 
@@ -19,9 +20,18 @@ const verify: Command = {
   arity: [1, 1],
   options: { did: { type: 'string' }, key: { type: 'string' } },
   async run({ positionals, values, out, streams }) {
-    const file = openCarFile(positionals[0]!, streams.stderr)
     const did = str(values['did'])
     const key = str(values['key'])
+    // A malformed --did or --key is a mistake in the call (exit 2), not a bad repository.
+    if (did !== undefined && !isValidDid(did)) throw new UsageError(`--did is not a DID: ${did}`)
+    if (key !== undefined) {
+      try {
+        parseDidKey(key)
+      } catch (err) {
+        throw new UsageError(`--key is not a did:key: ${describeError(err)}`)
+      }
+    }
+    const file = openCarFile(positionals[0]!, streams.stderr)
     const start = performance.now()
     const r = await verifyRepoCar(file.chunks(), { ...(did ? { did } : {}), ...(key ? { key } : {}) })
     const ms = performance.now() - start
