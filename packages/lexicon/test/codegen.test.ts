@@ -62,6 +62,17 @@ describe('codegen', () => {
     expect(mod.AppBskyFeedLike.isMain({ $type: 'app.bsky.feed.like' })).toBe(false)
   })
 
+  it('takes enum values and variants from the lexicons, not by hand (rsky defects not copied)', async () => {
+    const { readFileSync } = await import('node:fs')
+    // rsky-lexicon's RepoStatus::Takedown serialises as "takedown"; the lexicon value is "takendown".
+    const status = readFileSync(join(out, 'com/atproto/sync/getRepoStatus.ts'), 'utf8')
+    expect(status).toContain('"takendown"')
+    expect(status).not.toContain('"takedown"')
+    // rsky's SubscribeRepos enum has no Sync variant.
+    const repos = readFileSync(join(out, 'com/atproto/sync/subscribeRepos.ts'), 'utf8')
+    expect(repos).toMatch(/export type Message = .*"com\.atproto\.sync\.subscribeRepos#sync"/)
+  })
+
   it('emits knownValues as open unions and tokens as constants', () => {
     const files = generateLexiconTypes({
       documents: [
