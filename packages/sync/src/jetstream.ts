@@ -183,6 +183,7 @@ export class JetstreamClient {
       throw new TypeError('JetstreamClient: service must be a URL string')
     if (typeof opts.onEvent !== 'function') throw new TypeError('JetstreamClient: onEvent must be a function')
     this.#opts = opts
+    this.#cursor = opts.cursor
     this.#conn = new StreamConnection({
       socketFactory: opts.socketFactory,
       maxPayload: opts.maxMessageSize ?? 4 * 1024 * 1024,

@@ -14,8 +14,11 @@ import { readInteropJson, recordInteropCount } from '@rsky/test-vectors'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit } from '../src/authenticate.ts'
 import { type CommitEvent, parseCommitEvent } from '../src/events.ts'
+import { Firehose } from '../src/firehose.ts'
+import { encodeMessageFrame } from '../src/frame.ts'
 import { staticKeys } from '../src/keys.ts'
 import type { RepoState } from '../src/repo-state.ts'
+import { type ScriptItem, startReplayServer } from './server.ts'
 import { type Account, generateStream, keyTable, makeAccounts, rng, type StreamEvent } from './stream.ts'
 
 function evtOf(body: LexMap): CommitEvent {
@@ -27,7 +30,7 @@ function evtOf(body: LexMap): CommitEvent {
 const toCid = (c: { toString(): string }): Cid => parseCid(c.toString())
 
 describe('streams produced by @atproto/repo', () => {
-  it('authenticates every commit of many accounts on both curves', async () => {
+  it('authenticates every commit of many accounts on both curves, directly and through the Firehose client', async () => {
     const rand = rng(9)
     const accts: { did: string; key: atCrypto.Keypair; repo: atRepo.Repo; paths: string[] }[] = []
     for (let i = 0; i < 8; i++) {
@@ -38,6 +41,7 @@ describe('streams produced by @atproto/repo', () => {
     }
     const keys = staticKeys(new Map(accts.map((a) => [a.did, a.key.did()])))
     const states = new Map<string, RepoState>()
+    const bodies: LexMap[] = []
     let n = 0
     for (let i = 0; i < 300; i++) {
       const a = accts[Math.floor(rand() * accts.length)]!
@@ -102,12 +106,47 @@ describe('streams produced by @atproto/repo', () => {
         tooBig: false,
         time: '2024-01-01T00:00:00Z',
       }
+      bodies.push(body)
       const r = await authenticateCommit(evtOf(body), { keys, prior: states.get(a.did) })
       if (!r.success) throw new Error(`commit ${i}: ${r.code} ${r.message}`)
       states.set(a.did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
       n++
     }
     expect(n).toBe(300)
+
+    // the same stream through a loopback server and the Firehose client, with two disconnects
+    const script: ScriptItem[] = []
+    for (const b of bodies) {
+      script.push({ kind: 'event', seq: b.seq as number, frame: encodeMessageFrame('#commit', b) })
+      if (b.seq === 100 || b.seq === 222) script.push({ kind: 'disconnect' })
+    }
+    const server = await startReplayServer(script)
+    const delivered = new Map<number, number>()
+    const rejected: string[] = []
+    let fh!: Firehose
+    try {
+      await new Promise<void>((resolve) => {
+        fh = new Firehose({
+          service: server.url,
+          keys,
+          fetchRepo: null,
+          reconnect: { minDelayMs: 5, maxDelayMs: 30 },
+          onEvent: (e) => {
+            if (e.type !== 'commit' || e.verified === null) return
+            delivered.set(e.seq, (delivered.get(e.seq) ?? 0) + 1)
+            if (delivered.size === 300) resolve()
+          },
+          onReject: (r) => rejected.push(`${r.seq} ${r.code}`),
+        })
+        void fh.start()
+      })
+      await fh.stop()
+    } finally {
+      await server.close()
+    }
+    expect(rejected).toEqual([])
+    expect([...delivered.values()].every((c) => c === 1)).toBe(true)
+    expect(server.connections.map((c) => c.cursor)).toEqual([undefined, 100, 222])
   }, 60_000)
 })
 
