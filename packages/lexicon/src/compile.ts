@@ -349,9 +349,13 @@ function compileUnion(def: LexUnion, baseId: string, host: CompileHost): Check {
   const variants = new Map<string, { uri: string; check: Check | undefined }>()
   for (const ref of def.refs) {
     const uri = host.resolve(ref, baseId)
-    variants.set(typeTag(uri), { uri, check: undefined })
+    const variant: { uri: string; check: Check | undefined } = { uri, check: undefined }
+    variants.set(typeTag(uri), variant)
+    // `$type` should name a main definition bare, but `nsid#main` is the same variant: validated
+    // as such (as @atproto/lexicon does), never let through an open union unchecked.
+    if (uri.endsWith('#main')) variants.set(uri, variant)
   }
-  const names = [...variants.keys()].join(',')
+  const names = def.refs.map((r) => typeTag(host.resolve(r, baseId))).join(',')
   return (v, ctx) => {
     if (!isPlainObject(v))
       return report(ctx, 'invalid_type', `expected an object with $type; got=${typeName(v)}`)

@@ -91,6 +91,16 @@ describe('real data against the real schemas', () => {
     ).toThrow(/path=\$\.embed\.images\[0\]\.alt/)
   })
 
+  it('validates a union member whose $type names the main definition as nsid#main', () => {
+    const withType = (embed: Record<string, unknown>) =>
+      lex.validateRecord('app.bsky.feed.post', { ...post([]), embed }).success
+    const images = [{ image: blob('image/png', 1), alt: '' }]
+    expect(withType({ $type: 'app.bsky.embed.images#main', images })).toBe(true)
+    // The embed union is open: an unknown $type passes, but nsid#main of a member is that member.
+    expect(withType({ $type: 'app.bsky.embed.images#main', images: 'nope' })).toBe(false)
+    expect(withType({ $type: 'com.example.other', images: 'nope' })).toBe(true)
+  })
+
   it('checks blob accept (wildcard and exact, MIME case-insensitive) and maxSize', () => {
     const image = (mime: string, size: number) =>
       lex.validateRecord('app.bsky.feed.post', post([{ image: blob(mime, size), alt: '' }])).success
