@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // An external implementation for the harness, kept deliberately outside our code: it proves the
 // protocol in src/external.ts that a non-TypeScript implementation (rsky's Rust crates) would speak.
-// It runs @atcute/cbor on the dag-cbor suite's workload files in its own process.
+// It runs @atcute/cbor on the dag-cbor suite's workload files in its own process. A workload file
+// is one DAG-CBOR list of byte strings (the blocks of the case); each call decodes, or encodes the
+// decoded form of, the next block in turn, as the in-process rows do.
 //
 //   node external/atcute-cbor.mjs --suite dag-cbor --case "<name>" --workload FILE --rounds N --round-ms MS
 // prints {"msPerCall": n, "peakRssBytes": n} or {"skip": "..."}.
@@ -19,19 +21,24 @@ const { values } = parseArgs({
   },
 })
 
-const input = new Uint8Array(readFileSync(values.workload))
+const list = decode(new Uint8Array(readFileSync(values.workload)))
+// @atcute/cbor decodes a byte string to a wrapper holding the bytes in `buf`.
+const blocks = Array.isArray(list) ? list.map((b) => b.buf ?? b) : []
 let fn
-if (values.suite !== 'dag-cbor') fn = undefined
-else if (/\bdecode\b/i.test(values.case)) fn = () => decode(input)
-else if (/\bencode\b/i.test(values.case)) {
-  const value = decode(input)
-  fn = () => encode(value)
+let i = 0
+if (values.suite !== 'dag-cbor' || blocks.length === 0) fn = undefined
+else if (/^decode\b/i.test(values.case)) fn = () => decode(blocks[i++ % blocks.length])
+else if (/^encode\b/i.test(values.case)) {
+  const decoded = blocks.map((b) => decode(b))
+  fn = () => encode(decoded[i++ % decoded.length])
 }
 if (!fn) {
   console.log(JSON.stringify({ skip: `no such case here: ${values.suite} / ${values.case}` }))
   process.exit(0)
 }
 
+// Peak RSS is reported as the harness does: the high-water mark minus the RSS before the calls.
+const rssBefore = process.memoryUsage.rss()
 const rounds = Number(values.rounds)
 const roundMs = Number(values['round-ms'])
 let calls = 0
@@ -51,6 +58,6 @@ times.sort((a, b) => a - b)
 console.log(
   JSON.stringify({
     msPerCall: times[times.length >> 1],
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: Math.max(0, process.resourceUsage().maxRSS * 1024 - rssBefore),
   }),
 )

@@ -25,7 +25,8 @@ describe('benchmark harness', () => {
 
   it('runs the external adapter as a separate process through the protocol', () => {
     const file = join(tmpdir(), `rsky-bench-ext-${process.pid}.cbor`)
-    writeFileSync(file, encode({ text: 'hello', n: 1 }))
+    // A workload is a DAG-CBOR list of the case's blocks, cycled one per call.
+    writeFileSync(file, encode([encode({ text: 'hello', n: 1 }), encode({ text: 'bye', n: 2 })]))
     const ext = configuredExternals().find((e) => e.label === '@atcute/cbor')!
     const opts = { rounds: 1, roundMs: 5, warmupMs: 5 }
     const c = { name: 'decode small map', impls: {}, workload: file }

@@ -18,7 +18,7 @@ import {
 import { CID } from 'multiformats/cid'
 import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import type { BenchCase, BenchSuite } from '../harness.ts'
-import { rng } from '../workloads.ts'
+import { ensureWorkload, rng } from '../workloads.ts'
 
 // A post with text, a link facet and an image embed holding a blob ref: the shape most repo
 // records have. Deterministic for a given seed.
@@ -69,12 +69,13 @@ function makePost(seed: number): LexValue {
   }
 }
 
-// An MST node: a left link and 16 entries with prefix-compressed keys, record CIDs and some subtrees.
-function makeMstNode(seed: number): LexValue {
+// An MST node: a left link and `n` entries with prefix-compressed keys, record CIDs and some
+// subtrees. With fanout 4 a repository's nodes hold about 4 entries (~400 B); 16 is a large node.
+function makeMstNode(seed: number, n = 16): LexValue {
   const r = rng(seed)
   const cid = (): Cid => cidForCbor(r.bytes(32))
   const entries: LexValue[] = []
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < n; i++) {
     const suffix = new TextEncoder().encode(i === 0 ? `app.bsky.feed.post/3l${r.string(11)}` : r.string(6))
     entries.push({ k: suffix, p: i === 0 ? 0 : 19 + r.int(4), t: r.int(4) === 0 ? cid() : null, v: cid() })
   }
@@ -90,7 +91,15 @@ function rotate<T>(items: T[], f: (item: T) => unknown): () => unknown {
   return () => f(items[i++ & (VARIANTS - 1)] as T)
 }
 
-function cases(name: string, blocks: Uint8Array[]): BenchCase[] {
+/**
+ * The workload file of a decode/encode pair: the VARIANTS blocks as one DAG-CBOR list of byte
+ * strings, so an external implementation (benchmarks/external.json) cycles the same blocks.
+ */
+function blocksWorkload(file: string, blocks: Uint8Array[]): Promise<string> {
+  return ensureWorkload(`dag-cbor/${file}`, () => encode(blocks))
+}
+
+function cases(name: string, blocks: Uint8Array[], workload: string): BenchCase[] {
   const ours = blocks.map((b) => decode(b))
   const ipldValues = blocks.map((b) => ipld.decode(b))
   const atcuteValues = blocks.map((b) => atcute.decode(b))
@@ -99,6 +108,7 @@ function cases(name: string, blocks: Uint8Array[]): BenchCase[] {
   return [
     {
       name: `decode ${name} (~${avg} B)`,
+      workload,
       note: 'CID strings are not formatted in any of the four: ours and @atcute/cbor keep CID bytes (lazy), @ipld/dag-cbor and @atproto/lex-cbor build multiformats CIDs (digest views) eagerly',
       impls: {
         '@rsky/dag-cbor': () => rotate(blocks, (b) => decode(b)),
@@ -109,6 +119,7 @@ function cases(name: string, blocks: Uint8Array[]): BenchCase[] {
     },
     {
       name: `encode ${name} (~${avg} B)`,
+      workload,
       note: 'each library encodes its own decoded form of the same blocks (CID and bytes as that library represents them)',
       impls: {
         '@rsky/dag-cbor': () => rotate(ours, (v) => encode(v)),
@@ -123,15 +134,20 @@ function cases(name: string, blocks: Uint8Array[]): BenchCase[] {
 const suite: BenchSuite = {
   name: 'dag-cbor',
   description: 'Strict DAG-CBOR decode and encode of a post record and an MST node, against the peers',
-  cases() {
+  async cases() {
     const posts = Array.from({ length: VARIANTS }, (_, i) => encode(makePost(1000 + i)).slice())
     const nodes = Array.from({ length: VARIANTS }, (_, i) => encode(makeMstNode(2000 + i)).slice())
+    const postFile = await blocksWorkload('post-blocks.cbor', posts)
+    const nodeFile = await blocksWorkload('mst-node-blocks.cbor', nodes)
+    const smallNodes = Array.from({ length: VARIANTS }, (_, i) => encode(makeMstNode(3000 + i, 4)).slice())
+    const smallNodeFile = await blocksWorkload('mst-node-4-blocks.cbor', smallNodes)
     const cidStrs = posts.map((p) => cidForCbor(p).toString())
     const postValues = posts.map((p) => decode(p))
     const postJson = postValues.map((v) => JSON.parse(JSON.stringify(lexToJson(v))) as unknown)
     return [
-      ...cases('post record', posts),
-      ...cases('MST node, 16 entries', nodes),
+      ...cases('post record', posts, postFile),
+      ...cases('MST node, 4 entries', smallNodes, smallNodeFile),
+      ...cases('MST node, 16 entries', nodes, nodeFile),
       {
         name: 'decode MST node + format every CID string',
         note: 'like decode, but each CID is also turned into its base32 string, so lazy and eager CIDs do the same work',
