@@ -45,6 +45,8 @@ describe('mst-test-suite (DavidBuchanan314), every case', () => {
   it('diff, record ops, proofs, inductive proofs and inversion all match', async () => {
     const files = listInteropFiles('mst-test-suite', 'tests', '.json')
     let count = 0
+    let firehoseCompared = 0
+    let firehoseTodo = 0
     const failures: string[] = []
     for (const file of files) {
       const tc = readInteropJson<DiffCase>('mst-test-suite', file)
@@ -80,11 +82,15 @@ describe('mst-test-suite (DavidBuchanan314), every case', () => {
         inductive_proof_nodes: [...r.inductive_proof_nodes].sort(),
       }
       let ok = JSON.stringify(got) === JSON.stringify(want)
+      // The suite's README defines firehose_cids as created_nodes + new record values + proof_nodes,
+      // but every case of the pinned copy holds the placeholder "TODO": compared only where a list is given.
       if (Array.isArray(r.firehose_cids)) {
         const fh = new Set<string>([...got.created_nodes, ...got.proof_nodes])
         for (const op of diff.ops) if (op.cid) fh.add(op.cid.toString())
         ok &&= JSON.stringify([...fh].sort()) === JSON.stringify([...r.firehose_cids].sort())
-      }
+        firehoseCompared++
+      } else if (r.firehose_cids === 'TODO') firehoseTodo++
+      else ok = false
       // Inversion from the vector's own inductive proof blocks (taken from CAR b).
       const proofBlocks = new BlockMap()
       for (const s of r.inductive_proof_nodes) {
@@ -112,6 +118,13 @@ describe('mst-test-suite (DavidBuchanan314), every case', () => {
       count++
     }
     recordInteropCount('mst-test-suite tests/**/*.json', count)
+    // Said out loud so nobody reads the 16,384 above as "firehose_cids checked".
+    if (firehoseCompared > 0) recordInteropCount('mst-test-suite firehose_cids compared', firehoseCompared)
+    if (firehoseTodo > 0)
+      console.info(
+        `mst-test-suite: firehose_cids is "TODO" in ${firehoseTodo} of ${count} cases; those are not compared`,
+      )
+    expect(firehoseCompared + firehoseTodo).toBe(count)
     expect(failures.slice(0, 5)).toEqual([])
     expect(failures.length).toBe(0)
     expect(count).toBeGreaterThanOrEqual(16384)
