@@ -3,6 +3,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import type { JwtAlg } from './constants.ts'
 import { NOBLE, nobleSignDigest, nobleVerifyDigest, pointFromBytes } from './curves.ts'
 import type { CryptoEngine, PrivateKeySigner, PublicKeyVerifier } from './engine.ts'
+import { hmacSha256Parts } from './hmac.browser.ts'
 import { sha256 } from './sha256.browser.ts'
 
 function importPublicKey(alg: JwtAlg, compressed: Uint8Array): PublicKeyVerifier {
@@ -23,4 +24,10 @@ function importPrivateKey(alg: JwtAlg, priv: Uint8Array): PrivateKeySigner {
 }
 
 /** The @noble backend. */
-export const browserEngine: CryptoEngine = { importPublicKey, importPrivateKey, randomBytes, sha256 }
+export const browserEngine: CryptoEngine = {
+  importPublicKey,
+  importPrivateKey,
+  randomBytes,
+  sha256,
+  hmacSha256Parts,
+}

@@ -1,8 +1,8 @@
 import type { JwtAlg } from './constants.ts'
 
 // The seam between the shared API and the two backends (OpenSSL in Node, @noble in browsers).
-// Each entry (index.ts / index.node.ts) binds the shared functions to one engine at import time,
-// so nothing checks the runtime on a hot path.
+// Each entry (index.ts / index.node.ts) binds the shared API (runtime.ts) to one engine at import
+// time, so nothing checks the runtime on a hot path.
 
 /** A public key imported once (cached per did:key) and ready to verify. */
 export interface PublicKeyVerifier {
@@ -28,4 +28,6 @@ export interface CryptoEngine {
   importPrivateKey(alg: JwtAlg, priv: Uint8Array): PrivateKeySigner
   randomBytes(length: number): Uint8Array
   sha256(data: Uint8Array): Uint8Array
+  /** HMAC-SHA256 of the concatenation of `parts` under `key`. */
+  hmacSha256Parts(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array
 }
