@@ -1,4 +1,5 @@
 import {
+  isValidCidString,
   isValidDatetime,
   isValidDid,
   isValidHandle,
@@ -98,7 +99,7 @@ export function parseJetstreamEvent(input: string | unknown): JetstreamResult {
       if (typeof c.rkey !== 'string' || !isValidRecordKey(c.rkey)) bad('commit.rkey', 'must be a record key')
       if (op === 'create' || op === 'update') {
         if (!obj(c.record)) bad('commit.record', 'must be an object')
-        if (typeof c.cid !== 'string') bad('commit.cid', 'must be a CID string')
+        if (typeof c.cid !== 'string' || !isValidCidString(c.cid)) bad('commit.cid', 'must be a CID string')
       }
     }
   } else if (kind === 'identity') {

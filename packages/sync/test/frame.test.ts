@@ -289,6 +289,11 @@ describe('jetstream decoder', () => {
         issues: [{ path: 'commit.record' }],
       },
     )
+    expect(parseJetstreamEvent({ ...commit, commit: { ...commit.commit, cid: 'not a cid!' } })).toMatchObject(
+      {
+        issues: [{ path: 'commit.cid' }],
+      },
+    )
     expect(parseJetstreamEvent(null)).toMatchObject({ success: false })
     expect(parseJetstreamEvent([1])).toMatchObject({ success: false })
   })
