@@ -416,10 +416,11 @@ export class Firehose {
       })
       return
     }
-    if (r.value.action === 'none') {
+    if (r.value.action === 'none' || this.#fetchRepo === null) {
+      // the stored tree already matches, or there is no resync hook: the signed commit is the new base
       await this.#states.set(evt.did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
     } else {
-      await this.#states.set(evt.did, { rev: prior?.rev ?? '', data: r.value.data, status: 'desynchronized' })
+      await this.#states.set(evt.did, { rev: r.value.rev, data: r.value.data, status: 'desynchronized' })
       await this.#resync(evt.did, evt.seq)
     }
     return this.#deliver({ type: 'sync', seq: evt.seq, did: evt.did, event: evt, verified: r.value })

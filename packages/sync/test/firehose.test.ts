@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BlockMap, readCarWithRoot, writeCar } from '@rsky/car'
 import { Secp256k1Keypair } from '@rsky/crypto'
-import type { LexMap } from '@rsky/dag-cbor'
+import type { Cid, LexMap } from '@rsky/dag-cbor'
 import { decodeCommit, encodeCommit, exportRepoCarBytes, signCommit } from '@rsky/repo'
+import { Tid } from '@rsky/syntax'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Firehose, type FirehoseEvent, type FirehoseRejection } from '../src/firehose.ts'
 import { encodeErrorFrame, encodeMessageFrame } from '../src/frame.ts'
@@ -250,4 +251,77 @@ describe('Firehose against a real loopback server', () => {
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
     expect(seen.size).toBe(expectedDeliver.size)
   }, 60_000)
+})
+
+describe('#sync events through the Firehose client', () => {
+  it('an equal rev is stale; a #sync matching the stored tree moves the rev; a new tree resyncs (or re-bases without a hook); later commits chain from it', async () => {
+    const [acct] = await makeAccounts(1, rng(31), () => 'k256')
+    if (!acct) throw new Error('no account')
+    const keys = staticKeys(keyTable([acct]))
+    const syncBody = (seq: number, c: { cid: Cid; rev: string; relevantBlocks: BlockMap }): LexMap => ({
+      seq,
+      did: acct.did,
+      blocks: writeCar([c.cid], [{ cid: c.cid, bytes: c.relevantBlocks.get(c.cid) as Uint8Array }]),
+      rev: c.rev,
+      time: '2024-01-01T00:00:00Z',
+    })
+    const c1 = await commit(acct, randomWrites(acct, rng(1)))
+    const c2 = await commit(acct, randomWrites(acct, rng(2)))
+    // the same tree under a newer rev (a re-signed commit, no writes)
+    const c2b = await acct.repo.formatResignCommit(Tid.nextStr(c2.rev), acct.keypair)
+    acct.repo = await acct.repo.applyCommit(c2b)
+    await commit(acct, randomWrites(acct, rng(3))) // never on the stream
+    const c4 = await commit(acct, randomWrites(acct, rng(4)))
+    const car4 = await exportRepoCarBytes(acct.storage)
+    const c5 = await commit(acct, randomWrites(acct, rng(5)))
+    const script: ScriptItem[] = [
+      { kind: 'event', seq: 1, frame: frameOf('#commit', commitBody(acct.did, 1, c1)) },
+      { kind: 'event', seq: 2, frame: frameOf('#commit', commitBody(acct.did, 2, c2)) },
+      { kind: 'event', seq: 3, frame: frameOf('#sync', syncBody(3, c2)) },
+      { kind: 'event', seq: 4, frame: frameOf('#sync', syncBody(4, c2b)) },
+      { kind: 'event', seq: 5, frame: frameOf('#sync', syncBody(5, c4)) },
+      { kind: 'event', seq: 6, frame: frameOf('#commit', commitBody(acct.did, 6, c5)) },
+    ]
+    const server = await startReplayServer(script)
+    try {
+      for (const withHook of [true, false]) {
+        const got: string[] = []
+        const resynced: string[] = []
+        let fh!: Firehose
+        await new Promise<void>((resolve) => {
+          fh = new Firehose({
+            service: server.url,
+            keys,
+            fetchRepo: withHook ? async () => car4 : null,
+            onResync: (r) => {
+              resynced.push(r.rev)
+            },
+            onEvent: (e) => {
+              if (e.type === 'sync') got.push(`${e.seq} sync ${e.verified?.action}`)
+              if (e.type === 'commit') got.push(`${e.seq} commit ${e.verified !== null}`)
+              if ('seq' in e && e.seq === 6) resolve()
+            },
+            onReject: (r) => {
+              got.push(`${r.seq} ${r.code}`)
+              if (r.seq === 6) resolve()
+            },
+          })
+          void fh.start()
+        })
+        await fh.stop()
+        // an equal rev is ignored (spec: rev lower or equal to the last processed)
+        expect(got).toEqual([
+          '1 commit true',
+          '2 commit true',
+          '3 STALE_REV',
+          '4 sync none',
+          '5 sync resync',
+          '6 commit true',
+        ])
+        expect(resynced).toEqual(withHook ? [c4.rev] : [])
+      }
+    } finally {
+      await server.close()
+    }
+  })
 })
