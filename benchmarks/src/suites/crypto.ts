@@ -7,12 +7,13 @@ import {
   Secp256k1PublicKey as AtcuteK256PublicKey,
   P256PrivateKey as AtcuteP256PrivateKey,
   P256PublicKey as AtcuteP256PublicKey,
+  parseDidKey as atcuteParseDidKey,
 } from '@atcute/crypto'
 import * as atproto from '@atproto/crypto'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { P256Keypair, Secp256k1Keypair, sha256, verifySignature } from '@rsky/crypto'
+import { P256Keypair, parseDidKey, Secp256k1Keypair, sha256, verifySignature } from '@rsky/crypto'
 import type { BenchCase, BenchSuite } from '../harness.ts'
 import { rng } from '../workloads.ts'
 
@@ -94,6 +95,26 @@ async function curveCases(curve: Curve): Promise<BenchCase[]> {
   ]
 }
 
+function didKeyCase(): BenchCase {
+  // 64 distinct did:keys of each curve, parsed in turn (no caching in any of the parsers).
+  const r = rng(58)
+  const dids = [Secp256k1Keypair, P256Keypair].flatMap((K) =>
+    Array.from({ length: 64 }, () => K.import(secp256k1.utils.randomSecretKey(r.bytes(48))).did()),
+  )
+  let i = 0
+  const next = () => dids[i++ & 127]!
+  return {
+    name: 'parse did:key (secp256k1 and P-256 alternating)',
+    unit: 'op',
+    note: 'ours checks the point is on the curve and returns the compressed key; @atproto/crypto checks it and returns the uncompressed key; @atcute/crypto checks the prefix and multicodec only (no length or point check)',
+    impls: {
+      '@rsky/crypto': () => () => parseDidKey(next()),
+      '@atproto/crypto': () => () => atproto.parseDidKey(next()),
+      '@atcute/crypto': () => () => atcuteParseDidKey(next()),
+    },
+  }
+}
+
 function sha256Case(name: string, data: Uint8Array, unit: 'op' | 'byte'): BenchCase {
   return {
     name,
@@ -110,12 +131,13 @@ function sha256Case(name: string, data: Uint8Array, unit: 'op' | 'byte'): BenchC
 const suite: BenchSuite = {
   name: 'crypto',
   description:
-    'ECDSA sign/verify (secp256k1, P-256) and sha256 against @atproto/crypto, @atcute/crypto, @noble and node:crypto.',
+    'ECDSA sign/verify (secp256k1, P-256), did:key parsing and sha256 against @atproto/crypto, @atcute/crypto, @noble and node:crypto.',
   async cases() {
     const r = rng(3)
     return [
       ...(await curveCases('k256')),
       ...(await curveCases('p256')),
+      didKeyCase(),
       sha256Case('sha256 of 100 bytes', r.bytes(100), 'op'),
       sha256Case('sha256 of 1 MB', r.bytes(1 << 20), 'byte'),
     ]

@@ -14,6 +14,7 @@ import { NOBLE, nobleVerifyDigest, ORDER, pointFromBytes } from './curves.ts'
 import type { CryptoEngine, PrivateKeySigner, PublicKeyVerifier } from './engine.ts'
 import { InvalidPublicKeyError } from './errors.ts'
 import { hmacSha256Parts } from './hmac.node.ts'
+import { invertModPrime } from './invert.ts'
 import { sha256 } from './sha256.node.ts'
 
 // DER SubjectPublicKeyInfo header for a 65-byte uncompressed point. The key is decompressed once
@@ -98,7 +99,8 @@ function signDigest(alg: JwtAlg, priv: Uint8Array, d: bigint, digest: Uint8Array
       const r = Fn.create(bytesToBigInt(R.subarray(1, 33)))
       if (r !== 0n) {
         const b = (bytesToBigInt(nodeRandomBytes(48)) % (n - 1n)) + 1n
-        const ibk = Fn.inv(Fn.mul(b, nonce))
+        const bk = Fn.mul(b, nonce)
+        const ibk = invertModPrime(bk, n) ?? Fn.inv(bk)
         let s = Fn.mul(ibk, Fn.create(Fn.mul(b, h) + Fn.mul(Fn.mul(b, d), r)))
         if (s !== 0n) {
           if (s > n >> 1n) s = n - s
