@@ -7,6 +7,8 @@ export default defineConfig({
   ...packageBuild({
     index: 'src/index.ts',
     node: 'src/node.ts',
+    // CommitAuthPool starts dist/auth-worker.js on its worker threads
+    'auth-worker': 'src/auth-worker.node.ts',
     'socket-default.node': 'src/ws/default.node.ts',
     'socket-default.browser': 'src/ws/default.browser.ts',
   }),

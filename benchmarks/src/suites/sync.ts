@@ -1,6 +1,5 @@
 // Firehose workloads: authenticated `#commit` events (sync 1.1) against @atproto/sync's
 // authenticated parsing, frame decoding, and authentication spread over worker threads by DID.
-import { Worker } from 'node:worker_threads'
 import { parseCommitAuthenticated } from '@atproto/sync'
 import * as ipldCbor from '@ipld/dag-cbor'
 import type { LexMap } from '@rsky/dag-cbor'
@@ -12,6 +11,7 @@ import {
   type RepoState,
   staticKeys,
 } from '@rsky/sync'
+import { CommitAuthPool } from '@rsky/sync/node'
 import type { BenchCase, BenchSuite, ImplFactory } from '../harness.ts'
 import { type CurveMix, headerLength, type SyncWorkload, syncWorkload } from '../workloads/sync.ts'
 
@@ -57,52 +57,31 @@ function atprotoAuth(w: SyncWorkload): () => Promise<void> {
   }
 }
 
-function fnv(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
-
 /**
- * A pool of `n` worker threads: the main thread decodes each frame to find its DID and sends it
- * to worker hash(DID) mod n, so one repository's commits stay in order on one thread.
+ * `CommitAuthPool` (@rsky/sync/node) with `n` worker threads: the main thread decodes and parses
+ * each frame, resolves the key and chains each DID's commits (in order, as a Firehose does);
+ * the pool sends each DID to one worker, so different repositories verify in parallel.
  */
 function pooled(w: SyncWorkload, n: number): ImplFactory {
-  return async () => {
-    const workers: Worker[] = []
-    const keys = [...w.keys]
-    for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL('../workloads/sync-worker.ts', import.meta.url))
-      await new Promise<void>((resolve, reject) => {
-        worker.once('message', () => resolve())
-        worker.once('error', reject)
-        worker.postMessage({ keys })
-      })
-      worker.unref()
-      workers.push(worker)
-    }
+  return () => {
+    const pool = new CommitAuthPool({ threads: n })
+    const keys = staticKeys(w.keys)
     return async () => {
-      const batches: Uint8Array[][] = workers.map(() => [])
+      const states = new Map<string, RepoState>()
+      const chains = new Map<string, Promise<void>>()
+      let ok = 0
       for (const frame of w.frames) {
-        const f = decodeFrame(frame)
-        const did = (f.body as { repo: string }).repo
-        batches[fnv(did) % n]?.push(frame)
+        const evt = parse(frame)
+        const did = evt.repo
+        const step = async () => {
+          const r = await pool.authenticateCommit(evt, { keys, prior: states.get(did) })
+          if (!r.success) throw new Error(`${r.code}: ${r.message}`)
+          states.set(did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
+          ok++
+        }
+        chains.set(did, (chains.get(did) ?? Promise.resolve()).then(step))
       }
-      const done = await Promise.all(
-        workers.map(
-          (worker, i) =>
-            new Promise<number>((resolve, reject) => {
-              worker.ref()
-              worker.once('message', (ok: number) => {
-                worker.unref()
-                resolve(ok)
-              })
-              worker.once('error', reject)
-              worker.postMessage({ frames: batches[i] })
-            }),
-        ),
-      )
-      const ok = done.reduce((a, b) => a + b, 0)
+      await Promise.all(chains.values())
       if (ok !== w.frames.length) throw new Error(`verified ${ok} of ${w.frames.length}`)
     }
   }
@@ -155,11 +134,11 @@ const suite: BenchSuite = {
         name: `authenticate ${k256.frames.length} secp256k1 #commit frames over worker threads (spread by DID)`,
         unit: 'commit',
         perCall: k256.frames.length,
-        note: 'the main thread decodes each frame to route it by DID (one repo per thread, in order); each worker authenticates with its own chain state. Ratios are speed-ups over the one-worker row; the machine has as many cores as machineInfo reports, shared with the main thread',
+        note: '@rsky/sync/node CommitAuthPool: the main thread decodes each frame and chains each DID (one repo per thread, in order); workers verify. Ratios are speed-ups over the other rows; the main thread shares the cores machineInfo reports',
         impls: {
-          '@rsky/sync, 2 worker threads': pooled(k256, 2),
-          '@rsky/sync, 1 worker thread': pooled(k256, 1),
-          '@rsky/sync, main thread': () => oursAuth(k256),
+          '@rsky/sync CommitAuthPool, 2 threads': pooled(k256, 2),
+          '@rsky/sync CommitAuthPool, 1 thread': pooled(k256, 1),
+          '@rsky/sync authenticateCommit, main thread': () => oursAuth(k256),
         },
       },
     ]

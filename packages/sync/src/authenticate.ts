@@ -289,6 +289,15 @@ export async function authenticateCommit(
   return { success: true, value }
 }
 
+/**
+ * Something that authenticates commits like {@link authenticateCommit}; a {@link Firehose} can
+ * hand its commits to one (e.g. `CommitAuthPool` of `@rsky/sync/node`, which spreads them over
+ * worker threads).
+ */
+export interface CommitAuthenticator {
+  authenticateCommit(evt: CommitEvent, opts: AuthenticateOptions): Promise<CommitAuthResult>
+}
+
 /** An authenticated `#sync` event and what to do with it. */
 export interface VerifiedSync {
   seq: number

@@ -3,6 +3,7 @@ import {
   type AuthRejectCode,
   authenticateCommit,
   authenticateSync,
+  type CommitAuthenticator,
   type VerifiedCommit,
   type VerifiedSync,
 } from './authenticate.ts'
@@ -70,6 +71,11 @@ export interface FirehoseOptions {
   keys?: SignatureVerifier
   /** Authenticate `#commit` and `#sync` events (default true). */
   authenticate?: boolean
+  /**
+   * Where commits are authenticated (default {@link authenticateCommit} on this thread). Pass a
+   * `CommitAuthPool` from `@rsky/sync/node` to spread them over worker threads by DID.
+   */
+  authenticator?: CommitAuthenticator
   /** Per-repository state for chain checks (default in memory). */
   repoState?: RepoStateStore
   /** Cursor persistence (default none). The saved cursor never passes an unfinished event. */
@@ -91,6 +97,8 @@ export interface FirehoseOptions {
   socketFactory?: SocketFactory
   limits?: EventLimits
 }
+
+const INLINE: CommitAuthenticator = { authenticateCommit }
 
 function httpBase(service: string): string {
   return service.replace(/^ws(s?):\/\//, 'http$1://')
@@ -367,7 +375,7 @@ export class Firehose {
       }
       prior = await this.#states.get(evt.repo)
     }
-    const r = await authenticateCommit(evt, { keys: this.#keys, prior })
+    const r = await (this.#opts.authenticator ?? INLINE).authenticateCommit(evt, { keys: this.#keys, prior })
     if (r.success) {
       await this.#states.set(evt.repo, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
       return this.#deliver({ type: 'commit', seq: evt.seq, did: evt.repo, event: evt, verified: r.value })

@@ -6,6 +6,7 @@ export {
   type AuthRejection,
   authenticateCommit,
   authenticateSync,
+  type CommitAuthenticator,
   type CommitAuthResult,
   emptyTreeRoot,
   type SyncAuthResult,
@@ -78,7 +79,7 @@ export {
   type JetstreamResult,
   parseJetstreamEvent,
 } from './jetstream.ts'
-export { type SignatureVerifier, staticKeys } from './keys.ts'
+export { type KeyResolver, type SignatureVerifier, staticKeys } from './keys.ts'
 export { LabelSubscription, type LabelSubscriptionOptions } from './labels.ts'
 export { MemoryRepoStateStore, type RepoState, type RepoStateStore } from './repo-state.ts'
 export { getRepoFetcher, type RepoFetcher, ResyncError, type ResyncedRepo, resyncRepo } from './resync.ts'

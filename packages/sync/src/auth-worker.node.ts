@@ -1,0 +1,64 @@
+// Worker-thread body of CommitAuthPool: authenticates the commits it is sent with the did:key the
+// main thread resolved, and answers with the verified ops (or the rejection) as DAG-CBOR.
+import { parentPort } from 'node:worker_threads'
+import { verifySignature } from '@rsky/crypto'
+import { type Cid, decode, decodeCid, encode, type LexMap, type LexValue } from '@rsky/dag-cbor'
+import type { AuthRequest, AuthResponse } from './auth-pool.node.ts'
+import { authenticateCommit, type VerifiedCommit } from './authenticate.ts'
+import { parseCommitEvent } from './events.ts'
+
+// The main thread has already checked the event against the caller's limits.
+const NO_LIMITS = { maxOps: Number.MAX_SAFE_INTEGER, maxCommitBlocks: Number.MAX_SAFE_INTEGER }
+
+function verifiedToLex(v: VerifiedCommit): LexMap {
+  return {
+    rev: v.rev,
+    data: v.data,
+    prevData: v.prevData,
+    ops: v.ops.map((op) => ({
+      action: op.action,
+      path: op.path,
+      cid: op.cid,
+      prev: op.prev,
+      record: op.record,
+    })) as LexValue[],
+  }
+}
+
+async function handle(req: AuthRequest): Promise<Uint8Array> {
+  const parsed = parseCommitEvent(decode(req.event) as LexMap, NO_LIMITS)
+  if (!parsed.success) {
+    const first = parsed.issues[0]
+    return encode({ ok: false, code: 'BAD_OP', message: `${first?.path}: ${first?.message}`, resync: false })
+  }
+  const key = req.key
+  const r = await authenticateCommit(parsed.value, {
+    keys: { verifySignatureForDid: (_did, data, sig) => verifySignature(key, data, sig) },
+    prior: req.prior
+      ? { rev: req.prior.rev, data: decodeCid(req.prior.data) as Cid, status: req.prior.status }
+      : undefined,
+    ...(req.now !== undefined ? { now: req.now } : {}),
+    ...(req.maxClockDriftMs !== undefined ? { maxClockDriftMs: req.maxClockDriftMs } : {}),
+    ...(req.requireRecords !== undefined ? { requireRecords: req.requireRecords } : {}),
+    ...(req.car !== undefined ? { car: req.car } : {}),
+  })
+  if (r.success) return encode({ ok: true, v: verifiedToLex(r.value) })
+  const out: LexMap = { ok: false, code: r.code, message: r.message, resync: r.resync }
+  if (r.verified) out.v = verifiedToLex(r.verified)
+  return encode(out)
+}
+
+const port = parentPort
+if (port === null) throw new Error('auth-worker: not running in a worker thread')
+port.on('message', (req: AuthRequest) => {
+  handle(req).then(
+    (result) => {
+      const res: AuthResponse = { id: req.id, result }
+      port.postMessage(res)
+    },
+    (err: unknown) => {
+      const res: AuthResponse = { id: req.id, error: String((err as Error)?.stack ?? err) }
+      port.postMessage(res)
+    },
+  )
+})

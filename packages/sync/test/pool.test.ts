@@ -1,0 +1,188 @@
+// CommitAuthPool: the same answers as authenticateCommit, on worker threads, spread by DID.
+import { Secp256k1Keypair } from '@rsky/crypto'
+import type { LexMap } from '@rsky/dag-cbor'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { authenticateCommit, type CommitAuthResult } from '../src/authenticate.ts'
+import { type CommitEvent, parseCommitEvent } from '../src/events.ts'
+import { Firehose } from '../src/firehose.ts'
+import { encodeMessageFrame } from '../src/frame.ts'
+import { type KeyResolver, staticKeys } from '../src/keys.ts'
+import { AuthPoolError, CommitAuthPool } from '../src/node.ts'
+import type { RepoState } from '../src/repo-state.ts'
+import { type ScriptItem, startReplayServer } from './server.ts'
+import {
+  type Account,
+  commit,
+  commitBody,
+  generateStream,
+  keyTable,
+  makeAccounts,
+  randomWrites,
+  rng,
+  type StreamEvent,
+} from './stream.ts'
+
+function evtOf(body: LexMap): CommitEvent {
+  const r = parseCommitEvent(body)
+  if (!r.success) throw new Error(JSON.stringify(r.issues))
+  return r.value
+}
+
+function summary(r: CommitAuthResult): unknown {
+  if (!r.success)
+    return {
+      code: r.code,
+      resync: r.resync,
+      verified: r.verified ? summary({ success: true, value: r.verified }) : null,
+    }
+  const v = r.value
+  return {
+    rev: v.rev,
+    data: v.data.toString(),
+    prevData: v.prevData.toString(),
+    commit: v.commit.toString(),
+    blocks: v.blocks.size,
+    ops: v.ops.map((o) => [
+      o.action,
+      o.collection,
+      o.rkey,
+      String(o.cid),
+      String(o.prev),
+      o.record?.length ?? null,
+    ]),
+  }
+}
+
+describe('CommitAuthPool', () => {
+  let pool: CommitAuthPool
+  let accounts: Account[]
+  let stream: StreamEvent[]
+  beforeAll(async () => {
+    pool = new CommitAuthPool({ threads: 2 })
+    const rand = rng(4242)
+    accounts = await makeAccounts(12, rand)
+    stream = (await generateStream(accounts, 300, rand)).filter((e) => e.t === '#commit')
+  }, 60_000)
+  afterAll(async () => {
+    await pool?.close()
+  })
+
+  it('agrees with authenticateCommit on every commit of a chained stream, and on hostile variants', async () => {
+    const keys = staticKeys(keyTable(accounts))
+    const states = new Map<string, RepoState>()
+    for (const [i, e] of stream.entries()) {
+      const evt = evtOf(e.body)
+      const prior = states.get(e.did)
+      const inline = await authenticateCommit(evt, { keys, prior })
+      const pooled = await pool.authenticateCommit(evt, { keys, prior })
+      expect(summary(pooled)).toEqual(summary(inline))
+      if (!inline.success) throw new Error(inline.message)
+      if (i % 25 === 0) {
+        // a replay (stale), a forged key, a dropped op and a missing prior step give the same reasons
+        const forged = staticKeys(new Map([[e.did, Secp256k1Keypair.create().did()]]))
+        const variants: [CommitEvent, RepoState | undefined, KeyResolver][] = [
+          [evt, { rev: evt.rev, data: inline.value.data, status: 'synchronized' }, keys],
+          [evt, prior, forged],
+          [{ ...evt, ops: evt.ops.slice(1) }, prior, keys],
+          [evt, prior ? { ...prior, rev: '2222222222222' } : undefined, keys],
+        ]
+        for (const [ve, vp, vk] of variants) {
+          const a = await authenticateCommit(ve, { keys: vk, prior: vp })
+          const b = await pool.authenticateCommit(ve, { keys: vk, prior: vp })
+          expect(summary(b)).toEqual(summary(a))
+        }
+      }
+      states.set(e.did, { rev: inline.value.rev, data: inline.value.data, status: 'synchronized' })
+    }
+  })
+
+  it('resolves the key on the main thread and refreshes it once after a bad signature', async () => {
+    const [acct] = await makeAccounts(1, rng(77), () => 'p256')
+    if (!acct) throw new Error('no account')
+    const real = acct.keypair.did()
+    const calls: string[] = []
+    let current = Secp256k1Keypair.create().did() // stale: the cache names an old key
+    const keys: KeyResolver = {
+      resolveAtprotoKey(_did, opts) {
+        calls.push(opts?.forceRefresh ? 'refresh' : 'cached')
+        if (opts?.forceRefresh) current = real
+        return current
+      },
+      verifySignatureForDid: () => {
+        throw new Error('not used by the pool')
+      },
+    }
+    const body = commitBody(acct.did, 1, await commit(acct, randomWrites(acct, rng(1))))
+    expect((await pool.authenticateCommit(evtOf(body), { keys })).success).toBe(true)
+    expect(calls).toEqual(['cached', 'refresh'])
+    // a forged commit: one refresh, the same key comes back, no second attempt
+    acct.keypair = Secp256k1Keypair.create()
+    calls.length = 0
+    const forged = commitBody(acct.did, 2, await commit(acct, randomWrites(acct, rng(2))))
+    expect(await pool.authenticateCommit(evtOf(forged), { keys })).toMatchObject({ code: 'BAD_SIGNATURE' })
+    expect(calls).toEqual(['cached', 'refresh'])
+    const broken: KeyResolver = { ...keys, resolveAtprotoKey: () => Promise.reject(new Error('plc down')) }
+    expect(await pool.authenticateCommit(evtOf(body), { keys: broken })).toMatchObject({
+      code: 'KEY_UNAVAILABLE',
+    })
+    await expect(
+      pool.authenticateCommit(evtOf(body), { keys: { verifySignatureForDid: () => true } }),
+    ).rejects.toThrow(TypeError)
+  })
+
+  it('drives a Firehose: every commit verified once, in order per DID', async () => {
+    const rand = rng(99)
+    const accts = await makeAccounts(20, rand)
+    const events = await generateStream(accts, 400, rand)
+    const script: ScriptItem[] = events.map((e) => ({
+      kind: 'event',
+      seq: e.seq,
+      frame: encodeMessageFrame(e.t, e.body),
+    }))
+    script.splice(150, 0, { kind: 'disconnect' })
+    const server = await startReplayServer(script)
+    const seen = new Map<number, number>()
+    const lastRev = new Map<string, string>()
+    const rejected: string[] = []
+    let fh!: Firehose
+    try {
+      await new Promise<void>((resolve) => {
+        fh = new Firehose({
+          service: server.url,
+          keys: staticKeys(keyTable(accts)),
+          authenticator: pool,
+          fetchRepo: null,
+          reconnect: { minDelayMs: 5, maxDelayMs: 30 },
+          onEvent: (e) => {
+            if (!('seq' in e)) return
+            seen.set(e.seq, (seen.get(e.seq) ?? 0) + 1)
+            if (e.type === 'commit') {
+              expect(e.verified?.ops.length).toBe(e.event.ops.length)
+              const prev = lastRev.get(e.did)
+              if (prev !== undefined) expect(e.event.rev > prev).toBe(true)
+              lastRev.set(e.did, e.event.rev)
+            }
+            if (seen.size === events.length) resolve()
+          },
+          onReject: (r) => rejected.push(`${r.seq} ${r.code} ${r.message}`),
+        })
+        void fh.start()
+      })
+      await fh.stop()
+    } finally {
+      await server.close()
+    }
+    expect(rejected).toEqual([])
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+  }, 60_000)
+
+  it('rejects with POOL_CLOSED after close', async () => {
+    const p = new CommitAuthPool({ threads: 1 })
+    await p.close()
+    const e = stream[0] as StreamEvent
+    await expect(
+      p.authenticateCommit(evtOf(e.body), { keys: staticKeys(keyTable(accounts)) }),
+    ).rejects.toThrow(AuthPoolError)
+    expect(() => new CommitAuthPool({ threads: 0 })).toThrow(RangeError)
+  })
+})
