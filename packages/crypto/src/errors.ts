@@ -32,31 +32,40 @@ export type KeyStringIssue =
   | 'length' // the key after the prefix is not 33 bytes (compressed)
   | 'point' // the key is not a point on the named curve
 
-/** A did:key string that is not `did:key:z<base58btc multikey>` or carries a bad key. */
-export class InvalidDidKeyError extends CryptoError {
-  override name = 'InvalidDidKeyError'
-  /** The did:key as given. */
+/** A did:key or multikey string that was rejected: the base of the two errors below. */
+export class KeyStringError extends CryptoError {
+  override name = 'KeyStringError'
+  /** The string as given. */
   readonly input: string
   readonly issue: KeyStringIssue
-  constructor(input: string, issue: KeyStringIssue, detail: string, options?: { cause?: unknown }) {
-    super('INVALID_DID_KEY', `invalid did:key: ${detail}; issue=${issue} input=${clip(input)}`)
+  constructor(
+    code: 'INVALID_DID_KEY' | 'INVALID_MULTIKEY',
+    input: string,
+    issue: KeyStringIssue,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const what = code === 'INVALID_DID_KEY' ? 'did:key' : 'multikey'
+    super(code, `invalid ${what}: ${detail}; issue=${issue} input=${clip(input)}`)
     if (options?.cause !== undefined) this.cause = options.cause
     this.input = input
     this.issue = issue
   }
 }
 
-/** A multikey string that does not decode to a known multicodec and a valid key. */
-export class InvalidMultikeyError extends CryptoError {
-  override name = 'InvalidMultikeyError'
-  /** The multikey as given. */
-  readonly input: string
-  readonly issue: KeyStringIssue
+/** A did:key string that is not `did:key:z<base58btc multikey>` or carries a bad key. */
+export class InvalidDidKeyError extends KeyStringError {
+  override name = 'InvalidDidKeyError'
   constructor(input: string, issue: KeyStringIssue, detail: string, options?: { cause?: unknown }) {
-    super('INVALID_MULTIKEY', `invalid multikey: ${detail}; issue=${issue} input=${clip(input)}`)
-    if (options?.cause !== undefined) this.cause = options.cause
-    this.input = input
-    this.issue = issue
+    super('INVALID_DID_KEY', input, issue, detail, options)
+  }
+}
+
+/** A multikey string that does not decode to a known multicodec and a valid key. */
+export class InvalidMultikeyError extends KeyStringError {
+  override name = 'InvalidMultikeyError'
+  constructor(input: string, issue: KeyStringIssue, detail: string, options?: { cause?: unknown }) {
+    super('INVALID_MULTIKEY', input, issue, detail, options)
   }
 }
 
@@ -71,27 +80,37 @@ export class UnsupportedKeyTypeError extends CryptoError {
   }
 }
 
-/** Public key bytes that are not a point on the named curve (or have the wrong length). */
-export class InvalidPublicKeyError extends CryptoError {
-  override name = 'InvalidPublicKeyError'
+/** Key bytes of the wrong length or value: the base of the two errors below. */
+export class KeyBytesError extends CryptoError {
+  override name = 'KeyBytesError'
   readonly jwtAlg: string
   readonly length: number
-  constructor(jwtAlg: string, length: number, reason: string) {
-    super('INVALID_PUBLIC_KEY', `invalid public key: ${reason}; jwtAlg=${jwtAlg} length=${length}`)
+  constructor(
+    code: 'INVALID_PUBLIC_KEY' | 'INVALID_PRIVATE_KEY',
+    jwtAlg: string,
+    length: number,
+    reason: string,
+  ) {
+    const what = code === 'INVALID_PUBLIC_KEY' ? 'public' : 'private'
+    super(code, `invalid ${what} key: ${reason}; jwtAlg=${jwtAlg} length=${length}`)
     this.jwtAlg = jwtAlg
     this.length = length
   }
 }
 
-/** Private key bytes that are not a scalar in [1, n-1] of the curve, or not 32 bytes. */
-export class InvalidPrivateKeyError extends CryptoError {
-  override name = 'InvalidPrivateKeyError'
-  readonly jwtAlg: string
-  readonly length: number
+/** Public key bytes that are not a point on the named curve (or have the wrong length). */
+export class InvalidPublicKeyError extends KeyBytesError {
+  override name = 'InvalidPublicKeyError'
   constructor(jwtAlg: string, length: number, reason: string) {
-    super('INVALID_PRIVATE_KEY', `invalid private key: ${reason}; jwtAlg=${jwtAlg} length=${length}`)
-    this.jwtAlg = jwtAlg
-    this.length = length
+    super('INVALID_PUBLIC_KEY', jwtAlg, length, reason)
+  }
+}
+
+/** Private key bytes that are not a scalar in [1, n-1] of the curve, or not 32 bytes. */
+export class InvalidPrivateKeyError extends KeyBytesError {
+  override name = 'InvalidPrivateKeyError'
+  constructor(jwtAlg: string, length: number, reason: string) {
+    super('INVALID_PRIVATE_KEY', jwtAlg, length, reason)
   }
 }
 

@@ -33,7 +33,9 @@ export {
   InvalidPrivateKeyError,
   InvalidPublicKeyError,
   JwtAlgMismatchError,
+  KeyBytesError,
   KeyNotExportableError,
+  KeyStringError,
   type KeyStringIssue,
   UnsupportedKeyTypeError,
 } from './errors.ts'

@@ -2,6 +2,8 @@ import { readInteropJson, recordInteropCount } from '@rsky/test-vectors'
 import { describe, expect, it } from 'vitest'
 import { b64, ENTRIES } from './entries.ts'
 
+const b16 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
+
 interface SignatureFixture {
   comment: string
   messageBase64: string
@@ -66,39 +68,29 @@ describe.each(ENTRIES)('interop vectors through the %s entry', (label, c) => {
     recordInteropCount(`${SIGS} (${label})`, n)
   })
 
-  it(`${K256}: private keys give the listed did:key`, () => {
-    const vectors = readInteropJson<K256Vector[]>('atproto-interop-tests', K256)
+  // [file, alg, private key bytes of a vector]
+  const DIDKEY_FILES = [
+    [K256, 'ES256K', (v: K256Vector & P256Vector) => b16(v.privateKeyBytesHex)],
+    [P256, 'ES256', (v: K256Vector & P256Vector) => c.multibaseToBytes(`z${v.privateKeyBytesBase58}`)],
+  ] as const
+  it.each(DIDKEY_FILES)('%s: private keys give the listed did:key', (file, alg, privOf) => {
+    const vectors = readInteropJson<Array<K256Vector & P256Vector>>('atproto-interop-tests', file)
+    const K = alg === 'ES256K' ? c.Secp256k1Keypair : c.P256Keypair
     let n = 0
     for (const v of vectors) {
-      const kp = c.Secp256k1Keypair.import(v.privateKeyBytesHex, { exportable: true })
+      const priv = privOf(v)
+      const kp = K.import(priv, { exportable: true })
       expect(kp.did()).toBe(v.publicDidKey)
-      expect(Buffer.from(kp.export()).toString('hex')).toBe(v.privateKeyBytesHex)
+      expect(kp.export()).toEqual(priv)
+      if (alg === 'ES256K') expect(K.import(v.privateKeyBytesHex).did()).toBe(v.publicDidKey)
       const parsed = c.parseDidKey(v.publicDidKey)
-      expect(parsed.jwtAlg).toBe('ES256K')
+      expect(parsed.jwtAlg).toBe(alg)
       expect(parsed.keyBytes).toEqual(kp.publicKeyBytes())
-      expect(c.formatDidKey('ES256K', c.decompressPublicKey('ES256K', parsed.keyBytes))).toBe(v.publicDidKey)
+      expect(c.formatDidKey(alg, c.decompressPublicKey(alg, parsed.keyBytes))).toBe(v.publicDidKey)
       const data = new TextEncoder().encode(v.publicDidKey)
       expect(c.verifySignature(v.publicDidKey, data, kp.signSync(data))).toBe(true)
       n++
     }
-    recordInteropCount(`${K256} (${label})`, n)
-  })
-
-  it(`${P256}: private keys give the listed did:key`, () => {
-    const vectors = readInteropJson<P256Vector[]>('atproto-interop-tests', P256)
-    let n = 0
-    for (const v of vectors) {
-      const priv = c.multibaseToBytes(`z${v.privateKeyBytesBase58}`)
-      const kp = c.P256Keypair.import(priv)
-      expect(kp.did()).toBe(v.publicDidKey)
-      const parsed = c.parseDidKey(v.publicDidKey)
-      expect(parsed.jwtAlg).toBe('ES256')
-      expect(parsed.keyBytes).toEqual(kp.publicKeyBytes())
-      expect(c.formatDidKey('ES256', c.decompressPublicKey('ES256', parsed.keyBytes))).toBe(v.publicDidKey)
-      const data = new TextEncoder().encode(v.publicDidKey)
-      expect(c.verifySignature(v.publicDidKey, data, kp.signSync(data))).toBe(true)
-      n++
-    }
-    recordInteropCount(`${P256} (${label})`, n)
+    recordInteropCount(`${file} (${label})`, n)
   })
 })
