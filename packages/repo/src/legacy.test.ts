@@ -41,7 +41,7 @@ async function v2RepoCar(
 
 describe.each(Object.entries(keys))('legacy v2 commits on %s', (_curve, keypair) => {
   it('a v2 repository (with or without rev) verifies in full, with its version reported', async () => {
-    for (const extra of [{}, { rev: '3kaaaaaaaaaa2' }]) {
+    for (const extra of [{}, { rev: '3kaaaaaaaaaa2' }] as Record<string, LexValue>[]) {
       const car = await v2RepoCar(keypair, extra)
       const r = await verifyRepoCar(car, { did, key: keypair.did() })
       expect(r).toMatchObject({ did, version: 2, signature: 'valid', records: 30 })
