@@ -63,6 +63,15 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subpr
     expect(ok.stdout).toMatch(/signature:\s+valid/)
   })
 
+  it('repo diff names the file an error came from', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsky-bin-'))
+    const bad = join(dir, 'bad.car')
+    writeFileSync(bad, readFileSync(carPath(k256)).subarray(0, 100))
+    const r = rsky('repo', 'diff', carPath(k256), bad)
+    expect(r.status).toBe(1)
+    expect(r.stderr.startsWith(`rsky repo diff: ${bad}: CAR_`)).toBe(true)
+  })
+
   it('names the subcommands of a group when one is missing or unknown (exit 2)', () => {
     const missing = rsky('repo')
     expect(missing.status).toBe(2)

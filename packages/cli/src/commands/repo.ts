@@ -159,8 +159,17 @@ const diff: Command = {
   summary: 'record operations and tree node changes from repository A to repository B',
   arity: [2, 2],
   async run({ positionals, out, streams }) {
-    const a = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
-    const b = await loadRepoCar(openCarFile(positionals[1]!, streams.stderr).chunks())
+    // With two inputs, an error names the file it came from.
+    const load = async (path: string) => {
+      const file = openCarFile(path, streams.stderr)
+      try {
+        return await loadRepoCar(file.chunks())
+      } catch (err) {
+        throw new Error(`${path}: ${describeError(err)}`, { cause: err })
+      }
+    }
+    const a = await load(positionals[0]!)
+    const b = await load(positionals[1]!)
     let d: MstDiff
     try {
       d = await mstDiff(a.tree, b.tree)
