@@ -1,7 +1,7 @@
 // Compiles lexicon schemas into closures once, so validating data never re-reads the schema JSON.
 // Each check returns the value (with defaults applied) or FAIL after pushing issues onto ctx.
 
-import { bytesLength, checkDataValue, isLink, isPlainObject, mimeAccepted, readBlob } from './data.ts'
+import { blobProblem, bytesLength, checkDataValue, isLink, isPlainObject, mimeAccepted } from './data.ts'
 import { pathKey, type ValidationIssue, type ValidationIssueCode } from './errors.ts'
 import { FORMAT_CHECKS, graphemeLength, utf8Length } from './strings.ts'
 import type {
@@ -39,6 +39,26 @@ export interface CompileHost {
   refCheck(uri: string): Check
   /** Check for the union variant `uri` (an object or record). */
   variantCheck(uri: string): Check
+  /** Whether object checks may be generated as JavaScript source (see {@link jitAvailable}). */
+  readonly jit: boolean
+}
+
+let jitProbe: boolean | undefined
+
+/**
+ * Whether this runtime lets us build functions from source (`new Function`): false under a
+ * Content-Security-Policy without `unsafe-eval` and on platforms that forbid code generation
+ * (Cloudflare Workers), where the closure compiler is used instead.
+ */
+export function jitAvailable(): boolean {
+  if (jitProbe === undefined) {
+    try {
+      jitProbe = new Function('return 1')() === 1
+    } catch {
+      jitProbe = false
+    }
+  }
+  return jitProbe
 }
 
 /** Formats a path stack as `$.a.b[0]["c-d"]`. */
@@ -184,8 +204,10 @@ function compileBlob(def: LexBlob): Check {
   const accept = def.accept?.map((a) => a.toLowerCase())
   const max = def.maxSize
   return (v, ctx) => {
-    const blob = readBlob(v)
-    if (typeof blob === 'string') return report(ctx, 'invalid_type', blob)
+    const problem = blobProblem(v)
+    if (problem !== undefined) return report(ctx, 'invalid_type', problem)
+    // blobProblem passed: a string mimeType, and a size unless it is a legacy blob.
+    const blob = v as { $type?: string; mimeType: string; size: number }
     if (accept && !mimeAccepted(blob.mimeType, accept)) {
       return report(
         ctx,
@@ -193,7 +215,7 @@ function compileBlob(def: LexBlob): Check {
         `blob mimeType not accepted; mimeType=${blob.mimeType}; accept=${accept.join(',')}`,
       )
     }
-    if (max !== undefined && blob.size > max) {
+    if (max !== undefined && blob.$type === 'blob' && blob.size > max) {
       return report(ctx, 'blob_size', `blob is larger than maxSize; size=${blob.size}; maxSize=${max}`)
     }
     return v
@@ -256,6 +278,8 @@ interface Prop {
   readonly defaultValue: unknown
   /** `__proto__` and friends are read with hasOwn so a prototype never passes for a value. */
   readonly own: boolean
+  readonly def: LexFieldSchema
+  readonly baseId: string
 }
 
 function compileProps(
@@ -277,6 +301,8 @@ function compileProps(
       hasDefault: dflt !== undefined,
       defaultValue: dflt,
       own: key in Object.prototype,
+      def,
+      baseId: ctxIds.baseId,
     }
   })
 }
@@ -313,9 +339,154 @@ function checkProps(props: readonly Prop[], v: Record<string, unknown>, ctx: Ctx
   return ok ? out : FAIL
 }
 
+/** A missing required property, reported at its own path. */
+function reportRequired(ctx: Ctx, key: string): void {
+  ctx.path.push(key)
+  report(ctx, 'required', `required property is missing; property=${key}`)
+  ctx.path.pop()
+}
+
+/**
+ * Puts `key` into the paths of the issues from index `from` on. Generated object checks push no
+ * path on the way down; when a property fails, its issues (reported with the path as it stood,
+ * without this key) get the key inserted right after the current path.
+ */
+function keyIssues(ctx: Ctx, from: number, key: string): number {
+  const issues = ctx.issues
+  const prefix = formatPath(ctx.path)
+  const part = pathKey('', key)
+  for (let i = from; i < issues.length; i++) {
+    const issue = issues[i] as { path: string }
+    issue.path = prefix + part + issue.path.slice(prefix.length)
+  }
+  return issues.length
+}
+
+function reportNotObject(v: unknown, ctx: Ctx): typeof FAIL {
+  return report(ctx, 'invalid_type', `expected an object; got=${typeName(v)}`)
+}
+
+function reportTooDeep(ctx: Ctx): typeof FAIL {
+  ctx.depth--
+  return report(ctx, 'too_deep', `nesting deeper than maxDepth; maxDepth=${ctx.maxDepth}`)
+}
+
+/**
+ * The object check of {@link checkProps} written out as JavaScript source, one block per
+ * property: each property is read by name (`v["text"]`, a monomorphic load where the generic
+ * loop does a keyed lookup) and each property check is called from its own call site, so V8 can
+ * inline it. Property names reach the source only through JSON.stringify (a string literal);
+ * checks, bounds, defaults and helpers are passed in as arguments, never as source. Schemas with a key
+ * of Object.prototype (`__proto__`, `constructor`...) keep the generic loop.
+ */
+function generateObjectCheck(props: readonly Prop[], host: CompileHost): Check {
+  const names = ['isPlainObject', 'FAIL', 'reportNotObject', 'reportTooDeep', 'reportRequired', 'keyIssues']
+  const args: unknown[] = [isPlainObject, FAIL, reportNotObject, reportTooDeep, reportRequired, keyIssues]
+  let body =
+    'if (!isPlainObject(v)) return reportNotObject(v, ctx)\n' +
+    'if (++ctx.depth > ctx.maxDepth) return reportTooDeep(ctx)\n' +
+    'let out = v, ok = true, x, r, done = ctx.issues.length\n'
+  let state = ''
+  for (let i = 0; i < props.length; i++) {
+    const p = props[i] as Prop
+    const k = JSON.stringify(p.key)
+    names.push(`c${i}`)
+    args.push(p.check)
+    body += `x = v[${k}]\nif (x === undefined) {`
+    if (p.hasDefault) {
+      names.push(`d${i}`)
+      args.push(p.defaultValue)
+      body += `if (out === v) out = { ...v }\nout[${k}] = d${i}`
+    } else if (p.required) {
+      body += `reportRequired(ctx, ${k})\nok = false\ndone = ctx.issues.length`
+    }
+    body += `} else ${p.nullable ? 'if (x !== null) ' : ''}{\n`
+    // A value the inline test accepts is one the full check would return unchanged; anything
+    // else (including every invalid value) goes to the full check, which reports the issue.
+    const fast = inlineTest(p.def, i, names, args)
+    let call = `c${i}(x, ctx)`
+    if (p.def.type === 'ref') {
+      // The target is resolved on first use (recursive schemas) and then called from this
+      // call site only, instead of through the shared ref closure.
+      const uri = host.resolve(p.def.ref, p.baseId)
+      names.push(`rc${i}`)
+      args.push(() => host.refCheck(uri))
+      state += `let t${i}\n`
+      call = `(t${i} ??= rc${i}())(x, ctx)`
+    }
+    body += fast ? `r = ${fast} ? x : ${call}\n` : `r = ${call}\n`
+    body += `if (r === FAIL) {\nok = false\ndone = keyIssues(ctx, done, ${k})\n}`
+    body += ` else if (r !== x) {\nif (out === v) out = { ...v }\nout[${k}] = r\n}\n}\n`
+  }
+  body += 'ctx.depth--\nreturn ok ? out : FAIL'
+  const factory = new Function(
+    ...names,
+    `'use strict'\n${state}return function objectCheck(v, ctx) {\n${body}\n}`,
+  )
+  return factory(...args) as Check
+}
+
+/**
+ * A JavaScript expression on `x` that is true only for values the compiled check of `def` would
+ * accept unchanged, or undefined when there is no cheap one. Strings with a `const`, `enum` or
+ * minimum, and integers and booleans with a `const` or `enum`, always take the full check.
+ */
+function inlineTest(def: LexFieldSchema, i: number, names: string[], args: unknown[]): string | undefined {
+  switch (def.type) {
+    case 'string': {
+      if (
+        def.const !== undefined ||
+        def.enum ||
+        def.minLength !== undefined ||
+        def.minGraphemes !== undefined
+      ) {
+        return undefined
+      }
+      let test = "typeof x === 'string'"
+      // UTF-8 length is at most 3 bytes per UTF-16 unit, graphemes at most one per unit: a
+      // string this short passes both maxima without counting either.
+      const bound = Math.min(
+        def.maxLength === undefined ? Infinity : Math.floor(def.maxLength / 3),
+        def.maxGraphemes ?? Infinity,
+      )
+      if (bound !== Infinity) {
+        names.push(`n${i}`)
+        args.push(bound)
+        test += ` && x.length <= n${i}`
+      }
+      if (def.format) {
+        names.push(`f${i}`)
+        args.push(FORMAT_CHECKS[def.format])
+        test += ` && f${i}(x)`
+      }
+      return test
+    }
+    case 'integer': {
+      if (def.const !== undefined || def.enum) return undefined
+      let test = "typeof x === 'number' && Number.isInteger(x)"
+      if (def.minimum !== undefined) {
+        names.push(`lo${i}`)
+        args.push(def.minimum)
+        test += ` && x >= lo${i}`
+      }
+      if (def.maximum !== undefined) {
+        names.push(`hi${i}`)
+        args.push(def.maximum)
+        test += ` && x <= hi${i}`
+      }
+      return test
+    }
+    case 'boolean':
+      return def.const === undefined ? "typeof x === 'boolean'" : undefined
+    default:
+      return undefined
+  }
+}
+
 /** Compiles an `object` schema. */
 export function compileObject(def: LexObject, baseId: string, host: CompileHost): Check {
   const props = compileProps(def.properties ?? {}, def.required, def.nullable, { baseId, host })
+  if (host.jit && !props.some((p) => p.own)) return generateObjectCheck(props, host)
   return (v, ctx) => {
     if (!isPlainObject(v)) return report(ctx, 'invalid_type', `expected an object; got=${typeName(v)}`)
     if (++ctx.depth > ctx.maxDepth) {

@@ -66,26 +66,39 @@ export interface BlobInfo {
 }
 
 /**
- * Reads a blob reference in the typed form (`$type: "blob"`, `ref`, `mimeType`, `size`) or the
- * legacy form (`cid` string, `mimeType`). Returns a message saying what is wrong otherwise.
+ * @internal What is wrong with a blob reference, or undefined when `v` is one in the typed form
+ * (`$type: "blob"`, `ref`, `mimeType`, `size`) or the legacy form (`cid` string, `mimeType`).
+ * Allocates nothing, for the compiled blob check.
  */
-export function readBlob(v: unknown): BlobInfo | string {
+export function blobProblem(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a blob object'
   const o = v as Record<string, unknown>
   const mimeType = o['mimeType']
   if (typeof mimeType !== 'string' || mimeType.length === 0) return 'blob mimeType must be a non-empty string'
-  if (o['$type'] === 'blob') {
+  const type = o['$type']
+  if (type === 'blob') {
     const size = o['size']
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
       return 'blob size must be a non-negative integer'
     }
     if (!isLink(o['ref'])) return 'blob ref must be a CID link'
-    return { mimeType, size }
+    return undefined
   }
-  if (o['$type'] !== undefined) return 'blob $type must be "blob"'
+  if (type !== undefined) return 'blob $type must be "blob"'
   const cid = o['cid']
   if (typeof cid !== 'string' || !isValidCidString(cid)) return 'expected a blob (typed or legacy)'
-  return { mimeType, size: -1 }
+  return undefined
+}
+
+/**
+ * Reads a blob reference in the typed form (`$type: "blob"`, `ref`, `mimeType`, `size`) or the
+ * legacy form (`cid` string, `mimeType`). Returns a message saying what is wrong otherwise.
+ */
+export function readBlob(v: unknown): BlobInfo | string {
+  const problem = blobProblem(v)
+  if (problem !== undefined) return problem
+  const o = v as Record<string, unknown>
+  return { mimeType: o['mimeType'] as string, size: o['$type'] === 'blob' ? (o['size'] as number) : -1 }
 }
 
 /** Options bounding a walk over untrusted data. */
@@ -148,13 +161,30 @@ function checkDataMap(
   return null
 }
 
+/** `s` itself when it has no upper-case or non-ASCII character (the usual MIME type), else `s.toLowerCase()`. */
+function lowerMime(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if ((c >= 65 && c <= 90) || c >= 128) return s.toLowerCase()
+  }
+  return s
+}
+
 /** Matches a blob MIME type against an `accept` list (`image/*`, `*\/*` or exact). */
 export function mimeAccepted(mimeType: string, accept: readonly string[]): boolean {
   // MIME types compare case-insensitively; `accept` lists are lower-cased once when compiled.
-  const mime = mimeType.toLowerCase()
-  for (const pattern of accept) {
+  // Nothing is allocated for a lower-case ASCII MIME type.
+  const mime = lowerMime(mimeType)
+  for (let k = 0; k < accept.length; k++) {
+    const pattern = accept[k] as string
     if (pattern === '*/*' || pattern === mime) return true
-    if (pattern.endsWith('/*') && mime.startsWith(pattern.slice(0, -1))) return true
+    const n = pattern.length - 1
+    // `type/*`: the MIME type starts with `type/`.
+    if (n > 0 && pattern.charCodeAt(n) === 42 && pattern.charCodeAt(n - 1) === 47 && mime.length >= n) {
+      let i = 0
+      while (i < n && mime.charCodeAt(i) === pattern.charCodeAt(i)) i++
+      if (i === n) return true
+    }
   }
   return false
 }

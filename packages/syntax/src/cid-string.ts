@@ -1,4 +1,3 @@
-import { ALNUM } from './chars.ts'
 import { failure, InvalidCidStringError, type Problem, type ValidationResult } from './errors.ts'
 
 export const MIN_CID_STRING_LENGTH = 8
@@ -20,7 +19,9 @@ export function cidStringProblem(s: string): Problem | undefined {
   if (len < MIN_CID_STRING_LENGTH || len > MAX_CID_STRING_LENGTH) return P_LENGTH
   for (let i = 0; i < len; i++) {
     const c = s.charCodeAt(i)
-    if (!(c < 128 && (ALNUM[c] === 1 || c === 43 || c === 61))) {
+    // Lower-case letters and digits first: base32 CIDs ("bafy...") are made of nothing else.
+    if ((c - 97) >>> 0 < 26 || (c - 48) >>> 0 < 10) continue
+    if (!((c - 65) >>> 0 < 26 || c === 43 || c === 61)) {
       return { message: 'CID string contains a character outside A-Za-z0-9+=', offset: i }
     }
   }

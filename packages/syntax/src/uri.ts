@@ -48,7 +48,10 @@ function utf8Length(s: string, limit: number): number {
  */
 export function uriProblem(s: string): Problem | undefined {
   const len = s.length
-  if (len > MAX_URI_BYTES || utf8Length(s, MAX_URI_BYTES) > MAX_URI_BYTES) return P_TOO_LONG
+  // At most 3 UTF-8 bytes per UTF-16 unit: only long strings need the bytes counted.
+  if (len > MAX_URI_BYTES || (len * 3 > MAX_URI_BYTES && utf8Length(s, MAX_URI_BYTES) > MAX_URI_BYTES)) {
+    return P_TOO_LONG
+  }
   const c0 = s.charCodeAt(0)
   if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90))) return P_SCHEME
   let i = 1
