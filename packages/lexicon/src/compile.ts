@@ -61,6 +61,19 @@ export function jitAvailable(): boolean {
   return jitProbe
 }
 
+let generated = 0
+
+/**
+ * Builds a check from JavaScript source: `names` are the free variables of `body`, bound to
+ * `args` (checks, helpers, bounds: values never enter the source). `state` declares variables
+ * kept between calls. Every function gets a distinct source, so V8's eval cache never makes two
+ * checks share type feedback (each call site inside stays monomorphic).
+ */
+function generate(names: readonly string[], args: readonly unknown[], state: string, body: string): Check {
+  const source = `'use strict'\n// check ${++generated}\n${state}return function check(v, ctx) {\n${body}\n}`
+  return new Function(...names, source)(...args) as Check
+}
+
 /** Formats a path stack as `$.a.b[0]["c-d"]`. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '$'
@@ -208,7 +221,8 @@ function compileBlob(def: LexBlob): Check {
     if (problem !== undefined) return report(ctx, 'invalid_type', problem)
     // blobProblem passed: a string mimeType, and a size unless it is a legacy blob.
     const blob = v as { $type?: string; mimeType: string; size: number }
-    if (accept && !mimeAccepted(blob.mimeType, accept)) {
+    // An exact match with an accepted type (the usual case) needs no case folding or patterns.
+    if (accept && !accept.includes(blob.mimeType) && !mimeAccepted(blob.mimeType, accept)) {
       return report(
         ctx,
         'blob_mime',
@@ -236,20 +250,75 @@ export const checkUnknown: Check = (v, ctx) => {
   return v
 }
 
+const reportNotArray = (v: unknown, ctx: Ctx): typeof FAIL =>
+  report(ctx, 'invalid_type', `expected an array; got=${typeName(v)}`)
+const reportTooMany = (ctx: Ctx, max: number, n: number): typeof FAIL =>
+  report(ctx, 'too_big', `must have at most ${max} items; length=${n}`)
+const reportTooFew = (ctx: Ctx, min: number, n: number): typeof FAIL =>
+  report(ctx, 'too_small', `must have at least ${min} items; length=${n}`)
+
+/** Like {@link keyIssues} for an array index. */
+function indexIssues(ctx: Ctx, from: number, index: number): number {
+  const issues = ctx.issues
+  const prefix = formatPath(ctx.path)
+  for (let i = from; i < issues.length; i++) {
+    const issue = issues[i] as { path: string }
+    issue.path = `${prefix}[${index}]${issue.path.slice(prefix.length)}`
+  }
+  return issues.length
+}
+
+/** The array check below as generated source, with the item check inlined where it can be. */
+function generateArrayCheck(def: LexArray, item: Check, baseId: string, host: CompileHost): Check {
+  const names = [
+    'FAIL',
+    'reportNotArray',
+    'reportTooMany',
+    'reportTooFew',
+    'reportTooDeep',
+    'indexIssues',
+    'c',
+  ]
+  const args: unknown[] = [
+    FAIL,
+    reportNotArray,
+    reportTooMany,
+    reportTooFew,
+    reportTooDeep,
+    indexIssues,
+    item,
+  ]
+  let body = 'if (!Array.isArray(v)) return reportNotArray(v, ctx)\nconst n = v.length\n'
+  if (def.maxLength !== undefined) {
+    names.push('max')
+    args.push(def.maxLength)
+    body += 'if (n > max) return reportTooMany(ctx, max, n)\n'
+  }
+  if (def.minLength !== undefined) {
+    names.push('min')
+    args.push(def.minLength)
+    body += 'if (n < min) return reportTooFew(ctx, min, n)\n'
+  }
+  body += 'if (++ctx.depth > ctx.maxDepth) return reportTooDeep(ctx)\n'
+  body += 'let out = v, ok = true, done = ctx.issues.length\nfor (let i = 0; i < n; i++) {\nconst x = v[i]\n'
+  const { call, state } = callFor(def.items, 'c', 0, baseId, host, names, args)
+  const fast = inlineTest(def.items, 0, names, args)
+  body += fast ? `const r = ${fast} ? x : ${call}\n` : `const r = ${call}\n`
+  body += 'if (r === FAIL) {\nok = false\ndone = indexIssues(ctx, done, i)\n} else if (r !== x) {\n'
+  body += 'if (out === v) out = v.slice()\nout[i] = r\n}\n}\nctx.depth--\nreturn ok ? out : FAIL'
+  return generate(names, args, state, body)
+}
+
 function compileArray(def: LexArray, baseId: string, host: CompileHost): Check {
   const { minLength: min, maxLength: max } = def
   const item = compileField(def.items, baseId, host)
+  if (host.jit) return generateArrayCheck(def, item, baseId, host)
   return (v, ctx) => {
-    if (!Array.isArray(v)) return report(ctx, 'invalid_type', `expected an array; got=${typeName(v)}`)
+    if (!Array.isArray(v)) return reportNotArray(v, ctx)
     const n = v.length
-    if (max !== undefined && n > max)
-      return report(ctx, 'too_big', `must have at most ${max} items; length=${n}`)
-    if (min !== undefined && n < min)
-      return report(ctx, 'too_small', `must have at least ${min} items; length=${n}`)
-    if (++ctx.depth > ctx.maxDepth) {
-      ctx.depth--
-      return report(ctx, 'too_deep', `nesting deeper than maxDepth; maxDepth=${ctx.maxDepth}`)
-    }
+    if (max !== undefined && n > max) return reportTooMany(ctx, max, n)
+    if (min !== undefined && n < min) return reportTooFew(ctx, min, n)
+    if (++ctx.depth > ctx.maxDepth) return reportTooDeep(ctx)
     let out: unknown[] = v
     let ok = true
     const path = ctx.path
@@ -404,26 +473,36 @@ function generateObjectCheck(props: readonly Prop[], host: CompileHost): Check {
     // A value the inline test accepts is one the full check would return unchanged; anything
     // else (including every invalid value) goes to the full check, which reports the issue.
     const fast = inlineTest(p.def, i, names, args)
-    let call = `c${i}(x, ctx)`
-    if (p.def.type === 'ref') {
-      // The target is resolved on first use (recursive schemas) and then called from this
-      // call site only, instead of through the shared ref closure.
-      const uri = host.resolve(p.def.ref, p.baseId)
-      names.push(`rc${i}`)
-      args.push(() => host.refCheck(uri))
-      state += `let t${i}\n`
-      call = `(t${i} ??= rc${i}())(x, ctx)`
-    }
+    const target = callFor(p.def, `c${i}`, i, p.baseId, host, names, args)
+    const call = target.call
+    state += target.state
     body += fast ? `r = ${fast} ? x : ${call}\n` : `r = ${call}\n`
     body += `if (r === FAIL) {\nok = false\ndone = keyIssues(ctx, done, ${k})\n}`
     body += ` else if (r !== x) {\nif (out === v) out = { ...v }\nout[${k}] = r\n}\n}\n`
   }
   body += 'ctx.depth--\nreturn ok ? out : FAIL'
-  const factory = new Function(
-    ...names,
-    `'use strict'\n${state}return function objectCheck(v, ctx) {\n${body}\n}`,
-  )
-  return factory(...args) as Check
+  return generate(names, args, state, body)
+}
+
+/**
+ * The expression calling the full check of `def` on `x`: the compiled check `c`, or for a ref
+ * its target itself, resolved on first use (recursive schemas) and then called from this call
+ * site only instead of through the shared ref closure.
+ */
+function callFor(
+  def: LexFieldSchema,
+  c: string,
+  i: number,
+  baseId: string,
+  host: CompileHost,
+  names: string[],
+  args: unknown[],
+): { call: string; state: string } {
+  if (def.type !== 'ref') return { call: `${c}(x, ctx)`, state: '' }
+  const uri = host.resolve(def.ref, baseId)
+  names.push(`rc${i}`)
+  args.push(() => host.refCheck(uri))
+  return { call: `(t${i} ??= rc${i}())(x, ctx)`, state: `let t${i}\n` }
 }
 
 /**
@@ -527,6 +606,7 @@ function compileUnion(def: LexUnion, baseId: string, host: CompileHost): Check {
     if (uri.endsWith('#main')) variants.set(uri, variant)
   }
   const names = def.refs.map((r) => typeTag(host.resolve(r, baseId))).join(',')
+  if (host.jit) return generateUnionCheck(variants, closed, names, host)
   return (v, ctx) => {
     if (!isPlainObject(v))
       return report(ctx, 'invalid_type', `expected an object with $type; got=${typeName(v)}`)
@@ -540,5 +620,72 @@ function compileUnion(def: LexUnion, baseId: string, host: CompileHost): Check {
     }
     variant.check ??= host.variantCheck(variant.uri)
     return variant.check(v, ctx)
+  }
+}
+
+/** The union check above as generated source: a `switch` on `$type`, one call site per variant. */
+function generateUnionCheck(
+  variants: ReadonlyMap<string, { uri: string }>,
+  closed: boolean,
+  refs: string,
+  host: CompileHost,
+): Check {
+  const argNames = ['isPlainObject', 'reportUnionNotObject', 'reportUnionType', 'reportClosed', 'refs']
+  const args: unknown[] = [isPlainObject, reportUnionNotObject, reportUnionType, reportClosed, refs]
+  let state = ''
+  let body =
+    'if (!isPlainObject(v)) return reportUnionNotObject(v, ctx)\nconst t = v.$type\n' +
+    "if (typeof t !== 'string') return reportUnionType(ctx)\nswitch (t) {\n"
+  const uris = [...new Set([...variants.values()].map((x) => x.uri))]
+  for (const [tag, variant] of variants) {
+    const j = uris.indexOf(variant.uri)
+    body += `case ${JSON.stringify(tag)}: return (t${j} ??= vc${j}())(v, ctx)\n`
+  }
+  uris.forEach((uri, j) => {
+    argNames.push(`vc${j}`)
+    args.push(() => host.variantCheck(uri))
+    state += `let t${j}\n`
+  })
+  body += `}\nreturn ${closed ? 'reportClosed(ctx, t, refs)' : 'v'}`
+  return generate(argNames, args, state, body)
+}
+
+const reportUnionNotObject = (v: unknown, ctx: Ctx): typeof FAIL =>
+  report(ctx, 'invalid_type', `expected an object with $type; got=${typeName(v)}`)
+const reportUnionType = (ctx: Ctx): typeof FAIL =>
+  report(ctx, 'union_type', 'union member must have a string $type')
+const reportClosed = (ctx: Ctx, t: string, refs: string): typeof FAIL =>
+  report(ctx, 'closed_union', `$type is not in the closed union; $type=${t}; refs=${refs}`)
+
+/**
+ * A record: `$type` must equal `nsid`, then the record's object check. Generated (one call
+ * site per record type) when the host allows it.
+ */
+export function compileRecordCheck(nsid: string, object: Check, host: CompileHost): Check {
+  const reportNotRecord = (ctx: Ctx): typeof FAIL => report(ctx, 'invalid_type', 'record must be an object')
+  const reportType = (v: Record<string, unknown>, ctx: Ctx): void => {
+    ctx.path.push('$type')
+    report(ctx, 'record_type', `record $type must be ${nsid}; $type=${String(v['$type'])}`)
+    ctx.path.pop()
+  }
+  if (host.jit) {
+    return generate(
+      ['isPlainObject', 'FAIL', 'reportNotRecord', 'reportType', 'object', 'nsid'],
+      [isPlainObject, FAIL, reportNotRecord, reportType, object, nsid],
+      '',
+      'if (!isPlainObject(v)) return reportNotRecord(ctx)\n' +
+        'if (v.$type === nsid) return object(v, ctx)\n' +
+        'reportType(v, ctx)\nobject(v, ctx)\nreturn FAIL',
+    )
+  }
+  return (v, ctx) => {
+    if (!isPlainObject(v)) return reportNotRecord(ctx)
+    let ok = true
+    if (v['$type'] !== nsid) {
+      reportType(v, ctx)
+      ok = false
+    }
+    const r = object(v, ctx)
+    return ok ? r : FAIL
   }
 }

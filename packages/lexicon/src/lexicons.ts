@@ -8,6 +8,7 @@ import {
   compileField,
   compileObject,
   compileParams,
+  compileRecordCheck,
   FAIL,
   jitAvailable,
   report,
@@ -316,7 +317,7 @@ export class Lexicons implements Iterable<LexiconDoc> {
     // One context is reused across runs (validation is synchronous and never re-enters the
     // registry); it is reset here in case an earlier run threw part way.
     const ctx = this.#ctx
-    ctx.path.length = 0
+    if (ctx.path.length !== 0) ctx.path.length = 0
     ctx.depth = 0
     const r = check(value, ctx)
     if (r !== FAIL) return { success: true, value: r }
@@ -379,19 +380,7 @@ export class Lexicons implements Iterable<LexiconDoc> {
 const passThrough: Check = (v) => v
 
 function recordCheck(nsid: string, def: LexRecord, host: CompileHost): Check {
-  const object = compileObject(def.record, nsid, host)
-  return (v, ctx) => {
-    if (!isPlainObject(v)) return report(ctx, 'invalid_type', 'record must be an object')
-    let ok = true
-    if (v['$type'] !== nsid) {
-      ctx.path.push('$type')
-      report(ctx, 'record_type', `record $type must be ${nsid}; $type=${String(v['$type'])}`)
-      ctx.path.pop()
-      ok = false
-    }
-    const r = object(v, ctx)
-    return ok ? r : FAIL
-  }
+  return compileRecordCheck(nsid, compileObject(def.record, nsid, host), host)
 }
 
 function rkeyMatches(keyType: string, rkey: string): boolean {

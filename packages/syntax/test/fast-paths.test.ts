@@ -6,12 +6,14 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { atUriProblem, isAtUriFast } from '../src/aturi.ts'
 import { cidStringProblem } from '../src/cid-string.ts'
+import { datetimeProblem, isValidDatetimeFast } from '../src/datetime.ts'
 import { didProblem, isDidRange } from '../src/did.ts'
-import { isValidAtUri, isValidCidString, isValidDid, isValidUri } from '../src/index.ts'
+import { isValidAtUri, isValidCidString, isValidDatetime, isValidDid, isValidUri } from '../src/index.ts'
 import { uriProblem } from '../src/uri.ts'
 import {
   atUriSeed,
   cidSeed,
+  datetimeSeed,
   didSeed,
   edgeString,
   nearMiss,
@@ -115,5 +117,48 @@ describe('CID string and URI fast paths', () => {
       ),
       RUNS,
     )
+  })
+})
+
+describe('datetime fast path', () => {
+  // UTC datetimes with every field at and around its limits, then near-misses of those.
+  const pad = (n: number, w: number) => String(n).padStart(w, '0')
+  const utc = fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.option(fc.stringMatching(/^[0-9]{0,12}$/), { nil: undefined }),
+    )
+    .map(
+      ([y, mo, d, h, mi, s, frac]) =>
+        `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac === undefined ? '' : `.${frac}`}Z`,
+    )
+
+  it('isValidDatetime equals the scanner', () => {
+    let valid = 0
+    fc.assert(
+      fc.property(fc.oneof(utc, nearMiss(utc), nearMiss(datetimeSeed), edgeString), (s) => {
+        const ref = datetimeProblem(s) === undefined
+        if (ref) valid++
+        return isValidDatetimeFast(s) === ref && isValidDatetime(s) === ref
+      }),
+      RUNS,
+    )
+    expect(valid).toBeGreaterThan(200)
+  })
+
+  it('checks the calendar', () => {
+    expect(isValidDatetime('2024-02-29T00:00:00Z')).toBe(true)
+    expect(isValidDatetime('2023-02-29T00:00:00Z')).toBe(false)
+    expect(isValidDatetime('2000-02-29T00:00:00.000Z')).toBe(true)
+    expect(isValidDatetime('1900-02-29T00:00:00.000Z')).toBe(false)
+    expect(isValidDatetime('2024-04-31T00:00:00Z')).toBe(false)
+    expect(isValidDatetime('2024-04-30T23:59:59.Z')).toBe(false)
+    expect(isValidDatetime('0000-01-01T00:00:00+01:00')).toBe(false)
+    expect(isValidDatetime('2024-01-01T00:00:00-00:00')).toBe(false)
   })
 })
