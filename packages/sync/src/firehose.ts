@@ -1,4 +1,5 @@
 import { IdResolver } from '@rsky/identity'
+import { type AccountStatusStore, MemoryAccountStatusStore } from './account-status.ts'
 import {
   type AuthRejectCode,
   authenticateCommit,
@@ -21,9 +22,16 @@ import {
   type UnknownEvent,
 } from './events.ts'
 import { DEFAULT_MAX_FRAME_SIZE, decodeFrame } from './frame.ts'
-import type { SignatureVerifier } from './keys.ts'
+import { invalidateKey, type SignatureVerifier } from './keys.ts'
 import { MemoryRepoStateStore, type RepoStateStore } from './repo-state.ts'
-import { getRepoFetcher, type RepoFetcher, type ResyncedRepo, resyncRepo } from './resync.ts'
+import {
+  getRepoFetcher,
+  type RepoFetcher,
+  ResyncError,
+  type ResyncedRepo,
+  type ResyncFloor,
+  resyncRepo,
+} from './resync.ts'
 import { KeyedScheduler } from './scheduler.ts'
 import type { SocketFactory } from './ws/types.ts'
 
@@ -43,6 +51,9 @@ export type FirehoseRejectCode =
   | 'FRAME_TOO_LARGE'
   | 'DESYNCHRONIZED'
   | 'RESYNC_FAILED'
+  | 'RESYNC_ROLLBACK'
+  | 'RESYNC_FORK'
+  | 'ACCOUNT_INACTIVE'
 
 /** An event (or frame) the client refused, with its reason. */
 export interface FirehoseRejection {
@@ -53,6 +64,8 @@ export interface FirehoseRejection {
   t?: string | undefined
   /** True when the repository was (or must be) resynchronised. */
   resync: boolean
+  /** With `ACCOUNT_INACTIVE`: the account's `status` (`takendown`, `deactivated`, ...), if given. */
+  accountStatus?: string | undefined
 }
 
 /** Options of {@link Firehose}. */
@@ -78,6 +91,12 @@ export interface FirehoseOptions {
   authenticator?: CommitAuthenticator
   /** Per-repository state for chain checks (default in memory). */
   repoState?: RepoStateStore
+  /**
+   * Hosting status per DID, kept from `#account` events (default in memory, inactive accounts
+   * only). `#commit` and `#sync` of an account that is not active are not handled: each is
+   * reported to `onReject` as `ACCOUNT_INACTIVE`. `null` tracks nothing and handles every account.
+   */
+  accountStatus?: AccountStatusStore | null
   /** Cursor persistence (default none). The saved cursor never passes an unfinished event. */
   cursorStore?: CursorStore
   /** Start cursor; overrides the store. */
@@ -127,6 +146,7 @@ export class Firehose {
   readonly #opts: FirehoseOptions
   readonly #keys: SignatureVerifier
   readonly #states: RepoStateStore
+  readonly #accounts: AccountStatusStore | null
   readonly #fetchRepo: RepoFetcher | null
   readonly #conn: StreamConnection
   readonly #scheduler: KeyedScheduler
@@ -145,6 +165,8 @@ export class Firehose {
     this.#opts = opts
     this.#keys = opts.keys ?? new IdResolver()
     this.#states = opts.repoState ?? new MemoryRepoStateStore()
+    this.#accounts =
+      opts.accountStatus === null ? null : (opts.accountStatus ?? new MemoryAccountStatusStore())
     this.#fetchRepo =
       opts.fetchRepo === null ? null : (opts.fetchRepo ?? getRepoFetcher(httpBase(opts.service)))
     this.#maxQueue = opts.maxQueue ?? 1000
@@ -303,14 +325,10 @@ export class Firehose {
         this.#track(evt.seq, evt.did, () => this.#handleSync(evt))
         return
       case '#identity':
-        this.#track(evt.seq, evt.did, () =>
-          this.#deliver({ type: 'identity', seq: evt.seq, did: evt.did, event: evt }),
-        )
+        this.#track(evt.seq, evt.did, () => this.#handleIdentity(evt))
         return
       case '#account':
-        this.#track(evt.seq, evt.did, () =>
-          this.#deliver({ type: 'account', seq: evt.seq, did: evt.did, event: evt }),
-        )
+        this.#track(evt.seq, evt.did, () => this.#handleAccount(evt))
         return
       case '#info':
         this.#scheduler.push('#info', () => this.#deliver({ type: 'info', event: evt }))
@@ -356,7 +374,46 @@ export class Firehose {
     }
   }
 
+  async #handleIdentity(evt: IdentityEvent): Promise<void> {
+    // spec: update cached identity data. Forget the key; the next commit resolves it afresh.
+    try {
+      await invalidateKey(this.#keys, evt.did)
+    } catch (err) {
+      this.#error(err)
+    }
+    return this.#deliver({ type: 'identity', seq: evt.seq, did: evt.did, event: evt })
+  }
+
+  async #handleAccount(evt: AccountEvent): Promise<void> {
+    if (this.#accounts !== null) {
+      try {
+        await this.#accounts.set(evt.did, { active: evt.active, status: evt.status })
+      } catch (err) {
+        this.#error(err)
+      }
+    }
+    return this.#deliver({ type: 'account', seq: evt.seq, did: evt.did, event: evt })
+  }
+
+  /** Rejects the event (`ACCOUNT_INACTIVE`) when the account is not active; spec: ignore it. */
+  async #inactive(did: string, seq: number, t: '#commit' | '#sync'): Promise<boolean> {
+    if (this.#accounts === null) return false
+    const status = await this.#accounts.get(did)
+    if (status === undefined || status.active) return false
+    this.#reject({
+      code: 'ACCOUNT_INACTIVE',
+      message: `account is not active; did=${did} status=${status.status ?? ''}`,
+      seq,
+      did,
+      t,
+      resync: false,
+      accountStatus: status.status,
+    })
+    return true
+  }
+
   async #handleCommit(evt: CommitEvent): Promise<void> {
+    if (await this.#inactive(evt.repo, evt.seq, '#commit')) return
     if (this.#opts.authenticate === false) {
       return this.#deliver({ type: 'commit', seq: evt.seq, did: evt.repo, event: evt, verified: null })
     }
@@ -408,6 +465,7 @@ export class Firehose {
   }
 
   async #handleSync(evt: SyncEvent): Promise<void> {
+    if (await this.#inactive(evt.did, evt.seq, '#sync')) return
     if (this.#opts.authenticate === false) {
       return this.#deliver({ type: 'sync', seq: evt.seq, did: evt.did, event: evt, verified: null })
     }
@@ -434,22 +492,32 @@ export class Firehose {
     return this.#deliver({ type: 'sync', seq: evt.seq, did: evt.did, event: evt, verified: r.value })
   }
 
-  /** Fetches and verifies the repository; on success its state is the fetched commit. */
+  /**
+   * Fetches and verifies the repository; on success its state is the fetched commit. The fetched
+   * repository must be at least as new as the desynchronized state (the rev and tree of the
+   * `#sync` or `#commit` that broke the chain): an older copy would roll the repository back.
+   */
   async #resync(did: string, seq: number): Promise<boolean> {
     const fetchRepo = this.#fetchRepo
+    const prior = await this.#states.get(did)
     if (fetchRepo === null) {
       // no resync hook: re-base on what the stream says from here on
-      const prior = await this.#states.get(did)
       if (prior) await this.#states.set(did, { ...prior, status: 'synchronized' })
       return true
     }
+    const atLeast: ResyncFloor | undefined =
+      prior?.status === 'desynchronized' ? { rev: prior.rev, data: prior.data } : undefined
     try {
-      const repo = await resyncRepo({ did, fetchRepo, keys: this.#keys })
+      const repo = await resyncRepo({ did, fetchRepo, keys: this.#keys, atLeast })
       await this.#states.set(did, { rev: repo.rev, data: repo.data, status: 'synchronized' })
       await this.#opts.onResync?.(repo)
       return true
     } catch (err) {
-      this.#reject({ code: 'RESYNC_FAILED', message: (err as Error).message, seq, did, resync: true })
+      const code =
+        err instanceof ResyncError && (err.code === 'RESYNC_ROLLBACK' || err.code === 'RESYNC_FORK')
+          ? err.code
+          : 'RESYNC_FAILED'
+      this.#reject({ code, message: (err as Error).message, seq, did, resync: true })
       return false
     }
   }

@@ -1,5 +1,6 @@
 // @rsky/sync: AT Protocol sync: firehose frames and events, authenticated commits (sync 1.1),
 // a firehose client with safe cursors and backpressure, and Jetstream.
+export { type AccountStatus, type AccountStatusStore, MemoryAccountStatusStore } from './account-status.ts'
 export {
   type AuthenticateOptions,
   type AuthRejectCode,
@@ -79,9 +80,23 @@ export {
   type JetstreamResult,
   parseJetstreamEvent,
 } from './jetstream.ts'
-export { type KeyResolver, type SignatureVerifier, staticKeys } from './keys.ts'
+export {
+  type InvalidatingKeys,
+  invalidateKey,
+  type KeyResolver,
+  type SignatureVerifier,
+  staticKeys,
+} from './keys.ts'
 export { LabelSubscription, type LabelSubscriptionOptions } from './labels.ts'
 export { MemoryRepoStateStore, type RepoState, type RepoStateStore } from './repo-state.ts'
-export { getRepoFetcher, type RepoFetcher, ResyncError, type ResyncedRepo, resyncRepo } from './resync.ts'
+export {
+  getRepoFetcher,
+  type RepoFetcher,
+  ResyncError,
+  type ResyncErrorCode,
+  type ResyncedRepo,
+  type ResyncFloor,
+  resyncRepo,
+} from './resync.ts'
 export { KeyedScheduler } from './scheduler.ts'
 export type { SocketFactory, SocketLike } from './ws/types.ts'

@@ -38,3 +38,43 @@ export function staticKeys(table: ReadonlyMap<string, string> | Record<string, s
     },
   }
 }
+
+/**
+ * A {@link SignatureVerifier} that can forget what it cached for a DID, so the next check resolves
+ * the key afresh. Implement it on a custom verifier; @rsky/identity's resolvers need nothing
+ * (their `DidCache` is used directly, see {@link invalidateKey}).
+ */
+export interface InvalidatingKeys extends SignatureVerifier {
+  invalidateKey(did: string): Promise<void> | void
+}
+
+interface DeletableCache {
+  delete(did: string): Promise<void> | void
+}
+
+function cacheOf(v: unknown): DeletableCache | undefined {
+  const cache = (v as { cache?: unknown } | null)?.cache
+  return cache !== null && typeof (cache as DeletableCache | undefined)?.delete === 'function'
+    ? (cache as DeletableCache)
+    : undefined
+}
+
+/**
+ * Drops a DID's cached identity so the next signature check resolves its key again (what an
+ * `#identity` event asks for). Uses, in order: the verifier's own `invalidateKey`; the `DidCache`
+ * of an @rsky/identity `DidResolver` (`keys.cache`) or `IdResolver` (`keys.did.cache`). Returns
+ * false when the verifier caches nothing it exposes (e.g. {@link staticKeys}, or a resolver
+ * built with `cache: null`).
+ * @example await invalidateKey(new IdResolver(), 'did:plc:ewvi7nxzyoun6zhxrhs64oiz')
+ */
+export async function invalidateKey(keys: SignatureVerifier, did: string): Promise<boolean> {
+  const own = (keys as Partial<InvalidatingKeys>).invalidateKey
+  if (typeof own === 'function') {
+    await own.call(keys, did)
+    return true
+  }
+  const cache = cacheOf(keys) ?? cacheOf((keys as { did?: unknown }).did)
+  if (cache === undefined) return false
+  await cache.delete(did)
+  return true
+}

@@ -16,10 +16,30 @@ export interface ResyncedRepo {
   car: Uint8Array
 }
 
+/**
+ * Why a resync failed: the fetch, the repository's blocks or tree, its signature, or (with
+ * `atLeast`) a repository older than the state the stream announced (`RESYNC_ROLLBACK`) or a
+ * different tree under the same rev (`RESYNC_FORK`).
+ */
+export type ResyncErrorCode =
+  | 'RESYNC_FETCH_FAILED'
+  | 'RESYNC_BAD_REPO'
+  | 'RESYNC_BAD_SIGNATURE'
+  | 'RESYNC_ROLLBACK'
+  | 'RESYNC_FORK'
+
+/** The oldest repository state a resync may accept: what the triggering event announced. */
+export interface ResyncFloor {
+  /** The event's rev: the fetched commit's rev must be at least this. */
+  rev: string
+  /** The event's MST root: at the same rev, the fetched tree must be this one. */
+  data?: Cid | undefined
+}
+
 /** Raised by {@link resyncRepo} when the fetched repository does not verify. */
 export class ResyncError extends Error {
   override name = 'ResyncError'
-  readonly code: 'RESYNC_FETCH_FAILED' | 'RESYNC_BAD_REPO' | 'RESYNC_BAD_SIGNATURE'
+  readonly code: ResyncErrorCode
   readonly did: string
   constructor(code: ResyncError['code'], did: string, message: string, cause?: unknown) {
     super(`${message}; did=${did}`, cause === undefined ? {} : { cause })
@@ -63,15 +83,18 @@ export function getRepoFetcher(
 
 /**
  * Fetches a repository and verifies all of it with @rsky/repo (every block hash, the tree, the
- * records present) and the commit signature with the account's key.
+ * records present) and the commit signature with the account's key. With `atLeast` (the rev and
+ * tree of the `#sync` or `#commit` that asked for the resync), a repository older than that is
+ * refused: a relay or mirror serving a stale copy must not roll the repository back.
  * @throws {ResyncError} naming what failed
- * @example const repo = await resyncRepo({ did, fetchRepo: getRepoFetcher(host), keys })
+ * @example const repo = await resyncRepo({ did, fetchRepo: getRepoFetcher(host), keys, atLeast: { rev, data } })
  */
 export async function resyncRepo(opts: {
   did: string
   fetchRepo: RepoFetcher
   keys: SignatureVerifier
   signal?: AbortSignal
+  atLeast?: ResyncFloor | undefined
 }): Promise<ResyncedRepo> {
   const { did } = opts
   let car: Uint8Array
@@ -93,6 +116,23 @@ export async function resyncRepo(opts: {
       loaded.commit.sig,
     )
     if (!ok) throw new ResyncError('RESYNC_BAD_SIGNATURE', did, 'repository commit signature does not verify')
+    // cheap, so before the full tree walk; TIDs of one length compare in time order as strings
+    const floor = opts.atLeast
+    const rev = loaded.commit.rev ?? ''
+    if (floor !== undefined) {
+      if (rev < floor.rev)
+        throw new ResyncError(
+          'RESYNC_ROLLBACK',
+          did,
+          `fetched repository is older than the event; rev=${rev} required=${floor.rev}`,
+        )
+      if (rev === floor.rev && floor.data !== undefined && !loaded.commit.data.equals(floor.data))
+        throw new ResyncError(
+          'RESYNC_FORK',
+          did,
+          `fetched repository has another tree under the event's rev; rev=${rev} data=${loaded.commit.data.toString()} expected=${floor.data.toString()}`,
+        )
+    }
     const v = await verifyRepoCar(car, { did })
     return { did, rev: v.rev, commit: v.commit, data: v.data, records: v.records, car }
   } catch (err) {
