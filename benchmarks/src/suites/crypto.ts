@@ -1,6 +1,7 @@
 // Signatures and hashes: ECDSA sign and verify on both curves (200-byte messages, keys imported
 // once), and sha256 of 100-byte and 1 MB inputs. node:crypto used raw is "the limit": what
-// OpenSSL does with no atproto rules (no low-S check, no did:key, random-k signatures).
+// OpenSSL does with no atproto rules (no low-S check, no did:key, random-k signatures). On
+// secp256k1 our Node entry runs libsecp256k1 (WASM) instead, which is faster than that limit.
 import { createPrivateKey, createPublicKey, hash, type KeyObject, sign, verify } from 'node:crypto'
 import {
   Secp256k1PrivateKey as AtcuteK256PrivateKey,
@@ -13,7 +14,14 @@ import * as atproto from '@atproto/crypto'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { P256Keypair, parseDidKey, Secp256k1Keypair, sha256, verifySignature } from '@rsky/crypto'
+import {
+  P256Keypair,
+  parseDidKey,
+  Secp256k1Keypair,
+  sha256,
+  verifySignature,
+  verifySignatureDigest,
+} from '@rsky/crypto'
 import type { BenchCase, BenchSuite } from '../harness.ts'
 import { rng } from '../workloads.ts'
 
@@ -23,6 +31,10 @@ const NOBLE = { k256: secp256k1, p256 }
 const ATPROTO = { k256: atproto.Secp256k1Keypair, p256: atproto.P256Keypair }
 const RSKY = { k256: Secp256k1Keypair, p256: P256Keypair }
 const LABEL = { k256: 'secp256k1 (ES256K)', p256: 'P-256 (ES256)' }
+const K256_NOTE = {
+  k256: '; ours runs libsecp256k1 (WASM), not OpenSSL, on this curve',
+  p256: '',
+}
 
 function nodeKeys(
   priv: Uint8Array,
@@ -60,7 +72,7 @@ async function curveCases(curve: Curve): Promise<BenchCase[]> {
     {
       name: `verify ${LABEL[curve]}, 200-byte message`,
       unit: 'op',
-      note: 'each verifies a low-S compact signature over sha256(message); keys parsed/imported once (ours caches per did:key); the node:crypto row skips the low-S check',
+      note: `each verifies a low-S compact signature over sha256(message); keys parsed/imported once (ours caches per did:key); the node:crypto row skips the low-S check${K256_NOTE[curve]}`,
       impls: {
         '@rsky/crypto': () => () => check(verifySignature(did, msg, sig)),
         '@atproto/crypto': () => async () => check(await atproto.verifySignature(did, msg, sig)),
@@ -76,7 +88,7 @@ async function curveCases(curve: Curve): Promise<BenchCase[]> {
     {
       name: `sign ${LABEL[curve]}, 200-byte message`,
       unit: 'op',
-      note: 'compact low-S signature over sha256(message); ours, @atproto and @noble are deterministic (RFC 6979, byte-identical), @atcute and node:crypto use a random nonce; the node:crypto row does not normalise to low-S',
+      note: `compact low-S signature over sha256(message); ours, @atproto and @noble are deterministic (RFC 6979, byte-identical), @atcute and node:crypto use a random nonce; the node:crypto row does not normalise to low-S${K256_NOTE[curve]}`,
       impls: {
         '@rsky/crypto': () => () => ours.signSync(msg),
         '@atproto/crypto': async () => {
@@ -93,6 +105,30 @@ async function curveCases(curve: Curve): Promise<BenchCase[]> {
       },
     },
   ]
+}
+
+function digestVerifyCase(): BenchCase {
+  // A signature over a digest the caller already has (verifySignatureDigest); neither
+  // @atproto/crypto nor @atcute/crypto verifies a prehashed message, node:crypto cannot either.
+  const r = rng(259)
+  const priv = secp256k1.utils.randomSecretKey(r.bytes(48))
+  const ours = Secp256k1Keypair.import(priv)
+  const did = ours.did()
+  const pub = ours.publicKeyBytes()
+  const digest = sha256(r.bytes(200))
+  const sig = ours.signDigest(digest)
+  const check = (ok: boolean) => {
+    if (!ok) throw new Error('signature did not verify')
+  }
+  return {
+    name: 'verify secp256k1 (ES256K) over a 32-byte digest',
+    unit: 'op',
+    note: 'verifySignatureDigest (low-S compact, key cached per did:key) against @noble/curves with prehash: false; the other peers have no digest verify',
+    impls: {
+      '@rsky/crypto': () => () => check(verifySignatureDigest(did, digest, sig)),
+      '@noble/curves': () => () => check(secp256k1.verify(sig, digest, pub, { prehash: false })),
+    },
+  }
 }
 
 function didKeyCase(): BenchCase {
@@ -136,6 +172,7 @@ const suite: BenchSuite = {
     const r = rng(3)
     return [
       ...(await curveCases('k256')),
+      digestVerifyCase(),
       ...(await curveCases('p256')),
       didKeyCase(),
       sha256Case('sha256 of 100 bytes', r.bytes(100), 'op'),

@@ -144,22 +144,23 @@ function signDigest(alg: JwtAlg, priv: Uint8Array, d: bigint, digest: Uint8Array
 }
 
 function importPrivateKey(alg: JwtAlg, priv: Uint8Array): PrivateKeySigner {
-  const ecdh = ecdhFor(alg)
-  ecdh.setPrivateKey(priv)
-  const pub = ecdh.getPublicKey(null, 'compressed')
-  const publicKey = new Uint8Array(pub.buffer, pub.byteOffset, pub.byteLength).slice()
   if (alg === 'ES256K') {
     // libsecp256k1's signer: RFC 6979 nonce (digest reduced mod n, as RFC 6979 and @noble do),
-    // constant-time k·G from its precomputed table, low-S output.
+    // constant-time k·G from its precomputed table, low-S output. `priv` is a valid scalar, so
+    // the public key is never null.
+    const publicKey = libsecp256k1.pointFromScalar(priv, true) as Uint8Array
     return {
       publicKey,
       signData: (data) => libsecp256k1.sign(sha256(data), priv),
       signDigest: (digest) => libsecp256k1.sign(digest, priv),
     }
   }
+  const ecdh = ecdhFor(alg)
+  ecdh.setPrivateKey(priv)
+  const pub = ecdh.getPublicKey(null, 'compressed')
   const d = bytesToBigInt(priv)
   return {
-    publicKey,
+    publicKey: new Uint8Array(pub.buffer, pub.byteOffset, pub.byteLength).slice(),
     signData: (data) => signDigest(alg, priv, d, sha256(data)),
     signDigest: (digest) => signDigest(alg, priv, d, digest),
   }
