@@ -207,7 +207,6 @@ export function isAtUriFast(s: string): boolean {
   const idStart = ++i
   for (; i < len; i++) {
     c = s.charCodeAt(i)
-    if ((c - 97) >>> 0 < 26 || (c - 48) >>> 0 < 10) continue
     if (c >= 128 || ((CLASS[c] as number) & C_DID) === 0) break
   }
   if (i === idStart || i - 5 > 2048) return false
@@ -223,8 +222,9 @@ export function isAtUriFast(s: string): boolean {
   let lastHyphen = -1
   for (; ; i++) {
     c = i < len ? s.charCodeAt(i) : 47
-    if (((c | 0x20) - 97) >>> 0 < 26) continue
-    if (c === 46 || c === 47) {
+    if (c < 128 && ((CLASS[c] as number) & C_NSID) !== 0) {
+      if (c === 45) lastHyphen = i
+    } else if (c === 46 || c === 47) {
       const segLen = i - segStart
       if (segLen === 0 || segLen > 63 || s.charCodeAt(segStart) === 45 || s.charCodeAt(i - 1) === 45) {
         return false
@@ -232,10 +232,8 @@ export function isAtUriFast(s: string): boolean {
       segments++
       if (c === 47) break
       segStart = i + 1
-    } else if (c >= 128 || ((CLASS[c] as number) & C_NSID) === 0) {
+    } else {
       return false
-    } else if (c === 45) {
-      lastHyphen = i
     }
   }
   if (
@@ -252,7 +250,6 @@ export function isAtUriFast(s: string): boolean {
   const rkeyStart = ++i
   for (; i < len; i++) {
     c = s.charCodeAt(i)
-    if ((c - 97) >>> 0 < 26 || (c - 48) >>> 0 < 10) continue
     if (c >= 128 || ((CLASS[c] as number) & C_RKEY) === 0) return false
   }
   const rkeyLen = len - rkeyStart
