@@ -64,6 +64,12 @@ export function jitAvailable(): boolean {
 let generated = 0
 
 /**
+ * Objects with more properties, and unions with more variants, keep the closure compiler: the
+ * generated source (and its argument list) grows with them, and real lexicons stay far below.
+ */
+const MAX_GENERATED = 256
+
+/**
  * Builds a check from JavaScript source: `names` are the free variables of `body`, bound to
  * `args` (checks, helpers, bounds: values never enter the source). `state` declares variables
  * kept between calls. Every function gets a distinct source, so V8's eval cache never makes two
@@ -565,7 +571,9 @@ function inlineTest(def: LexFieldSchema, i: number, names: string[], args: unkno
 /** Compiles an `object` schema. */
 export function compileObject(def: LexObject, baseId: string, host: CompileHost): Check {
   const props = compileProps(def.properties ?? {}, def.required, def.nullable, { baseId, host })
-  if (host.jit && !props.some((p) => p.own)) return generateObjectCheck(props, host)
+  if (host.jit && props.length <= MAX_GENERATED && !props.some((p) => p.own)) {
+    return generateObjectCheck(props, host)
+  }
   return (v, ctx) => {
     if (!isPlainObject(v)) return report(ctx, 'invalid_type', `expected an object; got=${typeName(v)}`)
     if (++ctx.depth > ctx.maxDepth) {
@@ -606,7 +614,7 @@ function compileUnion(def: LexUnion, baseId: string, host: CompileHost): Check {
     if (uri.endsWith('#main')) variants.set(uri, variant)
   }
   const names = def.refs.map((r) => typeTag(host.resolve(r, baseId))).join(',')
-  if (host.jit) return generateUnionCheck(variants, closed, names, host)
+  if (host.jit && variants.size <= MAX_GENERATED) return generateUnionCheck(variants, closed, names, host)
   return (v, ctx) => {
     if (!isPlainObject(v))
       return report(ctx, 'invalid_type', `expected an object with $type; got=${typeName(v)}`)

@@ -118,6 +118,28 @@ describe('generated checks equal the closure compiler', () => {
   })
 })
 
+describe('schemas the generator leaves to the closure compiler', () => {
+  it('an object with 300 properties and one with a key of Object.prototype', () => {
+    const properties: Record<string, unknown> = { __proto__: null }
+    for (let i = 0; i < 300; i++) properties[`p${i}`] = { type: 'integer', maximum: 5 }
+    const doc = {
+      lexicon: 1,
+      id: 'com.example.wide',
+      defs: {
+        main: { type: 'object', properties: { ...properties } },
+        proto: { type: 'object', required: ['constructor'], properties: { constructor: { type: 'string' } } },
+      },
+    }
+    const a = new Lexicons([doc])
+    const b = new Lexicons([doc], { jit: false })
+    const value = { p0: 1, p299: 9 }
+    expect(a.validate('com.example.wide', value)).toEqual(b.validate('com.example.wide', value))
+    expect(a.validate('com.example.wide', value).success).toBe(false)
+    expect(a.validate('com.example.wide#proto', {})).toEqual(b.validate('com.example.wide#proto', {}))
+    expect(a.validate('com.example.wide#proto', {}).success).toBe(false)
+  })
+})
+
 describe('interop data vectors give the same results with and without generated checks', () => {
   const SUITE = 'atproto-interop-tests'
   const catalog = listInteropFiles(SUITE, 'lexicon/catalog', '.json').map((f) => readInteropJson(SUITE, f))
