@@ -89,41 +89,58 @@ export function decodeMultikey(multikey: string): DecodedMultikey {
 
 type Fail = (issue: KeyStringIssue, detail: string, cause?: unknown) => Error
 
-function parseChecked(multikey: string, fail: Fail): ParsedDidKey {
-  const decoded = decodeMultikey(multikey)
-  if (!decoded.ok) throw fail(decoded.issue, decoded.detail)
-  try {
-    pointFromBytes(decoded.jwtAlg, decoded.keyBytes)
-  } catch (cause) {
-    throw fail('point', `not a ${decoded.jwtAlg} curve point`, cause)
+/**
+ * Throws InvalidPublicKeyError unless `compressed` (33 bytes, any tag) is a point of the curve.
+ * Each entry supplies its own: @noble in browsers, libsecp256k1 / OpenSSL in Node.
+ */
+export type CompressedPointCheck = (jwtAlg: JwtAlg, compressed: Uint8Array) => void
+
+/** The @noble point check (browser entry): decompresses in JS. */
+export const noblePointCheck: CompressedPointCheck = (jwtAlg, compressed) => {
+  pointFromBytes(jwtAlg, compressed)
+}
+
+/** parseDidKey and parseMultikey over one point check. */
+export interface DidKeyParsers {
+  readonly parseDidKey: (did: string) => ParsedDidKey
+  readonly parseMultikey: (multikey: string) => ParsedDidKey
+}
+
+/**
+ * The did:key and multikey parsers of an entry, bound to its point check. Everything but the
+ * curve check is shared, so both entries throw the same errors with the same messages; the
+ * `cause` of an off-curve key is an InvalidPublicKeyError on both.
+ */
+export function createDidKeyParsers(checkPoint: CompressedPointCheck): DidKeyParsers {
+  const parseChecked = (multikey: string, fail: Fail): ParsedDidKey => {
+    const decoded = decodeMultikey(multikey)
+    if (!decoded.ok) throw fail(decoded.issue, decoded.detail)
+    try {
+      checkPoint(decoded.jwtAlg, decoded.keyBytes)
+    } catch (cause) {
+      throw fail('point', `not a ${decoded.jwtAlg} curve point`, cause)
+    }
+    return { jwtAlg: decoded.jwtAlg, keyBytes: decoded.keyBytes.slice() }
   }
-  return { jwtAlg: decoded.jwtAlg, keyBytes: decoded.keyBytes.slice() }
+  return {
+    parseMultikey: (multikey) => {
+      astring(multikey, 'multikey')
+      return parseChecked(
+        multikey,
+        (issue, detail, cause) => new InvalidMultikeyError(multikey, issue, detail, { cause }),
+      )
+    },
+    parseDidKey: (did) => {
+      astring(did, 'did')
+      if (!did.startsWith(DID_KEY_PREFIX)) throw new InvalidDidKeyError(did, 'prefix', 'expected "did:key:"')
+      const fail: Fail = (issue, detail, cause) => new InvalidDidKeyError(did, issue, detail, { cause })
+      return parseChecked(did.slice(DID_KEY_PREFIX.length), fail)
+    },
+  }
 }
 
-/**
- * Parses a multikey (`z...`) into its algorithm and compressed public key, checking the point.
- * @throws {InvalidMultikeyError} on any malformed or off-curve key (see `issue`).
- * @example parseMultikey('zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc').jwtAlg // 'ES256K'
- */
-export function parseMultikey(multikey: string): ParsedDidKey {
-  astring(multikey, 'multikey')
-  return parseChecked(
-    multikey,
-    (issue, detail, cause) => new InvalidMultikeyError(multikey, issue, detail, { cause }),
-  )
-}
-
-/**
- * Parses a did:key into its algorithm and compressed public key, checking the point.
- * @throws {InvalidDidKeyError} on any malformed or off-curve key (see `issue`).
- * @example parseDidKey('did:key:zDnaembgSGUhZULN2Caob4HLJPaxBh92N7rtH21TErzqf8HQo').jwtAlg // 'ES256'
- */
-export function parseDidKey(did: string): ParsedDidKey {
-  astring(did, 'did')
-  if (!did.startsWith(DID_KEY_PREFIX)) throw new InvalidDidKeyError(did, 'prefix', 'expected "did:key:"')
-  const fail: Fail = (issue, detail, cause) => new InvalidDidKeyError(did, issue, detail, { cause })
-  return parseChecked(did.slice(DID_KEY_PREFIX.length), fail)
-}
+// The @noble parsers, used inside this package (DID-document suites) and by the browser entry.
+const noble = createDidKeyParsers(noblePointCheck)
 
 /**
  * Structure of a did:key (prefix, base58btc, multicodec, length) without the curve check; throws
@@ -185,7 +202,7 @@ export function didKeyFromVerificationMethod(method: VerificationMethodKey): str
   astring(type, 'method.type')
   astring(publicKeyMultibase, 'method.publicKeyMultibase')
   if (type === 'Multikey') {
-    const parsed = parseMultikey(publicKeyMultibase)
+    const parsed = noble.parseMultikey(publicKeyMultibase)
     return formatDidKey(parsed.jwtAlg, parsed.keyBytes)
   }
   const alg = Object.hasOwn(LEGACY_SUITES, type) ? LEGACY_SUITES[type] : undefined

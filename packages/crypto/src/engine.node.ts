@@ -72,6 +72,33 @@ function importPublicKey(alg: JwtAlg, compressed: Uint8Array): PublicKeyVerifier
   }
 }
 
+/**
+ * The Node entry's did:key point check, about 3x faster than decompressing in JS: libsecp256k1's
+ * public-key parser (which decompresses) for secp256k1, OpenSSL's for P-256 (ECDH.convertKey
+ * rejects x >= p, an x with no point above it and any tag but 0x02 / 0x03 for 33 bytes).
+ * @throws {InvalidPublicKeyError} with the message the @noble check gives.
+ */
+export function nodePointCheck(alg: JwtAlg, compressed: Uint8Array): void {
+  const tag = compressed[0]
+  let ok = compressed.length === 33 && (tag === 0x02 || tag === 0x03)
+  let cause: unknown
+  if (ok && alg === 'ES256K') {
+    ok = libsecp256k1.isPoint(compressed)
+  } else if (ok) {
+    try {
+      ECDH.convertKey(compressed, ECDH_CURVE[alg])
+    } catch (err) {
+      ok = false
+      cause = err
+    }
+  }
+  if (!ok) {
+    const err = new InvalidPublicKeyError(alg, compressed.length, 'not a point on the curve')
+    if (cause !== undefined) err.cause = cause
+    throw err
+  }
+}
+
 const K256_ORDER = bigIntToBytes(ORDER.ES256K, 32)
 const ZERO_32 = new Uint8Array(32)
 

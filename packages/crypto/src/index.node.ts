@@ -1,8 +1,9 @@
-// @rsky/crypto, Node entry: the API of index.ts (documented there) with native OpenSSL on the
-// hot paths. The published types are index.ts's; each export here is typed by its twin there.
+// @rsky/crypto, Node entry: the API of index.ts (documented there) with native code (OpenSSL,
+// libsecp256k1) on the hot paths, did:key parsing included. The published types are index.ts's; each export here is typed by its twin there.
 
 import { SECP256K1_JWT_ALG as K256, P256_JWT_ALG as P256 } from './constants.ts'
-import { nodeEngine } from './engine.node.ts'
+import { createDidKeyParsers } from './did-key.ts'
+import { nodeEngine, nodePointCheck } from './engine.node.ts'
 import type * as api from './index.ts'
 import { EcKeypair, type KeypairOptions, randomPrivateKey } from './keypair.ts'
 import { bindFunctions } from './runtime.ts'
@@ -20,6 +21,10 @@ export const hkdfSha256Expand: typeof api.hkdfSha256Expand = bound.hkdfSha256Exp
 export const randomBytes: typeof api.randomBytes = bound.randomBytes
 export const randomStr: typeof api.randomStr = bound.randomStr
 export const randomIntFromSeed: typeof api.randomIntFromSeed = bound.randomIntFromSeed
+
+const parsers = createDidKeyParsers(nodePointCheck)
+export const parseDidKey: typeof api.parseDidKey = parsers.parseDidKey
+export const parseMultikey: typeof api.parseMultikey = parsers.parseMultikey
 
 export class Secp256k1Keypair extends EcKeypair {
   static create(opts?: KeypairOptions): Secp256k1Keypair {

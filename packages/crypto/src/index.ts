@@ -2,6 +2,7 @@
 // which exports the same names bound to node:crypto; the published types come from this file.
 
 import { SECP256K1_JWT_ALG as K256, P256_JWT_ALG as P256 } from './constants.ts'
+import { createDidKeyParsers, noblePointCheck, type ParsedDidKey } from './did-key.ts'
 import { browserEngine } from './engine.browser.ts'
 import { EcKeypair, type KeypairOptions, randomPrivateKey } from './keypair.ts'
 import type { ByteEncoding } from './multibase.ts'
@@ -70,6 +71,23 @@ export const randomStr: (byteLength: number, encoding: ByteEncoding) => string =
 
 /** An integer in [low, high) (low defaults to 0) chosen deterministically by sha256(seed). */
 export const randomIntFromSeed: (seed: string, high: number, low?: number) => number = bound.randomIntFromSeed
+
+const parsers = createDidKeyParsers(noblePointCheck)
+
+/**
+ * Parses a did:key into its algorithm and compressed public key, checking the point is on the
+ * curve (libsecp256k1 / OpenSSL in Node, @noble here; the same errors on both).
+ * @throws {InvalidDidKeyError} on any malformed or off-curve key (see `issue`).
+ * @example parseDidKey('did:key:zDnaembgSGUhZULN2Caob4HLJPaxBh92N7rtH21TErzqf8HQo').jwtAlg // 'ES256'
+ */
+export const parseDidKey: (did: string) => ParsedDidKey = parsers.parseDidKey
+
+/**
+ * Parses a multikey (`z...`) into its algorithm and compressed public key, checking the point.
+ * @throws {InvalidMultikeyError} on any malformed or off-curve key (see `issue`).
+ * @example parseMultikey('zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc').jwtAlg // 'ES256K'
+ */
+export const parseMultikey: (multikey: string) => ParsedDidKey = parsers.parseMultikey
 
 /** A secp256k1 (k256, ES256K) keypair: deterministic low-S signatures over sha256(data). */
 export class Secp256k1Keypair extends EcKeypair {

@@ -20,8 +20,6 @@ export {
   formatMultikey,
   multicodecPrefix,
   type ParsedDidKey,
-  parseDidKey,
-  parseMultikey,
   type VerificationMethodKey,
 } from './did-key.ts'
 export {

@@ -1,5 +1,6 @@
 // The built package on the machine's own Node (20.19+; the tests run on 24): both dist entries sign
-// byte-identically, verify each other, enforce low-S, and pass the interop signature fixtures.
+// byte-identically, verify each other, enforce low-S, pass the interop signature fixtures and parse
+// did:keys (native point check vs @noble) to the same keys and errors.
 // Runs once the package is built (`pnpm build`; CI builds first).
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -19,7 +20,7 @@ const browser = await import(${JSON.stringify(browserUrl)})
 const fixtures = JSON.parse(require('node:fs').readFileSync(0, 'utf8'))
 const b64 = (s) => new Uint8Array(Buffer.from(s, 'base64'))
 const hex = (b) => Buffer.from(b).toString('hex')
-const out = { version: process.version, signed: 0, mismatches: [], fixtures: 0 }
+const out = { version: process.version, signed: 0, mismatches: [], fixtures: 0, parsed: 0 }
 for (const K of ['Secp256k1Keypair', 'P256Keypair']) {
   for (let i = 1; i <= 20; i++) {
     const priv = node.sha256(Uint8Array.of(i, K.length))
@@ -42,6 +43,15 @@ for (const f of fixtures) {
   }
   out.fixtures++
 }
+// did:key parsing: native point check (node) and @noble (browser) give the same key or error.
+const parse = (c, did) => { try { const r = c.parseDidKey(did); return r.jwtAlg + hex(r.keyBytes) } catch (e) { return e.name + e.issue + e.message } }
+const flip = (did, at) => did.slice(0, at) + (did[at] === '2' ? '3' : '2') + did.slice(at + 1)
+for (const f of fixtures) {
+  for (const did of [f.publicKeyDid, flip(f.publicKeyDid, 20), flip(f.publicKeyDid, 40), f.publicKeyDid.slice(0, 30)]) {
+    if (parse(node, did) !== parse(browser, did)) out.mismatches.push('parse ' + did)
+    out.parsed++
+  }
+}
 console.log(JSON.stringify(out))
 `
 
@@ -63,10 +73,12 @@ describe.runIf(built)('built @rsky/crypto on the machine Node', () => {
       signed: number
       mismatches: string[]
       fixtures: number
+      parsed: number
     }
     expect(out.version).toBe(spawnSync(hostNode, ['--version'], { encoding: 'utf8' }).stdout.trim())
     expect(out.mismatches).toEqual([])
     expect(out.signed).toBe(40)
     expect(out.fixtures).toBe(fixtures.length)
+    expect(out.parsed).toBe(fixtures.length * 4)
   })
 })
