@@ -1,8 +1,8 @@
 import { type Cid, createCid, DAG_CBOR_CODEC, decodeCid } from '@rsky/dag-cbor'
+import { digestInto } from '#digest'
 import { InvalidMstNodeError } from './errors.ts'
 import { countPrefixLen, heightForKey, mstKeyProblem } from './key.ts'
 import { type Child, DEFAULT_NODE_LIMITS, MstNode, type NodeLimits, NodeRef } from './node.ts'
-import { sha256Into } from './sha256.ts'
 
 // Node blocks are always the same CBOR shape: {e: [{k, p, t, v}...], l}. The encoder writes that
 // shape directly (canonical: keys sorted, minimal heads) and the decoder accepts only that
@@ -128,11 +128,11 @@ function encodeToScratch(node: MstNode): number {
 /** CID of a node (sha2-256, dag-cbor), memoised. */
 export function nodeCid(node: MstNode): Cid {
   if (node.cid !== undefined) return node.cid
-  if (node.bytes !== undefined) sha256Into(node.bytes, node.bytes.length, digest, 0)
+  if (node.bytes !== undefined) digestInto(node.bytes, node.bytes.length, digest, 0)
   else {
     // Encode first: encoding may replace `scratch` with a larger buffer.
     const len = encodeToScratch(node)
-    sha256Into(scratch, len, digest, 0)
+    digestInto(scratch, len, digest, 0)
   }
   const cid = createCid(DAG_CBOR_CODEC, digest)
   node.cid = cid

@@ -1,7 +1,7 @@
 // @rsky/mst: AT Protocol Merkle Search Tree: edit, walk, list, diff, covering proofs and operation inversion
 
 export { applyOps } from './apply.ts'
-export { MemoryBlockstore, type ReadableBlockstore } from './blockstore.ts'
+export { MemoryBlockstore, type MemoryBlockstoreOptions, type ReadableBlockstore } from './blockstore.ts'
 export { decodeNode, type NodePlace, nodeBytes, nodeCid } from './codec.ts'
 export { type MstDiff, mstDiff, type RecordOp } from './diff.ts'
 export { InvalidMstKeyError, InvalidMstNodeError, MissingBlocksError, MstKeyConflictError } from './errors.ts'

@@ -84,6 +84,13 @@ export interface InversionInput {
   prevRoot: Cid
   /** The proof blocks (the commit's CAR slice) or any block source. */
   blocks: BlockMap | ReadableBlockstore
+  /**
+   * For a `BlockMap`: the caller vouches that every block hashes to its CID (e.g. the blocks of
+   * `readCar` with hash checks on), so node blocks are not hashed again. The verdict is the same
+   * for such blocks; leave it off (the default) for blocks of unknown origin. A block source
+   * speaks for itself through its own `hashChecked`.
+   */
+  hashChecked?: boolean
   /** The commit's operations. */
   ops: readonly RecordOp[]
 }
@@ -97,7 +104,8 @@ export type InversionResult =
  * Sync 1.1 inductive validation: loads the partial tree at `root` from `blocks`, inverts `ops`
  * and checks the result is `prevRoot`. Bad or incomplete input is a failed result, never a throw.
  * @example
- * const r = await verifyOpsByInversion({ root: commit.data, prevRoot: evt.prevData, blocks, ops })
+ * const { blocks } = readCar(evt.blocks) // every block hash-checked
+ * const r = await verifyOpsByInversion({ root: commit.data, prevRoot: evt.prevData, blocks, ops, hashChecked: true })
  * if (!r.success) console.log(r.issues[0].code)
  */
 export async function verifyOpsByInversion(input: InversionInput): Promise<InversionResult> {
@@ -106,7 +114,7 @@ export async function verifyOpsByInversion(input: InversionInput): Promise<Inver
     typeof input.blocks.getBlocks === 'function' &&
     !('getMany' in input.blocks)
       ? input.blocks
-      : new MemoryBlockstore(input.blocks as BlockMap)
+      : new MemoryBlockstore(input.blocks as BlockMap, { hashChecked: input.hashChecked === true })
   try {
     const tree = await invertOps(MST.load(store, input.root), input.ops)
     const got = await tree.getPointer()

@@ -1,5 +1,5 @@
+import { keyHeight } from '#digest'
 import { InvalidMstKeyError } from './errors.ts'
-import { sha256LeadingZeroPairs } from './sha256.ts'
 
 /** Longest key the reference implementation accepts (characters, which are bytes: keys are ASCII). */
 export const MAX_MST_KEY_LENGTH = 1024
@@ -71,27 +71,12 @@ export function leadingZerosOnHash(hash: Uint8Array): number {
   return zeros
 }
 
-let scratch = new Uint8Array(256)
-
 /**
  * Height (layer) of a key: leading zero bits of sha256(key), divided by two, rounded down.
  * @example heightForKey('blue') // 1
  */
 export function heightForKey(key: string): number {
-  const len = key.length
-  let ascii = true
-  if (len > scratch.length) scratch = new Uint8Array(Math.max(len, scratch.length * 2))
-  for (let i = 0; i < len; i++) {
-    const c = key.charCodeAt(i)
-    if (c > 0x7f) {
-      ascii = false
-      break
-    }
-    scratch[i] = c
-  }
-  if (ascii) return sha256LeadingZeroPairs(scratch, len)
-  const bytes = new TextEncoder().encode(key)
-  return sha256LeadingZeroPairs(bytes, bytes.length)
+  return keyHeight(key)
 }
 
 /** Number of leading characters `a` and `b` share (the node prefix compression). */

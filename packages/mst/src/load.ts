@@ -1,28 +1,56 @@
+import type { BlockMap } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
-import type { ReadableBlockstore } from './blockstore.ts'
+import { digestMatches } from '#digest'
+import { MemoryBlockstore, type ReadableBlockstore } from './blockstore.ts'
 import { decodeNode } from './codec.ts'
 import { InvalidMstNodeError, MissingBlocksError } from './errors.ts'
 import { DEFAULT_NODE_LIMITS, type MstNode, NeedNode, type NodeLimits, NodeRef } from './node.ts'
-import { sha256Into } from './sha256.ts'
 
-const digest = new Uint8Array(32)
+function isSha256Cid(cb: Uint8Array): boolean {
+  return cb.length === 36 && cb[2] === 0x12 && cb[3] === 32
+}
 
 /** Whether `bytes` hash to the sha2-256 digest inside `cid`. */
 export function blockMatchesCid(cid: Cid, bytes: Uint8Array): boolean {
   const cb = cid.bytes
-  if (cb.length !== 36 || cb[2] !== 0x12 || cb[3] !== 32) return false
-  sha256Into(bytes, bytes.length, digest, 0)
-  for (let i = 0; i < 32; i++) if (digest[i] !== cb[4 + i]) return false
-  return true
+  return isSha256Cid(cb) && digestMatches(bytes, cb, 4)
 }
 
-function checked(cid: Cid, bytes: Uint8Array): Uint8Array {
-  if (!blockMatchesCid(cid, bytes)) {
+// Nodes from a store that vouches for its blocks (`hashChecked`, e.g. a CAR read with every hash
+// checked) are not hashed a second time, but their CID must still be a sha2-256 one, as above;
+// from any other store each node block is hashed here.
+function checked(store: ReadableBlockstore, cid: Cid, bytes: Uint8Array): Uint8Array {
+  const ok = store.hashChecked === true ? isSha256Cid(cid.bytes) : blockMatchesCid(cid, bytes)
+  if (!ok) {
     throw new InvalidMstNodeError('MST_NODE_HASH_MISMATCH', 'node block bytes do not hash to their CID', {
       cid,
     })
   }
   return bytes
+}
+
+// A plain MemoryBlockstore (not a subclass, which might override its reads) is read directly and
+// synchronously: no result map is built and no promise is awaited per node.
+function memoryBlocks(store: ReadableBlockstore): BlockMap | null {
+  return Object.getPrototypeOf(store) === MemoryBlockstore.prototype
+    ? (store as MemoryBlockstore).blocks
+    : null
+}
+
+function decodeRef(store: ReadableBlockstore, ref: NodeRef, bytes: Uint8Array): void {
+  ref.node = decodeNode(checked(store, ref.cid, bytes), ref.cid, {
+    layer: ref.layer,
+    lo: ref.lo,
+    hi: ref.hi,
+    limits: ref.limits,
+  })
+}
+
+function loadRefSync(store: ReadableBlockstore, map: BlockMap, ref: NodeRef): void {
+  if (ref.node !== undefined) return
+  const bytes = map.get(ref.cid)
+  if (bytes === undefined) throw new MissingBlocksError('MST node', [ref.cid])
+  decodeRef(store, ref, bytes)
 }
 
 /** Decodes the root node of a tree (its layer comes from its own keys). */
@@ -31,14 +59,28 @@ export async function loadRoot(
   cid: Cid,
   limits: NodeLimits = DEFAULT_NODE_LIMITS,
 ): Promise<MstNode> {
-  const { blocks, missing } = await store.getBlocks([cid])
-  const bytes = blocks.get(cid)
-  if (missing.length > 0 || bytes === undefined) throw new MissingBlocksError('MST root', [cid])
-  return decodeNode(checked(cid, bytes), cid, { limits })
+  const map = memoryBlocks(store)
+  let bytes: Uint8Array | undefined
+  if (map !== null) bytes = map.get(cid)
+  else {
+    const got = await store.getBlocks([cid])
+    bytes = got.missing.length > 0 ? undefined : got.blocks.get(cid)
+  }
+  if (bytes === undefined) throw new MissingBlocksError('MST root', [cid])
+  return decodeNode(checked(store, cid, bytes), cid, { limits })
 }
 
 /** Decodes every not-yet-decoded ref in `refs` with one batched read. */
 export async function loadRefs(store: ReadableBlockstore, refs: readonly NodeRef[]): Promise<void> {
+  const map = memoryBlocks(store)
+  if (map !== null) {
+    // Same outcome as the batched path: every missing block is named before any decoding.
+    const missing: Cid[] = []
+    for (const ref of refs) if (ref.node === undefined && !map.has(ref.cid)) missing.push(ref.cid)
+    if (missing.length > 0) throw new MissingBlocksError('MST node', missing)
+    for (const ref of refs) loadRefSync(store, map, ref)
+    return
+  }
   const todo = refs.filter((r) => r.node === undefined)
   if (todo.length === 0) return
   const { blocks, missing } = await store.getBlocks(todo.map((r) => r.cid))
@@ -46,12 +88,7 @@ export async function loadRefs(store: ReadableBlockstore, refs: readonly NodeRef
   for (const ref of todo) {
     const bytes = blocks.get(ref.cid)
     if (bytes === undefined) throw new MissingBlocksError('MST node', [ref.cid])
-    ref.node = decodeNode(checked(ref.cid, bytes), ref.cid, {
-      layer: ref.layer,
-      lo: ref.lo,
-      hi: ref.hi,
-      limits: ref.limits,
-    })
+    decodeRef(store, ref, bytes)
   }
 }
 
@@ -60,12 +97,14 @@ export async function loadRefs(store: ReadableBlockstore, refs: readonly NodeRef
  * `NeedNode`) and running it again, until it completes.
  */
 export async function withLoading<T>(store: ReadableBlockstore, fn: () => T): Promise<T> {
+  const map = memoryBlocks(store)
   for (;;) {
     try {
       return fn()
     } catch (err) {
       if (!(err instanceof NeedNode)) throw err
-      await loadRefs(store, [err.ref])
+      if (map !== null) loadRefSync(store, map, err.ref)
+      else await loadRefs(store, [err.ref])
     }
   }
 }
