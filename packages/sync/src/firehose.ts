@@ -89,7 +89,10 @@ export interface FirehoseOptions {
    * `CommitAuthPool` from `@rsky/sync/node` to spread them over worker threads by DID.
    */
   authenticator?: CommitAuthenticator
-  /** Per-repository state for chain checks (default in memory). */
+  /**
+   * Per-repository state for chain checks (default in memory). An `#account` event with
+   * `active: false` and `status: 'deleted'` deletes the DID's state.
+   */
   repoState?: RepoStateStore
   /**
    * Hosting status per DID, kept from `#account` events (default in memory, inactive accounts
@@ -388,6 +391,15 @@ export class Firehose {
     if (this.#accounts !== null) {
       try {
         await this.#accounts.set(evt.did, { active: evt.active, status: evt.status })
+      } catch (err) {
+        this.#error(err)
+      }
+    }
+    if (!evt.active && evt.status === 'deleted') {
+      // The repository is gone: its chain state goes too (whether or not statuses are tracked),
+      // so a repository created again under this DID is not held to the old chain.
+      try {
+        await this.#states.delete(evt.did)
       } catch (err) {
         this.#error(err)
       }

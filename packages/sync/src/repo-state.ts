@@ -10,10 +10,16 @@ export interface RepoState {
   status: 'synchronized' | 'desynchronized'
 }
 
-/** Pluggable per-DID repository state (memory by default; a database in production). */
+/**
+ * Pluggable per-DID repository state (memory by default; a database in production). A
+ * {@link Firehose} calls `delete` when an `#account` event says the account was deleted, so a
+ * repository created again later under the same DID starts a new chain.
+ */
 export interface RepoStateStore {
   get(did: string): Promise<RepoState | undefined> | RepoState | undefined
   set(did: string, state: RepoState): Promise<void> | void
+  /** Forgets the DID's state (nothing happens when there is none). */
+  delete(did: string): Promise<void> | void
 }
 
 /** In-memory {@link RepoStateStore}. */
@@ -24,6 +30,10 @@ export class MemoryRepoStateStore implements RepoStateStore {
   }
   set(did: string, state: RepoState): void {
     this.#map.set(did, state)
+  }
+  /** Forgets a DID's state. */
+  delete(did: string): void {
+    this.#map.delete(did)
   }
   /** Number of repositories tracked. */
   get size(): number {

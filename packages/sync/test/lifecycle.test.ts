@@ -7,12 +7,13 @@ import { writeCar } from '@rsky/car'
 import { Secp256k1Keypair } from '@rsky/crypto'
 import type { Cid, LexMap } from '@rsky/dag-cbor'
 import { DidResolver, IdResolver } from '@rsky/identity'
-import { exportRepoCarBytes } from '@rsky/repo'
+import { exportRepoCarBytes, MemoryRepoStorage, Repo } from '@rsky/repo'
 import { describe, expect, it } from 'vitest'
 import { MemoryAccountStatusStore } from '../src/account-status.ts'
 import { Firehose, type FirehoseOptions } from '../src/firehose.ts'
 import { encodeMessageFrame } from '../src/frame.ts'
 import { invalidateKey, staticKeys } from '../src/keys.ts'
+import { MemoryRepoStateStore } from '../src/repo-state.ts'
 import { ResyncError, resyncRepo } from '../src/resync.ts'
 import { type ScriptItem, startReplayServer } from './server.ts'
 import { type Account, commit, commitBody, keyTable, makeAccounts, randomWrites, rng } from './stream.ts'
@@ -262,6 +263,89 @@ describe('#account status gates #commit and #sync', () => {
     ])
     const open = await run(s, { keys, accountStatus: null, fetchRepo: null })
     expect(open.log.get(a.did)).toEqual(['1 commit', '2 account', '3 commit'])
+  })
+})
+
+describe('#account deleted clears the repository state', () => {
+  it('the DID is forgotten, so a repository created again under it starts a new chain; without the delete it would break the old one', async () => {
+    const [d, k] = await makeAccounts(2, rng(45), () => 'k256')
+    if (!d || !k) throw new Error('no accounts')
+    const keys = staticKeys(keyTable([d, k]))
+    const [d1, d2, d3] = await commits(d, 3, 1200)
+    const [k1, k2] = await commits(k, 2, 1300)
+    // The same DID and key, a new repository (as after deletion and creation again).
+    const storage = new MemoryRepoStorage()
+    const again: Account = {
+      ...d,
+      storage,
+      repo: await Repo.create({ storage, did: d.did, keypair: d.keypair }),
+      records: [],
+    }
+    const [n1, n2] = await commits(again, 2, 1400)
+    const script = (deleted: boolean, whileDown = true) => {
+      const s = new Script()
+      s.commit(d.did, d1 as Commit) // 1
+      s.commit(d.did, d2 as Commit) // 2
+      s.commit(k.did, k1 as Commit) // 3
+      if (deleted) s.account(d.did, false, 'deleted')
+      else s.account(d.did, false, 'deactivated') // 4
+      if (whileDown) s.commit(d.did, d3 as Commit) // 5: ignored, the account is not active
+      s.account(d.did, true) // 6
+      s.commit(d.did, n1 as Commit) // 7
+      s.commit(d.did, n2 as Commit) // 8
+      s.commit(k.did, k2 as Commit) // 9
+      return s
+    }
+    const states = new MemoryRepoStateStore()
+    let seenEmpty = false
+    const del = await run(script(true), {
+      keys,
+      repoState: states,
+      fetchRepo: null,
+      onEvent: (e) => {
+        if (e.type === 'account' && !e.event.active) seenEmpty = states.get(d.did) === undefined
+      },
+    })
+    expect(seenEmpty).toBe(true)
+    expect(del.log.get(d.did)).toEqual([
+      '1 commit',
+      '2 commit',
+      '4 account',
+      '5 ACCOUNT_INACTIVE deleted',
+      '6 account',
+      '7 commit',
+      '8 commit',
+    ])
+    expect(del.log.get(k.did)).toEqual(['3 commit', '9 commit'])
+    expect(states.get(d.did)?.rev).toBe(n2?.rev)
+    expect(states.size).toBe(2)
+    // Deactivated, not deleted: the state stays, and the new repository breaks the old chain.
+    const kept = await run(script(false), { keys, fetchRepo: null })
+    expect(kept.log.get(d.did)).toEqual([
+      '1 commit',
+      '2 commit',
+      '4 account',
+      '5 ACCOUNT_INACTIVE deactivated',
+      '6 account',
+      '7 CHAIN_BREAK',
+      '8 commit',
+    ])
+    // Without status tracking the deletion still clears the state.
+    const untracked = new MemoryRepoStateStore()
+    const open = await run(script(true, false), {
+      keys,
+      repoState: untracked,
+      accountStatus: null,
+      fetchRepo: null,
+    })
+    expect(open.log.get(d.did)).toEqual([
+      '1 commit',
+      '2 commit',
+      '4 account',
+      '5 account',
+      '6 commit',
+      '7 commit',
+    ])
   })
 })
 
