@@ -1,7 +1,15 @@
 // Compiles lexicon schemas into closures once, so validating data never re-reads the schema JSON.
 // Each check returns the value (with defaults applied) or FAIL after pushing issues onto ctx.
 
-import { blobProblem, bytesLength, checkDataValue, isLink, isPlainObject, mimeAccepted } from './data.ts'
+import {
+  blobProblem,
+  blobSource,
+  bytesLength,
+  checkDataValue,
+  isLink,
+  isPlainObject,
+  mimeAccepted,
+} from './data.ts'
 import { pathKey, type ValidationIssue, type ValidationIssueCode } from './errors.ts'
 import { FORMAT_CHECKS, graphemeLength, utf8Length } from './strings.ts'
 import type {
@@ -225,8 +233,9 @@ function compileBlob(def: LexBlob): Check {
   return (v, ctx) => {
     const problem = blobProblem(v)
     if (problem !== undefined) return report(ctx, 'invalid_type', problem)
-    // blobProblem passed: a string mimeType, and a size unless it is a legacy blob.
-    const blob = v as { $type?: string; mimeType: string; size: number }
+    // blobProblem passed: a string mimeType, and a size unless it is a legacy blob. For a
+    // BlobRef instance the fields are read from its `original` (which has the `$type`).
+    const blob = (isPlainObject(v) ? v : blobSource(v)) as { $type?: string; mimeType: string; size: number }
     // An exact match with an accepted type (the usual case) needs no case folding or patterns.
     if (accept && !accept.includes(blob.mimeType) && !mimeAccepted(blob.mimeType, accept)) {
       return report(

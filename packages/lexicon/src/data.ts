@@ -66,13 +66,47 @@ export interface BlobInfo {
 }
 
 /**
+ * @internal The blob object to check for `v`: `v` itself when it is a plain object, or, for an
+ * `@atproto/lexicon` `BlobRef` instance (a class, so no own `$type`; fields `ref`, `mimeType`, `size`
+ * and `original`), its `original` data-model object once the instance's fields agree with it.
+ * Returns a message saying why otherwise. Allocates nothing.
+ */
+export function blobSource(v: unknown): Record<string, unknown> | string {
+  if (isPlainObject(v)) return v
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) {
+    return 'expected a blob object'
+  }
+  const ref = v as { ref?: unknown; mimeType?: unknown; size?: unknown; original?: unknown }
+  const original = ref.original
+  if (!isPlainObject(original)) return 'expected a blob object'
+  // A BlobRef's own fields are what its users read; they must say what `original` says.
+  if (ref.mimeType !== original['mimeType']) return 'BlobRef mimeType differs from its original'
+  if (original['$type'] === 'blob') {
+    if (ref.size !== original['size'] || !sameLink(ref.ref, original['ref'])) {
+      return 'BlobRef ref or size differs from its original'
+    }
+  } else if (ref.size !== -1) {
+    return 'legacy BlobRef size must be -1'
+  }
+  return original
+}
+
+function sameLink(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (!isLink(a) || !isLink(b)) return false
+  const s = (x: unknown) => (isPlainObject(x) ? (x['$link'] as string) : String(x))
+  return s(a) === s(b)
+}
+
+/**
  * @internal What is wrong with a blob reference, or undefined when `v` is one in the typed form
- * (`$type: "blob"`, `ref`, `mimeType`, `size`) or the legacy form (`cid` string, `mimeType`).
- * Allocates nothing, for the compiled blob check.
+ * (`$type: "blob"`, `ref`, `mimeType`, `size`) or the legacy form (`cid` string, `mimeType`), as a
+ * plain object or an `@atproto/lexicon` `BlobRef` (see {@link blobSource}). Allocates nothing for
+ * a plain object, for the compiled blob check.
  */
 export function blobProblem(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a blob object'
-  const o = v as Record<string, unknown>
+  const o = blobSource(v)
+  if (typeof o === 'string') return o
   const mimeType = o['mimeType']
   if (typeof mimeType !== 'string' || mimeType.length === 0) return 'blob mimeType must be a non-empty string'
   const type = o['$type']
@@ -92,12 +126,13 @@ export function blobProblem(v: unknown): string | undefined {
 
 /**
  * Reads a blob reference in the typed form (`$type: "blob"`, `ref`, `mimeType`, `size`) or the
- * legacy form (`cid` string, `mimeType`). Returns a message saying what is wrong otherwise.
+ * legacy form (`cid` string, `mimeType`), as a plain object or an `@atproto/lexicon` `BlobRef`.
+ * Returns a message saying what is wrong otherwise.
  */
 export function readBlob(v: unknown): BlobInfo | string {
   const problem = blobProblem(v)
   if (problem !== undefined) return problem
-  const o = v as Record<string, unknown>
+  const o = blobSource(v) as Record<string, unknown>
   return { mimeType: o['mimeType'] as string, size: o['$type'] === 'blob' ? (o['size'] as number) : -1 }
 }
 
@@ -133,7 +168,14 @@ export function checkDataValue(v: unknown, depth: number, limits: DataWalkLimits
     }
     return null
   }
-  if (!isPlainObject(v)) return ['not a data-model value; objects must be plain', '']
+  if (!isPlainObject(v)) {
+    // An @atproto/lexicon BlobRef stands for its original blob object.
+    if (isPlainObject((v as { original?: unknown }).original)) {
+      const blob = readBlob(v)
+      return typeof blob === 'string' ? [blob, ''] : null
+    }
+    return ['not a data-model value; objects must be plain', '']
+  }
   return checkDataMap(v, depth, limits)
 }
 

@@ -17,6 +17,7 @@ export {
 export {
   Lexicons,
   type LexiconsOptions,
+  type QueryParams,
   resolveRef,
   type ValidateMessageOptions,
   type ValidateRecordOptions,

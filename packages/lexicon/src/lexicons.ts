@@ -10,6 +10,7 @@ import {
   compileParams,
   compileRecordCheck,
   FAIL,
+  formatPath,
   jitAvailable,
   report,
   typeTag,
@@ -20,6 +21,7 @@ import {
   LexiconRefError,
   type LexiconRefIssue,
   LexiconValidationError,
+  type ValidationIssue,
   type ValidationResult,
 } from './errors.ts'
 import { parseLexiconDoc } from './parse.ts'
@@ -231,6 +233,63 @@ export class Lexicons implements Iterable<LexiconDoc> {
   }
 
   /**
+   * Decodes HTTP query parameters (strings, as in a URL) by the params schema of `nsid`, then
+   * validates them like {@link validateXrpcParams}. Integers must be decimal digits (`50`, `-5`),
+   * booleans exactly `true` or `false` (the XRPC spec's rendering), an array comes from a repeated
+   * parameter, and a parameter that is not an array may appear once. Anything else is an
+   * `invalid_type` issue at the parameter's path, never a silent 0 or false. Parameters the schema
+   * does not name are kept as strings.
+   * @throws {LexiconNotFoundError} when `nsid` is not a query, procedure or subscription.
+   * @example
+   * lex.decodeXrpcParams('app.bsky.feed.getAuthorFeed', new URL(req.url).searchParams)
+   * // { success: true, value: { actor: 'alice.test', limit: 50, ... } }
+   */
+  decodeXrpcParams(nsid: string, query: QueryParams): ValidationResult {
+    const def = this.getDefOrThrow(nsid, XRPC_TYPES)
+    const props = def.parameters?.properties ?? {}
+    const given = new Map<string, string[]>()
+    const put = (k: string, v: string) => {
+      const list = given.get(k)
+      if (list) list.push(v)
+      else given.set(k, [v])
+    }
+    if (query instanceof URLSearchParams) {
+      for (const [k, v] of query) put(k, v)
+    } else {
+      for (const k of Object.keys(query)) {
+        const v = query[k]
+        if (typeof v === 'string') put(k, v)
+        else if (Array.isArray(v)) for (const x of v) put(k, String(x))
+      }
+    }
+    const out: Record<string, unknown> = {}
+    const issues: ValidationIssue[] = []
+    for (const [key, values] of given) {
+      const prop = Object.hasOwn(props, key) ? props[key] : undefined
+      let value: unknown
+      if (prop === undefined) {
+        value = values.length === 1 ? values[0] : values
+      } else if (prop.type === 'array') {
+        const items = values.map((x, i) => decodeParam(prop.items.type, x, key, i, issues))
+        value = items
+      } else if (values.length > 1) {
+        issues.push({
+          code: 'invalid_type',
+          path: formatPath([key]),
+          message: `parameter given more than once; count=${values.length}`,
+        })
+        continue
+      } else {
+        value = decodeParam(prop.type, values[0] as string, key, undefined, issues)
+      }
+      // defineProperty: a parameter named __proto__ stays an own property.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    }
+    if (issues.length > 0) return { success: false, issues }
+    return this.validateXrpcParams(nsid, out)
+  }
+
+  /**
    * Validates a procedure's input body (when its lexicon gives a schema).
    * @throws {LexiconNotFoundError} when `nsid` is not a procedure.
    */
@@ -378,6 +437,40 @@ export class Lexicons implements Iterable<LexiconDoc> {
 }
 
 const passThrough: Check = (v) => v
+
+/** HTTP query parameters: a URLSearchParams, or an object of strings (arrays for repeated ones). */
+export type QueryParams = URLSearchParams | Readonly<Record<string, string | readonly string[] | undefined>>
+
+const DECIMAL = /^-?[0-9]{1,16}$/
+
+/** One query-string value by its schema type; pushes an issue and returns undefined when it does not decode. */
+function decodeParam(
+  type: string,
+  s: string,
+  key: string,
+  index: number | undefined,
+  issues: ValidationIssue[],
+): unknown {
+  const fail = (what: string): undefined => {
+    issues.push({
+      code: 'invalid_type',
+      path: formatPath(index === undefined ? [key] : [key, index]),
+      message: `expected ${what} in the query string; value=${JSON.stringify(s.slice(0, 64))}`,
+    })
+    return undefined
+  }
+  switch (type) {
+    case 'integer': {
+      const n = DECIMAL.test(s) ? Number(s) : Number.NaN
+      return Number.isSafeInteger(n) ? (n === 0 ? 0 : n) : fail('an integer (decimal digits)')
+    }
+    case 'boolean':
+      return s === 'true' ? true : s === 'false' ? false : fail('true or false')
+    default:
+      // Strings as they are; `unknown` has no query-string form, so its validation reports it.
+      return s
+  }
+}
 
 function recordCheck(nsid: string, def: LexRecord, host: CompileHost): Check {
   return compileRecordCheck(nsid, compileObject(def.record, nsid, host), host)

@@ -9,7 +9,8 @@ import {
   type LexiconDocResult,
   pathKey,
 } from './errors.ts'
-import { LEX_STRING_FORMATS, type LexiconDoc, PRIMARY_TYPES } from './types.ts'
+import { FORMAT_CHECKS, graphemeLength, utf8Length } from './strings.ts'
+import { LEX_STRING_FORMATS, type LexiconDoc, type LexStringFormat, PRIMARY_TYPES } from './types.ts'
 
 type Obj = Record<string, unknown>
 
@@ -196,9 +197,30 @@ class Checker {
     this.constDefault(v, path, Number.isSafeInteger, 'an integer')
     this.range(v, 'minimum', 'maximum', path)
     const e = v['enum']
-    if (e !== undefined && (!Array.isArray(e) || !e.every((x) => Number.isSafeInteger(x)))) {
-      this.add('invalid_field', pathKey(path, 'enum'), 'enum must be an array of integers')
+    const enumOk = e === undefined || (Array.isArray(e) && e.every((x) => Number.isSafeInteger(x)))
+    if (!enumOk) this.add('invalid_field', pathKey(path, 'enum'), 'enum must be an array of integers')
+    // Values the schema itself gives must pass the field's own limits (checked once the limits are
+    // well typed; a mistyped limit or value is reported above).
+    const min = Number.isSafeInteger(v['minimum']) ? (v['minimum'] as number) : undefined
+    const max = Number.isSafeInteger(v['maximum']) ? (v['maximum'] as number) : undefined
+    const outside = (x: number): string | undefined =>
+      min !== undefined && x < min
+        ? `is less than minimum; minimum=${min}`
+        : max !== undefined && x > max
+          ? `is greater than maximum; maximum=${max}`
+          : undefined
+    const list = enumOk && Array.isArray(e) ? (e as number[]) : undefined
+    for (const key of ['default', 'const']) {
+      const x = v[key]
+      if (!Number.isSafeInteger(x)) continue
+      const why = outside(x as number) ?? (list && !list.includes(x as number) ? 'is not in enum' : undefined)
+      if (why) this.add('inconsistent_value', pathKey(path, key), `${key} ${why}; ${key}=${x}`)
     }
+    list?.forEach((x, i) => {
+      const why = outside(x)
+      if (why)
+        this.add('inconsistent_value', `${pathKey(path, 'enum')}[${i}]`, `enum value ${why}; value=${x}`)
+    })
   }
 
   string(v: Obj, path: string): void {
@@ -209,8 +231,54 @@ class Checker {
     }
     this.range(v, 'minLength', 'maxLength', path, 0)
     this.range(v, 'minGraphemes', 'maxGraphemes', path, 0)
-    this.optStringArray(v, 'enum', path)
-    this.optStringArray(v, 'knownValues', path)
+    const list = this.optStringArray(v, 'enum', path)
+    const known = this.optStringArray(v, 'knownValues', path)
+    // Values the schema itself gives must pass the field's own limits and format.
+    const limit = (key: string): number | undefined => {
+      const n = v[key]
+      return Number.isSafeInteger(n) && (n as number) >= 0 ? (n as number) : undefined
+    }
+    const minB = limit('minLength')
+    const maxB = limit('maxLength')
+    const minG = limit('minGraphemes')
+    const maxG = limit('maxGraphemes')
+    const check = typeof format === 'string' ? FORMAT_CHECKS[format as LexStringFormat] : undefined
+    const problem = (x: string): string | undefined => {
+      if (maxB !== undefined && x.length > maxB / 3 && utf8Length(x) > maxB) {
+        return `is longer than maxLength; maxLength=${maxB}`
+      }
+      if (minB !== undefined && utf8Length(x) < minB) return `is shorter than minLength; minLength=${minB}`
+      if (maxG !== undefined && x.length > maxG && graphemeLength(x) > maxG) {
+        return `has more graphemes than maxGraphemes; maxGraphemes=${maxG}`
+      }
+      if (minG !== undefined && graphemeLength(x) < minG) {
+        return `has fewer graphemes than minGraphemes; minGraphemes=${minG}`
+      }
+      if (check !== undefined && !check(x)) return `is not a valid ${String(format)}`
+      return undefined
+    }
+    for (const key of ['default', 'const']) {
+      const x = v[key]
+      if (typeof x !== 'string') continue
+      const why = problem(x) ?? (list && !list.includes(x) ? 'is not in enum' : undefined)
+      if (why)
+        this.add('inconsistent_value', pathKey(path, key), `${key} ${why}; ${key}=${JSON.stringify(x)}`)
+    }
+    for (const [key, values] of [
+      ['enum', list],
+      ['knownValues', known],
+    ] as const) {
+      values?.forEach((x, i) => {
+        const why = problem(x)
+        if (why) {
+          this.add(
+            'inconsistent_value',
+            `${pathKey(path, key)}[${i}]`,
+            `${key} value ${why}; value=${JSON.stringify(x)}`,
+          )
+        }
+      })
+    }
   }
 
   blob(v: Obj, path: string): void {

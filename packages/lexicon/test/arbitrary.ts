@@ -157,6 +157,19 @@ export const REPLACEMENTS: readonly unknown[] = [
   'x'.repeat(3001),
 ]
 
+/**
+ * Replacements for XRPC params add what a query string carries before decoding: numbers and
+ * booleans as strings, and a repeated parameter as an array of strings.
+ */
+export const PARAM_REPLACEMENTS: readonly unknown[] = [
+  ...REPLACEMENTS,
+  '1',
+  '-5',
+  'true',
+  'false',
+  ['1', '2'],
+]
+
 /** Paths to every place in a JSON-form value, not entering $link, $bytes or blob objects. */
 export function mutationPaths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = []

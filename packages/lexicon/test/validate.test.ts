@@ -1,6 +1,8 @@
 // Unit, property and hostile-input tests for document parsing, the registry and data validation.
+import { BlobRef } from '@atproto/lexicon'
 import { jsonToLex, parseCid } from '@rsky/dag-cbor'
 import fc from 'fast-check'
+import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import {
   base64DecodedLength,
@@ -88,6 +90,52 @@ describe('lexicon document issues (one named code per problem, with its path)', 
   ]
   it.each(table)('%s', (_name, input, expected) => {
     expect(codes(input)).toEqual(expected)
+  })
+
+  // A value the schema gives itself (default, const, enum, knownValues) that its own field's
+  // limits would reject: the field could never hold it (@atproto/lexicon does not check this).
+  const inconsistent: [string, unknown, string[]][] = [
+    ['integer default above maximum', { type: 'integer', maximum: 100, default: 101 }, ['default']],
+    ['integer default below minimum', { type: 'integer', minimum: 1, default: 0 }, ['default']],
+    ['integer const outside range', { type: 'integer', minimum: 1, maximum: 5, const: 9 }, ['const']],
+    ['integer default not in enum', { type: 'integer', enum: [1, 2], default: 3 }, ['default']],
+    ['integer enum value outside range', { type: 'integer', maximum: 5, enum: [1, 7] }, ['enum[1]']],
+    ['string default over maxLength', { type: 'string', maxLength: 3, default: 'abcd' }, ['default']],
+    ['string default over maxLength in bytes', { type: 'string', maxLength: 3, default: 'é€' }, ['default']],
+    ['string default under minLength', { type: 'string', minLength: 2, default: 'a' }, ['default']],
+    ['string default over maxGraphemes', { type: 'string', maxGraphemes: 1, default: 'ab' }, ['default']],
+    ['string default under minGraphemes', { type: 'string', minGraphemes: 2, default: '👍🏽' }, ['default']],
+    ['string const not in enum', { type: 'string', enum: ['a', 'b'], const: 'c' }, ['const']],
+    ['string default of the wrong format', { type: 'string', format: 'did', default: 'alice' }, ['default']],
+    ['string enum value over maxLength', { type: 'string', maxLength: 2, enum: ['ab', 'abc'] }, ['enum[1]']],
+    [
+      'knownValues entry over maxLength',
+      { type: 'string', maxLength: 4, knownValues: ['ok', 'toolong'] },
+      ['knownValues[1]'],
+    ],
+  ]
+  it.each(inconsistent)('inconsistent_value: %s', (_name, field, paths) => {
+    const res = safeParseLexiconDoc(doc({ main: { type: 'object', properties: { f: field } } }))
+    expect(res.success).toBe(false)
+    if (res.success) return
+    expect(res.issues.map((i) => `${i.code} ${i.path}`)).toEqual(
+      paths.map((p) => `inconsistent_value $.defs.main.properties.f.${p}`),
+    )
+  })
+
+  it('values within their limits are consistent (and unchecked when a limit is mistyped)', () => {
+    const ok = [
+      { type: 'integer', minimum: 1, maximum: 100, default: 100, enum: [1, 50, 100] },
+      { type: 'string', maxLength: 4, default: 'é€'.slice(0, 1), knownValues: ['ab', 'abcd'] },
+      { type: 'string', maxGraphemes: 1, default: '👍🏽' },
+      { type: 'string', enum: ['a', 'b'], const: 'b' },
+      { type: 'string', format: 'did', default: 'did:web:example.com' },
+    ]
+    for (const f of ok) expect(codes(doc({ main: { type: 'object', properties: { f } } }))).toEqual([])
+    // A mistyped limit is reported once, as invalid_field, not again for the default.
+    expect(codes(doc({ x: { type: 'integer', maximum: 'ten', default: 11 } }))).toEqual([
+      'invalid_field $.defs.x.maximum',
+    ])
   })
 
   it('the throwing form names the document and path', () => {
@@ -225,6 +273,55 @@ describe('data validation', () => {
     expect(lex.validateRecord(nsid, { ...base, img: { cid, mimeType: 'image/gif' } }).success).toBe(true)
   })
 
+  it('accepts @atproto/lexicon BlobRef instances, with the same accept and maxSize checks', () => {
+    const base = { $type: nsid, b: new Uint8Array(1) }
+    const raw = 'bafkreibjfgx2gprinfvicegelk5kosd6y2frmqpqzwqkg7usac74l3t2v4'
+    const ref = (mimeType: string, size: number) => new BlobRef(CID.parse(raw), mimeType, size)
+    const ok = (img: unknown) => lex.validateRecord(nsid, { ...base, img }).success
+    const issue = (img: unknown) => {
+      const res = lex.validateRecord(nsid, { ...base, img })
+      return res.success ? undefined : `${res.issues[0]?.code} ${res.issues[0]?.path}`
+    }
+    expect(ok(ref('image/png', 10))).toBe(true)
+    expect(issue(ref('text/plain', 10))).toBe('blob_mime $.img')
+    expect(issue(ref('image/png', 101))).toBe('blob_size $.img')
+    // The legacy form, as @atproto/lexicon reads it (size -1, `original` the legacy object).
+    const legacy = BlobRef.fromJsonRef({ cid: raw, mimeType: 'image/gif' })
+    expect(ok(legacy)).toBe(true)
+    expect(issue(BlobRef.fromJsonRef({ cid: raw, mimeType: 'text/html' }))).toBe('blob_mime $.img')
+    // A BlobRef whose fields disagree with its `original`, or whose original is malformed.
+    const forged = ref('image/png', 10)
+    ;(forged as { mimeType: string }).mimeType = 'image/jpeg'
+    expect(issue(forged)).toBe('invalid_type $.img')
+    const grown = ref('image/png', 10)
+    ;(grown as { size: number }).size = 1_000_000
+    expect(issue(grown)).toBe('invalid_type $.img')
+    expect(
+      ok(new BlobRef(CID.parse(raw), 'image/png', 10, { $type: 'blob', mimeType: 'image/png' } as never)),
+    ).toBe(false)
+    // Inside unknown too, where @atproto/lexicon's jsonToLex puts them.
+    expect(lex.validateRecord(nsid, { ...base, u: { pic: ref('image/png', 10) } }).success).toBe(true)
+    expect(lex.validateRecord(nsid, { ...base, u: { pic: forged } }).success).toBe(false)
+  })
+
+  it('keeps plain-object blob checks as they were: no `original` shortcut, no class instances', () => {
+    const base = { $type: nsid, b: new Uint8Array(1) }
+    const raw = 'bafkreibjfgx2gprinfvicegelk5kosd6y2frmqpqzwqkg7usac74l3t2v4'
+    const typed = { $type: 'blob', ref: { $link: raw }, mimeType: 'image/png', size: 10 }
+    // A plain object is checked as itself, whatever its `original` says.
+    const plain = { ref: { $link: raw }, mimeType: 'image/png', size: 10, original: typed }
+    expect(lex.validateRecord(nsid, { ...base, img: plain }).success).toBe(false)
+    // Objects that are neither plain nor a BlobRef (no `original`) are not blobs.
+    class Fake {
+      $type = 'blob'
+      ref = { $link: raw }
+      mimeType = 'image/png'
+      size = 10
+    }
+    expect(lex.validateRecord(nsid, { ...base, img: new Fake() }).success).toBe(false)
+    expect(lex.validateRecord(nsid, { ...base, img: new Map(Object.entries(typed)) }).success).toBe(false)
+  })
+
   it('caps nesting depth instead of recursing without bound', () => {
     let nest: Record<string, unknown> = {}
     for (let i = 0; i < 10_000; i++) nest = { next: nest }
@@ -305,5 +402,66 @@ describe('string measures', () => {
     expect(base64DecodedLength('A')).toBe(-1)
     expect(base64DecodedLength('AA=')).toBe(-1)
     expect(base64DecodedLength('AA-_')).toBe(-1)
+  })
+})
+
+describe('decodeXrpcParams (HTTP query strings)', () => {
+  const lex = new Lexicons([
+    doc({
+      main: {
+        type: 'query',
+        parameters: {
+          type: 'params',
+          required: ['q'],
+          properties: {
+            q: { type: 'string', maxLength: 10 },
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+            flag: { type: 'boolean' },
+            ids: { type: 'array', items: { type: 'integer' } },
+            tags: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+    }),
+  ])
+  const nsid = 'com.example.test'
+  const issues = (q: ConstructorParameters<typeof URLSearchParams>[0]) => {
+    const r = lex.decodeXrpcParams(nsid, new URLSearchParams(q))
+    return r.success ? [] : r.issues.map((i) => `${i.code} ${i.path}`)
+  }
+
+  it('decodes integers, booleans and repeated parameters, then validates (defaults applied)', () => {
+    const r = lex.decodeXrpcParams(nsid, new URLSearchParams('q=hi&flag=false&ids=1&ids=-2&tags=a&extra=x'))
+    expect(r).toEqual({
+      success: true,
+      value: { q: 'hi', flag: false, ids: [1, -2], tags: ['a'], extra: 'x', limit: 50 },
+    })
+    expect(lex.decodeXrpcParams(nsid, { q: 'hi', limit: '7', ids: ['3'] })).toEqual({
+      success: true,
+      value: { q: 'hi', limit: 7, ids: [3] },
+    })
+  })
+
+  it('rejects what is not decimal digits or exactly true/false, instead of coercing it', () => {
+    for (const bad of ['1.5', 'abc', '', '+5', '0x10', '1e3', ' 5', '99999999999999999']) {
+      expect(issues({ q: 'a', limit: bad })).toEqual(['invalid_type $.limit'])
+    }
+    for (const bad of ['TRUE', '1', 'yes', ''])
+      expect(issues({ q: 'a', flag: bad })).toEqual(['invalid_type $.flag'])
+    expect(issues('q=a&ids=1&ids=x')).toEqual(['invalid_type $.ids[1]'])
+    expect(issues('q=a&limit=1&limit=2')).toEqual(['invalid_type $.limit'])
+    // Decoded values still meet the schema: range, length, required.
+    expect(issues({ q: 'a', limit: '0' })).toEqual(['too_small $.limit'])
+    expect(issues({ q: 'a'.repeat(11) })).toEqual(['too_big $.q'])
+    expect(issues({})).toEqual(['required $.q'])
+  })
+
+  it('keeps hostile parameter names as own properties', () => {
+    const r = lex.decodeXrpcParams(nsid, new URLSearchParams('q=a&__proto__=x'))
+    expect(r.success).toBe(true)
+    if (r.success) {
+      expect(Object.hasOwn(r.value as object, '__proto__')).toBe(true)
+      expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype)
+    }
   })
 })
