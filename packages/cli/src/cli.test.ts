@@ -3,10 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readCar, writeCar } from '@rsky/car'
+import { parseCid } from '@rsky/dag-cbor'
 import { describe, expect, it } from 'vitest'
 import { LEXICONS_DIR } from '../../lexicon/test/real-lexicons.ts'
 import { typeCheckDir } from '../../lexicon/test/typecheck.ts'
-import { main } from './main.ts'
+import { COMMAND_HELP, usageOf } from './help.ts'
+import { commands, main } from './main.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const samples = JSON.parse(readFileSync(join(root, 'test-vectors/repos/samples.json'), 'utf8')) as Array<{
@@ -80,6 +83,274 @@ describe('rsky repo verify', () => {
     expect((await run('nonsense')).code).toBe(2)
     expect((await run()).code).toBe(2)
     expect((await run('--help')).code).toBe(0)
+  })
+})
+
+// The fields of `repo verify --json`, in order, on success and failure alike.
+const VERIFY_FIELDS = [
+  'valid',
+  'file',
+  'did',
+  'rev',
+  'commit',
+  'data',
+  'version',
+  'signature',
+  'records',
+].concat(['collections', 'blocks', 'ms'])
+const FAILURE_FIELDS = ['kind', 'code', 'name', 'message', 'file', 'cid', 'path', 'offset', 'cause']
+
+/** The sample's commit facts, from a successful verification. */
+async function facts(s: typeof k256) {
+  const ok = JSON.parse((await run('repo', 'verify', carPath(s), '--json')).stdout)
+  expect(Object.keys(ok)).toEqual(VERIFY_FIELDS)
+  return { did: ok.did, rev: ok.rev, commit: ok.commit, data: ok.data, version: ok.version }
+}
+
+async function verifyFailure(file: string, ...extra: string[]) {
+  const r = await run('repo', 'verify', file, '--json', ...extra)
+  const json = JSON.parse(r.stdout)
+  expect(Object.keys(json)).toEqual([...VERIFY_FIELDS, 'error', 'failure'])
+  expect(Object.keys(json.failure)).toEqual(FAILURE_FIELDS)
+  expect(json.valid).toBe(false)
+  expect(r.stderr.trim().split('\n')[0]).toBe(`rsky repo verify: ${json.error}`)
+  return { code: r.code, json, stderr: r.stderr }
+}
+
+describe('rsky repo verify --json on failure: what was learned, and where it failed', () => {
+  const bytes = new Uint8Array(readFileSync(carPath(k256)))
+  const dir = tmp()
+
+  it('a missing record block: the commit facts, MISSING_BLOCK with the record path and CID', async () => {
+    const known = await facts(k256)
+    const rows = JSON.parse((await run('repo', 'ls', carPath(k256), '--json')).stdout) as Array<{
+      path: string
+      cid: string
+    }>
+    const victim = rows[Math.floor(rows.length / 2)]!
+    const { roots, blocks } = readCar(bytes)
+    blocks.delete(parseCid(victim.cid))
+    const file = join(dir, 'missing-record.car')
+    writeFileSync(file, writeCar(roots, blocks))
+    const { code, json } = await verifyFailure(file, '--key', k256.key)
+    expect(code).toBe(1)
+    expect(json).toMatchObject({ ...known, file, signature: 'valid', records: null, collections: null })
+    expect(json.failure).toEqual({
+      kind: 'invalid',
+      code: 'MISSING_BLOCK',
+      name: 'MissingBlockError',
+      message: expect.stringContaining('missing record'),
+      file: null,
+      cid: victim.cid,
+      path: victim.path,
+      offset: null,
+      cause: null,
+    })
+    expect(json.error).toBe(`MISSING_BLOCK: ${json.failure.message}`)
+  })
+
+  it('a forged block: CAR_HASH_MISMATCH with the block CID and byte offset, commit facts still read', async () => {
+    const known = await facts(k256)
+    const forged = bytes.slice()
+    forged[forged.length - 10]! ^= 0xff
+    const file = join(dir, 'forged.car')
+    writeFileSync(file, forged)
+    const { code, json } = await verifyFailure(file)
+    expect(code).toBe(1)
+    expect(json).toMatchObject({ ...known, signature: 'unchecked', blocks: null })
+    expect(json.failure).toMatchObject({
+      kind: 'invalid',
+      code: 'CAR_HASH_MISMATCH',
+      name: 'CarBlockHashMismatchError',
+    })
+    expect(json.failure.cid).toMatch(/^bafyrei/)
+    expect(json.failure.offset).toBeGreaterThan(0)
+    expect(json.failure.offset).toBeLessThan(forged.length)
+  })
+
+  it('a truncated file: CAR_TRUNCATED with the offset; a root that is a record: BAD_CAR_ROOT', async () => {
+    const file = join(dir, 'truncated.car')
+    writeFileSync(file, bytes.subarray(0, bytes.length - 7))
+    const t = await verifyFailure(file)
+    expect(t.code).toBe(1)
+    expect(t.json.failure).toMatchObject({ code: 'CAR_TRUNCATED', offset: expect.any(Number) })
+    expect(t.json.commit).toBe((await facts(k256)).commit)
+
+    const { roots, blocks } = readCar(bytes)
+    const record = [...blocks.cids()].find((c) => !c.equals(roots[0]!))!
+    const notCommit = join(dir, 'record-root.car')
+    writeFileSync(notCommit, writeCar([record], blocks))
+    const r = await verifyFailure(notCommit, '--key', k256.key)
+    expect(r.code).toBe(1)
+    expect(r.json).toMatchObject({
+      commit: record.toString(),
+      did: null,
+      rev: null,
+      data: null,
+      signature: 'unchecked',
+    })
+    expect(r.json.failure).toMatchObject({ code: 'BAD_CAR_ROOT', name: 'InvalidCarRootError' })
+    expect(r.json.failure.cause).toMatchObject({ name: 'InvalidCommitError', code: 'BAD_COMMIT' })
+  })
+
+  it('the wrong DID or key: the commit facts, the signature verdict, DID_MISMATCH / BAD_SIGNATURE', async () => {
+    const known = await facts(p256)
+    const did = await verifyFailure(carPath(p256), '--did', k256.did)
+    expect(did.code).toBe(1)
+    expect(did.json).toMatchObject({ ...known, signature: 'unchecked' })
+    expect(did.json.failure).toMatchObject({ code: 'DID_MISMATCH', name: 'DidMismatchError', cid: null })
+    const key = await verifyFailure(carPath(p256), '--key', k256.key)
+    expect(key.code).toBe(1)
+    expect(key.json).toMatchObject({ ...known, signature: 'invalid' })
+    expect(key.json.failure).toMatchObject({ code: 'BAD_SIGNATURE', cid: known.commit })
+  })
+
+  it('usage and file problems: exit 2, the same fields all null, kind usage or io', async () => {
+    const cases: Array<[[string, ...string[]], string]> = [
+      [['/no/such/file.car'], 'io'],
+      [[dir], 'io'],
+      [[carPath(k256), '--key', 'did:key:zNope'], 'usage'],
+      [[carPath(k256), '--did', 'nope'], 'usage'],
+    ]
+    for (const [args, kind] of cases) {
+      const { code, json } = await verifyFailure(...args)
+      expect(code).toBe(2)
+      expect(json.failure.kind).toBe(kind)
+      expect(json.did).toBeNull()
+      expect(json.commit).toBeNull()
+    }
+    const noFile = await run('repo', 'verify', '--json')
+    expect(noFile.code).toBe(2)
+    const json = JSON.parse(noFile.stdout)
+    expect(Object.keys(json)).toEqual([...VERIFY_FIELDS, 'error', 'failure'])
+    expect(json.failure).toMatchObject({ kind: 'usage', code: 'USAGE' })
+  })
+})
+
+describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', () => {
+  it('repo export into an existing file or under one is exit 2 (io), before reading the CAR', async () => {
+    const dir = tmp()
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'x')
+    for (const out of [file, join(file, 'sub')]) {
+      const r = await run('repo', 'export', carPath(k256), out, '--json')
+      expect(r.code).toBe(2)
+      expect(JSON.parse(r.stdout).failure).toMatchObject({ kind: 'io', code: 'IO', file: out })
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    }
+    // An unreadable input is exit 2 too, and wins over a bad output.
+    expect((await run('repo', 'export', '/no/such.car', file)).code).toBe(2)
+    // A damaged input with a good output is exit 1.
+    const bad = join(dir, 'bad.car')
+    writeFileSync(bad, readFileSync(carPath(k256)).subarray(0, 200))
+    expect((await run('repo', 'export', bad, join(dir, 'out'))).code).toBe(1)
+  })
+
+  it('lex gen with OUT an existing file is exit 2 (the file-system error)', async () => {
+    const dir = tmp()
+    writeFileSync(
+      join(dir, 'thing.json'),
+      JSON.stringify({
+        lexicon: 1,
+        id: 'com.example.thing',
+        defs: { main: { type: 'object', properties: {} } },
+      }),
+    )
+    const out = join(dir, 'out-file')
+    writeFileSync(out, 'x')
+    const r = await run('lex', 'gen', dir, out, '--json')
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout).failure).toMatchObject({ kind: 'io', code: 'ENOTDIR' })
+  })
+
+  it('every command: no file is 2, a missing file is 2, an extra argument is 2, an unknown option is 2', async () => {
+    const dir = tmp()
+    const fill = (c: (typeof commands)[number], first: string): string[] => {
+      const [min] = c.arity
+      const second = c.path[0] === 'repo' && c.path[1] === 'get' ? 'app.bsky.feed.post/x' : dir
+      return [first, second].slice(0, Math.max(min, 1))
+    }
+    for (const c of commands) {
+      const first = c.path[0] === 'lex' ? '/no/such/dir' : '/no/such.car'
+      const cases: string[][] = [
+        [],
+        fill(c, first),
+        [...fill(c, carPath(k256)), 'x', 'y', 'z'],
+        [...fill(c, carPath(k256)), '--bogus'],
+      ]
+      for (const args of cases) {
+        const r = await run(...c.path, ...args, '--json')
+        expect(r.code, `${c.path.join(' ')} ${args.join(' ')}`).toBe(2)
+        expect(['usage', 'io']).toContain(JSON.parse(r.stdout).failure.kind)
+      }
+    }
+  })
+
+  it('repo get of an absent record is 1 with RECORD_NOT_FOUND and the path', async () => {
+    const r = await run('repo', 'get', carPath(k256), 'app.bsky.feed.post/nope', '--json')
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      valid: false,
+      failure: { kind: 'invalid', code: 'RECORD_NOT_FOUND', path: 'app.bsky.feed.post/nope' },
+    })
+  })
+
+  it('no command is 2 with the help on stderr; unknown commands are 2 with JSON; help and version are 0', async () => {
+    const none = await run()
+    expect(none.code).toBe(2)
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toContain('rsky repo verify FILE.car')
+    const unknown = await run('nonsense', '--json')
+    expect(unknown.code).toBe(2)
+    expect(JSON.parse(unknown.stdout).failure).toMatchObject({
+      kind: 'usage',
+      message: 'unknown command: nonsense',
+    })
+    expect(JSON.parse((await run('repo', 'bogus', '--json')).stdout).failure.kind).toBe('usage')
+    for (const argv of [['--help'], ['-h'], ['help'], ['--version'], ['repo', '--help'], ['help', 'repo']]) {
+      const r = await run(...argv)
+      expect(r.code, argv.join(' ')).toBe(0)
+      expect(r.stderr).toBe('')
+    }
+    expect((await run('help', 'nonsense')).code).toBe(2)
+  })
+})
+
+describe('help texts', () => {
+  const readme = readFileSync(join(root, 'packages/cli/README.md'), 'utf8')
+
+  it('rsky --help lists every command; each command help describes each of its options', async () => {
+    const top = (await run('--help')).stdout
+    for (const c of commands) {
+      expect(top).toContain(usageOf(c))
+      expect(top).toContain(c.summary)
+      for (const argv of [
+        [...c.path, '--help'],
+        [...c.path, '-h'],
+        ['help', ...c.path],
+      ]) {
+        const r = await run(...argv)
+        expect(r.code).toBe(0)
+        expect(r.stdout.split('\n')[0]).toBe(`usage: ${usageOf(c)} [--json]`)
+      }
+      const help = (await run(...c.path, '--help')).stdout
+      const described = COMMAND_HELP[c.path.join(' ')]
+      expect(described, c.path.join(' ')).toBeDefined()
+      for (const name of Object.keys(c.options ?? {})) {
+        expect(described!.options.some(([flag]) => flag.startsWith(`--${name} `))).toBe(true)
+        expect(help).toMatch(new RegExp(`\\n  --${name} \\S+ +\\S`))
+      }
+      expect(described!.options).toHaveLength(Object.keys(c.options ?? {}).length)
+      for (const flag of ['--json', '--help', 'exit codes:', '  1  ', '  2  ']) expect(help).toContain(flag)
+    }
+  })
+
+  it('the README shows every usage line, the exit code table and the JSON failure fields', () => {
+    for (const c of commands) expect(readme).toContain(`| \`${usageOf(c).replace('|', '\\|')}\` |`)
+    expect(readme).toContain('| **0** |')
+    expect(readme).toContain('| **1** |')
+    expect(readme).toContain('| **2** |')
+    for (const f of [...VERIFY_FIELDS, ...FAILURE_FIELDS]) expect(readme).toContain(`"${f}"`)
   })
 })
 
@@ -199,6 +470,25 @@ describe('the built rsky command', () => {
     })
     expect(bad.status).toBe(1)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    // The JSON failure report: what was learned, the error's code and where.
+    const badJson = spawnSync(node, [bin, 'repo', 'verify', carPath(p256), '--key', k256.key, '--json'], {
+      encoding: 'utf8',
+    })
+    expect(badJson.status).toBe(1)
+    const report = JSON.parse(badJson.stdout)
+    expect(Object.keys(report)).toEqual([...VERIFY_FIELDS, 'error', 'failure'])
+    expect(report).toMatchObject({ valid: false, did: p256.did, signature: 'invalid' })
+    expect(report.failure).toMatchObject({ kind: 'invalid', code: 'BAD_SIGNATURE', cid: report.commit })
+    // Usage and path problems are exit 2.
+    const file = join(tmp(), 'a-file')
+    writeFileSync(file, 'x')
+    const exp = spawnSync(node, [bin, 'repo', 'export', carPath(p256), file], { encoding: 'utf8' })
+    expect(exp.status).toBe(2)
+    expect(exp.stderr.trim().split('\n')).toHaveLength(1)
+    expect(spawnSync(node, [bin, 'repo', 'verify', carPath(p256), '--bogus']).status).toBe(2)
+    const help = spawnSync(node, [bin, 'lex', 'gen', '--help'], { encoding: 'utf8' })
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain('--runtime MODULE')
     const out = join(tmp(), 'gen')
     const gen = spawnSync(node, [bin, 'lex', 'gen', LEXICONS_DIR, out, '--json'], { encoding: 'utf8' })
     expect(gen.stderr).toBe('')

@@ -17,6 +17,11 @@ export interface Command {
   usage: string
   summary: string
   options?: OptionSpec
+  /**
+   * The fields of this command's `--json` result that a failure document carries too, all null
+   * (a command that fails after learning some throws ReportedFailure with them filled in).
+   */
+  failureFields?: () => Record<string, unknown>
   /** Positional argument count: [min, max]. */
   arity: [number, number]
   run(input: CommandInput): Promise<number>

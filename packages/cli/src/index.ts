@@ -1,5 +1,17 @@
 // @rsky/cli: the `rsky` command, also callable in-process (tests, scripts).
 
 export type { Command, CommandInput } from './command.ts'
-export { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts'
+export {
+  describeFailure,
+  EXIT_INVALID,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitCodeOf,
+  type FailureInfo,
+  InputFileError,
+  RecordNotFoundError,
+  ReportedFailure,
+  UsageError,
+} from './errors.ts'
+export { commandHelp, overviewHelp } from './help.ts'
 export { commands, helpText, main } from './main.ts'

@@ -3,22 +3,24 @@ import type { Command } from './command.ts'
 import { carCommands } from './commands/car.ts'
 import { lexCommands } from './commands/lex.ts'
 import { repoCommands } from './commands/repo.ts'
-import { describeError, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts'
+import {
+  describeError,
+  describeFailure,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitCodeOf,
+  ReportedFailure,
+  UsageError,
+} from './errors.ts'
+import { commandHelp, overviewHelp, usageOf } from './help.ts'
 import { createOutput, type OutputStreams } from './output.ts'
 
 /** Every subcommand, in the order `rsky --help` lists them. */
 export const commands: Command[] = [...repoCommands, ...carCommands, ...lexCommands]
 
-function usageLine(c: Command): string {
-  return `rsky ${c.path.join(' ')} ${c.usage}`.trimEnd()
-}
-
+/** `rsky --help`: every command, the common options and the exit codes. */
 export function helpText(): string {
-  const lines = ['usage: rsky <command> [arguments] [--json]', '', 'commands:']
-  const width = Math.max(...commands.map((c) => usageLine(c).length))
-  for (const c of commands) lines.push(`  ${usageLine(c).padEnd(width)}  ${c.summary}`)
-  lines.push('', 'exit codes: 0 all well, 1 invalid input, 2 usage error')
-  return lines.join('\n')
+  return overviewHelp(commands)
 }
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
@@ -32,16 +34,57 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
   return best
 }
 
+const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h'
+
+/** Writes a failure: one line on stderr (and the usage line for a usage error), JSON with --json. */
+function fail(
+  err: unknown,
+  command: Command | undefined,
+  json: boolean,
+  streams: OutputStreams,
+  prefix: string = command ? `rsky ${command.path.join(' ')}` : 'rsky',
+): number {
+  const code = exitCodeOf(err)
+  const message = describeError(err)
+  const usage = command ? `${usageOf(command)} [--json]` : undefined
+  if (json) {
+    const report = err instanceof ReportedFailure ? err.report : (command?.failureFields?.() ?? {})
+    createOutput(true, streams).result({
+      valid: false,
+      ...report,
+      error: message,
+      failure: describeFailure(err),
+    })
+  }
+  streams.stderr.write(`${prefix}: ${message}\n`)
+  const shown = err instanceof ReportedFailure ? err.error : err
+  if (shown instanceof UsageError && shown.code === 'USAGE' && usage)
+    streams.stderr.write(`usage: ${usage}\n`)
+  if (process.env['RSKY_DEBUG'] && shown instanceof Error) streams.stderr.write(`${shown.stack}\n`)
+  return code
+}
+
 /**
- * Runs the `rsky` command with `argv` (without node and script) and resolves to its exit code.
- * Errors never escape: they become one line on stderr (or `{"error": ...}` with --json).
+ * Runs the `rsky` command with `argv` (without node and script) and resolves to its exit code:
+ * 0 all well, 1 invalid input, 2 a usage error or a path argument that cannot be used.
+ * Errors never escape: they become one line on stderr (and a JSON document with --json).
  */
 export async function main(argv: string[], streams: OutputStreams = process): Promise<number> {
   const json = argv.includes('--json')
-  const out = createOutput(json, streams)
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    streams.stdout.write(`${helpText()}\n`)
-    return argv.length === 0 ? EXIT_USAGE : EXIT_OK
+  const words = argv.filter((a) => !a.startsWith('-'))
+  if (argv.length === 0) {
+    // No command at all: a usage error, so the help goes to stderr.
+    streams.stderr.write(`${helpText()}\n`)
+    return EXIT_USAGE
+  }
+  if (isHelpFlag(argv[0]!) || argv[0] === 'help') {
+    // `rsky --help`, `rsky help`, `rsky help repo`, `rsky help repo verify`.
+    const topic = argv[0] === 'help' ? words.slice(1) : []
+    if (topic.length === 0) {
+      streams.stdout.write(`${helpText()}\n`)
+      return EXIT_OK
+    }
+    return main([...topic, '--help'], streams)
   }
   if (argv[0] === '--version') {
     streams.stdout.write(`${VERSION}\n`)
@@ -50,20 +93,27 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
   const found = findCommand(argv)
   if (!found) {
     const group = commands.filter((c) => c.path[0] === argv[0])
-    if (group.length > 0) {
-      const sub =
-        argv[1] === undefined || argv[1].startsWith('-')
-          ? 'missing subcommand'
-          : `unknown subcommand ${argv[1]}`
-      const names = group.map((c) => c.path.slice(1).join(' ')).join(', ')
-      streams.stderr.write(`rsky ${argv[0]}: ${sub}; one of: ${names}\n`)
-    } else {
-      streams.stderr.write(`rsky: unknown command: ${argv.filter((a) => !a.startsWith('-')).join(' ')}\n`)
+    if (group.length > 0 && argv.slice(1).some(isHelpFlag) && words.length === 1) {
+      streams.stdout.write(`${overviewHelp(commands, argv[0])}\n`)
+      return EXIT_OK
     }
-    streams.stderr.write(`${helpText()}\n`)
-    return EXIT_USAGE
+    let message: string
+    if (group.length > 0) {
+      const sub = words[1] === undefined ? 'missing subcommand' : `unknown subcommand ${words[1]}`
+      message = `${sub}; one of: ${group.map((c) => c.path.slice(1).join(' ')).join(', ')}`
+    } else {
+      message = `unknown command: ${words.join(' ')}`
+    }
+    const prefix = group.length > 0 ? `rsky ${argv[0]}` : 'rsky'
+    const code = fail(new UsageError(message), undefined, json, streams, prefix)
+    streams.stderr.write(`${overviewHelp(commands, group.length > 0 ? argv[0] : undefined)}\n`)
+    return code
   }
   const { command, rest } = found
+  if (rest.some(isHelpFlag)) {
+    streams.stdout.write(`${commandHelp(command)}\n`)
+    return EXIT_OK
+  }
   try {
     let parsed: ReturnType<typeof parseArgs>
     try {
@@ -76,23 +126,14 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
     } catch (err) {
       throw new UsageError(describeError(err))
     }
-    if (parsed.values['help']) {
-      streams.stdout.write(`usage: ${usageLine(command)}\n${command.summary}\n`)
-      return EXIT_OK
-    }
     const [min, max] = command.arity
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s)`)
     }
+    const out = createOutput(json, streams)
     return await command.run({ positionals: parsed.positionals, values: parsed.values, out, streams })
   } catch (err) {
-    const usage = err instanceof UsageError
-    const message = describeError(err)
-    if (json) out.result({ valid: false, error: message })
-    streams.stderr.write(`rsky ${command.path.join(' ')}: ${message}\n`)
-    if (usage) streams.stderr.write(`usage: ${usageLine(command)}\n`)
-    if (process.env['RSKY_DEBUG'] && err instanceof Error) streams.stderr.write(`${err.stack}\n`)
-    return usage ? EXIT_USAGE : EXIT_INVALID
+    return fail(err, command, json, streams)
   }
 }
 

@@ -10,16 +10,19 @@ export interface CarFile {
   chunks(): AsyncIterable<Uint8Array>
 }
 
-/** @throws UsageError when the path is not a readable file */
+/** @throws UsageError (`io`) when the path is not a readable file */
 export function openCarFile(path: string, stderr: { write(s: string): unknown; isTTY?: boolean }): CarFile {
   let size: number
   try {
     const st = statSync(path)
-    if (!st.isFile()) throw new UsageError(`not a file: ${path}`)
+    if (!st.isFile()) throw new UsageError(`not a file: ${path}`, { io: true })
     size = st.size
   } catch (err) {
     if (err instanceof UsageError) throw err
-    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      io: true,
+      cause: err,
+    })
   }
   return {
     path,

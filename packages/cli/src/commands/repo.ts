@@ -1,19 +1,93 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { readCarStream } from '@rsky/car'
 import { parseDidKey } from '@rsky/crypto'
 import { type Cid, lexToJson } from '@rsky/dag-cbor'
 import { type MstDiff, mstDiff } from '@rsky/mst'
-import { asRepoError, loadRepoCar, readRecordBlock, verifyRepoCar } from '@rsky/repo'
+import {
+  asRepoError,
+  decodeCommit,
+  loadRepoCar,
+  RepoError,
+  readRecordBlock,
+  verifyCommitSignature,
+  verifyRepoCar,
+} from '@rsky/repo'
 import { isValidDid, isValidNsid, isValidRecordKey } from '@rsky/syntax'
 import type { Command } from '../command.ts'
-import { describeError, EXIT_INVALID, EXIT_OK, UsageError } from '../errors.ts'
+import {
+  describeError,
+  EXIT_OK,
+  InputFileError,
+  RecordNotFoundError,
+  ReportedFailure,
+  UsageError,
+} from '../errors.ts'
 import { keyValueLines } from '../output.ts'
 import { openCarFile } from './input.ts'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
+/** What `repo verify` reports about the repository; the same fields on success and failure. */
+interface VerifyReport {
+  file: string | null
+  did: string | null
+  rev: string | null
+  commit: string | null
+  data: string | null
+  version: number | null
+  /** 'valid' or 'invalid' with --key; 'unchecked' without it or when the commit could not be read. */
+  signature: 'valid' | 'invalid' | 'unchecked'
+  records: number | null
+  collections: Record<string, number> | null
+  blocks: number | null
+  ms: number
+}
+
+/**
+ * After a failed verification: what can still be learned from the file, read again (every block
+ * hash-checked) only as far as the commit. The CAR header names the commit; the commit block gives
+ * the DID, rev and data CID, and with `key` whether the signature is valid. Stops at the first
+ * problem and never throws.
+ */
+async function learnCommit(path: string, key: string | undefined, report: VerifyReport): Promise<void> {
+  try {
+    const car = readCarStream(createReadStream(path, { highWaterMark: 1 << 20 }))
+    const root = (await car.header).roots[0]
+    if (root === undefined) return
+    report.commit = root.toString()
+    for await (const { cid, bytes } of car) {
+      if (!cid.equals(root)) continue
+      const commit = decodeCommit(bytes, root)
+      report.did = commit.did
+      report.rev = commit.rev ?? null
+      report.data = commit.data.toString()
+      report.version = commit.version
+      if (key !== undefined) report.signature = verifyCommitSignature(commit, key) ? 'valid' : 'invalid'
+      return
+    }
+  } catch {
+    // The failure itself is already reported; this pass only adds what it could read.
+  }
+}
+
+const emptyReport = (): VerifyReport => ({
+  file: null,
+  did: null,
+  rev: null,
+  commit: null,
+  data: null,
+  version: null,
+  signature: 'unchecked',
+  records: null,
+  collections: null,
+  blocks: null,
+  ms: 0,
+})
+
 const verify: Command = {
   path: ['repo', 'verify'],
+  failureFields: () => ({ ...emptyReport() }),
   usage: 'FILE.car [--did DID] [--key DIDKEY] [--json]',
   summary:
     'full verification: every block hash, commit, signature (with --key), tree structure, every record',
@@ -22,21 +96,33 @@ const verify: Command = {
   async run({ positionals, values, out, streams }) {
     const did = str(values['did'])
     const key = str(values['key'])
-    // A malformed --did or --key is a mistake in the call (exit 2), not a bad repository.
-    if (did !== undefined && !isValidDid(did)) throw new UsageError(`--did is not a DID: ${did}`)
-    if (key !== undefined) {
-      try {
-        parseDidKey(key)
-      } catch (err) {
-        throw new UsageError(`--key is not a did:key: ${describeError(err)}`)
-      }
-    }
-    const file = openCarFile(positionals[0]!, streams.stderr)
     const start = performance.now()
-    const r = await verifyRepoCar(file.chunks(), { ...(did ? { did } : {}), ...(key ? { key } : {}) })
+    const report = emptyReport()
+    let r: Awaited<ReturnType<typeof verifyRepoCar>>
+    let path: string | undefined
+    try {
+      // A malformed --did or --key is a mistake in the call (exit 2), not a bad repository.
+      if (did !== undefined && !isValidDid(did)) throw new UsageError(`--did is not a DID: ${did}`)
+      if (key !== undefined) {
+        try {
+          parseDidKey(key)
+        } catch (err) {
+          throw new UsageError(`--key is not a did:key: ${describeError(err)}`)
+        }
+      }
+      const file = openCarFile(positionals[0]!, streams.stderr)
+      path = file.path
+      report.file = file.path
+      r = await verifyRepoCar(file.chunks(), { ...(did ? { did } : {}), ...(key ? { key } : {}) })
+    } catch (err) {
+      if (out.json && path !== undefined) await learnCommit(path, key, report)
+      report.ms = Math.round(performance.now() - start)
+      throw new ReportedFailure(err, { ...report })
+    }
     const ms = performance.now() - start
     out.result({
       valid: true,
+      file: report.file,
       did: r.did,
       rev: r.rev,
       commit: r.commit.toString(),
@@ -50,7 +136,7 @@ const verify: Command = {
     })
     const width = Math.max(0, ...Object.keys(r.collections).map((c) => c.length))
     for (const line of keyValueLines([
-      ['file', file.path],
+      ['file', report.file ?? ''],
       ['did', r.did],
       ['rev', r.rev],
       ['commit', `${r.commit.toString()} (v${r.version})`],
@@ -99,7 +185,7 @@ const get: Command = {
   usage: 'FILE.car COLLECTION/RKEY',
   summary: 'print one record in its JSON form',
   arity: [2, 2],
-  async run({ positionals, out, streams }) {
+  async run({ positionals, streams }) {
     const path = positionals[1]!
     const slash = path.indexOf('/')
     if (slash < 0 || !isValidNsid(path.slice(0, slash)) || !isValidRecordKey(path.slice(slash + 1))) {
@@ -112,15 +198,29 @@ const get: Command = {
     } catch (err) {
       throw asRepoError(err)
     }
-    if (!cid) {
-      streams.stderr.write(`rsky repo get: no record at ${path}\n`)
-      if (out.json) out.result({ valid: false, error: `no record at ${path}` })
-      return EXIT_INVALID
-    }
+    if (!cid) throw new RecordNotFoundError(path)
     const json = lexToJson(readRecordBlock(loaded.blocks, path, cid))
     streams.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
     return EXIT_OK
   },
+}
+
+/** @throws UsageError (`io`) unless `dir` is a folder or can be created as one */
+function ensureOutputDir(dir: string): void {
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    // Absent: created below.
+  }
+  if (isDir) return
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err)
+    const what = code === 'EEXIST' ? 'exists and is not a folder' : `cannot be created (${code})`
+    throw new UsageError(`output folder ${dir} ${what}`, { io: true, cause: err })
+  }
 }
 
 const exportCmd: Command = {
@@ -130,17 +230,28 @@ const exportCmd: Command = {
   arity: [2, 2],
   async run({ positionals, out, streams }) {
     const dir = positionals[1]!
-    const loaded = await loadRepoCar(openCarFile(positionals[0]!, streams.stderr).chunks())
+    const file = openCarFile(positionals[0]!, streams.stderr)
+    ensureOutputDir(dir)
+    const loaded = await loadRepoCar(file.chunks())
     let written = 0
+    const folders = new Set<string>()
     try {
       for await (const leaf of loaded.tree.walkLeaves()) {
         const slash = leaf.key.indexOf('/')
         const collection = leaf.key.slice(0, slash)
         const rkey = leaf.key.slice(slash + 1)
+        // The tree checks its keys, but the key becomes a file path: never let one leave DIR.
+        if (!isValidNsid(collection) || !isValidRecordKey(rkey)) {
+          throw new RepoError('BAD_TREE', `record key is not COLLECTION/RKEY; key=${leaf.key}`)
+        }
         // Record keys may hold ':' and '~'; both are safe in file names on the platforms we support.
         const folder = join(dir, collection)
-        mkdirSync(folder, { recursive: true })
         const value = lexToJson(readRecordBlock(loaded.blocks, leaf.key, leaf.value))
+        // A file-system error (disk full, permissions) is exit 2, like an unusable DIR.
+        if (!folders.has(folder)) {
+          mkdirSync(folder, { recursive: true })
+          folders.add(folder)
+        }
         writeFileSync(join(folder, `${rkey}.json`), `${JSON.stringify(value, null, 2)}\n`)
         written++
       }
@@ -165,7 +276,7 @@ const diff: Command = {
       try {
         return await loadRepoCar(file.chunks())
       } catch (err) {
-        throw new Error(`${path}: ${describeError(err)}`, { cause: err })
+        throw new InputFileError(path, err)
       }
     }
     const a = await load(positionals[0]!)

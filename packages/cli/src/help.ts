@@ -1,0 +1,147 @@
+// Help texts: `rsky --help`, `rsky <group> --help` and `rsky <command> --help`. The command
+// descriptions live here, next to each other, so they stay consistent with one another and with the
+// README (a test checks every usage line appears there and every option is described here).
+import type { Command } from './command.ts'
+
+/** Options every command takes. */
+export const COMMON_OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['--json', 'print one JSON document on stdout, also on failure ({"valid": false, "error", "failure"})'],
+  ['-h, --help', 'print this help'],
+]
+
+export interface CommandHelp {
+  /** One line per option the command declares, as `[flag with value, description]`. */
+  options: ReadonlyArray<readonly [string, string]>
+  /** Paragraphs after the summary. */
+  notes: readonly string[]
+  /** What exit code 1 means for this command. */
+  invalid: string
+}
+
+export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
+  'repo verify': {
+    options: [
+      ['--did DID', 'require the commit to be for this DID'],
+      ['--key DIDKEY', 'check the commit signature with this did:key (secp256k1 or P-256)'],
+    ],
+    notes: [
+      'Checks every block hash, the commit, the signature (with --key), the tree structure and key order, and that every record is present and a DAG-CBOR map. Prints the DID, rev, commit and data CIDs, records per collection, signature status and time.',
+      'With --json on failure: the same fields (null where not learned before the failure) plus "error" (the one-line message) and "failure" {kind, code, name, message, file, cid, path, offset, cause}.',
+    ],
+    invalid: 'the repository is invalid (damaged CAR, bad commit, wrong DID or key, bad tree or record)',
+  },
+  'repo ls': {
+    options: [],
+    notes: [
+      'One line per record: COLLECTION/RKEY and its CID, in key order. COLLECTION limits the list to one collection.',
+    ],
+    invalid: 'the repository cannot be read (damaged CAR, bad commit or tree)',
+  },
+  'repo get': {
+    options: [],
+    notes: ['Prints the record in its JSON form ($link for CIDs, $bytes for bytes).'],
+    invalid: 'no record at the path, or the repository cannot be read',
+  },
+  'repo export': {
+    options: [],
+    notes: [
+      'Writes every record as DIR/<collection>/<rkey>.json, creating DIR if needed. DIR must not be an existing file.',
+    ],
+    invalid: 'the repository cannot be read (damaged CAR, bad commit, tree or record)',
+  },
+  'repo diff': {
+    options: [],
+    notes: [
+      'Lists the record creates, updates and deletes from A to B, and how many tree nodes were added and removed. An error names the file it came from.',
+    ],
+    invalid: 'one of the repositories cannot be read',
+  },
+  'car inspect': {
+    options: [],
+    notes: [
+      'Reads the CAR as a stream and prints the format version, the root CIDs, the number of blocks, the bytes of block data and the largest block, and the blocks per codec (dag-cbor, raw, ...).',
+    ],
+    invalid: 'the CAR is damaged (bad header, truncated, a block that does not match its CID)',
+  },
+  'lex gen': {
+    options: [
+      ['--runtime MODULE', 'module the generated validators import (default @rsky/lexicon)'],
+      ['--ext .js|.ts', 'extension of relative imports in the generated files (default .js)'],
+    ],
+    notes: [
+      'Generates TypeScript types and typed validators for every lexicon JSON file under DIR: one file per lexicon in OUT, plus lexicons.ts (the registry) and index.ts.',
+    ],
+    invalid: 'a lexicon file is not JSON or not a valid lexicon',
+  },
+}
+
+export const EXIT_CODES_TEXT: readonly string[] = [
+  'exit codes:',
+  '  0  all well',
+  '  1  the input is invalid (verification or data failure)',
+  '  2  usage error (missing, extra or malformed arguments, unknown options) or a path that cannot be',
+  '     used (an input that cannot be read, an output that cannot be written)',
+]
+
+/** The usage of a command without the `[--json]` every command takes. */
+export function usageOf(c: Command): string {
+  return `rsky ${c.path.join(' ')} ${c.usage.replace(/\s*\[--json\]/, '')}`.trimEnd()
+}
+
+function table(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(0, ...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)
+}
+
+/** `rsky --help`, or the commands of one group (`rsky repo --help`). */
+export function overviewHelp(commands: readonly Command[], group?: string): string {
+  const shown = group === undefined ? commands : commands.filter((c) => c.path[0] === group)
+  const lines = [
+    group === undefined
+      ? 'usage: rsky <command> [arguments] [--json]'
+      : `usage: rsky ${group} <command> [arguments] [--json]`,
+    '',
+    'commands:',
+    ...table(shown.map((c) => [usageOf(c), c.summary])),
+    '',
+    'options of every command:',
+    ...table(COMMON_OPTIONS),
+  ]
+  if (group === undefined)
+    lines.push('', 'rsky --version prints the version; rsky <command> --help describes one command.')
+  lines.push('', ...EXIT_CODES_TEXT)
+  return lines.join('\n')
+}
+
+/** Words of `text` on lines of at most `width` characters. */
+function wrap(text: string, width = 100): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line === '' ? word : `${line} ${word}`
+    }
+  }
+  if (line !== '') lines.push(line)
+  return lines
+}
+
+/** `rsky <command> --help`. */
+export function commandHelp(c: Command): string {
+  const help = COMMAND_HELP[c.path.join(' ')]
+  const summary = `${c.summary.charAt(0).toUpperCase()}${c.summary.slice(1)}.`
+  const lines = [`usage: ${usageOf(c)} [--json]`, '', ...wrap(summary)]
+  for (const note of help?.notes ?? []) lines.push('', ...wrap(note))
+  lines.push('', 'options:', ...table([...(help?.options ?? []), ...COMMON_OPTIONS]))
+  lines.push(
+    '',
+    'exit codes:',
+    '  0  all well',
+    `  1  ${help?.invalid ?? 'the input is invalid'}`,
+    '  2  usage error, or a path that cannot be used (unreadable input, unwritable output)',
+  )
+  return lines.join('\n')
+}
