@@ -2,7 +2,7 @@
 // Each check returns the value (with defaults applied) or FAIL after pushing issues onto ctx.
 
 import {
-  blobProblem,
+  blobObjectProblem,
   blobSource,
   bytesLength,
   checkDataValue,
@@ -231,11 +231,12 @@ function compileBlob(def: LexBlob): Check {
   const accept = def.accept?.map((a) => a.toLowerCase())
   const max = def.maxSize
   return (v, ctx) => {
-    const problem = blobProblem(v)
+    // The plain object itself, or a BlobRef instance's `original` (which has the `$type`).
+    const src = blobSource(v)
+    const problem = typeof src === 'string' ? src : blobObjectProblem(src)
     if (problem !== undefined) return report(ctx, 'invalid_type', problem)
-    // blobProblem passed: a string mimeType, and a size unless it is a legacy blob. For a
-    // BlobRef instance the fields are read from its `original` (which has the `$type`).
-    const blob = (isPlainObject(v) ? v : blobSource(v)) as { $type?: string; mimeType: string; size: number }
+    // No problem: a string mimeType, and a size unless it is a legacy blob.
+    const blob = src as { $type?: string; mimeType: string; size: number }
     // An exact match with an accepted type (the usual case) needs no case folding or patterns.
     if (accept && !accept.includes(blob.mimeType) && !mimeAccepted(blob.mimeType, accept)) {
       return report(

@@ -106,7 +106,11 @@ function sameLink(a: unknown, b: unknown): boolean {
  */
 export function blobProblem(v: unknown): string | undefined {
   const o = blobSource(v)
-  if (typeof o === 'string') return o
+  return typeof o === 'string' ? o : blobObjectProblem(o)
+}
+
+/** @internal {@link blobProblem} for the object {@link blobSource} gave. */
+export function blobObjectProblem(o: Record<string, unknown>): string | undefined {
   const mimeType = o['mimeType']
   if (typeof mimeType !== 'string' || mimeType.length === 0) return 'blob mimeType must be a non-empty string'
   const type = o['$type']
