@@ -7,7 +7,13 @@ import { Lexicons as AtprotoLexicons, jsonToLex } from '@atproto/lexicon'
 import { parseCid } from '@rsky/dag-cbor'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Lexicons, type LexObject, type ValidationIssue, type ValidationResult } from '../src/index.ts'
+import {
+  Lexicons,
+  type LexObject,
+  safeParseLexiconDoc,
+  type ValidationIssue,
+  type ValidationResult,
+} from '../src/index.ts'
 import { DataArbitraries, mutate, mutationPaths, PARAM_REPLACEMENTS, REPLACEMENTS } from './arbitrary.ts'
 import { loadRealLexicons } from './real-lexicons.ts'
 
@@ -338,5 +344,44 @@ describe('where @atproto/lexicon departs from the spec on the interop vectors', 
     for (const c of cases) expect(mine.validateRecord('example.lexicon.record', c.data).success).toBe(false)
     // Documented in README "Differences from @atproto/lexicon".
     expect(acceptedByReference).toEqual(['blob too large', 'blob wrong type'])
+  })
+
+  it('the reference reads non-object params as {}; we reject them (undefined is {} for both)', () => {
+    const nsid = 'app.bsky.feed.getTimeline'
+    for (const v of ['limit=5', 42, [], null]) {
+      expect(ours.validateXrpcParams(nsid, v).success).toBe(false)
+      expect(() => theirs.assertValidXrpcParams(nsid, v)).not.toThrow()
+    }
+    expect(ours.validateXrpcParams(nsid, undefined).success).toBe(true)
+    expect(() => theirs.assertValidXrpcParams(nsid, undefined)).not.toThrow()
+  })
+
+  it('the reference accepts a primary language subtag of 4-8 letters; we follow the interop vectors', () => {
+    const nsid = 'app.bsky.feed.post'
+    const post = { $type: nsid, text: 'hi', createdAt: '2024-01-01T00:00:00Z', langs: ['jaja'] }
+    expect(ours.validateRecord(nsid, post).success).toBe(false)
+    expect(() => theirs.assertValidRecord(nsid, jsonToLex(post))).not.toThrow()
+    expect(ours.validateRecord(nsid, { ...post, langs: ['ja'] }).success).toBe(true)
+  })
+
+  it('the reference loads a document whose default breaks its own limits; we report inconsistent_value', () => {
+    const doc = {
+      lexicon: 1,
+      id: 'com.example.bad',
+      defs: {
+        main: {
+          type: 'query',
+          parameters: {
+            type: 'params',
+            properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 500 } },
+          },
+        },
+      },
+    }
+    expect(() => new AtprotoLexicons([structuredClone(doc)] as never[])).not.toThrow()
+    const res = safeParseLexiconDoc(doc)
+    expect(res.success ? [] : res.issues.map((i) => `${i.code} ${i.path}`)).toEqual([
+      'inconsistent_value $.defs.main.parameters.properties.limit.default',
+    ])
   })
 })
