@@ -1,8 +1,7 @@
-// SHA-256 written for the MST's hot path: key heights (one short hash per key) and node CIDs.
-// It allocates nothing per call: the schedule and state live in module buffers and the digest
-// is written into the caller's array. Node's one-shot hash allocates a Buffer per call, which
-// dominated garbage (and peak memory) when building large trees. Cross-checked against
-// @rsky/crypto's sha256 in sha256.test.ts.
+// SHA-256 written for the MST's hot path (key heights and node CIDs) where node:crypto is absent:
+// digest.ts, the browser side of `#digest`, uses it (Node takes digest.node.ts). It allocates
+// nothing per call: the schedule and state live in module buffers and the digest is written into
+// the caller's array. Cross-checked against @rsky/crypto's sha256 in sha256.test.ts.
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
