@@ -297,6 +297,21 @@ describe('differential vs @atproto/lexicon on real XRPC schemas', () => {
     runDifferential(t, 'json', 100)
     runDifferential(t, 'decoded', 100)
   })
+  it.each(byKind('message'))(
+    '%s: a message without $type, typed by the frame header, gets the same verdict',
+    (nsid, t) => {
+      // On the wire `$type` is absent and the frame header's `t` (`#commit`) names the variant.
+      fc.assert(
+        fc.property(t.arb, (value) => {
+          const { $type, ...body } = value as { $type: string }
+          const type = $type.slice($type.indexOf('#'))
+          const framed = ours.validateSubscriptionMessage(nsid, decode(body), { type })
+          expect(framed.success).toBe(ours.validateSubscriptionMessage(nsid, decode(value)).success)
+        }),
+        { seed: 42, numRuns: 100 },
+      )
+    },
+  )
 })
 
 describe('differential summary', () => {
