@@ -86,19 +86,12 @@ export class Cid {
     return this.#len
   }
 
-  /** @internal Copies the binary CID into `out` at `at` without materializing `bytes`. */
+  /** @internal Copies the binary CID into `out` at `at`. */
   copyTo(out: Uint8Array, at: number): void {
-    const src = this.#src
-    const off = this.#off
-    const len = this.#len
-    let i = 0
-    for (; i + 4 <= len; i += 4) {
-      out[at + i] = src[off + i] as number
-      out[at + i + 1] = src[off + i + 1] as number
-      out[at + i + 2] = src[off + i + 2] as number
-      out[at + i + 3] = src[off + i + 3] as number
-    }
-    for (; i < len; i++) out[at + i] = src[off + i] as number
+    // One native copy. Reading `bytes` materializes (and keeps) the view, so a CID encoded again
+    // (an MST node rewritten, a record re-encoded) pays nothing extra; measured no slower than a
+    // byte loop on the first encode of a decoded CID.
+    out.set(this.bytes, at)
   }
 
   /** The multihash (hash code, size, digest), computed on first use. */

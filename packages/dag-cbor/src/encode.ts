@@ -83,31 +83,39 @@ function writeHeader(major: number, arg: number): void {
   }
 }
 
+// Strings up to this many UTF-16 units are encoded in JS: below it the native TextEncoder call
+// (plus isWellFormed and a subarray) costs more than the loop. 3 bytes per unit stay under 2^16.
+const JS_STRING_MAX = 56
+
 function writeString(s: string, depth: number): void {
   const len = s.length
   if (pos + 9 + len * 3 > buf.length) grow(9 + len * 3)
-  if (len < 32) {
-    // Short strings (most keys and many values): an ASCII pass straight into place beats a native call.
-    let p = pos + 1
+  if (len <= JS_STRING_MAX) {
+    // Optimistic ASCII pass straight into place, behind the header an ASCII string of `len` needs.
+    const h = len < 24 ? 1 : len < 256 ? 2 : 3
+    const b = buf
+    let p = pos + h
     let i = 0
     for (; i < len; i++) {
       const c = s.charCodeAt(i)
       if (c >= 0x80) break
-      buf[p++] = c
+      b[p++] = c
     }
     if (i === len) {
-      if (len < 24) {
-        buf[pos] = 0x60 | len
-        pos += 1 + len
-      } else {
-        // 24..31 chars need a two-byte header; shift the bytes by one
-        buf.copyWithin(pos + 2, pos + 1, pos + 1 + len)
+      if (h === 1) buf[pos] = 0x60 | len
+      else if (h === 2) {
         buf[pos] = 0x78
         buf[pos + 1] = len
-        pos += 2 + len
+      } else {
+        buf[pos] = 0x79
+        buf[pos + 1] = len >>> 8
+        buf[pos + 2] = len & 0xff
       }
+      pos = p
       return
     }
+    writeStringTail(s, i, h, depth)
+    return
   }
   // isWellFormed is O(1) on V8's one-byte strings, so ASCII/Latin-1 text pays nothing for it.
   if (!isWellFormed(s)) throw new PathError('INVALID_STRING', 'string has a lone surrogate', depth)
@@ -121,11 +129,59 @@ function writeString(s: string, depth: number): void {
   pos += n
 }
 
+// The ASCII pass of writeString stopped at unit `from` (its bytes are at pos + h). Encode the
+// rest as UTF-8 in JS, rejecting lone surrogates, then fix the header.
+function writeStringTail(s: string, from: number, h: number, depth: number): void {
+  const len = s.length
+  const est = headerLength(len * 3)
+  if (est !== h && from > 0) buf.copyWithin(pos + est, pos + h, pos + h + from)
+  const at = pos + est
+  const b = buf
+  let p = at + from
+  for (let i = from; i < len; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) {
+      b[p++] = c
+    } else if (c < 0x800) {
+      b[p++] = 0xc0 | (c >> 6)
+      b[p++] = 0x80 | (c & 0x3f)
+    } else if (c < 0xd800 || c > 0xdfff) {
+      b[p++] = 0xe0 | (c >> 12)
+      b[p++] = 0x80 | ((c >> 6) & 0x3f)
+      b[p++] = 0x80 | (c & 0x3f)
+    } else {
+      // a high surrogate followed by a low one; anything else is a lone surrogate
+      const d = i + 1 < len ? s.charCodeAt(i + 1) : 0
+      if (c > 0xdbff || d < 0xdc00 || d > 0xdfff)
+        throw new PathError('INVALID_STRING', 'string has a lone surrogate', depth)
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+      b[p++] = 0xf0 | (cp >> 18)
+      b[p++] = 0x80 | ((cp >> 12) & 0x3f)
+      b[p++] = 0x80 | ((cp >> 6) & 0x3f)
+      b[p++] = 0x80 | (cp & 0x3f)
+      i++
+    }
+  }
+  const n = p - at
+  const real = headerLength(n)
+  if (real !== est) buf.copyWithin(pos + real, at, p)
+  writeHeader(3, n)
+  pos += n
+}
+
 function writeBytes(b: Uint8Array): void {
-  writeHeader(2, b.length)
-  if (pos + b.length > buf.length) grow(b.length)
-  buf.set(b, pos)
-  pos += b.length
+  const n = b.length
+  writeHeader(2, n)
+  if (pos + n > buf.length) grow(n)
+  if (n <= 16) {
+    // short byte strings (MST key suffixes): a loop beats the native set() call
+    const out = buf
+    const p = pos
+    for (let i = 0; i < n; i++) out[p + i] = b[i] as number
+  } else {
+    buf.set(b, pos)
+  }
+  pos += n
 }
 
 function writeCid(cid: Cid): void {

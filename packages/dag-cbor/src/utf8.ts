@@ -40,7 +40,8 @@ export function decodeUtf8Cached(buf: Uint8Array, start: number, len: number): s
  * UTF-8 (overlong forms, surrogates and code points past U+10FFFF are invalid).
  */
 export function decodeUtf8(buf: Uint8Array, start: number, len: number): string | undefined {
-  if (len <= 24) {
+  // up to 16 bytes a JS loop beats the native call; past that TextDecoder wins (measured, Node 24)
+  if (len <= 16) {
     let out = ''
     const end = start + len
     let i = start
