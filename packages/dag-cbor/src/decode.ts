@@ -1,7 +1,7 @@
 import { Cid, readCidAt } from './cid.ts'
 import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
-import { decodeUtf8Cached } from './utf8.ts'
+import { decodeKeyCached, decodeUtf8Cached } from './utf8.ts'
 
 /** Limits of {@link decode}. Every cap has a safe default. */
 export interface DecodeOptions {
@@ -333,7 +333,7 @@ function readKey(buf: Uint8Array, p: number, d: number): number {
         fail('MAP_KEYS_UNSORTED', start, 'map keys are not in canonical order')
     }
   }
-  const key = decodeUtf8Cached(buf, p, len)
+  const key = decodeKeyCached(buf, p, len)
   if (key === undefined) fail('INVALID_UTF8', start, 'map key is not valid UTF-8')
   stackKey[d] = key
   stackKeyStart[d] = p

@@ -35,6 +35,35 @@ export function decodeUtf8Cached(buf: Uint8Array, start: number, len: number): s
   return s
 }
 
+// Map keys get a cache of their own with a cheaper hash (length and three sampled bytes; the
+// byte comparison still checks every byte). Field names are few and rarely share length, first,
+// middle and last byte; values such as timestamps do, so they stay in the cache above.
+const KEY_SLOTS = 512
+const keyBytes = new Uint8Array(KEY_SLOTS * CACHE_MAX_LEN)
+const keyLen = new Int8Array(KEY_SLOTS).fill(-1)
+const keyStr: string[] = new Array(KEY_SLOTS).fill('')
+
+/** {@link decodeUtf8} through the map-key cache. */
+export function decodeKeyCached(buf: Uint8Array, start: number, len: number): string | undefined {
+  if (len > CACHE_MAX_LEN || len === 0) return decodeUtf8(buf, start, len)
+  const h =
+    Math.imul(len ^ ((buf[start] as number) << 5), 0x9e3779b1) ^
+    Math.imul((buf[start + (len >> 1)] as number) | ((buf[start + len - 1] as number) << 8), 0x85ebca6b)
+  const slot = (h ^ (h >>> 16)) & (KEY_SLOTS - 1)
+  const base = slot * CACHE_MAX_LEN
+  if (keyLen[slot] === len) {
+    let i = 0
+    while (i < len && keyBytes[base + i] === buf[start + i]) i++
+    if (i === len) return keyStr[slot]
+  }
+  const s = decodeUtf8Cached(buf, start, len)
+  if (s === undefined) return undefined
+  for (let i = 0; i < len; i++) keyBytes[base + i] = buf[start + i] as number
+  keyLen[slot] = len
+  keyStr[slot] = s
+  return s
+}
+
 /**
  * Decodes `len` bytes of UTF-8 at `buf[start]`, or returns `undefined` if they are not valid
  * UTF-8 (overlong forms, surrogates and code points past U+10FFFF are invalid).

@@ -165,3 +165,27 @@ describe('UTF-8 decoding (JS loop up to 16 bytes, cache up to 32, TextDecoder pa
     )
   })
 })
+
+describe('map-key cache (hashes length and three sampled bytes)', () => {
+  it('tells apart keys that share length, first, middle and last byte', () => {
+    // keys like "a?b?c": same hash, so every lookup must fall back to the byte comparison
+    const keyArb = fc
+      .tuple(
+        fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+      )
+      .map(([x, y]) => `a${x}b${y}c`)
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { minLength: 1, maxLength: 12 }), fc.nat(), (keys, n) => {
+        const v: Record<string, number> = {}
+        keys.forEach((k, i) => {
+          v[k] = n + i
+        })
+        const bytes = ipld.encode(v)
+        expect(decode(bytes)).toEqual(ipld.decode(bytes))
+        expect(decode(bytes)).toEqual(v)
+      }),
+      { seed: 13, numRuns: 300 },
+    )
+  })
+})
