@@ -1,7 +1,7 @@
 import { type Cid, createCid, DAG_CBOR_CODEC, decodeCid } from '@rsky/dag-cbor'
 import { digestInto } from '#digest'
 import { InvalidMstNodeError } from './errors.ts'
-import { countPrefixLen, heightForKey, mstKeyProblem } from './key.ts'
+import { ALLOWED, countPrefixLen, heightForKey, MAX_MST_KEY_LENGTH, mstKeyProblem } from './key.ts'
 import { type Child, DEFAULT_NODE_LIMITS, MstNode, type NodeLimits, NodeRef } from './node.ts'
 
 // Node blocks are always the same CBOR shape: {e: [{k, p, t, v}...], l}. The encoder writes that
@@ -228,6 +228,12 @@ export interface NodePlace {
   limits?: NodeLimits | undefined
 }
 
+function shortLatin1(b: Uint8Array, start: number, n: number): string {
+  let s = ''
+  for (let j = 0; j < n; j++) s += String.fromCharCode(b[start + j] as number)
+  return s
+}
+
 function structural(code: string, message: string, cid: Cid | undefined): never {
   throw new InvalidMstNodeError(code, message, { cid })
 }
@@ -258,6 +264,9 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   const values: Cid[] = new Array(count)
   const rightCids: (Cid | null)[] = new Array(count)
   let prev = ''
+  // Index of the "/" in `prev` (valid keys hold exactly one), so a key's validity is known from
+  // its new suffix bytes alone; mstKeyProblem runs only to name a problem.
+  let prevSlash = -1
   for (let i = 0; i < count; i++) {
     const at = r.pos
     if (r.head(5, 'entry map') !== 4) r.fail('entry map must have 4 fields', at)
@@ -266,20 +275,36 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
     r.key(0x70)
     const p = r.head(0, 'prefix length')
     if (p > prev.length) r.fail('prefix length longer than previous key', at)
-    let suffix = ''
-    for (let j = 0; j < kl; j++) suffix += String.fromCharCode(bytes[ks + j] as number)
-    const key = prev.slice(0, p) + suffix
+    let slash = prevSlash >= 0 && prevSlash < p ? prevSlash : -1
+    let slashes = slash >= 0 ? 1 : 0
+    let allowed = true
+    for (let j = 0; j < kl; j++) {
+      const c = bytes[ks + j] as number
+      if (c === 0x2f) {
+        slashes++
+        slash = p + j
+      } else if (c >= 128 || ALLOWED[c] !== 1) allowed = false
+    }
+    const suffix =
+      kl <= 10
+        ? shortLatin1(bytes, ks, kl)
+        : String.fromCharCode.apply(null, bytes.subarray(ks, ks + kl) as never)
+    const key = p === 0 ? suffix : prev.slice(0, p) + suffix
+    const len = p + kl
     r.key(0x74)
     rightCids[i] = r.isNull() ? null : r.link('subtree link', true)
     r.key(0x76)
     values[i] = r.link('value link', false)
-    const problem = mstKeyProblem(key)
-    if (problem !== null) structural('MST_NODE_KEY', `invalid key in MST node: ${problem}; key=${key}`, cid)
+    if (!allowed || slashes !== 1 || slash === 0 || slash === len - 1 || len > MAX_MST_KEY_LENGTH) {
+      const problem = mstKeyProblem(key) ?? 'invalid'
+      structural('MST_NODE_KEY', `invalid key in MST node: ${problem}; key=${key}`, cid)
+    }
     if (i > 0 && !(key > prev)) structural('MST_NODE_ORDER', `keys out of order in MST node; key=${key}`, cid)
     if (countPrefixLen(prev, key) !== p)
       structural('MST_NODE_PREFIX', `non-canonical prefix length; key=${key}`, cid)
     keys[i] = key
     prev = key
+    prevSlash = slash
   }
   r.key(0x6c)
   const leftCid = r.isNull() ? null : r.link('left link', true)

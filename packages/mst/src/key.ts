@@ -4,8 +4,9 @@ import { InvalidMstKeyError } from './errors.ts'
 /** Longest key the reference implementation accepts (characters, which are bytes: keys are ASCII). */
 export const MAX_MST_KEY_LENGTH = 1024
 
-// Allowed bytes in either half of a key: A-Z a-z 0-9 _ ~ - : .
-const ALLOWED: Uint8Array = (() => {
+// Allowed bytes in either half of a key: A-Z a-z 0-9 _ ~ - : . (1 in the table).
+/** @internal */
+export const ALLOWED: Uint8Array = (() => {
   const t = new Uint8Array(128)
   for (let c = 0x30; c <= 0x39; c++) t[c] = 1
   for (let c = 0x41; c <= 0x5a; c++) t[c] = 1
