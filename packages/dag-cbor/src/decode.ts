@@ -283,12 +283,33 @@ function readCid(buf: Uint8Array, p: number, tagStart: number): Cid {
   }
 }
 
+const ASCII_CHARS: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i))
+
 // Reads the map key at `p` for the map at stack level `d`, enforcing canonical order; returns the new offset.
 function readKey(buf: Uint8Array, p: number, d: number): number {
   const end = buf.length
   const start = p
   if (p >= end) fail('TRUNCATED', p, 'input ends before a map key')
   const ib = buf[p++] as number
+  if (ib === 0x61 && p < end) {
+    // one-byte ASCII keys (MST nodes, commits, many short records): no hashing, a table lookup
+    const c = buf[p] as number
+    if (c < 0x80) {
+      const prevStart = stackKeyStart[d] as number
+      const prevLen = stackKeyLen[d] as number
+      if (prevStart >= 0 && prevLen !== 0) {
+        // after the empty key anything is in order; after a longer one nothing is
+        if (prevLen > 1) fail('MAP_KEYS_UNSORTED', start, 'map keys are not in canonical order')
+        const o = buf[prevStart] as number
+        if (o === c) fail('DUPLICATE_MAP_KEY', start, 'map key appears twice')
+        if (o > c) fail('MAP_KEYS_UNSORTED', start, 'map keys are not in canonical order')
+      }
+      stackKey[d] = ASCII_CHARS[c] as string
+      stackKeyStart[d] = p
+      stackKeyLen[d] = 1
+      return p + 1
+    }
+  }
   if (ib >> 5 !== 3) fail('MAP_KEY_NOT_STRING', start, 'map keys must be strings')
   const info = ib & 31
   let len: number

@@ -189,3 +189,45 @@ describe('map-key cache (hashes length and three sampled bytes)', () => {
     )
   })
 })
+
+describe('one-byte map keys (table lookup instead of the cache)', () => {
+  it('accept exactly the canonical key sequences and name the fault otherwise', () => {
+    // short keys in any order, with repeats: empty, one byte (incl. non-ASCII bytes) and two bytes
+    const keyArb = fc.oneof(
+      fc.constant(Uint8Array.of()),
+      fc.integer({ min: 0, max: 0xff }).map((b) => Uint8Array.of(b)),
+      fc
+        .string({ unit: 'grapheme-ascii', minLength: 2, maxLength: 2 })
+        .map((s) => new TextEncoder().encode(s)),
+    )
+    const cmp = (a: Uint8Array, b: Uint8Array): number => {
+      if (a.length !== b.length) return a.length - b.length
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number)
+      return 0
+    }
+    fc.assert(
+      fc.property(fc.array(keyArb, { minLength: 1, maxLength: 8 }), (keys) => {
+        const body = keys.flatMap((k) => [0x60 | k.length, ...k, 0x01])
+        const block = Uint8Array.from([0xa0 | keys.length, ...body])
+        let expected = ''
+        for (let i = 0; i < keys.length && expected === ''; i++) {
+          const k = keys[i] as Uint8Array
+          // order is checked before the bytes are decoded, as in the general path
+          if (i > 0) {
+            const c = cmp(keys[i - 1] as Uint8Array, k)
+            if (c === 0) expected = 'DUPLICATE_MAP_KEY'
+            else if (c > 0) expected = 'MAP_KEYS_UNSORTED'
+          }
+          if (expected === '' && k.length === 1 && (k[0] as number) >= 0x80) expected = 'INVALID_UTF8'
+        }
+        if (expected === '') {
+          const want = Object.fromEntries(keys.map((k) => [new TextDecoder().decode(k), 1]))
+          expect(decode(block)).toEqual(want)
+        } else {
+          expect(() => decode(block)).toThrow(expected)
+        }
+      }),
+      { seed: 17, numRuns: 3000 },
+    )
+  })
+})
