@@ -319,17 +319,20 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
       structural('MST_NODE_ORDER', 'key above subtree bound', cid)
   }
   let layer = place.layer
+  // The keys to check against the layer: all, unless the first one defined it (the root).
+  let from = 0
   if (layer === undefined) {
     if (count === 0) {
       if (leftCid !== null) structural('MST_NODE_EMPTY', 'root node has no entries but a subtree', cid)
       layer = 0
     } else {
       layer = heightForKey(keys[0] as string)
+      from = 1
     }
   } else if (count === 0 && leftCid === null) {
     structural('MST_NODE_EMPTY', 'empty MST node below the root', cid)
   }
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < count; i++) {
     if (heightForKey(keys[i] as string) !== layer) {
       structural('MST_NODE_LAYER', `key at wrong layer; key=${keys[i]} layer=${layer}`, cid)
     }
