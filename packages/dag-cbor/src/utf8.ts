@@ -18,9 +18,21 @@ const cacheStr: string[] = new Array(CACHE_SLOTS).fill('')
 /** {@link decodeUtf8} through a small cache, for map keys and other short repeated strings. */
 export function decodeUtf8Cached(buf: Uint8Array, start: number, len: number): string | undefined {
   if (len > CACHE_MAX_LEN) return decodeUtf8(buf, start, len)
+  // FNV-style over four bytes per step: a quarter of the multiply chain of a byte-wise hash
   let h = len
-  for (let i = start; i < start + len; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193)
-  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1)
+  const end = start + len
+  let i = start
+  for (; i + 4 <= end; i += 4) {
+    const w =
+      (buf[i] as number) |
+      ((buf[i + 1] as number) << 8) |
+      ((buf[i + 2] as number) << 16) |
+      ((buf[i + 3] as number) << 24)
+    h = Math.imul(h ^ w, 0x01000193)
+  }
+  for (; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193)
+  h ^= h >>> 13
+  const slot = (h ^ (h >>> 17)) & (CACHE_SLOTS - 1)
   const base = slot * CACHE_MAX_LEN
   if (cacheLen[slot] === len) {
     let i = 0
