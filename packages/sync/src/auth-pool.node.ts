@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { type CarReadOptions, readCar } from '@rsky/car'
-import { type Cid, decode, encode } from '@rsky/dag-cbor'
+import { type BlockMap, type CarReadOptions, readCar } from '@rsky/car'
+import { type Cid, decode, decodeCid, encode } from '@rsky/dag-cbor'
 import type {
   AuthenticateOptions,
   AuthRejectCode,
@@ -14,10 +14,9 @@ import { type CommitEvent, eventToBody } from './events.ts'
 import type { KeyResolver } from './keys.ts'
 import type { RepoState } from './repo-state.ts'
 
-/** @internal Main thread → worker. */
+/** @internal One commit to authenticate, inside an {@link AuthBatch}. */
 export interface AuthRequest {
-  id: number
-  /** DAG-CBOR of the `#commit` body. */
+  /** DAG-CBOR of the `#commit` body (a view into the batch's transferred buffer). */
   event: Uint8Array
   /** did:key to check the signature with. */
   key: string
@@ -28,8 +27,25 @@ export interface AuthRequest {
   car?: Omit<CarReadOptions, 'verify'> | undefined
 }
 
-/** @internal Worker → main thread. */
-export type AuthResponse = { id: number; result: Uint8Array } | { id: number; error: string }
+/** @internal Main thread → worker: several commits in one message. */
+export interface AuthBatch {
+  batch: number
+  reqs: AuthRequest[]
+}
+
+/**
+ * @internal Worker → main thread: one entry per request, in order: the DAG-CBOR result (a view
+ * into one transferred buffer) or the text of an exception.
+ */
+export interface AuthBatchResponse {
+  batch: number
+  results: (Uint8Array | string)[]
+}
+
+/** Most commits sent to a worker in one message. */
+const MAX_BATCH = 32
+/** Batches a worker may hold at once: it starts the next while the main thread reads the last. */
+const MAX_IN_FLIGHT = 2
 
 /** Raised by {@link CommitAuthPool} when a worker fails or the pool is closed. */
 export class AuthPoolError extends Error {
@@ -47,9 +63,19 @@ export interface CommitAuthPoolOptions {
   threads?: number
 }
 
+interface Job {
+  req: AuthRequest
+  resolve: (r: Uint8Array) => void
+  reject: (e: unknown) => void
+}
+
 interface Slot {
   worker: Worker
-  pending: Map<number, { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void }>
+  /** Commits waiting for a batch. */
+  queue: Job[]
+  /** Batches sent and not answered, by batch number. */
+  inFlight: Map<number, Job[]>
+  flushScheduled: boolean
 }
 
 type LexOp = {
@@ -92,7 +118,7 @@ function fnv1a(s: string): number {
 export class CommitAuthPool implements CommitAuthenticator {
   readonly threads: number
   readonly #slots: Slot[] = []
-  #nextId = 1
+  #nextBatch = 1
   #closed = false
 
   constructor(opts: CommitAuthPoolOptions = {}) {
@@ -103,31 +129,47 @@ export class CommitAuthPool implements CommitAuthenticator {
     for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn())
   }
 
-  #spawn(): Slot {
+  #spawn(queue: Job[] = []): Slot {
     const fromSource = import.meta.url.endsWith('.ts')
     const worker = new Worker(
       workerUrl(),
       fromSource ? { execArgv: [...process.execArgv, '--conditions=source'] } : {},
     )
-    const slot: Slot = { worker, pending: new Map() }
+    const slot: Slot = { worker, queue, inFlight: new Map(), flushScheduled: false }
     worker.unref()
-    worker.on('message', (res: AuthResponse) => {
-      const p = slot.pending.get(res.id)
-      if (p === undefined) return
-      slot.pending.delete(res.id)
-      if (slot.pending.size === 0) worker.unref()
-      if ('error' in res) p.reject(new AuthPoolError('WORKER_FAILED', `worker failed: ${res.error}`))
-      else p.resolve(res.result)
+    worker.on('message', (res: AuthBatchResponse) => {
+      const jobs = slot.inFlight.get(res.batch)
+      if (jobs === undefined) return
+      slot.inFlight.delete(res.batch)
+      for (let i = 0; i < jobs.length; i++) {
+        const job = jobs[i] as Job
+        const r = res.results[i]
+        if (r instanceof Uint8Array) job.resolve(r)
+        else job.reject(new AuthPoolError('WORKER_FAILED', `worker failed: ${r ?? 'no answer'}`))
+      }
+      // let the callers chain their next commits before the next batch leaves
+      if (slot.queue.length > 0) this.#schedule(slot)
+      else if (slot.inFlight.size === 0) worker.unref()
     })
     const fail = (err: unknown) => {
       const i = this.#slots.indexOf(slot)
-      for (const p of slot.pending.values())
-        p.reject(
-          new AuthPoolError('WORKER_FAILED', `worker thread stopped: ${(err as Error)?.message ?? err}`, err),
-        )
-      slot.pending.clear()
-      // replace the worker so later commits of its DIDs still run
-      if (i >= 0 && !this.#closed) this.#slots[i] = this.#spawn()
+      for (const jobs of slot.inFlight.values())
+        for (const job of jobs)
+          job.reject(
+            new AuthPoolError(
+              'WORKER_FAILED',
+              `worker thread stopped: ${(err as Error)?.message ?? err}`,
+              err,
+            ),
+          )
+      slot.inFlight.clear()
+      // replace the worker so later commits of its DIDs still run; it takes over the queue
+      if (i >= 0 && !this.#closed) {
+        const next = this.#spawn(slot.queue)
+        slot.queue = []
+        this.#slots[i] = next
+        if (next.queue.length > 0) this.#schedule(next)
+      }
     }
     worker.on('error', fail)
     worker.on('exit', (code) => {
@@ -136,16 +178,48 @@ export class CommitAuthPool implements CommitAuthenticator {
     return slot
   }
 
+  #schedule(slot: Slot): void {
+    if (slot.flushScheduled) return
+    slot.flushScheduled = true
+    setImmediate(() => {
+      slot.flushScheduled = false
+      this.#flush(slot)
+    })
+  }
+
+  /** Sends queued commits in batches while the worker holds fewer than {@link MAX_IN_FLIGHT}. */
+  #flush(slot: Slot): void {
+    if (this.#closed || !this.#slots.includes(slot)) return
+    while (slot.queue.length > 0 && slot.inFlight.size < MAX_IN_FLIGHT) {
+      const jobs = slot.queue.splice(0, MAX_BATCH)
+      // one buffer for all the events of the batch, moved to the worker rather than copied
+      let size = 0
+      for (const j of jobs) size += j.req.event.length
+      const buf = new Uint8Array(size)
+      let at = 0
+      const reqs: AuthRequest[] = jobs.map((j) => {
+        buf.set(j.req.event, at)
+        const req = { ...j.req, event: buf.subarray(at, at + j.req.event.length) }
+        at += j.req.event.length
+        return req
+      })
+      const batch = this.#nextBatch++
+      if (slot.inFlight.size === 0) slot.worker.ref()
+      slot.inFlight.set(batch, jobs)
+      const msg: AuthBatch = { batch, reqs }
+      slot.worker.postMessage(msg, [buf.buffer])
+    }
+  }
+
   #run(evt: CommitEvent, key: string, opts: AuthenticateOptions): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new AuthPoolError('POOL_CLOSED', 'CommitAuthPool is closed'))
     const slot = this.#slots[fnv1a(evt.repo) % this.#slots.length] as Slot
-    const id = this.#nextId++
     const req: AuthRequest = {
-      id,
       event: encode(eventToBody(evt)),
       key,
       prior: opts.prior
-        ? { rev: opts.prior.rev, data: opts.prior.data.bytes, status: opts.prior.status }
+        ? // a copy: the CID's bytes may be a view into a far larger buffer, which a clone would copy whole
+          { rev: opts.prior.rev, data: opts.prior.data.bytes.slice(), status: opts.prior.status }
         : undefined,
       now: opts.now,
       maxClockDriftMs: opts.maxClockDriftMs,
@@ -153,9 +227,8 @@ export class CommitAuthPool implements CommitAuthenticator {
       car: opts.car,
     }
     return new Promise<Uint8Array>((resolve, reject) => {
-      if (slot.pending.size === 0) slot.worker.ref()
-      slot.pending.set(id, { resolve, reject })
-      slot.worker.postMessage(req)
+      slot.queue.push({ req, resolve, reject })
+      if (slot.inFlight.size < MAX_IN_FLIGHT) this.#schedule(slot)
     })
   }
 
@@ -212,15 +285,23 @@ export class CommitAuthPool implements CommitAuthenticator {
     this.#closed = true
     const slots = this.#slots.splice(0)
     for (const s of slots) {
-      for (const p of s.pending.values())
-        p.reject(new AuthPoolError('POOL_CLOSED', 'CommitAuthPool is closed'))
-      s.pending.clear()
+      const closed = new AuthPoolError('POOL_CLOSED', 'CommitAuthPool is closed')
+      for (const jobs of s.inFlight.values()) for (const job of jobs) job.reject(closed)
+      for (const job of s.queue) job.reject(closed)
+      s.inFlight.clear()
+      s.queue = []
     }
     await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 }
 
+/** A CID in its own small buffer, so long-lived repo state does not hold a batch's buffer. */
+function ownCid(cid: Cid): Cid {
+  return decodeCid(cid.bytes.slice())
+}
+
 function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
+  let blocks: BlockMap | undefined
   return {
     seq: evt.seq,
     did: evt.repo,
@@ -228,8 +309,8 @@ function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
     since: evt.since,
     time: evt.time,
     commit: evt.commit,
-    data: v.data,
-    prevData: v.prevData,
+    data: ownCid(v.data),
+    prevData: ownCid(v.prevData),
     ops: v.ops.map((op) => {
       const slash = op.path.indexOf('/')
       return {
@@ -242,7 +323,10 @@ function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
         record: op.record,
       }
     }),
-    // the worker checked every hash; here the CAR is only indexed
-    blocks: readCar(evt.blocks, { verify: false }).blocks,
+    // the worker checked every hash; here the CAR is only indexed, when first asked for
+    get blocks(): BlockMap {
+      blocks ??= readCar(evt.blocks, { verify: false }).blocks
+      return blocks
+    },
   }
 }

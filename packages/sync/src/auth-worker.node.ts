@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads'
 import { verifySignature } from '@rsky/crypto'
 import { type Cid, decode, decodeCid, encode, type LexMap, type LexValue } from '@rsky/dag-cbor'
-import type { AuthRequest, AuthResponse } from './auth-pool.node.ts'
+import type { AuthBatch, AuthBatchResponse, AuthRequest } from './auth-pool.node.ts'
 import { authenticateCommit, type VerifiedCommit } from './authenticate.ts'
 import { parseCommitEvent } from './events.ts'
 
@@ -50,15 +50,27 @@ async function handle(req: AuthRequest): Promise<Uint8Array> {
 
 const port = parentPort
 if (port === null) throw new Error('auth-worker: not running in a worker thread')
-port.on('message', (req: AuthRequest) => {
-  handle(req).then(
-    (result) => {
-      const res: AuthResponse = { id: req.id, result }
-      port.postMessage(res)
-    },
-    (err: unknown) => {
-      const res: AuthResponse = { id: req.id, error: String((err as Error)?.stack ?? err) }
-      port.postMessage(res)
-    },
-  )
+port.on('message', async (msg: AuthBatch) => {
+  const out: (Uint8Array | string)[] = []
+  let size = 0
+  for (const req of msg.reqs) {
+    try {
+      const r = await handle(req)
+      out.push(r)
+      size += r.length
+    } catch (err) {
+      out.push(String((err as Error)?.stack ?? err))
+    }
+  }
+  // the results in one buffer, moved to the main thread rather than copied
+  const buf = new Uint8Array(size)
+  let at = 0
+  const results = out.map((r) => {
+    if (typeof r === 'string') return r
+    buf.set(r, at)
+    at += r.length
+    return buf.subarray(at - r.length, at)
+  })
+  const res: AuthBatchResponse = { batch: msg.batch, results }
+  port.postMessage(res, [buf.buffer])
 })
