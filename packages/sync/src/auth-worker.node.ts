@@ -48,9 +48,9 @@ async function handle(req: AuthRequest): Promise<Uint8Array> {
   return encode(out)
 }
 
+if (parentPort === null) throw new Error('auth-worker: not running in a worker thread')
 const port = parentPort
-if (port === null) throw new Error('auth-worker: not running in a worker thread')
-port.on('message', async (msg: AuthBatch) => {
+async function runBatch(msg: AuthBatch): Promise<void> {
   const out: (Uint8Array | string)[] = []
   let size = 0
   for (const req of msg.reqs) {
@@ -73,4 +73,10 @@ port.on('message', async (msg: AuthBatch) => {
   })
   const res: AuthBatchResponse = { batch: msg.batch, results }
   port.postMessage(res, [buf.buffer])
+}
+
+// one batch at a time, in arrival order, so each DID's answers come back in the order it was sent
+let last: Promise<void> = Promise.resolve()
+port.on('message', (msg: AuthBatch) => {
+  last = last.then(() => runBatch(msg))
 })

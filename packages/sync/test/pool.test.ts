@@ -96,6 +96,45 @@ describe('CommitAuthPool', () => {
     }
   })
 
+  it('batches: commits sent all at once come back in order per DID, and a bad one fails alone', async () => {
+    const keys = staticKeys(keyTable(accounts))
+    // every commit with the prior it chains from, computed inline, then one forged and one dropped op
+    const jobs: { evt: CommitEvent; prior: RepoState | undefined; keys: KeyResolver }[] = []
+    const states = new Map<string, RepoState>()
+    for (const [i, e] of stream.entries()) {
+      const evt = evtOf(e.body)
+      const prior = states.get(e.did)
+      jobs.push({ evt, prior, keys })
+      if (i === 40)
+        jobs.push({ evt, prior, keys: staticKeys(new Map([[e.did, Secp256k1Keypair.create().did()]])) })
+      if (i === 41) jobs.push({ evt: { ...evt, ops: evt.ops.slice(1) }, prior, keys })
+      const r = await authenticateCommit(evt, { keys, prior })
+      if (!r.success) throw new Error(r.message)
+      states.set(e.did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
+    }
+    const expected = await Promise.all(
+      jobs.map((j) => authenticateCommit(j.evt, { keys: j.keys, prior: j.prior })),
+    )
+    const finished = new Map<string, number[]>()
+    const got = await Promise.all(
+      jobs.map((j, i) =>
+        pool.authenticateCommit(j.evt, { keys: j.keys, prior: j.prior }).then((r) => {
+          const list = finished.get(j.evt.repo) ?? []
+          list.push(i)
+          finished.set(j.evt.repo, list)
+          return r
+        }),
+      ),
+    )
+    expect(got.map(summary)).toEqual(expected.map(summary))
+    expect(got.filter((r) => !r.success).map((r) => !r.success && r.code)).toEqual([
+      'BAD_SIGNATURE',
+      'BROKEN_PROOF',
+    ])
+    for (const list of finished.values()) expect(list).toEqual([...list].sort((a, b) => a - b))
+    expect([...finished.values()].reduce((n, l) => n + l.length, 0)).toBe(jobs.length)
+  })
+
   it('resolves the key on the main thread and refreshes it once after a bad signature', async () => {
     const [acct] = await makeAccounts(1, rng(77), () => 'p256')
     if (!acct) throw new Error('no account')
