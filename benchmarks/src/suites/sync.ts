@@ -1,5 +1,7 @@
 // Firehose workloads: authenticated `#commit` events (sync 1.1) against @atproto/sync's
 // authenticated parsing, frame decoding, and authentication spread over worker threads by DID.
+
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { parseCommitAuthenticated } from '@atproto/sync'
 import * as ipldCbor from '@ipld/dag-cbor'
 import type { LexMap } from '@rsky/dag-cbor'
@@ -87,6 +89,44 @@ function pooled(w: SyncWorkload, n: number): ImplFactory {
   }
 }
 
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+/**
+ * The ceiling for `n` threads: `n` worker threads each decode and authenticate their own share of
+ * the DIDs (chained, in order), and nothing but a start and a done message crosses threads.
+ */
+function independent(n: number): ImplFactory {
+  return async () => {
+    const workers = Array.from(
+      { length: n },
+      (_, part) =>
+        new Worker(new URL(import.meta.url), {
+          workerData: { syncCeiling: { part, of: n } },
+          execArgv: process.execArgv,
+        }),
+    )
+    const ask = (w: Worker) =>
+      new Promise<void>((resolve, reject) => {
+        w.ref()
+        const done = (m: unknown) => {
+          w.off('error', reject)
+          w.unref()
+          if (m === 'ok') resolve()
+          else reject(new Error(String(m)))
+        }
+        w.once('message', done)
+        w.once('error', reject)
+        w.postMessage('run')
+      })
+    await Promise.all(workers.map(ask)) // loaded and warm
+    return () => Promise.all(workers.map(ask))
+  }
+}
+
 function authCase(w: SyncWorkload, mix: CurveMix): BenchCase {
   const label = mix === 'k256' ? 'secp256k1' : 'half secp256k1, half P-256'
   return {
@@ -134,11 +174,12 @@ const suite: BenchSuite = {
         name: `authenticate ${k256.frames.length} secp256k1 #commit frames over worker threads (spread by DID)`,
         unit: 'commit',
         perCall: k256.frames.length,
-        note: '@rsky/sync/node CommitAuthPool: the main thread decodes each frame and chains each DID (one repo per thread, in order); workers verify. Ratios are speed-ups over the other rows; the main thread shares the cores machineInfo reports',
+        note: '@rsky/sync/node CommitAuthPool: the main thread decodes each frame and chains each DID (one repo per thread, in order); workers verify. The ceiling row: two threads each decode and authenticate their own DIDs, nothing crossing threads. Ratios are speed-ups over the other rows; the main thread shares the cores machineInfo reports',
         impls: {
           '@rsky/sync CommitAuthPool, 2 threads': pooled(k256, 2),
           '@rsky/sync CommitAuthPool, 1 thread': pooled(k256, 1),
           '@rsky/sync authenticateCommit, main thread': () => oursAuth(k256),
+          'ceiling: 2 threads, each authenticateCommit on its own DIDs, no pool': independent(2),
         },
       },
     ]
@@ -146,3 +187,18 @@ const suite: BenchSuite = {
 }
 
 export default suite
+
+// Worker body of `independent`: authenticate this thread's share of the DIDs on each 'run'.
+const ceiling = (workerData as { syncCeiling?: { part: number; of: number } } | null)?.syncCeiling
+if (!isMainThread && parentPort !== null && ceiling !== undefined) {
+  const port = parentPort
+  const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
+  const mine = w.frames.filter((f) => fnv1a(parse(f).repo) % ceiling.of === ceiling.part)
+  const run = oursAuth({ ...w, frames: mine })
+  port.on('message', () => {
+    run().then(
+      () => port.postMessage('ok'),
+      (err: unknown) => port.postMessage(String(err)),
+    )
+  })
+}
