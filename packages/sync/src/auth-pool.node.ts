@@ -108,7 +108,9 @@ function fnv1a(s: string): number {
  * repository's commits keep their order, and different repositories verify in parallel. The
  * checks are those of {@link authenticateCommit}; the main thread resolves the signing key
  * (`keys.resolveAtprotoKey`) and, when the signature fails, resolves it once more with
- * `forceRefresh` and retries if it changed. Pass it to `Firehose` as `authenticator`.
+ * `forceRefresh` and retries if it changed. Commits travel in batches (up to 32 per message, two
+ * batches in flight per worker) and each DID's answers come back in the order it sent them. Pass it
+ * to `Firehose` as `authenticator`.
  * @example
  * const pool = new CommitAuthPool({ threads: 4 })
  * const fh = new Firehose({ service, authenticator: pool, onEvent })
