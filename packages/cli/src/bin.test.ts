@@ -3,22 +3,12 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { readCar, writeCar } from '@rsky/car'
 import { describe, expect, it } from 'vitest'
+import { k256Sample, p256Sample, repoRoot, sampleCarPath } from './test-helpers.ts'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const bin = join(root, 'packages/cli/dist/bin.js')
-const samples = JSON.parse(readFileSync(join(root, 'test-vectors/repos/samples.json'), 'utf8')) as Array<{
-  file: string
-  did: string
-  key: string
-  records: number
-}>
-const k256 = samples[0]!
-const p256 = samples[1]!
-const carPath = (s: { file: string }) => join(root, 'test-vectors/repos', s.file)
+const bin = join(repoRoot, 'packages/cli/dist/bin.js')
 
 function rsky(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' })
@@ -29,7 +19,7 @@ const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /)
 
 describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subprocess', () => {
   it('a forged block, a truncated file and a CAR whose root is not a commit: exit 1, one line, JSON', () => {
-    const bytes = readFileSync(carPath(k256))
+    const bytes = readFileSync(sampleCarPath(k256Sample))
     const dir = mkdtempSync(join(tmpdir(), 'rsky-bin-'))
     const forged = Buffer.from(bytes)
     forged[forged.length - 10]! ^= 0xff
@@ -51,14 +41,22 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subpr
   })
 
   it('the other curve key is a bad signature (exit 1); a malformed --key or --did is a usage error (exit 2)', () => {
-    const bad = rsky('repo', 'verify', carPath(p256), '--key', k256.key, '--json')
+    const bad = rsky('repo', 'verify', sampleCarPath(p256Sample), '--key', k256Sample.key, '--json')
     expect(bad.status).toBe(1)
     expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, error: expect.stringMatching(/SIGNATURE/) })
-    const key = rsky('repo', 'verify', carPath(p256), '--key', 'notakey')
+    const key = rsky('repo', 'verify', sampleCarPath(p256Sample), '--key', 'notakey')
     expect(key.status).toBe(2)
     expect(key.stderr).toMatch(/--key is not a did:key/)
-    expect(rsky('repo', 'verify', carPath(p256), '--did', 'not a did').status).toBe(2)
-    const ok = rsky('repo', 'verify', carPath(p256), '--did', p256.did, '--key', p256.key)
+    expect(rsky('repo', 'verify', sampleCarPath(p256Sample), '--did', 'not a did').status).toBe(2)
+    const ok = rsky(
+      'repo',
+      'verify',
+      sampleCarPath(p256Sample),
+      '--did',
+      p256Sample.did,
+      '--key',
+      p256Sample.key,
+    )
     expect(ok.status).toBe(0)
     expect(ok.stdout).toMatch(/signature:\s+valid/)
   })
@@ -66,8 +64,8 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subpr
   it('repo diff names the file an error came from', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsky-bin-'))
     const bad = join(dir, 'bad.car')
-    writeFileSync(bad, readFileSync(carPath(k256)).subarray(0, 100))
-    const r = rsky('repo', 'diff', carPath(k256), bad)
+    writeFileSync(bad, readFileSync(sampleCarPath(k256Sample)).subarray(0, 100))
+    const r = rsky('repo', 'diff', sampleCarPath(k256Sample), bad)
     expect(r.status).toBe(1)
     expect(r.stderr.startsWith(`rsky repo diff: ${bad}: CAR_`)).toBe(true)
   })
@@ -82,7 +80,7 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subpr
   })
 
   it('stops quietly when the reader closes the pipe early (rsky repo ls | head -1)', async () => {
-    const child = spawn(process.execPath, [bin, 'repo', 'ls', carPath(k256)], {
+    const child = spawn(process.execPath, [bin, 'repo', 'ls', sampleCarPath(k256Sample)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { readCar, writeCar } from '@rsky/car'
 import { parseCid } from '@rsky/dag-cbor'
 import { describe, expect, it } from 'vitest'
@@ -10,17 +9,7 @@ import { LEXICONS_DIR } from '../../lexicon/test/real-lexicons.ts'
 import { typeCheckDir } from '../../lexicon/test/typecheck.ts'
 import { COMMAND_HELP, usageOf } from './help.ts'
 import { commands, main } from './main.ts'
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const samples = JSON.parse(readFileSync(join(root, 'test-vectors/repos/samples.json'), 'utf8')) as Array<{
-  file: string
-  did: string
-  key: string
-  records: number
-}>
-const k256 = samples[0]!
-const p256 = samples[1]!
-const carPath = (s: { file: string }) => join(root, 'test-vectors/repos', s.file)
+import { k256Sample, p256Sample, repoRoot, sampleCarPath } from './test-helpers.ts'
 
 /** Runs main() in-process and captures what it writes. */
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -37,9 +26,17 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'rsky-cli-'))
 }
 
+/** Writes `dir/thing.json`: the lexicon `com.example.thing`, an object with these properties. */
+function writeThingLexicon(dir: string, properties: Record<string, unknown>): void {
+  writeFileSync(
+    join(dir, 'thing.json'),
+    JSON.stringify({ lexicon: 1, id: 'com.example.thing', defs: { main: { type: 'object', properties } } }),
+  )
+}
+
 describe('rsky repo verify', () => {
-  it.each([k256, p256])('verifies the shipped sample $file with its key', async (s) => {
-    const r = await run('repo', 'verify', carPath(s), '--did', s.did, '--key', s.key, '--json')
+  it.each([k256Sample, p256Sample])('verifies the shipped sample $file with its key', async (s) => {
+    const r = await run('repo', 'verify', sampleCarPath(s), '--did', s.did, '--key', s.key, '--json')
     expect(r.code).toBe(0)
     const json = JSON.parse(r.stdout)
     expect(json).toMatchObject({ valid: true, did: s.did, records: s.records, signature: 'valid' })
@@ -49,7 +46,7 @@ describe('rsky repo verify', () => {
   })
 
   it('prints a readable report', async () => {
-    const r = await run('repo', 'verify', carPath(k256), '--key', k256.key)
+    const r = await run('repo', 'verify', sampleCarPath(k256Sample), '--key', k256Sample.key)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/did:\s+did:plc:/)
     expect(r.stdout).toMatch(/signature:\s+valid/)
@@ -57,13 +54,13 @@ describe('rsky repo verify', () => {
   })
 
   it('rejects the wrong key, DID, a forged block and a truncated file with exit 1 and one line', async () => {
-    const wrongKey = await run('repo', 'verify', carPath(k256), '--key', p256.key, '--json')
+    const wrongKey = await run('repo', 'verify', sampleCarPath(k256Sample), '--key', p256Sample.key, '--json')
     expect(wrongKey.code).toBe(1)
     expect(JSON.parse(wrongKey.stdout)).toMatchObject({ valid: false })
     expect(wrongKey.stderr.trim().split('\n')).toHaveLength(1)
-    expect((await run('repo', 'verify', carPath(k256), '--did', p256.did)).code).toBe(1)
+    expect((await run('repo', 'verify', sampleCarPath(k256Sample), '--did', p256Sample.did)).code).toBe(1)
 
-    const bytes = readFileSync(carPath(k256))
+    const bytes = readFileSync(sampleCarPath(k256Sample))
     const dir = tmp()
     const forged = Buffer.from(bytes)
     forged[forged.length - 10]! ^= 0xff
@@ -78,7 +75,7 @@ describe('rsky repo verify', () => {
   it('usage errors exit 2', async () => {
     expect((await run('repo', 'verify')).code).toBe(2)
     expect((await run('repo', 'verify', 'a', 'b')).code).toBe(2)
-    expect((await run('repo', 'verify', carPath(k256), '--bogus')).code).toBe(2)
+    expect((await run('repo', 'verify', sampleCarPath(k256Sample), '--bogus')).code).toBe(2)
     expect((await run('repo', 'verify', '/no/such/file.car')).code).toBe(2)
     expect((await run('nonsense')).code).toBe(2)
     expect((await run()).code).toBe(2)
@@ -101,8 +98,8 @@ const VERIFY_FIELDS = [
 const FAILURE_FIELDS = ['kind', 'code', 'name', 'message', 'file', 'cid', 'path', 'offset', 'cause']
 
 /** The sample's commit facts, from a successful verification. */
-async function facts(s: typeof k256) {
-  const ok = JSON.parse((await run('repo', 'verify', carPath(s), '--json')).stdout)
+async function facts(s: typeof k256Sample) {
+  const ok = JSON.parse((await run('repo', 'verify', sampleCarPath(s), '--json')).stdout)
   expect(Object.keys(ok)).toEqual(VERIFY_FIELDS)
   return { did: ok.did, rev: ok.rev, commit: ok.commit, data: ok.data, version: ok.version }
 }
@@ -118,12 +115,12 @@ async function verifyFailure(file: string, ...extra: string[]) {
 }
 
 describe('rsky repo verify --json on failure: what was learned, and where it failed', () => {
-  const bytes = new Uint8Array(readFileSync(carPath(k256)))
+  const bytes = new Uint8Array(readFileSync(sampleCarPath(k256Sample)))
   const dir = tmp()
 
   it('a missing record block: the commit facts, MISSING_BLOCK with the record path and CID', async () => {
-    const known = await facts(k256)
-    const rows = JSON.parse((await run('repo', 'ls', carPath(k256), '--json')).stdout) as Array<{
+    const known = await facts(k256Sample)
+    const rows = JSON.parse((await run('repo', 'ls', sampleCarPath(k256Sample), '--json')).stdout) as Array<{
       path: string
       cid: string
     }>
@@ -132,7 +129,7 @@ describe('rsky repo verify --json on failure: what was learned, and where it fai
     blocks.delete(parseCid(victim.cid))
     const file = join(dir, 'missing-record.car')
     writeFileSync(file, writeCar(roots, blocks))
-    const { code, json } = await verifyFailure(file, '--key', k256.key)
+    const { code, json } = await verifyFailure(file, '--key', k256Sample.key)
     expect(code).toBe(1)
     expect(json).toMatchObject({ ...known, file, signature: 'valid', records: null, collections: null })
     expect(json.failure).toEqual({
@@ -150,7 +147,7 @@ describe('rsky repo verify --json on failure: what was learned, and where it fai
   })
 
   it('a forged block: CAR_HASH_MISMATCH with the block CID and byte offset, commit facts still read', async () => {
-    const known = await facts(k256)
+    const known = await facts(k256Sample)
     const forged = bytes.slice()
     forged[forged.length - 10]! ^= 0xff
     const file = join(dir, 'forged.car')
@@ -174,13 +171,13 @@ describe('rsky repo verify --json on failure: what was learned, and where it fai
     const t = await verifyFailure(file)
     expect(t.code).toBe(1)
     expect(t.json.failure).toMatchObject({ code: 'CAR_TRUNCATED', offset: expect.any(Number) })
-    expect(t.json.commit).toBe((await facts(k256)).commit)
+    expect(t.json.commit).toBe((await facts(k256Sample)).commit)
 
     const { roots, blocks } = readCar(bytes)
     const record = [...blocks.cids()].find((c) => !c.equals(roots[0]!))!
     const notCommit = join(dir, 'record-root.car')
     writeFileSync(notCommit, writeCar([record], blocks))
-    const r = await verifyFailure(notCommit, '--key', k256.key)
+    const r = await verifyFailure(notCommit, '--key', k256Sample.key)
     expect(r.code).toBe(1)
     expect(r.json).toMatchObject({
       commit: record.toString(),
@@ -194,12 +191,12 @@ describe('rsky repo verify --json on failure: what was learned, and where it fai
   })
 
   it('the wrong DID or key: the commit facts, the signature verdict, DID_MISMATCH / BAD_SIGNATURE', async () => {
-    const known = await facts(p256)
-    const did = await verifyFailure(carPath(p256), '--did', k256.did)
+    const known = await facts(p256Sample)
+    const did = await verifyFailure(sampleCarPath(p256Sample), '--did', k256Sample.did)
     expect(did.code).toBe(1)
     expect(did.json).toMatchObject({ ...known, signature: 'unchecked' })
     expect(did.json.failure).toMatchObject({ code: 'DID_MISMATCH', name: 'DidMismatchError', cid: null })
-    const key = await verifyFailure(carPath(p256), '--key', k256.key)
+    const key = await verifyFailure(sampleCarPath(p256Sample), '--key', k256Sample.key)
     expect(key.code).toBe(1)
     expect(key.json).toMatchObject({ ...known, signature: 'invalid' })
     expect(key.json.failure).toMatchObject({ code: 'BAD_SIGNATURE', cid: known.commit })
@@ -209,8 +206,8 @@ describe('rsky repo verify --json on failure: what was learned, and where it fai
     const cases: Array<[[string, ...string[]], string]> = [
       [['/no/such/file.car'], 'io'],
       [[dir], 'io'],
-      [[carPath(k256), '--key', 'did:key:zNope'], 'usage'],
-      [[carPath(k256), '--did', 'nope'], 'usage'],
+      [[sampleCarPath(k256Sample), '--key', 'did:key:zNope'], 'usage'],
+      [[sampleCarPath(k256Sample), '--did', 'nope'], 'usage'],
     ]
     for (const [args, kind] of cases) {
       const { code, json } = await verifyFailure(...args)
@@ -233,7 +230,7 @@ describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', ()
     const file = join(dir, 'a-file')
     writeFileSync(file, 'x')
     for (const out of [file, join(file, 'sub')]) {
-      const r = await run('repo', 'export', carPath(k256), out, '--json')
+      const r = await run('repo', 'export', sampleCarPath(k256Sample), out, '--json')
       expect(r.code).toBe(2)
       expect(JSON.parse(r.stdout).failure).toMatchObject({ kind: 'io', code: 'IO', file: out })
       expect(r.stderr.trim().split('\n')).toHaveLength(1)
@@ -242,20 +239,13 @@ describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', ()
     expect((await run('repo', 'export', '/no/such.car', file)).code).toBe(2)
     // A damaged input with a good output is exit 1.
     const bad = join(dir, 'bad.car')
-    writeFileSync(bad, readFileSync(carPath(k256)).subarray(0, 200))
+    writeFileSync(bad, readFileSync(sampleCarPath(k256Sample)).subarray(0, 200))
     expect((await run('repo', 'export', bad, join(dir, 'out'))).code).toBe(1)
   })
 
   it('lex gen with OUT an existing file is exit 2 (the file-system error)', async () => {
     const dir = tmp()
-    writeFileSync(
-      join(dir, 'thing.json'),
-      JSON.stringify({
-        lexicon: 1,
-        id: 'com.example.thing',
-        defs: { main: { type: 'object', properties: {} } },
-      }),
-    )
+    writeThingLexicon(dir, {})
     const out = join(dir, 'out-file')
     writeFileSync(out, 'x')
     const r = await run('lex', 'gen', dir, out, '--json')
@@ -275,8 +265,8 @@ describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', ()
       const cases: string[][] = [
         [],
         fill(c, first),
-        [...fill(c, carPath(k256)), 'x', 'y', 'z'],
-        [...fill(c, carPath(k256)), '--bogus'],
+        [...fill(c, sampleCarPath(k256Sample)), 'x', 'y', 'z'],
+        [...fill(c, sampleCarPath(k256Sample)), '--bogus'],
       ]
       for (const args of cases) {
         const r = await run(...c.path, ...args, '--json')
@@ -287,7 +277,7 @@ describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', ()
   })
 
   it('repo get of an absent record is 1 with RECORD_NOT_FOUND and the path', async () => {
-    const r = await run('repo', 'get', carPath(k256), 'app.bsky.feed.post/nope', '--json')
+    const r = await run('repo', 'get', sampleCarPath(k256Sample), 'app.bsky.feed.post/nope', '--json')
     expect(r.code).toBe(1)
     expect(JSON.parse(r.stdout)).toMatchObject({
       valid: false,
@@ -317,7 +307,7 @@ describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', ()
 })
 
 describe('help texts', () => {
-  const readme = readFileSync(join(root, 'packages/cli/README.md'), 'utf8')
+  const readme = readFileSync(join(repoRoot, 'packages/cli/README.md'), 'utf8')
 
   it('rsky --help lists every command; each command help describes each of its options', async () => {
     const top = (await run('--help')).stdout
@@ -356,37 +346,39 @@ describe('help texts', () => {
 
 describe('rsky repo ls / get / export / diff, rsky car inspect', () => {
   it('lists a collection and gets a record as JSON', async () => {
-    const ls = await run('repo', 'ls', carPath(k256), 'app.bsky.graph.follow', '--json')
+    const ls = await run('repo', 'ls', sampleCarPath(k256Sample), 'app.bsky.graph.follow', '--json')
     expect(ls.code).toBe(0)
     const rows = JSON.parse(ls.stdout) as Array<{ path: string; cid: string }>
     expect(rows.length).toBeGreaterThan(100)
     expect(rows.every((r) => r.path.startsWith('app.bsky.graph.follow/'))).toBe(true)
-    const get = await run('repo', 'get', carPath(k256), rows[0]!.path)
+    const get = await run('repo', 'get', sampleCarPath(k256Sample), rows[0]!.path)
     expect(get.code).toBe(0)
     expect(JSON.parse(get.stdout)).toMatchObject({ $type: 'app.bsky.graph.follow' })
-    expect((await run('repo', 'get', carPath(k256), 'app.bsky.graph.follow/nope')).code).toBe(1)
-    expect((await run('repo', 'get', carPath(k256), 'not a path')).code).toBe(2)
+    expect((await run('repo', 'get', sampleCarPath(k256Sample), 'app.bsky.graph.follow/nope')).code).toBe(1)
+    expect((await run('repo', 'get', sampleCarPath(k256Sample), 'not a path')).code).toBe(2)
   })
 
   it('exports one JSON file per record', async () => {
     const dir = tmp()
-    const r = await run('repo', 'export', carPath(p256), dir)
+    const r = await run('repo', 'export', sampleCarPath(p256Sample), dir)
     expect(r.code).toBe(0)
     const count = readdirSync(dir).reduce((n, c) => n + readdirSync(join(dir, c)).length, 0)
-    expect(count).toBe(p256.records)
+    expect(count).toBe(p256Sample.records)
     expect(existsSync(join(dir, 'app.bsky.actor.profile', 'self.json'))).toBe(true)
   })
 
   it('diffs two repositories', async () => {
-    const r = await run('repo', 'diff', carPath(k256), carPath(p256), '--json')
+    const r = await run('repo', 'diff', sampleCarPath(k256Sample), sampleCarPath(p256Sample), '--json')
     expect(r.code).toBe(0)
     const d = JSON.parse(r.stdout)
     expect(d.counts.create + d.counts.update + d.counts.delete).toBeGreaterThan(0)
-    expect((await run('repo', 'diff', carPath(k256), carPath(k256), '--json')).stdout).toContain('"ops": []')
+    expect(
+      (await run('repo', 'diff', sampleCarPath(k256Sample), sampleCarPath(k256Sample), '--json')).stdout,
+    ).toContain('"ops": []')
   })
 
   it('inspects a CAR', async () => {
-    const r = await run('car', 'inspect', carPath(k256), '--json')
+    const r = await run('car', 'inspect', sampleCarPath(k256Sample), '--json')
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({
       valid: true,
@@ -415,14 +407,7 @@ describe('rsky lex gen', () => {
 
   it('prints a readable summary and takes --ext and --runtime', async () => {
     const dir = tmp()
-    writeFileSync(
-      join(dir, 'thing.json'),
-      JSON.stringify({
-        lexicon: 1,
-        id: 'com.example.thing',
-        defs: { main: { type: 'object', properties: { a: { type: 'string' } } } },
-      }),
-    )
+    writeThingLexicon(dir, { a: { type: 'string' } })
     const out = join(dir, 'out')
     const r = await run('lex', 'gen', dir, out, '--ext', '.ts', '--runtime', 'my-runtime')
     expect(r.code).toBe(0)
@@ -456,36 +441,50 @@ describe('rsky lex gen', () => {
 describe('the built rsky command', () => {
   // The published package supports Node 20.19+: run the build on the machine's own Node when it
   // differs from the test runner's (CI sets RSKY_HOST_NODE from .ci/toolchain.sh).
-  const bin = join(root, 'packages/cli/dist/bin.js')
+  const bin = join(repoRoot, 'packages/cli/dist/bin.js')
   const nodes = [...new Set([process.execPath, process.env['RSKY_HOST_NODE'] ?? process.execPath])]
   it.runIf(existsSync(bin) || process.env['CI'] === 'true').each(nodes)('runs on %s', (node) => {
-    const r = spawnSync(node, [bin, 'repo', 'verify', carPath(p256), '--key', p256.key, '--json'], {
-      encoding: 'utf8',
-    })
+    const r = spawnSync(
+      node,
+      [bin, 'repo', 'verify', sampleCarPath(p256Sample), '--key', p256Sample.key, '--json'],
+      {
+        encoding: 'utf8',
+      },
+    )
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, signature: 'valid', records: p256.records })
-    const bad = spawnSync(node, [bin, 'repo', 'verify', carPath(p256), '--key', k256.key], {
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      valid: true,
+      signature: 'valid',
+      records: p256Sample.records,
+    })
+    const bad = spawnSync(node, [bin, 'repo', 'verify', sampleCarPath(p256Sample), '--key', k256Sample.key], {
       encoding: 'utf8',
     })
     expect(bad.status).toBe(1)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
     // The JSON failure report: what was learned, the error's code and where.
-    const badJson = spawnSync(node, [bin, 'repo', 'verify', carPath(p256), '--key', k256.key, '--json'], {
-      encoding: 'utf8',
-    })
+    const badJson = spawnSync(
+      node,
+      [bin, 'repo', 'verify', sampleCarPath(p256Sample), '--key', k256Sample.key, '--json'],
+      {
+        encoding: 'utf8',
+      },
+    )
     expect(badJson.status).toBe(1)
     const report = JSON.parse(badJson.stdout)
     expect(Object.keys(report)).toEqual([...VERIFY_FIELDS, 'error', 'failure'])
-    expect(report).toMatchObject({ valid: false, did: p256.did, signature: 'invalid' })
+    expect(report).toMatchObject({ valid: false, did: p256Sample.did, signature: 'invalid' })
     expect(report.failure).toMatchObject({ kind: 'invalid', code: 'BAD_SIGNATURE', cid: report.commit })
     // Usage and path problems are exit 2.
     const file = join(tmp(), 'a-file')
     writeFileSync(file, 'x')
-    const exp = spawnSync(node, [bin, 'repo', 'export', carPath(p256), file], { encoding: 'utf8' })
+    const exp = spawnSync(node, [bin, 'repo', 'export', sampleCarPath(p256Sample), file], {
+      encoding: 'utf8',
+    })
     expect(exp.status).toBe(2)
     expect(exp.stderr.trim().split('\n')).toHaveLength(1)
-    expect(spawnSync(node, [bin, 'repo', 'verify', carPath(p256), '--bogus']).status).toBe(2)
+    expect(spawnSync(node, [bin, 'repo', 'verify', sampleCarPath(p256Sample), '--bogus']).status).toBe(2)
     const help = spawnSync(node, [bin, 'lex', 'gen', '--help'], { encoding: 'utf8' })
     expect(help.status).toBe(0)
     expect(help.stdout).toContain('--runtime MODULE')

@@ -15,7 +15,7 @@ import {
   type RecordOp,
   verifyOpsByInversion,
 } from '../src/index.ts'
-import { arbKey, valueCid } from './helpers.ts'
+import { applyCommitEdits, arbCommitEdits, valueCid } from './helpers.ts'
 
 /** A block source that is not a MemoryBlockstore: the batched, asynchronous read path. */
 class AsyncStore implements ReadableBlockstore {
@@ -52,45 +52,19 @@ async function verdicts(input: Input): Promise<InversionResult[]> {
   ])
 }
 
-const arbEntries = fc.uniqueArray(fc.tuple(arbKey, fc.nat(500)), {
-  selector: ([k]) => k,
-  maxLength: 80,
-})
-
 describe('hashChecked blocks', () => {
   it('give the same verdict as hashing every node, on honest and altered commits', async () => {
     const arbCommit = fc.record({
-      base: arbEntries,
-      adds: fc.uniqueArray(fc.tuple(arbKey, fc.nat(500)), { selector: ([k]) => k, maxLength: 6 }),
-      dels: fc.array(fc.nat(), { maxLength: 4 }),
-      upds: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1000, max: 2000 })), { maxLength: 4 }),
-      pick: fc.nat(),
+      edits: arbCommitEdits,
       mutation: fc.constantFrom('none', 'drop-block', 'alter-op', 'drop-op', 'swap-action', 'prev-root'),
     })
     const seen = new Map<string, number>()
     await fc.assert(
-      fc.asyncProperty(arbCommit, async ({ base, adds, dels, upds, pick, mutation }) => {
+      fc.asyncProperty(arbCommit, async ({ edits, mutation }) => {
+        const { base, pick } = edits
         let before = MST.create(new MemoryBlockstore())
         for (const [k, v] of base) before = await before.add(k, valueCid(v))
-        let after = before
-        const present = new Set(base.map(([k]) => k))
-        for (const [k, v] of adds) if (!present.has(k)) after = await after.add(k, valueCid(v))
-        const baseKeys = base.map(([k]) => k)
-        const touched = new Set<string>()
-        for (const d of dels) {
-          const k = baseKeys[d % Math.max(1, baseKeys.length)]
-          if (k !== undefined && !touched.has(k)) {
-            touched.add(k)
-            after = await after.delete(k)
-          }
-        }
-        for (const [i, v] of upds) {
-          const k = baseKeys[i % Math.max(1, baseKeys.length)]
-          if (k !== undefined && !touched.has(k)) {
-            touched.add(k)
-            after = await after.update(k, valueCid(v))
-          }
-        }
+        const after = await applyCommitEdits(before, edits)
         const { ops } = await mstDiff(before, after)
         const root = await after.getPointer()
         const prevRoot = await before.getPointer()

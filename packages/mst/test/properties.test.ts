@@ -11,13 +11,7 @@ import {
   type RecordOp,
   verifyOpsByInversion,
 } from '../src/index.ts'
-import { arbKey, valueCid } from './helpers.ts'
-
-const arbEntries = fc.uniqueArray(fc.tuple(arbKey, fc.nat(500)), {
-  selector: ([k]) => k,
-  minLength: 0,
-  maxLength: 80,
-})
+import { applyCommitEdits, arbCommitEdits, arbEntries, arbKey, valueCid } from './helpers.ts'
 
 async function incremental(entries: readonly (readonly [string, number])[]): Promise<MST> {
   let t = MST.create(new MemoryBlockstore())
@@ -122,35 +116,11 @@ describe('MST properties', () => {
   })
 
   it('every commit inverts from its minimal proof; a dropped block or an altered op fails', async () => {
-    const arbCommit = fc.record({
-      base: arbEntries,
-      adds: fc.uniqueArray(fc.tuple(arbKey, fc.nat(500)), { selector: ([k]) => k, maxLength: 6 }),
-      dels: fc.array(fc.nat(), { maxLength: 4 }),
-      upds: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1000, max: 2000 })), { maxLength: 4 }),
-      pick: fc.nat(),
-    })
     await fc.assert(
-      fc.asyncProperty(arbCommit, async ({ base, adds, dels, upds, pick }) => {
+      fc.asyncProperty(arbCommitEdits, async (edits) => {
+        const { base, pick } = edits
         const before = await stored(await incremental(base))
-        let after = before
-        const present = new Set(base.map(([k]) => k))
-        for (const [k, v] of adds) if (!present.has(k)) after = await after.add(k, valueCid(v))
-        const baseKeys = base.map(([k]) => k)
-        const touched = new Set<string>()
-        for (const d of dels) {
-          const k = baseKeys[d % Math.max(1, baseKeys.length)]
-          if (k !== undefined && !touched.has(k)) {
-            touched.add(k)
-            after = await after.delete(k)
-          }
-        }
-        for (const [i, v] of upds) {
-          const k = baseKeys[i % Math.max(1, baseKeys.length)]
-          if (k !== undefined && !touched.has(k)) {
-            touched.add(k)
-            after = await after.update(k, valueCid(v))
-          }
-        }
+        const after = await applyCommitEdits(before, edits)
         const { ops } = await mstDiff(before, after)
         const root = await after.getPointer()
         const prevRoot = await before.getPointer()

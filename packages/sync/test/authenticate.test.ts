@@ -1,17 +1,17 @@
 import { BlockMap, readCarWithRoot, writeCar } from '@rsky/car'
 import { Secp256k1Keypair } from '@rsky/crypto'
-import { type Cid, cidForCbor, encode } from '@rsky/dag-cbor'
+import { type Cid, cidForCbor, encode, type LexMap } from '@rsky/dag-cbor'
 import { encodeCommit } from '@rsky/repo'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit, authenticateSync, type VerifiedCommit } from '../src/authenticate.ts'
-import { type CommitEvent, parseCommitEvent, parseSyncEvent } from '../src/events.ts'
-import { staticKeys } from '../src/keys.ts'
+import { type CommitEvent, parseSyncEvent } from '../src/events.ts'
+import { type KeyResolver, staticKeys } from '../src/keys.ts'
 import type { RepoState } from '../src/repo-state.ts'
+import { commitEventOf, seededStream } from './fixtures.ts'
 import {
   type Account,
   commit,
   commitBody,
-  generateStream,
   keyTable,
   makeAccounts,
   randomWrites,
@@ -21,19 +21,10 @@ import {
 
 let accounts: Account[]
 let stream: StreamEvent[]
-let keys: ReturnType<typeof staticKeys>
-
-function evtOf(body: Record<string, unknown>): CommitEvent {
-  const r = parseCommitEvent(body as never)
-  if (!r.success) throw new Error(JSON.stringify(r.issues))
-  return r.value
-}
+let keys: KeyResolver
 
 beforeAll(async () => {
-  const rand = rng(42)
-  accounts = await makeAccounts(24, rand)
-  stream = await generateStream(accounts, 1200, rand)
-  keys = staticKeys(keyTable(accounts))
+  ;({ accounts, stream, keys } = await seededStream(42, 24, 1200))
 }, 60_000)
 
 describe('authenticateCommit over a generated stream', () => {
@@ -42,7 +33,7 @@ describe('authenticateCommit over a generated stream', () => {
     let verified = 0
     for (const e of stream) {
       if (e.t !== '#commit') continue
-      const evt = evtOf(e.body)
+      const evt = commitEventOf(e.body)
       const r = await authenticateCommit(evt, { keys, prior: states.get(e.did) })
       if (!r.success) throw new Error(`${e.seq}: ${r.code} ${r.message}`)
       expect(r.value.ops.map((o) => o.path)).toEqual(evt.ops.map((o) => o.path))
@@ -57,23 +48,23 @@ describe('authenticateCommit over a generated stream', () => {
     const byDid = new Map<string, StreamEvent[]>()
     for (const e of commits) byDid.set(e.did, [...(byDid.get(e.did) ?? []), e])
     const [first, second, third] = [...byDid.values()].find((l) => l.length >= 3) as StreamEvent[]
-    const r1 = (await authenticateCommit(evtOf(first!.body), { keys })) as {
+    const r1 = (await authenticateCommit(commitEventOf(first!.body), { keys })) as {
       success: true
       value: VerifiedCommit
     }
     expect(r1.success).toBe(true)
     const prior: RepoState = { rev: r1.value.rev, data: r1.value.data, status: 'synchronized' }
-    const again = await authenticateCommit(evtOf(first!.body), { keys, prior })
+    const again = await authenticateCommit(commitEventOf(first!.body), { keys, prior })
     expect(again).toMatchObject({ success: false, code: 'STALE_REV', resync: false })
-    const skip = await authenticateCommit(evtOf(third!.body), { keys, prior })
+    const skip = await authenticateCommit(commitEventOf(third!.body), { keys, prior })
     expect(skip).toMatchObject({ success: false, code: 'CHAIN_BREAK', resync: true })
-    expect((skip as { verified?: VerifiedCommit }).verified?.rev).toBe(evtOf(third!.body).rev)
-    expect((await authenticateCommit(evtOf(second!.body), { keys, prior })).success).toBe(true)
+    expect((skip as { verified?: VerifiedCommit }).verified?.rev).toBe(commitEventOf(third!.body).rev)
+    expect((await authenticateCommit(commitEventOf(second!.body), { keys, prior })).success).toBe(true)
   })
 })
 
 describe('hostile commits get the right reason', () => {
-  let base: { body: Record<string, unknown>; acct: Account }
+  let base: { body: LexMap; acct: Account }
   beforeAll(async () => {
     const acct = (await makeAccounts(1, rng(7), () => 'k256'))[0] as Account
     for (let i = 0; i < 30; i++) await commit(acct, randomWrites(acct, rng(100 + i)))
@@ -85,17 +76,17 @@ describe('hostile commits get the right reason', () => {
     keys = staticKeys(keyTable([...accounts, acct]))
   })
 
-  const car = (b: Record<string, unknown>) => readCarWithRoot(b.blocks as Uint8Array)
+  const car = (b: LexMap) => readCarWithRoot(b.blocks as Uint8Array)
 
   it('accepts the untouched event', async () => {
-    expect((await authenticateCommit(evtOf(base.body), { keys })).success).toBe(true)
+    expect((await authenticateCommit(commitEventOf(base.body), { keys })).success).toBe(true)
   })
 
   it('forged signature -> BAD_SIGNATURE', async () => {
     const { root, blocks } = car(base.body)
     const other = Secp256k1Keypair.create()
     const forgedKeys = staticKeys(new Map([[base.acct.did, other.did()]]))
-    expect(await authenticateCommit(evtOf(base.body), { keys: forgedKeys })).toMatchObject({
+    expect(await authenticateCommit(commitEventOf(base.body), { keys: forgedKeys })).toMatchObject({
       code: 'BAD_SIGNATURE',
     })
     // a commit re-signed by another key, with a consistent CID
@@ -108,24 +99,28 @@ describe('hostile commits get the right reason', () => {
     for (const [cid, bytes] of blocks) if (!cid.equals(root)) nb.set(cid, bytes)
     nb.set(enc.cid, enc.bytes)
     const body = { ...base.body, commit: enc.cid, blocks: writeCar([enc.cid], nb) }
-    expect(await authenticateCommit(evtOf(body), { keys })).toMatchObject({ code: 'BAD_SIGNATURE' })
+    expect(await authenticateCommit(commitEventOf(body), { keys })).toMatchObject({ code: 'BAD_SIGNATURE' })
   })
 
   it('unknown key -> KEY_UNAVAILABLE', async () => {
-    expect(await authenticateCommit(evtOf(base.body), { keys: staticKeys(new Map()) })).toMatchObject({
-      code: 'KEY_UNAVAILABLE',
-    })
+    expect(await authenticateCommit(commitEventOf(base.body), { keys: staticKeys(new Map()) })).toMatchObject(
+      {
+        code: 'KEY_UNAVAILABLE',
+      },
+    )
   })
 
   it('dropped proof blocks -> BROKEN_PROOF', async () => {
     const { root, blocks } = car(base.body)
-    const opCids = new Set(evtOf(base.body).ops.flatMap((o) => (o.cid ? [o.cid.toString()] : [])))
+    const opCids = new Set(commitEventOf(base.body).ops.flatMap((o) => (o.cid ? [o.cid.toString()] : [])))
     let tried = 0
     for (const [cid] of blocks) {
       if (cid.equals(root) || opCids.has(cid.toString())) continue
       const nb = new BlockMap()
       for (const [c, b] of blocks) if (!c.equals(cid)) nb.set(c, b)
-      const r = await authenticateCommit(evtOf({ ...base.body, blocks: writeCar([root], nb) }), { keys })
+      const r = await authenticateCommit(commitEventOf({ ...base.body, blocks: writeCar([root], nb) }), {
+        keys,
+      })
       expect(r).toMatchObject({ success: false, code: 'BROKEN_PROOF' })
       tried++
     }
@@ -134,15 +129,17 @@ describe('hostile commits get the right reason', () => {
 
   it('missing record block -> MISSING_BLOCK', async () => {
     const { root, blocks } = car(base.body)
-    const create = evtOf(base.body).ops.find((o) => o.action === 'create')!
+    const create = commitEventOf(base.body).ops.find((o) => o.action === 'create')!
     const nb = new BlockMap()
     for (const [c, b] of blocks) if (!c.equals(create.cid as Cid)) nb.set(c, b)
-    const r = await authenticateCommit(evtOf({ ...base.body, blocks: writeCar([root], nb) }), { keys })
+    const r = await authenticateCommit(commitEventOf({ ...base.body, blocks: writeCar([root], nb) }), {
+      keys,
+    })
     expect(r).toMatchObject({ code: 'MISSING_BLOCK' })
   })
 
   it('altered ops -> BROKEN_PROOF or BAD_OP', async () => {
-    const evt = evtOf(base.body)
+    const evt = commitEventOf(base.body)
     const other = cidForCbor(encode({ text: 'forged' }))
     const cases: [string, CommitEvent['ops'], string][] = [
       ['dropped op', evt.ops.slice(1), 'BROKEN_PROOF'],
@@ -167,7 +164,7 @@ describe('hostile commits get the right reason', () => {
   })
 
   it('CAR and commit mismatches', async () => {
-    const evt = evtOf(base.body)
+    const evt = commitEventOf(base.body)
     const bytes = evt.blocks.slice()
     bytes[bytes.length - 3]! ^= 1
     expect(await authenticateCommit({ ...evt, blocks: bytes }, { keys })).toMatchObject({ code: 'BAD_CAR' })
@@ -199,7 +196,7 @@ describe('hostile commits get the right reason', () => {
       seq: 100,
       did: base.acct.did,
       blocks: syncBlocks,
-      rev: evtOf(base.body).rev,
+      rev: commitEventOf(base.body).rev,
       time: '2024-01-01T00:00:00Z',
     }
     const sync = parseSyncEvent(body as never)

@@ -8,22 +8,17 @@ import { DidResolver } from '@rsky/identity'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { authenticateCommit } from '../src/authenticate.ts'
-import { type CommitEvent, type LabelEvent, parseCommitEvent } from '../src/events.ts'
+import type { LabelEvent } from '../src/events.ts'
 import { encodeErrorFrame, encodeMessageFrame } from '../src/frame.ts'
 import { JetstreamClient, type JetstreamEvent } from '../src/jetstream.ts'
 import { staticKeys } from '../src/keys.ts'
 import { LabelSubscription } from '../src/labels.ts'
 import { zstdDictionaryDecompressor } from '../src/node.ts'
 import type { RepoState } from '../src/repo-state.ts'
+import { commitEventOf } from './fixtures.ts'
 import { commit, commitBody, makeAccounts, randomWrites, rng } from './stream.ts'
 
 const FAST = { minDelayMs: 5, maxDelayMs: 30 }
-
-function evtOf(body: LexMap): CommitEvent {
-  const r = parseCommitEvent(body)
-  if (!r.success) throw new Error(JSON.stringify(r.issues))
-  return r.value
-}
 
 describe('signing key from @rsky/identity', () => {
   it('follows a key rotation with one refresh; a forged commit costs one refresh and is BAD_SIGNATURE', async () => {
@@ -59,7 +54,7 @@ describe('signing key from @rsky/identity', () => {
     })
     let prior: RepoState | undefined
     const step = async (body: LexMap) => {
-      const r = await authenticateCommit(evtOf(body), { keys: resolver, prior })
+      const r = await authenticateCommit(commitEventOf(body), { keys: resolver, prior })
       if (r.success) prior = { rev: r.value.rev, data: r.value.data, status: 'synchronized' }
       return r
     }
@@ -91,8 +86,8 @@ describe('tooBig', () => {
     if (!acct) throw new Error('no account')
     const keys = staticKeys(new Map([[acct.did, acct.keypair.did()]]))
     const body = commitBody(acct.did, 1, await commit(acct, randomWrites(acct, rng(1))))
-    const a = await authenticateCommit(evtOf(body), { keys })
-    const b = await authenticateCommit(evtOf({ ...body, tooBig: true }), { keys })
+    const a = await authenticateCommit(commitEventOf(body), { keys })
+    const b = await authenticateCommit(commitEventOf({ ...body, tooBig: true }), { keys })
     expect(a.success && b.success).toBe(true)
     if (a.success && b.success) expect(b.value.ops).toEqual(a.value.ops)
   })

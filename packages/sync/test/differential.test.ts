@@ -13,19 +13,13 @@ import { encodeCommit, signCommit } from '@rsky/repo'
 import { readInteropJson, recordInteropCount } from '@rsky/test-vectors'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit } from '../src/authenticate.ts'
-import { type CommitEvent, parseCommitEvent } from '../src/events.ts'
-import { Firehose } from '../src/firehose.ts'
+import type { CommitEvent } from '../src/events.ts'
 import { encodeMessageFrame } from '../src/frame.ts'
 import { staticKeys } from '../src/keys.ts'
 import type { RepoState } from '../src/repo-state.ts'
-import { type ScriptItem, startReplayServer } from './server.ts'
-import { type Account, generateStream, keyTable, makeAccounts, rng, type StreamEvent } from './stream.ts'
-
-function evtOf(body: LexMap): CommitEvent {
-  const r = parseCommitEvent(body)
-  if (!r.success) throw new Error(JSON.stringify(r.issues))
-  return r.value
-}
+import { commitEventOf, replayThroughFirehose, seededStream } from './fixtures.ts'
+import type { ScriptItem } from './server.ts'
+import { type Account, keyTable, rng, type StreamEvent } from './stream.ts'
 
 const toCid = (c: { toString(): string }): Cid => parseCid(c.toString())
 
@@ -107,7 +101,7 @@ describe('streams produced by @atproto/repo', () => {
         time: '2024-01-01T00:00:00Z',
       }
       bodies.push(body)
-      const r = await authenticateCommit(evtOf(body), { keys, prior: states.get(a.did) })
+      const r = await authenticateCommit(commitEventOf(body), { keys, prior: states.get(a.did) })
       if (!r.success) throw new Error(`commit ${i}: ${r.code} ${r.message}`)
       states.set(a.did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
       n++
@@ -120,33 +114,16 @@ describe('streams produced by @atproto/repo', () => {
       script.push({ kind: 'event', seq: b.seq as number, frame: encodeMessageFrame('#commit', b) })
       if (b.seq === 100 || b.seq === 222) script.push({ kind: 'disconnect' })
     }
-    const server = await startReplayServer(script)
     const delivered = new Map<number, number>()
-    const rejected: string[] = []
-    let fh!: Firehose
-    try {
-      await new Promise<void>((resolve) => {
-        fh = new Firehose({
-          service: server.url,
-          keys,
-          fetchRepo: null,
-          reconnect: { minDelayMs: 5, maxDelayMs: 30 },
-          onEvent: (e) => {
-            if (e.type !== 'commit' || e.verified === null) return
-            delivered.set(e.seq, (delivered.get(e.seq) ?? 0) + 1)
-            if (delivered.size === 300) resolve()
-          },
-          onReject: (r) => rejected.push(`${r.seq} ${r.code}`),
-        })
-        void fh.start()
-      })
-      await fh.stop()
-    } finally {
-      await server.close()
-    }
+    const options = { keys, fetchRepo: null, reconnect: { minDelayMs: 5, maxDelayMs: 30 } }
+    const { rejected, connections } = await replayThroughFirehose(script, options, (e, done) => {
+      if (e.type !== 'commit' || e.verified === null) return
+      delivered.set(e.seq, (delivered.get(e.seq) ?? 0) + 1)
+      if (delivered.size === 300) done()
+    })
     expect(rejected).toEqual([])
     expect([...delivered.values()].every((c) => c === 1)).toBe(true)
-    expect(server.connections.map((c) => c.cursor)).toEqual([undefined, 100, 222])
+    expect(connections.map((c) => c.cursor)).toEqual([undefined, 100, 222])
   }, 60_000)
 })
 
@@ -154,9 +131,7 @@ describe('@atproto/sync parseCommitAuthenticated agrees', () => {
   let accounts: Account[]
   let stream: StreamEvent[]
   beforeAll(async () => {
-    const rand = rng(11)
-    accounts = await makeAccounts(10, rand)
-    stream = (await generateStream(accounts, 250, rand)).filter((e) => e.t === '#commit')
+    ;({ accounts, stream } = await seededStream(11, 10, 250, { commitsOnly: true }))
   })
 
   // @atproto/sync reads its own lexicon types: decode the frame body with @ipld/dag-cbor.
@@ -174,7 +149,7 @@ describe('@atproto/sync parseCommitAuthenticated agrees', () => {
     const keys = staticKeys(table)
     for (const e of stream) {
       const theirs = await parseCommitAuthenticated(resolverFor(table), atEvent(e))
-      const ours = await authenticateCommit(evtOf(e.body), { keys })
+      const ours = await authenticateCommit(commitEventOf(e.body), { keys })
       if (!ours.success) throw new Error(ours.message)
       const a = theirs
         .map((t) => `${t.event} ${t.collection}/${t.rkey} ${'cid' in t ? t.cid.toString() : ''}`)
@@ -189,7 +164,9 @@ describe('@atproto/sync parseCommitAuthenticated agrees', () => {
     const keys = staticKeys(forged)
     for (const e of stream.slice(0, 40)) {
       await expect(parseCommitAuthenticated(resolverFor(forged), atEvent(e))).rejects.toThrow()
-      expect(await authenticateCommit(evtOf(e.body), { keys })).toMatchObject({ code: 'BAD_SIGNATURE' })
+      expect(await authenticateCommit(commitEventOf(e.body), { keys })).toMatchObject({
+        code: 'BAD_SIGNATURE',
+      })
     }
   })
 
@@ -198,7 +175,7 @@ describe('@atproto/sync parseCommitAuthenticated agrees', () => {
     const keys = staticKeys(table)
     let compared = 0
     for (const e of stream) {
-      const evt = evtOf(e.body)
+      const evt = commitEventOf(e.body)
       if (evt.ops.length < 2) continue
       const at = atEvent(e) as { ops: unknown[] }
       const theirs = await parseCommitAuthenticated(resolverFor(table), {

@@ -7,10 +7,11 @@ import type * as Mst from '@rsky/mst'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { authenticateCommit } from '../src/authenticate.ts'
-import { type CommitEvent, parseCommitEvent } from '../src/events.ts'
-import { staticKeys } from '../src/keys.ts'
+import type { CommitEvent } from '../src/events.ts'
+import type { KeyResolver } from '../src/keys.ts'
 import type { RepoState } from '../src/repo-state.ts'
-import { type Account, generateStream, keyTable, makeAccounts, rng, type StreamEvent } from './stream.ts'
+import { commitEventOf, seededStream } from './fixtures.ts'
+import type { StreamEvent } from './stream.ts'
 
 const watch = vi.hoisted(() => ({ calls: 0, fast: 0, mismatches: [] as string[] }))
 
@@ -30,21 +31,11 @@ vi.mock('@rsky/mst', async (importOriginal) => {
   }
 })
 
-let accounts: Account[]
 let stream: StreamEvent[]
-let keys: ReturnType<typeof staticKeys>
-
-function evtOf(body: Record<string, unknown>): CommitEvent {
-  const r = parseCommitEvent(body as never)
-  if (!r.success) throw new Error(JSON.stringify(r.issues))
-  return r.value
-}
+let keys: KeyResolver
 
 beforeAll(async () => {
-  const rand = rng(2024)
-  accounts = await makeAccounts(6, rand)
-  stream = (await generateStream(accounts, 240, rand)).filter((e) => e.t === '#commit')
-  keys = staticKeys(keyTable(accounts))
+  ;({ stream, keys } = await seededStream(2024, 6, 240, { commitsOnly: true }))
 }, 60_000)
 
 describe('authenticateCommit with hash-checked MST blocks', () => {
@@ -52,7 +43,7 @@ describe('authenticateCommit with hash-checked MST blocks', () => {
     const before = watch.calls
     const states = new Map<string, RepoState>()
     for (const e of stream) {
-      const r = await authenticateCommit(evtOf(e.body), { keys, prior: states.get(e.did) })
+      const r = await authenticateCommit(commitEventOf(e.body), { keys, prior: states.get(e.did) })
       if (!r.success) throw new Error(`${e.seq}: ${r.code} ${r.message}`)
       states.set(e.did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
     }
@@ -83,7 +74,7 @@ describe('authenticateCommit with hash-checked MST blocks', () => {
       fc.asyncProperty(arb, async ({ at, other, pick, mutation }) => {
         const e = stream[at % stream.length] as StreamEvent
         const o = stream[other % stream.length] as StreamEvent
-        let evt = evtOf(e.body)
+        let evt = commitEventOf(e.body)
         const i = pick % evt.ops.length
         const op = evt.ops[i] as CommitEvent['ops'][number]
         const { root, blocks } = readCarWithRoot(evt.blocks)
@@ -95,7 +86,7 @@ describe('authenticateCommit with hash-checked MST blocks', () => {
         } else if (mutation === 'foreign-blocks') {
           // Blocks of another commit (any repo) alongside: more nodes to choose from, same verdict.
           const nb = new BlockMap(blocks)
-          nb.addMap(readCarWithRoot(evtOf(o.body).blocks).blocks)
+          nb.addMap(readCarWithRoot(commitEventOf(o.body).blocks).blocks)
           evt = { ...evt, blocks: writeCar([root], nb) }
         } else if (mutation === 'alter-cid' && op.cid !== null) {
           evt = { ...evt, ops: evt.ops.map((x, j) => (j === i ? { ...x, cid: forged } : x)) }
@@ -107,7 +98,7 @@ describe('authenticateCommit with hash-checked MST blocks', () => {
           const path = `app.bsky.feed.post/3kaaaaaaa${'abcdefghij'[pick % 10]}a22`
           evt = { ...evt, ops: [...evt.ops, { action: 'delete', path, cid: null, prev: forged }] }
         } else if (mutation === 'prev-data') {
-          evt = { ...evt, prevData: evtOf(o.body).prevData ?? forged }
+          evt = { ...evt, prevData: commitEventOf(o.body).prevData ?? forged }
         }
         const r = await authenticateCommit(evt, { keys, requireRecords: false })
         const code = r.success ? 'ok' : r.code

@@ -1,15 +1,14 @@
 // CommitAuthPool: the same answers as authenticateCommit, on worker threads, spread by DID.
 import { Secp256k1Keypair } from '@rsky/crypto'
-import type { LexMap } from '@rsky/dag-cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit, type CommitAuthResult } from '../src/authenticate.ts'
-import { type CommitEvent, parseCommitEvent } from '../src/events.ts'
-import { Firehose } from '../src/firehose.ts'
+import type { CommitEvent } from '../src/events.ts'
 import { encodeMessageFrame } from '../src/frame.ts'
 import { type KeyResolver, staticKeys } from '../src/keys.ts'
 import { AuthPoolError, CommitAuthPool } from '../src/node.ts'
 import type { RepoState } from '../src/repo-state.ts'
-import { type ScriptItem, startReplayServer } from './server.ts'
+import { commitEventOf, replayThroughFirehose, seededStream } from './fixtures.ts'
+import type { ScriptItem } from './server.ts'
 import {
   type Account,
   commit,
@@ -21,12 +20,6 @@ import {
   rng,
   type StreamEvent,
 } from './stream.ts'
-
-function evtOf(body: LexMap): CommitEvent {
-  const r = parseCommitEvent(body)
-  if (!r.success) throw new Error(JSON.stringify(r.issues))
-  return r.value
-}
 
 function summary(r: CommitAuthResult): unknown {
   if (!r.success)
@@ -59,9 +52,7 @@ describe('CommitAuthPool', () => {
   let stream: StreamEvent[]
   beforeAll(async () => {
     pool = new CommitAuthPool({ threads: 2 })
-    const rand = rng(4242)
-    accounts = await makeAccounts(12, rand)
-    stream = (await generateStream(accounts, 300, rand)).filter((e) => e.t === '#commit')
+    ;({ accounts, stream } = await seededStream(4242, 12, 300, { commitsOnly: true }))
   }, 60_000)
   afterAll(async () => {
     await pool?.close()
@@ -71,7 +62,7 @@ describe('CommitAuthPool', () => {
     const keys = staticKeys(keyTable(accounts))
     const states = new Map<string, RepoState>()
     for (const [i, e] of stream.entries()) {
-      const evt = evtOf(e.body)
+      const evt = commitEventOf(e.body)
       const prior = states.get(e.did)
       const inline = await authenticateCommit(evt, { keys, prior })
       const pooled = await pool.authenticateCommit(evt, { keys, prior })
@@ -102,7 +93,7 @@ describe('CommitAuthPool', () => {
     const jobs: { evt: CommitEvent; prior: RepoState | undefined; keys: KeyResolver }[] = []
     const states = new Map<string, RepoState>()
     for (const [i, e] of stream.entries()) {
-      const evt = evtOf(e.body)
+      const evt = commitEventOf(e.body)
       const prior = states.get(e.did)
       jobs.push({ evt, prior, keys })
       if (i === 40)
@@ -152,20 +143,22 @@ describe('CommitAuthPool', () => {
       },
     }
     const body = commitBody(acct.did, 1, await commit(acct, randomWrites(acct, rng(1))))
-    expect((await pool.authenticateCommit(evtOf(body), { keys })).success).toBe(true)
+    expect((await pool.authenticateCommit(commitEventOf(body), { keys })).success).toBe(true)
     expect(calls).toEqual(['cached', 'refresh'])
     // a forged commit: one refresh, the same key comes back, no second attempt
     acct.keypair = Secp256k1Keypair.create()
     calls.length = 0
     const forged = commitBody(acct.did, 2, await commit(acct, randomWrites(acct, rng(2))))
-    expect(await pool.authenticateCommit(evtOf(forged), { keys })).toMatchObject({ code: 'BAD_SIGNATURE' })
+    expect(await pool.authenticateCommit(commitEventOf(forged), { keys })).toMatchObject({
+      code: 'BAD_SIGNATURE',
+    })
     expect(calls).toEqual(['cached', 'refresh'])
     const broken: KeyResolver = { ...keys, resolveAtprotoKey: () => Promise.reject(new Error('plc down')) }
-    expect(await pool.authenticateCommit(evtOf(body), { keys: broken })).toMatchObject({
+    expect(await pool.authenticateCommit(commitEventOf(body), { keys: broken })).toMatchObject({
       code: 'KEY_UNAVAILABLE',
     })
     await expect(
-      pool.authenticateCommit(evtOf(body), { keys: { verifySignatureForDid: () => true } }),
+      pool.authenticateCommit(commitEventOf(body), { keys: { verifySignatureForDid: () => true } }),
     ).rejects.toThrow(TypeError)
   })
 
@@ -179,38 +172,25 @@ describe('CommitAuthPool', () => {
       frame: encodeMessageFrame(e.t, e.body),
     }))
     script.splice(150, 0, { kind: 'disconnect' })
-    const server = await startReplayServer(script)
     const seen = new Map<number, number>()
     const lastRev = new Map<string, string>()
-    const rejected: string[] = []
-    let fh!: Firehose
-    try {
-      await new Promise<void>((resolve) => {
-        fh = new Firehose({
-          service: server.url,
-          keys: staticKeys(keyTable(accts)),
-          authenticator: pool,
-          fetchRepo: null,
-          reconnect: { minDelayMs: 5, maxDelayMs: 30 },
-          onEvent: (e) => {
-            if (!('seq' in e)) return
-            seen.set(e.seq, (seen.get(e.seq) ?? 0) + 1)
-            if (e.type === 'commit') {
-              expect(e.verified?.ops.length).toBe(e.event.ops.length)
-              const prev = lastRev.get(e.did)
-              if (prev !== undefined) expect(e.event.rev > prev).toBe(true)
-              lastRev.set(e.did, e.event.rev)
-            }
-            if (seen.size === events.length) resolve()
-          },
-          onReject: (r) => rejected.push(`${r.seq} ${r.code} ${r.message}`),
-        })
-        void fh.start()
-      })
-      await fh.stop()
-    } finally {
-      await server.close()
+    const options = {
+      keys: staticKeys(keyTable(accts)),
+      authenticator: pool,
+      fetchRepo: null,
+      reconnect: { minDelayMs: 5, maxDelayMs: 30 },
     }
+    const { rejected } = await replayThroughFirehose(script, options, (e, done) => {
+      if (!('seq' in e)) return
+      seen.set(e.seq, (seen.get(e.seq) ?? 0) + 1)
+      if (e.type === 'commit') {
+        expect(e.verified?.ops.length).toBe(e.event.ops.length)
+        const prev = lastRev.get(e.did)
+        if (prev !== undefined) expect(e.event.rev > prev).toBe(true)
+        lastRev.set(e.did, e.event.rev)
+      }
+      if (seen.size === events.length) done()
+    })
     expect(rejected).toEqual([])
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
   }, 60_000)
@@ -220,7 +200,7 @@ describe('CommitAuthPool', () => {
     await p.close()
     const e = stream[0] as StreamEvent
     await expect(
-      p.authenticateCommit(evtOf(e.body), { keys: staticKeys(keyTable(accounts)) }),
+      p.authenticateCommit(commitEventOf(e.body), { keys: staticKeys(keyTable(accounts)) }),
     ).rejects.toThrow(AuthPoolError)
     expect(() => new CommitAuthPool({ threads: 0 })).toThrow(RangeError)
   })
