@@ -1,4 +1,4 @@
-import { IdResolver } from '@rsky/identity'
+import { type DidDocument, getPdsEndpoint, IdResolver } from '@rsky/identity'
 import { type AccountStatusStore, MemoryAccountStatusStore } from './account-status.ts'
 import {
   type AuthRejectCode,
@@ -54,6 +54,8 @@ export type FirehoseRejectCode =
   | 'RESYNC_ROLLBACK'
   | 'RESYNC_FORK'
   | 'ACCOUNT_INACTIVE'
+  | 'WRONG_HOST'
+  | 'HOST_UNAVAILABLE'
 
 /** An event (or frame) the client refused, with its reason. */
 export interface FirehoseRejection {
@@ -82,6 +84,19 @@ export interface FirehoseOptions {
   onResync?: (repo: ResyncedRepo) => Promise<void> | void
   /** Signature checks (default: an @rsky/identity `IdResolver`). */
   keys?: SignatureVerifier
+  /**
+   * Check that each `#commit` and `#sync` comes from the host its DID document names as PDS
+   * (spec: a service subscribed directly to PDS instances rejects events from a host that is not
+   * the account's current one). Events of a DID hosted elsewhere are rejected as `WRONG_HOST`
+   * (after fetching the DID document once more, since accounts move), and those whose host cannot
+   * be resolved as `HOST_UNAVAILABLE`. Default false: leave it off when reading a relay.
+   */
+  checkHost?: boolean
+  /**
+   * Where `checkHost` finds each DID's PDS endpoint. Default: the DID documents of `keys` when it is
+   * an @rsky/identity `IdResolver` or `DidResolver`, else a new `IdResolver`.
+   */
+  hosts?: PdsResolver
   /** Authenticate `#commit` and `#sync` events (default true). */
   authenticate?: boolean
   /**
@@ -122,6 +137,52 @@ export interface FirehoseOptions {
 
 const INLINE: CommitAuthenticator = { authenticateCommit }
 
+/** Finds the PDS endpoint (an https URL) a DID document names; `forceRefresh` fetches it again. */
+export interface PdsResolver {
+  resolvePdsEndpoint(
+    did: string,
+    opts?: { forceRefresh?: boolean },
+  ): Promise<string | undefined> | string | undefined
+}
+
+interface DocResolver {
+  resolve(did: string, opts?: { forceRefresh?: boolean }): Promise<DidDocument>
+}
+
+function docResolverOf(v: unknown): DocResolver | undefined {
+  const inner = (v as { did?: unknown } | null)?.did
+  for (const c of [inner, v]) {
+    if (c !== null && typeof c === 'object' && typeof (c as DocResolver).resolve === 'function')
+      return c as DocResolver
+  }
+  return undefined
+}
+
+/** A {@link PdsResolver} over @rsky/identity's `IdResolver` or `DidResolver` (their DID-document cache). */
+function pdsResolverOf(keys: unknown): PdsResolver {
+  const docs = docResolverOf(keys) ?? (new IdResolver().did as DocResolver)
+  return {
+    async resolvePdsEndpoint(did, opts) {
+      return getPdsEndpoint(
+        await docs.resolve(did, opts?.forceRefresh === true ? { forceRefresh: true } : {}),
+      )
+    },
+  }
+}
+
+/** `host[:port]` of a URL, lower-cased, default ports dropped (ws/http and wss/https compare equal). */
+function hostOf(url: string): string | undefined {
+  try {
+    const u = new URL(url.replace(/^ws(s?):\/\//i, 'http$1://'))
+    return u.host.toLowerCase()
+  } catch {
+    return undefined
+  }
+}
+
+/** Most DIDs whose PDS host is remembered for `checkHost`; the oldest are forgotten first. */
+const MAX_HOST_CACHE = 100_000
+
 function httpBase(service: string): string {
   return service.replace(/^ws(s?):\/\//, 'http$1://')
 }
@@ -160,6 +221,9 @@ export class Firehose {
   #lastReceived: number | undefined
   #paused = false
   #maxPending = 0
+  readonly #hosts: PdsResolver | undefined
+  readonly #hostCache: Map<string, string | undefined> = new Map()
+  readonly #serviceHost: string | undefined
   readonly stats: FirehoseStats = { received: 0, delivered: 0, rejected: 0, duplicates: 0, connections: 0 }
 
   constructor(opts: FirehoseOptions) {
@@ -173,6 +237,8 @@ export class Firehose {
     this.#fetchRepo =
       opts.fetchRepo === null ? null : (opts.fetchRepo ?? getRepoFetcher(httpBase(opts.service)))
     this.#maxQueue = opts.maxQueue ?? 1000
+    this.#serviceHost = hostOf(opts.service)
+    this.#hosts = opts.checkHost === true ? (opts.hosts ?? pdsResolverOf(this.#keys)) : undefined
     this.#maxFrame = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE
     if (!(Number.isSafeInteger(this.#maxQueue) && this.#maxQueue > 0))
       throw new RangeError('Firehose: maxQueue must be a positive integer')
@@ -378,7 +444,8 @@ export class Firehose {
   }
 
   async #handleIdentity(evt: IdentityEvent): Promise<void> {
-    // spec: update cached identity data. Forget the key; the next commit resolves it afresh.
+    // spec: update cached identity data. Forget the key and the host; the next commit resolves them afresh.
+    this.#hostCache.delete(evt.did)
     try {
       await invalidateKey(this.#keys, evt.did)
     } catch (err) {
@@ -424,8 +491,58 @@ export class Firehose {
     return true
   }
 
+  async #pdsHost(did: string, forceRefresh: boolean): Promise<string | undefined> {
+    if (!forceRefresh && this.#hostCache.has(did)) return this.#hostCache.get(did)
+    const endpoint = await (this.#hosts as PdsResolver).resolvePdsEndpoint(
+      did,
+      forceRefresh ? { forceRefresh: true } : undefined,
+    )
+    const host = endpoint === undefined ? undefined : hostOf(endpoint)
+    this.#hostCache.delete(did)
+    if (this.#hostCache.size >= MAX_HOST_CACHE) {
+      const oldest = this.#hostCache.keys().next().value
+      if (oldest !== undefined) this.#hostCache.delete(oldest)
+    }
+    this.#hostCache.set(did, host)
+    return host
+  }
+
+  /**
+   * With `checkHost`: rejects the event (`WRONG_HOST`, `HOST_UNAVAILABLE`) unless the DID document
+   * names this stream's host as the account's PDS; a mismatch is checked again on a fresh document.
+   */
+  async #wrongHost(did: string, seq: number, t: '#commit' | '#sync'): Promise<boolean> {
+    if (this.#hosts === undefined) return false
+    let host: string | undefined
+    try {
+      host = await this.#pdsHost(did, false)
+      if (host !== this.#serviceHost) host = await this.#pdsHost(did, true)
+    } catch (err) {
+      this.#reject({
+        code: 'HOST_UNAVAILABLE',
+        message: `could not resolve the account's PDS; did=${did} cause=${(err as Error)?.message}`,
+        seq,
+        did,
+        t,
+        resync: false,
+      })
+      return true
+    }
+    if (host === this.#serviceHost) return false
+    this.#reject({
+      code: 'WRONG_HOST',
+      message: `account is hosted elsewhere; did=${did} pds=${host ?? 'none'} stream=${this.#serviceHost}`,
+      seq,
+      did,
+      t,
+      resync: false,
+    })
+    return true
+  }
+
   async #handleCommit(evt: CommitEvent): Promise<void> {
     if (await this.#inactive(evt.repo, evt.seq, '#commit')) return
+    if (await this.#wrongHost(evt.repo, evt.seq, '#commit')) return
     if (this.#opts.authenticate === false) {
       return this.#deliver({ type: 'commit', seq: evt.seq, did: evt.repo, event: evt, verified: null })
     }
@@ -478,6 +595,7 @@ export class Firehose {
 
   async #handleSync(evt: SyncEvent): Promise<void> {
     if (await this.#inactive(evt.did, evt.seq, '#sync')) return
+    if (await this.#wrongHost(evt.did, evt.seq, '#sync')) return
     if (this.#opts.authenticate === false) {
       return this.#deliver({ type: 'sync', seq: evt.seq, did: evt.did, event: evt, verified: null })
     }

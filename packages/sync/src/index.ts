@@ -56,6 +56,7 @@ export {
   type FirehoseRejectCode,
   type FirehoseRejection,
   type FirehoseStats,
+  type PdsResolver,
 } from './firehose.ts'
 export {
   DEFAULT_MAX_FRAME_SIZE,

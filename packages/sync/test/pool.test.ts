@@ -1,4 +1,5 @@
 // CommitAuthPool: the same answers as authenticateCommit, on worker threads, spread by DID.
+import { Worker } from 'node:worker_threads'
 import { Secp256k1Keypair } from '@rsky/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit, type CommitAuthResult } from '../src/authenticate.ts'
@@ -204,4 +205,51 @@ describe('CommitAuthPool', () => {
     ).rejects.toThrow(AuthPoolError)
     expect(() => new CommitAuthPool({ threads: 0 })).toThrow(RangeError)
   })
+
+  it('a worker dying mid-batch rejects its in-flight commits with WORKER_FAILED; a new worker takes the queue', async () => {
+    const keys = staticKeys(keyTable(accounts))
+    const p = new CommitAuthPool({ threads: 1 })
+    // catch the pool's worker as it is sent its first batch (no hook in the pool itself)
+    const post = Worker.prototype.postMessage
+    const sentTo: Worker[] = []
+    Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      sentTo.push(this)
+      return post.apply(this, args)
+    }
+    try {
+      const evts = stream.slice(0, 160).map((e) => commitEventOf(e.body))
+      const results = evts.map((evt) =>
+        p.authenticateCommit(evt, { keys }).then(
+          (r) => ({ ok: r }),
+          (err: unknown) => ({ err }),
+        ),
+      )
+      // the first batches leave on the next turn of the event loop; kill the worker right after
+      while (sentTo.length === 0) await new Promise((r) => setImmediate(r))
+      const first = sentTo[0] as Worker
+      await first.terminate()
+      const out = await Promise.all(results)
+      let failed = 0
+      let firstFailed = -1
+      for (const [i, r] of out.entries()) {
+        if ('err' in r) {
+          expect(r.err).toBeInstanceOf(AuthPoolError)
+          expect((r.err as AuthPoolError).code).toBe('WORKER_FAILED')
+          // only what was in flight fails (one contiguous run); what was queued ran on the replacement
+          if (firstFailed < 0) firstFailed = i
+          expect(i).toBe(firstFailed + failed)
+          failed++
+        } else {
+          expect(summary(r.ok)).toEqual(summary(await authenticateCommit(evts[i] as CommitEvent, { keys })))
+        }
+      }
+      expect(failed).toBeGreaterThan(0)
+      expect(failed).toBeLessThan(evts.length)
+      // the replacement is a different thread
+      expect(sentTo.some((w) => w !== first)).toBe(true)
+    } finally {
+      Worker.prototype.postMessage = post
+      await p.close()
+    }
+  }, 60_000)
 })
