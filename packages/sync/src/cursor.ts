@@ -122,3 +122,25 @@ export class CursorSaver {
     }
   }
 }
+
+/** Where a stream client resumes from, and the saver that persists its progress. */
+export interface ResumePoint {
+  cursor: number | undefined
+  saver: CursorSaver | undefined
+}
+
+/**
+ * The cursor a client starts from: the one it was given, else the store's saved one; plus a
+ * {@link CursorSaver} over the store, when there is one. Labels and Jetstream resume the same way.
+ */
+export async function resumeCursor(opts: {
+  cursor?: number | undefined
+  cursorStore?: CursorStore | undefined
+  onError?: ((err: unknown) => void) | undefined
+}): Promise<ResumePoint> {
+  let cursor = opts.cursor
+  if (!opts.cursorStore) return { cursor, saver: undefined }
+  const saver = new CursorSaver(opts.cursorStore, (e) => opts.onError?.(e))
+  cursor ??= (await opts.cursorStore.load()) ?? undefined
+  return { cursor, saver }
+}

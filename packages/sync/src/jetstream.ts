@@ -8,7 +8,7 @@ import {
   isValidTid,
 } from '@rsky/syntax'
 import { type ReconnectOptions, StreamConnection } from './connection.ts'
-import { CursorSaver, type CursorStore } from './cursor.ts'
+import { type CursorSaver, type CursorStore, resumeCursor } from './cursor.ts'
 import type { SocketFactory } from './ws/types.ts'
 
 /** A Jetstream record commit (`kind: "commit"`). */
@@ -214,12 +214,10 @@ export class JetstreamClient {
   }
 
   async start(): Promise<void> {
-    this.#cursor = this.#opts.cursor
-    if (this.#opts.cursorStore) {
-      this.#saver = new CursorSaver(this.#opts.cursorStore, (e) => this.#opts.onError?.(e))
-      this.#cursor ??= (await this.#opts.cursorStore.load()) ?? undefined
-    }
-    this.#lastReceived = this.#cursor
+    const { cursor, saver } = await resumeCursor(this.#opts)
+    this.#cursor = cursor
+    this.#saver = saver
+    this.#lastReceived = cursor
     this.#conn.start()
   }
 

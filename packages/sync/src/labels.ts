@@ -1,5 +1,5 @@
 import { type ReconnectOptions, StreamConnection } from './connection.ts'
-import { CursorSaver, type CursorStore } from './cursor.ts'
+import { type CursorSaver, type CursorStore, resumeCursor } from './cursor.ts'
 import { StreamClosedError } from './errors.ts'
 import { type EventIssue, type EventLimits, type LabelEvent, parseLabelEvent } from './events.ts'
 import { DEFAULT_MAX_FRAME_SIZE, decodeFrame } from './frame.ts'
@@ -61,12 +61,10 @@ export class LabelSubscription {
   }
 
   async start(): Promise<void> {
-    this.#cursor = this.#opts.cursor
-    if (this.#opts.cursorStore) {
-      this.#saver = new CursorSaver(this.#opts.cursorStore, (e) => this.#opts.onError?.(e))
-      this.#cursor ??= (await this.#opts.cursorStore.load()) ?? undefined
-    }
-    this.#lastReceived = this.#cursor
+    const { cursor, saver } = await resumeCursor(this.#opts)
+    this.#cursor = cursor
+    this.#saver = saver
+    this.#lastReceived = cursor
     this.#conn.start()
   }
 
