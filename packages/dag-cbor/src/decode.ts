@@ -1,5 +1,6 @@
 import { Cid, readCidAt } from './cid.ts'
-import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
+import { InvalidCidError } from './errors.ts'
+import { ARGUMENT_BYTES, fail, failSimpleValue, readArgument } from './header.ts'
 import type { LexMap, LexValue } from './lex.ts'
 import { decodeKeyCached, decodeUtf8Cached } from './utf8.ts'
 
@@ -33,10 +34,6 @@ function limit(value: number, name: string): number {
   if (!(Number.isSafeInteger(value) && value >= 0))
     throw new RangeError(`decode: ${name} must be a non-negative integer`)
   return value
-}
-
-function fail(code: DagCborDecodeErrorCode, offset: number, detail: string): never {
-  throw new DagCborDecodeError(code, offset, detail)
 }
 
 /**
@@ -98,69 +95,14 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
       if (ib === 0xf6) value = null
       else if (ib === 0xf5) value = true
       else if (ib === 0xf4) value = false
-      else if (ib === 0xf9 || ib === 0xfa || ib === 0xfb)
-        fail('FLOAT_NOT_ALLOWED', start, 'floats are not in the AT data model')
-      else if (ib === 0xff) fail('INDEFINITE_LENGTH', start, 'unexpected break code')
-      else if (ib >= 0xfc) fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
-      else
-        fail(
-          'UNSUPPORTED_SIMPLE_VALUE',
-          start,
-          ib === 0xf7
-            ? 'undefined is not in the data model'
-            : 'simple values other than true, false and null are not in the data model',
-        )
+      else failSimpleValue(ib, start)
     } else {
       let arg: number
       if (info < 24) {
         arg = info
-      } else if (info === 24) {
-        if (p + 1 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-        arg = buf[p++] as number
-        if (arg < 24) fail('NON_MINIMAL_INTEGER', start, 'argument should use the short form')
-      } else if (info === 25) {
-        if (p + 2 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-        arg = ((buf[p] as number) << 8) | (buf[p + 1] as number)
-        p += 2
-        if (arg < 0x100) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
-      } else if (info === 26) {
-        if (p + 4 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-        arg =
-          (((buf[p] as number) << 24) |
-            ((buf[p + 1] as number) << 16) |
-            ((buf[p + 2] as number) << 8) |
-            (buf[p + 3] as number)) >>>
-          0
-        p += 4
-        if (arg < 0x10000) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
-      } else if (info === 27) {
-        if (p + 8 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-        const hi =
-          (((buf[p] as number) << 24) |
-            ((buf[p + 1] as number) << 16) |
-            ((buf[p + 2] as number) << 8) |
-            (buf[p + 3] as number)) >>>
-          0
-        const lo =
-          (((buf[p + 4] as number) << 24) |
-            ((buf[p + 5] as number) << 16) |
-            ((buf[p + 6] as number) << 8) |
-            (buf[p + 7] as number)) >>>
-          0
-        p += 8
-        if (hi === 0) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
-        if (hi > 0x1fffff) {
-          if (major <= 1) fail('INTEGER_OUT_OF_RANGE', start, 'integer is outside the safe range ±(2^53-1)')
-          // a length this large can never fit in the input
-          fail('TRUNCATED', start, 'declared length exceeds the input')
-        }
-        arg = hi * 0x100000000 + lo
-      } else if (info === 31) {
-        if (major >= 2 && major <= 5)
-          fail('INDEFINITE_LENGTH', start, 'indefinite-length items are not allowed')
-        fail('RESERVED_ADDITIONAL_INFO', start, 'additional information 31 is not valid for this major type')
       } else {
-        fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
+        arg = readArgument(buf, p, end, major, info, start)
+        p += ARGUMENT_BYTES[info] as number
       }
 
       if (major === 0) {
