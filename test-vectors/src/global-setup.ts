@@ -2,10 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InteropVectorsMissingError, interopRoot } from './interop.ts'
+import { DEFAULT_POSTGRES_URL, postgresAnswers, startEmbeddedPostgres } from './postgres.ts'
 
 // Workers inherit this environment, so every recordInteropCount() call lands in one file,
 // which the teardown prints as the run's interop table.
-export default function setup(): () => void {
+export default async function setup(): Promise<() => Promise<void>> {
   if (process.env['CI'] === 'true') {
     for (const suite of ['atproto-interop-tests', 'mst-test-suite'] as const) {
       const root = interopRoot(suite)
@@ -15,7 +16,17 @@ export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'rsky-interop-'))
   const file = join(dir, 'counts.jsonl')
   process.env['RSKY_INTEROP_COUNTS_FILE'] = file
-  return () => {
+  // Postgres suites: the machine's server, or one real server started here for the whole run.
+  let stopPostgres = async (): Promise<void> => {}
+  const configured = process.env['RSKY_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL
+  if (!(await postgresAnswers(configured))) {
+    const server = await startEmbeddedPostgres()
+    process.env['RSKY_POSTGRES_URL'] = server.url
+    stopPostgres = server.stop
+    console.log(`no Postgres at ${configured}: started an embedded server at ${server.url}`)
+  }
+  return async () => {
+    await stopPostgres()
     const totals = new Map<string, number>()
     if (existsSync(file)) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
