@@ -7,10 +7,12 @@ export default defineConfig({
   ...packageBuild({
     index: 'src/index.ts',
     node: 'src/node.ts',
+    // describeSyncStoreContract for other packages' store tests (imports vitest)
+    testing: 'src/testing.ts',
     // CommitAuthPool starts dist/auth-worker.js on its worker threads
     'auth-worker': 'src/auth-worker.node.ts',
     'socket-default.node': 'src/ws/default.node.ts',
     'socket-default.browser': 'src/ws/default.browser.ts',
   }),
-  external: ['#socket-default', 'ws', /^node:/],
+  external: ['#socket-default', 'ws', 'vitest', /^node:/],
 })

@@ -100,4 +100,13 @@ export {
   resyncRepo,
 } from './resync.ts'
 export { KeyedScheduler } from './scheduler.ts'
+export {
+  type AccountWrite,
+  type CursorWrite,
+  MemorySyncStore,
+  type RepoWrite,
+  type SyncStore,
+  type SyncStoreBatch,
+  validateSyncStoreBatch,
+} from './sync-store.ts'
 export type { SocketFactory, SocketLike } from './ws/types.ts'

@@ -8,6 +8,16 @@ export interface RepoState {
   data: Cid
   /** `synchronized`, or `desynchronized` after a chain break until a resync completes. */
   status: 'synchronized' | 'desynchronized'
+  /**
+   * Stream seq of the event that wrote this state, when known: an event at or below it was already
+   * delivered and committed, so a replay after a restart is skipped as a duplicate.
+   */
+  seq?: number | undefined
+  /**
+   * True when the chain up to this state was accepted without proof (lenient mode: a commit
+   * without `prevData`, or a `since: null` that is not a first commit). Signatures were checked.
+   */
+  unproven?: boolean | undefined
 }
 
 /**
