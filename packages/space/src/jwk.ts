@@ -97,9 +97,11 @@ export function didKeyForJwk(jwk: unknown): string {
 
 /**
  * Verifies an ES256 signature (compact r||s over sha256 of `data`) against a P-256 JWK. High-S
- * signatures are accepted, as JOSE allows them. Returns false for a bad signature or a bad key.
+ * signatures are accepted, as JOSE allows them; any other length than 64 bytes (a DER-encoded
+ * signature, RFC 7518 section 3.4) is refused. Returns false for a bad signature or a bad key.
  */
 export function verifyEs256WithJwk(jwk: unknown, data: Uint8Array, sig: Uint8Array): boolean {
+  if (!(sig instanceof Uint8Array) || sig.length !== ES256_SIGNATURE_BYTES) return false
   const parsed = parseP256Jwk(jwk)
   if (!parsed.success) return false
   try {
@@ -108,6 +110,9 @@ export function verifyEs256WithJwk(jwk: unknown, data: Uint8Array, sig: Uint8Arr
     return false
   }
 }
+
+/** A JWS ES256 signature is R||S, 32 bytes each (RFC 7518 section 3.4); never DER. */
+const ES256_SIGNATURE_BYTES = 64
 
 /** The key with `kid` in a JWK set, if it is a valid public P-256 JWK. */
 export function findJwk(set: JwkSet, kid: string): EcPublicJwk | undefined {

@@ -105,6 +105,37 @@ describe('DPoP proofs', () => {
     await expect(verify(`${h}.${p}.${twin.toString('base64url')}`)).resolves.toMatchObject({ jkt })
   })
 
+  it('refuses DER-encoded signatures, low-S and high-S (RFC 7518: ES256 is the 64-byte R||S)', async () => {
+    const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+    const proof = await mint()
+    const [h, p, s] = proof.split('.') as [string, string, string]
+    const sig = Buffer.from(s, 'base64url')
+    const derOf = (r: Buffer, sBytes: Buffer): Buffer => {
+      // minimal DER INTEGER: strip leading zeros, add one back when the top bit is set
+      const int = (x: Buffer) => {
+        let i = 0
+        while (i < x.length - 1 && x[i] === 0) i++
+        const v = x.subarray(i)
+        const body = (v[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v
+        return Buffer.concat([Buffer.from([0x02, body.length]), body])
+      }
+      const seq = Buffer.concat([int(r), int(sBytes)])
+      return Buffer.concat([Buffer.from([0x30, seq.length]), seq])
+    }
+    const r = sig.subarray(0, 32)
+    const lowS = sig.subarray(32)
+    const highS = Buffer.from((N - BigInt(`0x${lowS.toString('hex')}`)).toString(16).padStart(64, '0'), 'hex')
+    const jwk = JSON.parse(Buffer.from(h, 'base64url').toString()).jwk
+    const input = new TextEncoder().encode(`${h}.${p}`)
+    for (const der of [derOf(r, lowS), derOf(r, highS)]) {
+      expect(verifyEs256WithJwk(jwk, input, der)).toBe(false)
+      expect(await codeOf(verify(`${h}.${p}.${der.toString('base64url')}`))).toBe('BadDpopProofSignature')
+    }
+    // the same signatures as R||S still verify
+    expect(verifyEs256WithJwk(jwk, input, sig)).toBe(true)
+    expect(verifyEs256WithJwk(jwk, input, Buffer.concat([r, highS]))).toBe(true)
+  })
+
   it('binds a credential exchange without ath, and refuses ath there', async () => {
     const proof = await createDpopProof(key, { htm: 'POST', htu: EXCHANGE_HTU })
     await expect(verifyDpopProof(proof, { htm: 'POST', htu: EXCHANGE_HTU })).resolves.toMatchObject({ jkt })
