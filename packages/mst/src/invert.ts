@@ -1,5 +1,5 @@
 import type { BlockMap } from '@rsky/car'
-import type { Cid } from '@rsky/dag-cbor'
+import { type Cid, isCid } from '@rsky/dag-cbor'
 import { MemoryBlockstore, type ReadableBlockstore } from './blockstore.ts'
 import type { RecordOp } from './diff.ts'
 import { InvalidMstKeyError, InvalidMstNodeError, MissingBlocksError } from './errors.ts'
@@ -28,29 +28,50 @@ export class MstInversionError extends Error {
   }
 }
 
+/**
+ * @internal Why `op` is not a well-formed record operation, or undefined when it is: a valid
+ * key, and a create (cid, no prev), update (cid and prev) or delete (prev, no cid), each CID a
+ * decoded `Cid`. Reads nothing but own data, so a hostile value cannot make it throw.
+ */
+export function opProblem(op: unknown): { message: string; key: string } | undefined {
+  if (typeof op !== 'object' || op === null) return { message: 'operation is not an object', key: String(op) }
+  const { key, action, cid, prev } = op as Record<string, unknown>
+  if (typeof key !== 'string' || mstKeyProblem(key) !== null)
+    return { message: 'operation has an invalid key', key: typeof key === 'string' ? key : typeof key }
+  const isSome = (c: unknown) => c !== null && c !== undefined
+  const shape =
+    action === 'create'
+      ? isSome(cid) && !isSome(prev)
+      : action === 'update'
+        ? isSome(cid) && isSome(prev)
+        : action === 'delete'
+          ? !isSome(cid) && isSome(prev)
+          : false
+  if (!shape) {
+    const name = typeof action === 'string' ? action : typeof action
+    return { message: `malformed operation; action=${name}`, key }
+  }
+  if ((isSome(cid) && !isCid(cid)) || (isSome(prev) && !isCid(prev)))
+    return { message: 'operation cid and prev must be CIDs', key }
+  return undefined
+}
+
 function checkOps(ops: readonly RecordOp[]): void {
-  if (!Array.isArray(ops)) throw new TypeError('ops must be an array')
+  if (!Array.isArray(ops)) throw new MstInversionError('MST_INVERT_BAD_OP', 'ops must be an array')
   const seen = new Set<string>()
   for (const op of ops) {
-    const key = op?.key
-    if (typeof key !== 'string' || mstKeyProblem(key) !== null) {
-      throw new MstInversionError('MST_INVERT_BAD_OP', 'operation has an invalid key', String(key))
-    }
-    if (seen.has(key))
-      throw new MstInversionError('MST_INVERT_DUPLICATE_KEY', 'two operations on one key', key)
-    seen.add(key)
-    const ok =
-      (op.action === 'create' && op.cid != null && op.prev == null) ||
-      (op.action === 'update' && op.cid != null && op.prev != null) ||
-      (op.action === 'delete' && op.cid == null && op.prev != null)
-    if (!ok) throw new MstInversionError('MST_INVERT_BAD_OP', `malformed ${String(op.action)} operation`, key)
+    const problem = opProblem(op)
+    if (problem) throw new MstInversionError('MST_INVERT_BAD_OP', problem.message, problem.key)
+    if (seen.has(op.key))
+      throw new MstInversionError('MST_INVERT_DUPLICATE_KEY', 'two operations on one key', op.key)
+    seen.add(op.key)
   }
 }
 
 /**
  * Applies `ops` in reverse to `tree` (a create becomes a delete, an update restores `prev`, a
  * delete re-adds `prev`), checking that each op matches the tree first.
- * @throws MstInversionError; MissingBlocksError when the tree lacks nodes the inversion needs
+ * @throws MstInversionError (`MST_INVERT_BAD_OP` for a malformed op or ops that are not an array); MissingBlocksError when the tree lacks nodes the inversion needs
  */
 export async function invertOps(tree: MST, ops: readonly RecordOp[]): Promise<MST> {
   checkOps(ops)

@@ -2,6 +2,7 @@ import { BlockMap } from '@rsky/car'
 import { type Cid, cidForCbor, encode, type LexValue } from '@rsky/dag-cbor'
 import { describe, expect, it } from 'vitest'
 import {
+  applyOps,
   decodeNode,
   ensureValidMstKey,
   heightForKey,
@@ -264,6 +265,78 @@ describe('applyOps checks each op against the tree', () => {
     })
     const ok = await applyOps(t, [{ action: 'update', key: 'a/b', cid: valueCid(3), prev: leaf }])
     expect((await ok.get('a/b'))?.equals(valueCid(3))).toBe(true)
+  })
+})
+
+describe('malformed ops are named failures, never a TypeError (issue 17 E, F)', () => {
+  const notCids: [string, unknown][] = [
+    ['a CID string', 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm'],
+    ['a $link object', { $link: 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm' }],
+    ['a number', 42],
+    ['bytes', new Uint8Array(36)],
+    ['a null-prototype object', Object.create(null)],
+  ]
+  const root = cidForCbor(new Uint8Array([0xa0]))
+  const invert = (ops: unknown) =>
+    verifyOpsByInversion({
+      root,
+      prevRoot: root,
+      blocks: new BlockMap([[root, new Uint8Array([0xa0])]]),
+      ops: ops as never,
+    })
+
+  it.each(notCids)(
+    'verifyOpsByInversion: prev or cid that is %s is MST_INVERT_BAD_OP',
+    async (_name, bad) => {
+      for (const op of [
+        { action: 'delete', key: 'a/b', cid: null, prev: bad },
+        { action: 'update', key: 'a/b', cid: leaf, prev: bad },
+        { action: 'update', key: 'a/b', cid: bad, prev: leaf },
+        { action: 'create', key: 'a/b', cid: bad, prev: null },
+      ]) {
+        expect(await invert([op])).toMatchObject({ success: false, issues: [{ code: 'MST_INVERT_BAD_OP' }] })
+      }
+    },
+  )
+
+  it('verifyOpsByInversion: null ops, a bad action, a non-array list are MST_INVERT_BAD_OP', async () => {
+    for (const ops of [
+      [null],
+      [undefined],
+      ['a/b'],
+      [{ action: 'move', key: 'a/b', cid: leaf, prev: leaf }],
+      [{ action: 'create', key: 42, cid: leaf, prev: null }],
+      'not a list',
+      null,
+    ]) {
+      expect(await invert(ops)).toMatchObject({ success: false, issues: [{ code: 'MST_INVERT_BAD_OP' }] })
+    }
+  })
+
+  it('applyOps refuses an unknown action, a null op and a create without a CID, and applies none of a bad batch', async () => {
+    const t = await MST.create(new MemoryBlockstore()).add('a/b', leaf)
+    const before = await t.getPointer()
+    for (const ops of [
+      [{ action: 'move', key: 'a/b', cid: null, prev: leaf }],
+      [null],
+      [{ action: 'create', key: 'a/c', prev: null }],
+      [{ action: 'create', key: 'a/c', cid: null, prev: null }],
+      [{ action: 'create', key: 'a/c', cid: 'bafy', prev: null }],
+      [{ action: 'delete', key: 'a/b', cid: null, prev: { $link: 'x' } }],
+      // a good op first: nothing is applied when a later one is malformed
+      [
+        { action: 'create', key: 'a/c', cid: leaf, prev: null },
+        { action: 'move', key: 'a/b' },
+      ],
+    ]) {
+      await expect(applyOps(t, ops as never)).rejects.toMatchObject({
+        name: 'MstInversionError',
+        code: 'MST_INVERT_BAD_OP',
+      })
+    }
+    await expect(applyOps(t, 'nope' as never)).rejects.toMatchObject({ code: 'MST_INVERT_BAD_OP' })
+    expect((await t.getPointer()).equals(before)).toBe(true)
+    expect(await t.get('a/b')).toEqual(leaf)
   })
 })
 
