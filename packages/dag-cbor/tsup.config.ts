@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.ts'
 
-export default defineConfig(packageBuild())
+// The multiformats adapter is its own entry so the main one never bundles multiformats.
+export default defineConfig(packageBuild({ index: 'src/index.ts', multiformats: 'src/multiformats.ts' }))

@@ -1,5 +1,4 @@
-import { base58btc } from 'multiformats/bases/base58'
-import { CID } from 'multiformats/cid'
+import { base58DecodeOrOffset } from '@rsky/crypto/base58'
 import { fromBase32 } from './base32.ts'
 import { Cid, DAG_PB_CODEC, foreignCidBytes, hexPrefix, readCidAt, SHA2_256_CODE } from './cid.ts'
 import { InvalidCidError } from './errors.ts'
@@ -49,8 +48,9 @@ export function decodeCidPrefix(bytes: Uint8Array, offset = 0): { cid: Cid; leng
 }
 
 /**
- * Parses a CID string: base32 `b...` (CIDv1), base58btc `Qm...` (CIDv0), or another multibase
- * multiformats understands (strings longer than 256 characters are rejected before decoding).
+ * Parses a CID string: base32 `b...` (CIDv1, the data model's form), base58btc `Qm...` (CIDv0) or
+ * base58btc `z...` (CIDv1). Other multibases are refused (`BAD_MULTIBASE`); strings longer than
+ * 256 characters are rejected before decoding.
  * @throws {InvalidCidError} when the string is not a CID
  * @example parseCid('bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity').code === RAW_CODEC
  */
@@ -65,24 +65,24 @@ export function parseCid(str: string): Cid {
     return cid
   }
   if (str.length === 46 && str.startsWith('Qm')) {
-    let bytes: Uint8Array
-    try {
-      bytes = base58btc.baseDecode(str)
-    } catch {
+    const bytes = base58DecodeOrOffset(str)
+    if (typeof bytes === 'number')
       throw new InvalidCidError('BAD_ENCODING', str, 'invalid base58btc in CIDv0 string')
-    }
     if (bytes.length !== 34 || bytes[0] !== SHA2_256_CODE || bytes[1] !== 32) {
       throw new InvalidCidError('BAD_LENGTH', str, 'CIDv0 must be a 34-byte sha2-256 multihash')
     }
     return new Cid(bytes, 0, 34, 0, DAG_PB_CODEC, 0, str)
   }
-  let mf: CID
-  try {
-    mf = CID.parse(str)
-  } catch {
-    throw new InvalidCidError('BAD_MULTIBASE', str, 'not a CID string')
+  if (str.charCodeAt(0) === 0x7a /* z */) {
+    const bytes = base58DecodeOrOffset(str.slice(1))
+    if (typeof bytes === 'number' || bytes.length === 0)
+      throw new InvalidCidError('BAD_ENCODING', str, 'invalid base58btc in CID string')
+    // no cached string: the canonical form is base32
+    const cid = readCidAt(bytes, 0, bytes.length)
+    if (cid.version !== 1) throw new InvalidCidError('BAD_VERSION', str, 'CIDv0 must be base58btc')
+    return cid
   }
-  return readCidAt(mf.bytes, 0, mf.bytes.length)
+  throw new InvalidCidError('BAD_MULTIBASE', str, 'not a CID string (base32 b…, Qm… or z…)')
 }
 
 /**
@@ -98,11 +98,6 @@ export function asCid(value: unknown): Cid | null {
   } catch {
     return null
   }
-}
-
-/** A multiformats `CID` with the same bytes (for libraries that need that class). */
-export function toMultiformatsCid(cid: Cid): CID {
-  return CID.decode(cid.bytes)
 }
 
 /**

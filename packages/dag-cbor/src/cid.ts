@@ -1,5 +1,5 @@
-import { sha256 } from '@rsky/crypto'
-import { base58btc } from 'multiformats/bases/base58'
+import { base58Encode } from '@rsky/crypto/base58'
+import { sha256 } from '@rsky/crypto/sha256'
 import { toBase32 } from './base32.ts'
 import { InvalidCidError } from './errors.ts'
 import { readVarint, varintLength, writeVarint } from './varint.ts'
@@ -124,7 +124,7 @@ export class Cid {
   toString(): string {
     let s = this.#string
     if (s === undefined) {
-      s = this.version === 1 ? `b${toBase32(this.bytes)}` : base58btc.baseEncode(this.bytes)
+      s = this.version === 1 ? `b${toBase32(this.bytes)}` : base58Encode(this.bytes)
       this.#string = s
     }
     return s

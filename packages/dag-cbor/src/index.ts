@@ -32,7 +32,6 @@ export {
   decodeCidPrefix,
   fromMultiformatsCid,
   parseCid,
-  toMultiformatsCid,
 } from './cid-parse.ts'
 export {
   DEFAULT_DECODE_MAX_DEPTH,

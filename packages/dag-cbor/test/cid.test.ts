@@ -17,8 +17,8 @@ import {
   parseCid,
   RAW_CODEC,
   SHA2_256_CODE,
-  toMultiformatsCid,
 } from '@rsky/dag-cbor'
+import { toMultiformatsCid } from '@rsky/dag-cbor/multiformats'
 import fc from 'fast-check'
 import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'

@@ -1,5 +1,6 @@
 import { MemoryBlockstore as AtpBlockstore, MST as AtpMST } from '@atproto/repo'
-import { fromMultiformatsCid, toMultiformatsCid } from '@rsky/dag-cbor'
+import { fromMultiformatsCid } from '@rsky/dag-cbor'
+import { toMultiformatsCid } from '@rsky/dag-cbor/multiformats'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MemoryBlockstore, MST } from '../src/index.ts'

@@ -1,5 +1,6 @@
 import { MemoryBlockstore as AtpBlockstore, MST as AtpMST } from '@atproto/repo'
-import { type Cid, parseCid, toMultiformatsCid } from '@rsky/dag-cbor'
+import { type Cid, parseCid } from '@rsky/dag-cbor'
+import { toMultiformatsCid } from '@rsky/dag-cbor/multiformats'
 import { readInteropJson, readInteropText, recordInteropCount } from '@rsky/test-vectors'
 import { describe, expect, it } from 'vitest'
 import {

@@ -1,7 +1,8 @@
 import * as ipldCbor from '@ipld/dag-cbor'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { readCar, writeCar } from '@rsky/car'
-import { type Cid, encode, encodeWithCid, toMultiformatsCid } from '@rsky/dag-cbor'
+import { type Cid, encode, encodeWithCid } from '@rsky/dag-cbor'
+import { toMultiformatsCid } from '@rsky/dag-cbor/multiformats'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
