@@ -7,6 +7,7 @@ import type {
   AuthRejectCode,
   CommitAuthenticator,
   CommitAuthResult,
+  SignedCommitHead,
   VerifiedCommit,
   VerifiedOp,
 } from './authenticate.ts'
@@ -88,7 +89,7 @@ type LexOp = {
 type LexVerified = { rev: string; data: Cid; prevData: Cid; ops: LexOp[] }
 type LexResult =
   | { ok: true; v: LexVerified }
-  | { ok: false; code: AuthRejectCode; message: string; resync: boolean; v?: LexVerified }
+  | { ok: false; code: AuthRejectCode; message: string; resync: boolean; v?: { rev: string; data: Cid } }
 
 function workerUrl(): URL {
   // From source (tests, tsx) the worker is the .ts file; from the build it is dist/auth-worker.js.
@@ -242,7 +243,7 @@ export class CommitAuthPool implements CommitAuthenticator {
       code: r.code,
       message: r.message,
       resync: r.resync,
-      ...(r.v ? { verified: toVerified(evt, r.v) } : {}),
+      ...(r.v ? { verified: toHead(evt, r.v) } : {}),
     }
   }
 
@@ -300,6 +301,11 @@ export class CommitAuthPool implements CommitAuthenticator {
 /** A CID in its own small buffer, so long-lived repo state does not hold a batch's buffer. */
 function ownCid(cid: Cid): Cid {
   return decodeCid(cid.bytes.slice())
+}
+
+/** What a `CHAIN_BREAK` carries: only what the commit's signature covers. */
+function toHead(evt: CommitEvent, v: { rev: string; data: Cid }): SignedCommitHead {
+  return { seq: evt.seq, did: evt.repo, rev: v.rev, commit: evt.commit, data: ownCid(v.data) }
 }
 
 function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {

@@ -44,7 +44,7 @@ async function handle(req: AuthRequest): Promise<Uint8Array> {
   })
   if (r.success) return encode({ ok: true, v: verifiedToLex(r.value) })
   const out: LexMap = { ok: false, code: r.code, message: r.message, resync: r.resync }
-  if (r.verified) out.v = verifiedToLex(r.verified)
+  if (r.verified) out.v = { rev: r.verified.rev, data: r.verified.data }
   return encode(out)
 }
 

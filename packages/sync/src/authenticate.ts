@@ -12,6 +12,7 @@ import type { RepoState } from './repo-state.ts'
  * does not follow the stored state: the repository needs a resync.
  */
 export type AuthRejectCode =
+  | 'BAD_REV'
   | 'BAD_CAR'
   | 'COMMIT_CID_MISMATCH'
   | 'BAD_COMMIT'
@@ -34,8 +35,23 @@ export interface AuthRejection {
   message: string
   /** True when the repository must be fetched again (chain break). */
   resync: boolean
-  /** For `CHAIN_BREAK` only: the commit, which is authentic in itself. */
-  verified?: VerifiedCommit
+  /**
+   * For `CHAIN_BREAK` only: what the signature covers (DID, rev, commit CID, tree root). The
+   * event's ops, `prevData` and `since` are left out: they follow no trusted state, so nothing
+   * proves them.
+   */
+  verified?: SignedCommitHead
+}
+
+/** The signed part of a commit: what its signature alone proves. */
+export interface SignedCommitHead {
+  seq: number
+  did: string
+  rev: string
+  /** CID of the signed commit block. */
+  commit: Cid
+  /** MST root the commit signs. */
+  data: Cid
 }
 
 /** One record operation whose CIDs the signed tree confirmed. */
@@ -103,13 +119,19 @@ function reject(code: AuthRejectCode, message: string, resync = false): AuthReje
 }
 
 function revProblem(rev: string, opts: AuthenticateOptions): AuthRejection | null {
+  let timestampUs: number
+  try {
+    timestampUs = Tid.parse(rev).timestamp()
+  } catch {
+    return reject('BAD_REV', `rev is not a TID; rev=${String(rev).slice(0, 64)}`)
+  }
   const prior = opts.prior
   if (prior !== undefined && rev <= prior.rev) {
     return reject('STALE_REV', `rev is not newer than the last seen; rev=${rev} last=${prior.rev}`)
   }
   const now = opts.now ?? Date.now()
   const drift = opts.maxClockDriftMs ?? DEFAULT_DRIFT_MS
-  if (Tid.parse(rev).timestamp() / 1000 > now + drift) {
+  if (timestampUs / 1000 > now + drift) {
     return reject('FUTURE_REV', `rev is in the future; rev=${rev}`)
   }
   return null
@@ -285,7 +307,7 @@ export async function authenticateCommit(
         `commit does not follow the stored state; since=${evt.since} last=${prior.rev} prevData=${prevData} data=${prior.data}`,
         true,
       ),
-      verified: value,
+      verified: { seq: evt.seq, did, rev: evt.rev, commit: evt.commit, data: commit.data },
     }
   }
   return { success: true, value }

@@ -10,6 +10,7 @@ export {
   type CommitAuthenticator,
   type CommitAuthResult,
   emptyTreeRoot,
+  type SignedCommitHead,
   type SyncAuthResult,
   type VerifiedCommit,
   type VerifiedOp,

@@ -27,7 +27,15 @@ function summary(r: CommitAuthResult): unknown {
     return {
       code: r.code,
       resync: r.resync,
-      verified: r.verified ? summary({ success: true, value: r.verified }) : null,
+      verified: r.verified
+        ? [
+            r.verified.seq,
+            r.verified.did,
+            r.verified.rev,
+            r.verified.commit.toString(),
+            r.verified.data.toString(),
+          ]
+        : null,
     }
   const v = r.value
   return {
