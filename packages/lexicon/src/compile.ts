@@ -10,7 +10,7 @@ import {
   isPlainObject,
   mimeAccepted,
 } from './data.ts'
-import { pathKey, type ValidationIssue, type ValidationIssueCode } from './errors.ts'
+import { displayValue, pathKey, type ValidationIssue, type ValidationIssueCode } from './errors.ts'
 import { FORMAT_CHECKS, graphemeLength, utf8Length } from './strings.ts'
 import type {
   LexArray,
@@ -683,7 +683,7 @@ export function compileRecordCheck(nsid: string, object: Check, host: CompileHos
   const reportNotRecord = (ctx: Ctx): typeof FAIL => report(ctx, 'invalid_type', 'record must be an object')
   const reportType = (v: Record<string, unknown>, ctx: Ctx): void => {
     ctx.path.push('$type')
-    report(ctx, 'record_type', `record $type must be ${nsid}; $type=${String(v['$type'])}`)
+    report(ctx, 'record_type', `record $type must be ${nsid}; $type=${displayValue(v['$type'])}`)
     ctx.path.pop()
   }
   if (host.jit) {

@@ -54,6 +54,7 @@ export type LexiconDocIssueCode =
   | 'invalid_permission'
   | 'invalid_language'
   | 'inconsistent_value'
+  | 'schema_too_deep'
 
 /** One problem found in a lexicon document, with its path, e.g. `$.defs.main.record.properties.text`. */
 export interface LexiconDocIssue {
@@ -143,6 +144,26 @@ export class LexiconRefError extends Error {
     )
     this.issues = issues
   }
+}
+
+/**
+ * A value as it may appear in a message: strings, numbers, booleans, null and undefined as
+ * `String` writes them, anything else by its kind (`object`, `array`, `bytes`). Never calls the
+ * value's own methods, so a null-prototype object or a hostile `toString` cannot make it throw.
+ */
+export function displayValue(v: unknown): string {
+  if (
+    v === null ||
+    v === undefined ||
+    typeof v === 'string' ||
+    typeof v === 'number' ||
+    typeof v === 'boolean'
+  )
+    return String(v)
+  if (typeof v === 'bigint') return `${v.toString()}n`
+  if (Array.isArray(v)) return 'array'
+  if (v instanceof Uint8Array) return 'bytes'
+  return typeof v
 }
 
 /** Appends `.key` or `["key"]` to a JSONPath-like path. */

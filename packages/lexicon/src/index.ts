@@ -26,6 +26,7 @@ export {
   isValidKeyType,
   isValidLexiconDoc,
   isValidLexRef,
+  MAX_SCHEMA_DEPTH,
   parseLexiconDoc,
   safeParseLexiconDoc,
 } from './parse.ts'

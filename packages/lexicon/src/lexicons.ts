@@ -17,6 +17,7 @@ import {
 } from './compile.ts'
 import { isPlainObject } from './data.ts'
 import {
+  displayValue,
   LexiconNotFoundError,
   LexiconRefError,
   type LexiconRefIssue,
@@ -259,7 +260,7 @@ export class Lexicons implements Iterable<LexiconDoc> {
       for (const k of Object.keys(query)) {
         const v = query[k]
         if (typeof v === 'string') put(k, v)
-        else if (Array.isArray(v)) for (const x of v) put(k, String(x))
+        else if (Array.isArray(v)) for (const x of v) put(k, displayValue(x))
       }
     }
     const out: Record<string, unknown> = {}

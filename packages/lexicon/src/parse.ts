@@ -3,6 +3,7 @@
 
 import { isValidLanguage, isValidNsid, isValidRecordKey } from '@rsky/syntax'
 import {
+  displayValue,
   InvalidLexiconError,
   type LexiconDocIssue,
   type LexiconDocIssueCode,
@@ -62,8 +63,16 @@ export function isValidLexRef(ref: string): boolean {
   return hash === 0 || isValidNsid(ref.slice(0, hash))
 }
 
+/**
+ * Deepest nesting of field schemas (object properties, array items, body and message schemas)
+ * a document may have. The lexicons of the live network nest fewer than ten deep; the cap keeps a
+ * hostile document from overflowing the stack of the checker, the compiler and the generator.
+ */
+export const MAX_SCHEMA_DEPTH = 32
+
 class Checker {
   readonly issues: LexiconDocIssue[] = []
+  #depth = 0
 
   add(code: LexiconDocIssueCode, path: string, message: string): void {
     this.issues.push({ code, path, message })
@@ -129,12 +138,33 @@ class Checker {
 
   ref(v: unknown, path: string): void {
     if (typeof v !== 'string' || !isValidLexRef(v)) {
-      this.add('invalid_ref', path, `reference must be "#name", "nsid" or "nsid#name"; ref=${String(v)}`)
+      this.add(
+        'invalid_ref',
+        path,
+        `reference must be "#name", "nsid" or "nsid#name"; ref=${displayValue(v)}`,
+      )
     }
   }
 
   /** A schema in a field position (object property, array item, body schema). */
   field(v: unknown, path: string, allowed: ReadonlySet<string> = FIELD_TYPES): void {
+    if (this.#depth >= MAX_SCHEMA_DEPTH) {
+      this.add(
+        'schema_too_deep',
+        path,
+        `schemas nest deeper than the cap; maxSchemaDepth=${MAX_SCHEMA_DEPTH}`,
+      )
+      return
+    }
+    this.#depth++
+    try {
+      this.fieldAt(v, path, allowed)
+    } finally {
+      this.#depth--
+    }
+  }
+
+  fieldAt(v: unknown, path: string, allowed: ReadonlySet<string>): void {
     if (!isObj(v)) {
       this.add('invalid_field', path, 'schema must be an object')
       return
@@ -227,7 +257,11 @@ class Checker {
     this.constDefault(v, path, (x) => typeof x === 'string', 'a string')
     const format = v['format']
     if (format !== undefined && (typeof format !== 'string' || !FORMATS.has(format))) {
-      this.add('invalid_format', pathKey(path, 'format'), `unknown string format; format=${String(format)}`)
+      this.add(
+        'invalid_format',
+        pathKey(path, 'format'),
+        `unknown string format; format=${displayValue(format)}`,
+      )
     }
     this.range(v, 'minLength', 'maxLength', path, 0)
     this.range(v, 'minGraphemes', 'maxGraphemes', path, 0)
@@ -254,7 +288,7 @@ class Checker {
       if (minG !== undefined && graphemeLength(x) < minG) {
         return `has fewer graphemes than minGraphemes; minGraphemes=${minG}`
       }
-      if (check !== undefined && !check(x)) return `is not a valid ${String(format)}`
+      if (check !== undefined && !check(x)) return `is not a valid ${displayValue(format)}`
       return undefined
     }
     for (const key of ['default', 'const']) {
@@ -417,7 +451,7 @@ class Checker {
       this.add(
         'invalid_record_key',
         pathKey(path, 'key'),
-        `record key must be tid, nsid, any or literal:<rkey>; key=${String(key)}`,
+        `record key must be tid, nsid, any or literal:<rkey>; key=${displayValue(key)}`,
       )
     }
     const rec = v['record']
@@ -605,10 +639,10 @@ export function safeParseLexiconDoc(value: unknown): LexiconDocResult<LexiconDoc
     return { success: false, issues: c.issues }
   }
   if (value['lexicon'] !== 1)
-    c.add('lexicon_version', '$.lexicon', `lexicon must be 1; lexicon=${String(value['lexicon'])}`)
+    c.add('lexicon_version', '$.lexicon', `lexicon must be 1; lexicon=${displayValue(value['lexicon'])}`)
   const id = value['id']
   if (typeof id !== 'string' || !isValidNsid(id))
-    c.add('invalid_id', '$.id', `id must be a valid NSID; id=${String(id)}`)
+    c.add('invalid_id', '$.id', `id must be a valid NSID; id=${displayValue(id)}`)
   c.optInt(value, 'revision', '$', 0)
   c.optString(value, 'description', '$')
   const defs = value['defs']

@@ -23,24 +23,27 @@ interface Found {
 /** Every ref and union member in a document, with its path. */
 export function collectRefs(doc: LexiconDoc): Found[] {
   const out: Found[] = []
-  const visit = (node: unknown, path: string): void => {
+  // An explicit stack, not recursion: fields the checker ignores may nest arbitrarily deep.
+  const stack: [unknown, string][] = [[doc.defs, '$.defs']]
+  const later: [unknown, string][] = []
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, string]
     if (Array.isArray(node)) {
-      node.forEach((x, i) => {
-        visit(x, `${path}[${i}]`)
-      })
-      return
+      for (let i = 0; i < node.length; i++) later.push([node[i], `${path}[${i}]`])
+    } else if (typeof node === 'object' && node !== null) {
+      const o = node as Record<string, unknown>
+      if (o['type'] === 'ref' && typeof o['ref'] === 'string') out.push({ kind: 'ref', ref: o['ref'], path })
+      if (o['type'] === 'union' && Array.isArray(o['refs'])) {
+        o['refs'].forEach((r, i) => {
+          if (typeof r === 'string')
+            out.push({ kind: 'union', ref: r, path: `${pathKey(path, 'refs')}[${i}]` })
+        })
+      }
+      for (const k of Object.keys(o)) if (typeof o[k] === 'object') later.push([o[k], pathKey(path, k)])
     }
-    if (typeof node !== 'object' || node === null) return
-    const o = node as Record<string, unknown>
-    if (o['type'] === 'ref' && typeof o['ref'] === 'string') out.push({ kind: 'ref', ref: o['ref'], path })
-    if (o['type'] === 'union' && Array.isArray(o['refs'])) {
-      o['refs'].forEach((r, i) => {
-        if (typeof r === 'string') out.push({ kind: 'union', ref: r, path: `${pathKey(path, 'refs')}[${i}]` })
-      })
-    }
-    for (const k of Object.keys(o)) if (typeof o[k] === 'object') visit(o[k], pathKey(path, k))
+    // children in document order, depth first, as the recursive walk visited them
+    while (later.length > 0) stack.push(later.pop() as [unknown, string])
   }
-  visit(doc.defs, '$.defs')
   return out
 }
 
