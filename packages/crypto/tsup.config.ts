@@ -2,15 +2,17 @@ import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.ts'
 
 // Two entries: index (pure JS, browsers) and index.node (native OpenSSL), chosen by export conditions;
-// sha256 alone behind `@rsky/crypto/sha256` (same split) and base58btc behind `@rsky/crypto/base58`,
-// for packages that need only those (dag-cbor, car) and must not bundle the curves.
+// sha256 alone behind `@rsky/crypto/sha256` (OpenSSL in Node, else the small JavaScript sha256 of
+// sha256-js.ts) and base58btc behind `@rsky/crypto/base58`, for packages that need only those
+// (dag-cbor, car, mst) and must not bundle the curves. The main entry keeps @noble/hashes' sha256,
+// which the curves bundle anyway.
 export default defineConfig({
   ...packageBuild({
     index: 'src/index.ts',
     'index.node': 'src/index.node.ts',
-    'sha256.browser': 'src/sha256.browser.ts',
     'sha256.node': 'src/sha256.node.ts',
     base58: 'src/base58.ts',
+    'sha256-js': 'src/sha256-js.ts',
   }),
   platform: 'node',
 })

@@ -4,7 +4,7 @@
 // on 300-byte node blocks, 1.5x on 40-byte keys. Falls back to that JavaScript sha256 where
 // crypto.hash is missing. Cross-checked against it in digest.test.ts.
 import { hash } from 'node:crypto'
-import { sha256Into, sha256LeadingZeroPairs } from './sha256.ts'
+import { sha256Into, sha256LeadingZeroPairs } from '@rsky/crypto/sha256-js'
 
 type OneShot = (alg: string, data: Uint8Array | string, enc: 'binary') => string
 const oneShot: OneShot | undefined = typeof hash === 'function' ? (hash as unknown as OneShot) : undefined

@@ -1,7 +1,7 @@
 // SHA-256 for node CIDs, node hash checks and key heights: browser and reference path, the
 // allocation-free JavaScript sha256 of sha256.ts. Node resolves `#digest` to digest.node.ts
 // instead (see package.json "imports"); both are cross-checked in digest.test.ts.
-import { sha256Into, sha256LeadingZeroPairs } from './sha256.ts'
+import { sha256Into, sha256LeadingZeroPairs } from '@rsky/crypto/sha256-js'
 
 let scratch = new Uint8Array(256)
 const tmp = new Uint8Array(32)
