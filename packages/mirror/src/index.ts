@@ -1,2 +1,24 @@
-// @rsky/mirror: A durable sync engine: backfill and firehose into SQLite or Postgres, exactly once across crashes.
-export const PACKAGE_NAME = '@rsky/mirror'
+// @rsky/mirror: a durable sync engine. Backfills repositories and follows the firehose into SQLite
+// or Postgres; each commit's records, the repository's state and the cursor land in one transaction.
+export { type ChainStep, chainStep } from './chain.ts'
+export { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
+export { MirrorEngine, type MirrorOptions, type MirrorStats } from './engine.ts'
+export { MirrorError, type MirrorErrorCode } from './errors.ts'
+export { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
+export { type LiveItem, prepareFrame } from './live.ts'
+export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-walk.ts'
+export { listRepos } from './scope.ts'
+export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'
+export type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
+export { checkBatch, type StoreBatch } from './store-batch.ts'
+export {
+  type BackfilledRepo,
+  type DrainResult,
+  type MirrorRecord,
+  type MirrorRepo,
+  type MirrorStatus,
+  PHASE_TRANSITIONS,
+  type PreparedCommit,
+  type RecordChange,
+  type RepoPhase,
+} from './types.ts'

@@ -1,0 +1,485 @@
+// The sync engine: scope → backfill → live, over one MirrorStore. Live frames are decoded and
+// authenticated as they arrive (in parallel), then applied strictly in stream order, one store
+// transaction each (records + repository state + cursor). Backfills run beside it; a repository
+// still backfilling has its live commits buffered in the store and applied right after.
+import { IdResolver } from '@rsky/identity'
+import {
+  authenticateCommit,
+  authenticateSync,
+  type CommitAuthenticator,
+  invalidateKey,
+  type KeyResolver,
+  type SocketFactory,
+  StreamConnection,
+} from '@rsky/sync'
+import { MirrorError } from './errors.ts'
+import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
+import { type LiveItem, prepareFrame } from './live.ts'
+import { readVerifiedRepo } from './repo-walk.ts'
+import { listRepos } from './scope.ts'
+import type { MirrorStore } from './store.ts'
+import type { PreparedCommit } from './types.ts'
+
+/** Options of {@link MirrorEngine}. */
+export interface MirrorOptions {
+  store: MirrorStore
+  /** The host: a PDS or a relay, `https://…` (or `http://` on loopback). */
+  service: string
+  /** Repositories to mirror. Without it: every repository of the host (`listRepos`) and every DID seen live. */
+  dids?: readonly string[]
+  /** Keep only records of these collections (default all). */
+  collections?: readonly string[]
+  /** Signing keys and DID documents (default an @rsky/identity `IdResolver`, with `plcUrl` when given). */
+  keys?: KeyResolver
+  /** PLC directory for the default resolver. */
+  plcUrl?: string
+  /** Where commits are authenticated (default this thread; a `CommitAuthPool` spreads them over workers). */
+  authenticator?: CommitAuthenticator
+  /** Backfills at once (default 4). */
+  concurrency?: number
+  /** Backfill attempts before a repository is parked (default 5). */
+  maxAttempts?: number
+  /** First retry delay in ms, doubled per attempt (default 1,000). */
+  retryDelayMs?: number
+  /** Limits of each `getRepo`. */
+  fetchLimits?: FetchLimits
+  /** Where repository CARs come from (default `getRepo` on `service`). */
+  repoSource?: RepoSource
+  /** Largest firehose frame (default 5 MiB); larger ones are rejected. */
+  maxFrameSize?: number
+  /** Frames received but not yet applied before the socket pauses (default 500). */
+  maxQueue?: number
+  /** Follow the firehose (default true). */
+  live?: boolean
+  socketFactory?: SocketFactory
+  /** Each event or repository refused, with its reason (nothing of it was written). */
+  onReject?: (r: { did: string | undefined; seq: number | undefined; code: string; message: string }) => void
+  /** Connection and store errors the engine recovered from. */
+  onError?: (err: unknown) => void
+}
+
+/** Counters of a running engine. */
+export interface MirrorStats {
+  backfilled: number
+  backfillFailed: number
+  parked: number
+  recordsWritten: number
+  commitsApplied: number
+  commitsBuffered: number
+  chainBreaks: number
+  rejected: number
+  eventsSeen: number
+  /** Time of the last applied event (ISO string from the stream). */
+  lastEventTime: string | undefined
+}
+
+const REPO_STATUS_PARK: ReadonlySet<string> = new Set([
+  'RepoDeactivated',
+  'RepoTakendown',
+  'RepoSuspended',
+  'RepoNotFound',
+])
+
+/**
+ * Mirrors repositories of a host into a {@link MirrorStore} and keeps them current.
+ * @throws MirrorError `HOST_UNREACHABLE` from `start` when the host does not answer
+ * @example
+ * const engine = new MirrorEngine({ store: SqliteMirrorStore.open('m.db'), service: 'https://pds.example' })
+ * await engine.start()
+ * // … later
+ * await engine.stop()
+ */
+export class MirrorEngine {
+  readonly stats: MirrorStats = {
+    backfilled: 0,
+    backfillFailed: 0,
+    parked: 0,
+    recordsWritten: 0,
+    commitsApplied: 0,
+    commitsBuffered: 0,
+    chainBreaks: 0,
+    rejected: 0,
+    eventsSeen: 0,
+    lastEventTime: undefined,
+  }
+  readonly #o: MirrorOptions
+  readonly #store: MirrorStore
+  readonly #keys: KeyResolver
+  readonly #auth: CommitAuthenticator
+  readonly #source: RepoSource
+  readonly #stream: string
+  readonly #scope: ReadonlySet<string> | undefined
+  readonly #collections: ReadonlySet<string> | undefined
+  readonly #concurrency: number
+  readonly #maxAttempts: number
+  readonly #retryDelay: number
+  readonly #maxQueue: number
+  readonly #maxFrame: number
+  readonly #inFlight = new Map<string, AbortController>()
+  readonly #queue: Promise<LiveItem>[] = []
+  #queueHead = 0
+  #conn: StreamConnection | undefined
+  #lastReceived: number | undefined
+  #paused = false
+  #applying: Promise<void> | undefined
+  #backfillTimer: ReturnType<typeof setTimeout> | undefined
+  #backfillLoop: Promise<void> | undefined
+  #wake: (() => void) | undefined
+  #stopped = true
+  #fatal: unknown
+
+  constructor(opts: MirrorOptions) {
+    if (opts === null || typeof opts !== 'object')
+      throw new TypeError('MirrorEngine: options must be an object')
+    if (opts.store === undefined) throw new TypeError('MirrorEngine: store is required')
+    if (typeof opts.service !== 'string') throw new TypeError('MirrorEngine: service must be a URL string')
+    this.#o = opts
+    this.#store = opts.store
+    const http = opts.service.replace(/^ws(s?):\/\//, 'http$1://').replace(/\/+$/, '')
+    this.#stream = http
+    this.#keys =
+      opts.keys ??
+      (new IdResolver(opts.plcUrl === undefined ? {} : { did: { plcUrl: opts.plcUrl } }) as KeyResolver)
+    this.#auth = opts.authenticator ?? { authenticateCommit }
+    this.#source = opts.repoSource ?? getRepoSource(http, { ...DEFAULT_FETCH_LIMITS, ...opts.fetchLimits })
+    this.#scope = opts.dids === undefined ? undefined : new Set(opts.dids)
+    this.#collections =
+      opts.collections === undefined || opts.collections.length === 0 ? undefined : new Set(opts.collections)
+    this.#concurrency = positive(opts.concurrency ?? 4, 'concurrency')
+    this.#maxAttempts = positive(opts.maxAttempts ?? 5, 'maxAttempts')
+    this.#retryDelay = opts.retryDelayMs ?? 1_000
+    this.#maxQueue = positive(opts.maxQueue ?? 500, 'maxQueue')
+    this.#maxFrame = opts.maxFrameSize ?? 5 * 1024 * 1024
+  }
+
+  /** The stream name the cursor is kept under (the service URL). */
+  get stream(): string {
+    return this.#stream
+  }
+
+  /** Backfills running now. */
+  get backfilling(): number {
+    return this.#inFlight.size
+  }
+
+  /** Frames received and not yet applied. */
+  get queued(): number {
+    return this.#queue.length - this.#queueHead
+  }
+
+  /**
+   * Adds the scope to the store, then starts backfilling and following the firehose.
+   * @throws MirrorError `HOST_UNREACHABLE`
+   */
+  async start(): Promise<void> {
+    if (!this.#stopped) return
+    this.#stopped = false
+    const dids = this.#o.dids ?? (await listRepos(this.#stream))
+    if (this.#o.dids !== undefined) await probeHost(this.#stream)
+    // Chunks keep each transaction short on a large host.
+    for (let i = 0; i < dids.length; i += 1000) await this.#store.addRepos(dids.slice(i, i + 1000))
+    if (this.#o.live !== false) {
+      this.#lastReceived = await this.#store.getCursor(this.#stream)
+      this.#conn = new StreamConnection({
+        socketFactory: this.#o.socketFactory,
+        maxPayload: Math.max(this.#maxFrame * 2, 16 * 1024 * 1024),
+        handlers: {
+          url: () => this.#url(),
+          message: (data) => this.#onMessage(data),
+          error: (err) => this.#error(err),
+        },
+      })
+      this.#conn.start()
+    }
+    this.#backfillLoop = this.#runBackfills()
+  }
+
+  /** Stops reading, lets the frames already received be applied, aborts backfills. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    this.#conn?.stop()
+    for (const ctrl of this.#inFlight.values()) ctrl.abort(new Error('engine stopped'))
+    this.#wake?.()
+    if (this.#backfillTimer) clearTimeout(this.#backfillTimer)
+    await this.#backfillLoop
+    while (this.#applying) await this.#applying
+  }
+
+  /** Resolves when nothing is pending, queued or backfilling (or rejects after `timeoutMs`). */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs
+    for (;;) {
+      if (this.#fatal) throw this.#fatal
+      const status = await this.#store.status(this.#stream)
+      const now = Date.now()
+      const due = await this.#store.duePending({ limit: 1, now })
+      if (this.queued === 0 && this.#inFlight.size === 0 && due.length === 0 && status.repos.pending === 0)
+        return
+      if (now > end) throw new Error(`mirror not idle after ${timeoutMs} ms`)
+      await sleep(50)
+    }
+  }
+
+  #error(err: unknown): void {
+    this.#o.onError?.(err)
+  }
+
+  #reject(did: string | undefined, seq: number | undefined, code: string, message: string): void {
+    this.stats.rejected++
+    this.#o.onReject?.({ did, seq, code, message })
+  }
+
+  // --- live
+
+  #url(): string {
+    const url = new URL('/xrpc/com.atproto.sync.subscribeRepos', this.#stream.replace(/^http/, 'ws'))
+    if (this.#lastReceived !== undefined) url.searchParams.set('cursor', String(this.#lastReceived))
+    return url.toString()
+  }
+
+  #wanted = (did: string): boolean => this.#scope === undefined || this.#scope.has(did)
+
+  #onMessage(data: Uint8Array | string): void {
+    if (typeof data === 'string') {
+      this.#conn?.restart()
+      return
+    }
+    // Frames at or below the last one received are replays of a reconnect: drop them here.
+    const { seq, item } = prepareFrame(data, {
+      keys: this.#keys,
+      authenticator: this.#auth,
+      maxFrameSize: Math.max(this.#maxFrame, 1),
+      wanted: this.#wanted,
+    })
+    if (seq !== undefined) {
+      if (this.#lastReceived !== undefined && seq <= this.#lastReceived) return
+      this.#lastReceived = seq
+    }
+    this.#queue.push(item)
+    if (!this.#paused && this.queued >= this.#maxQueue) {
+      this.#paused = true
+      this.#conn?.pause()
+    }
+    this.#applying ??= this.#applyLoop()
+  }
+
+  async #applyLoop(): Promise<void> {
+    try {
+      while (this.#queueHead < this.#queue.length) {
+        const item = await (this.#queue[this.#queueHead] as Promise<LiveItem>)
+        await this.#applyWithRetry(item)
+        this.#queue[this.#queueHead] = undefined as unknown as Promise<LiveItem>
+        this.#queueHead++
+        if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+          this.#queue.splice(0, this.#queueHead)
+          this.#queueHead = 0
+        }
+        if (this.#paused && this.queued <= this.#maxQueue / 2) {
+          this.#paused = false
+          this.#conn?.resume()
+        }
+      }
+    } finally {
+      this.#applying = undefined
+    }
+  }
+
+  /** A store write that fails (connection lost) is retried with backoff; the event is never skipped. */
+  async #applyWithRetry(item: LiveItem): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#apply(item)
+        return
+      } catch (err) {
+        this.#error(err)
+        if (this.#stopped && attempt >= 2) {
+          this.#fatal = err
+          throw err
+        }
+        await sleep(Math.min(5_000, 100 * 2 ** attempt))
+      }
+    }
+  }
+
+  async #apply(item: LiveItem): Promise<void> {
+    const stream = this.#stream
+    switch (item.kind) {
+      case 'commit': {
+        this.stats.eventsSeen++
+        this.stats.lastEventTime = item.time
+        const known = await this.#store.mirrorRepo(item.did)
+        if (known === undefined && this.#wanted(item.did)) {
+          await this.#store.addRepos([item.did])
+          this.#wake?.()
+        }
+        const outcome = await this.#store.applyCommit(this.#filter(item.commit), stream)
+        if (outcome === 'applied') {
+          this.stats.commitsApplied++
+          this.stats.recordsWritten += item.commit.changes.length
+        } else if (outcome === 'buffered') this.stats.commitsBuffered++
+        else if (outcome === 'chain-break') {
+          this.stats.chainBreaks++
+          this.#wake?.()
+        }
+        return
+      }
+      case 'sync': {
+        this.stats.eventsSeen++
+        if (!this.#wanted(item.did)) return this.#cursorOnly(item.seq)
+        const prior = await this.#store.getRepo(item.did)
+        const r = await authenticateSync(item.event, { keys: this.#keys, prior })
+        if (!r.success) {
+          if (r.code !== 'STALE_REV') this.#reject(item.did, item.seq, r.code, r.message)
+          return this.#cursorOnly(item.seq)
+        }
+        if (r.value.action === 'none')
+          await this.#store.advanceRev(item.did, {
+            rev: r.value.rev,
+            data: r.value.data,
+            stream,
+            seq: item.seq,
+          })
+        else {
+          if ((await this.#store.mirrorRepo(item.did)) === undefined) await this.#store.addRepos([item.did])
+          await this.#store.requestResync(item.did, stream, item.seq)
+          this.#wake?.()
+        }
+        return
+      }
+      case 'account': {
+        this.stats.eventsSeen++
+        if (!this.#wanted(item.did)) return this.#cursorOnly(item.seq)
+        const e = item.event
+        const status = e.status === undefined ? { active: e.active } : { active: e.active, status: e.status }
+        if (e.active && (await this.#store.mirrorRepo(item.did)) === undefined)
+          await this.#store.addRepos([item.did])
+        await this.#store.setAccountStatus(item.did, status, stream, item.seq)
+        this.#wake?.()
+        return
+      }
+      case 'identity':
+        this.stats.eventsSeen++
+        try {
+          await invalidateKey(this.#keys, item.did)
+        } catch (err) {
+          this.#error(err)
+        }
+        return this.#cursorOnly(item.seq)
+      case 'rejected':
+        this.stats.eventsSeen++
+        this.#reject(item.did, item.seq, item.code, item.message)
+        return this.#cursorOnly(item.seq)
+      case 'skip':
+        return this.#cursorOnly(item.seq)
+      case 'error-frame':
+        this.#error(
+          new MirrorError('BAD_EVENT', `the host sent an error; error=${item.error} message=${item.message}`),
+        )
+        if (item.error === 'FutureCursor') this.#conn?.stop()
+        else this.#conn?.restart()
+        return
+      case 'bad-frame':
+        this.#error(new MirrorError('BAD_EVENT', `a frame could not be decoded: ${item.message}`))
+        this.#conn?.restart()
+        return
+    }
+  }
+
+  #cursorOnly(seq: number | undefined): Promise<void> | void {
+    if (seq !== undefined) return this.#store.saveCursor(this.#stream, seq)
+  }
+
+  #filter(c: PreparedCommit): PreparedCommit {
+    const keep = this.#collections
+    if (keep === undefined) return c
+    return { ...c, changes: c.changes.filter((ch) => keep.has(ch.collection)) }
+  }
+
+  // --- backfill
+
+  async #runBackfills(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        const free = this.#concurrency - this.#inFlight.size
+        if (free > 0) {
+          const due = await this.#store.duePending({
+            limit: free,
+            now: Date.now(),
+            exclude: new Set(this.#inFlight.keys()),
+          })
+          for (const repo of due) this.#startBackfill(repo.did, repo.attempts)
+        }
+      } catch (err) {
+        this.#error(err)
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+        this.#backfillTimer = setTimeout(resolve, 250)
+      })
+      this.#wake = undefined
+    }
+    await Promise.allSettled([...this.#inFlight.keys()].map(() => sleep(0)))
+  }
+
+  #startBackfill(did: string, attempts: number): void {
+    const ctrl = new AbortController()
+    this.#inFlight.set(did, ctrl)
+    void this.#backfill(did, attempts, ctrl.signal).finally(() => {
+      this.#inFlight.delete(did)
+      this.#wake?.()
+    })
+  }
+
+  async #backfill(did: string, attempts: number, signal: AbortSignal): Promise<void> {
+    try {
+      const car = await this.#source(did, signal)
+      const repo = await readVerifiedRepo({ did, car, keys: this.#keys })
+      if (signal.aborted) return
+      const keep = this.#collections
+      const records = keep === undefined ? repo.records : repo.records.filter((r) => keep.has(r.collection))
+      const out = await this.#store.completeBackfill({ did, rev: repo.rev, data: repo.data, records })
+      this.stats.backfilled++
+      this.stats.recordsWritten += records.length + out.applied
+      if (out.chainBreak) this.stats.chainBreaks++
+    } catch (err) {
+      if (signal.aborted) return
+      this.stats.backfillFailed++
+      const reason =
+        err instanceof MirrorError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)
+      const hostSays = REPO_STATUS_PARK.has(hostError(reason))
+      const park = hostSays || attempts + 1 >= this.#maxAttempts
+      if (park) this.stats.parked++
+      this.#reject(did, undefined, err instanceof MirrorError ? err.code : 'BACKFILL_FAILED', reason)
+      try {
+        await this.#store.failBackfill(did, {
+          reason,
+          park,
+          retryAt: Date.now() + this.#retryDelay * 2 ** Math.min(attempts, 16),
+        })
+      } catch (e) {
+        this.#error(e)
+      }
+    }
+  }
+}
+
+function positive(n: number, name: string): number {
+  if (!(Number.isSafeInteger(n) && n > 0))
+    throw new RangeError(`MirrorEngine: ${name} must be a positive integer`)
+  return n
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/** The XRPC error name inside a getRepo failure message (`"error":"RepoDeactivated"`). */
+function hostError(reason: string): string {
+  const m = /"error":"([A-Za-z]+)"/.exec(reason)
+  return m?.[1] ?? ''
+}
+
+async function probeHost(service: string): Promise<void> {
+  await listRepos(service, { limit: 1, pages: 1 })
+}

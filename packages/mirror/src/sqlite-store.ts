@@ -1,0 +1,438 @@
+// The embedded backend: one SQLite file through node:sqlite (no native build). Every write is one
+// `BEGIN IMMEDIATE … COMMIT`; WAL mode, so readers (`rsky sync status`) never block the engine.
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { type Cid, parseCid } from '@rsky/dag-cbor'
+import type { AccountStatus, RepoState } from '@rsky/sync'
+import { chainStep } from './chain.ts'
+import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
+import { MirrorError } from './errors.ts'
+import { SQLITE_SCHEMA } from './sqlite-schema.ts'
+import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
+import { checkBatch, type StoreBatch } from './store-batch.ts'
+import type {
+  BackfilledRepo,
+  DrainResult,
+  MirrorRecord,
+  MirrorRepo,
+  MirrorStatus,
+  PreparedCommit,
+  RecordChange,
+  RepoPhase,
+} from './types.ts'
+
+/** Options of {@link SqliteMirrorStore}. */
+export interface SqliteStoreOptions {
+  /** `NORMAL` (default: durable across a process crash, WAL) or `FULL` (also across power loss). */
+  synchronous?: 'NORMAL' | 'FULL'
+  /** Write every record change to the change feed table (default false). */
+  changeFeed?: boolean
+}
+
+interface RepoRow {
+  did: string
+  phase: string
+  rev: string | null
+  data: string | null
+  sync_status: string | null
+  seq: number | null
+  unproven: number | null
+  attempts: number
+  reason: string | null
+  retry_at: number
+}
+
+const PHASES: readonly RepoPhase[] = ['pending', 'active', 'parked', 'deleted']
+
+function toMirrorRepo(r: RepoRow): MirrorRepo {
+  return {
+    did: r.did,
+    phase: r.phase as RepoPhase,
+    rev: r.rev ?? undefined,
+    data: r.data === null ? undefined : parseCid(r.data),
+    attempts: r.attempts,
+    reason: r.reason ?? undefined,
+    retryAt: r.retry_at,
+  }
+}
+
+/**
+ * A {@link MirrorStore} in one SQLite file.
+ * @throws MirrorError `BAD_DATABASE` when the file cannot be opened or is not a database
+ * @example const store = SqliteMirrorStore.open('mirror.db')
+ */
+export class SqliteMirrorStore implements MirrorStore {
+  readonly kind = 'sqlite' as const
+  readonly db: DatabaseSync
+  readonly #changeFeed: boolean
+  readonly #s: Record<string, StatementSync>
+
+  private constructor(db: DatabaseSync, opts: SqliteStoreOptions) {
+    this.db = db
+    this.#changeFeed = opts.changeFeed === true
+    const p = (sql: string): StatementSync => db.prepare(sql)
+    this.#s = {
+      cursor: p('SELECT seq FROM mirror_cursor WHERE stream = ?'),
+      setCursor: p(
+        'INSERT INTO mirror_cursor (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq',
+      ),
+      clearCursor: p('DELETE FROM mirror_cursor WHERE stream = ?'),
+      repo: p('SELECT * FROM mirror_repo WHERE did = ?'),
+      addRepo: p(
+        "INSERT INTO mirror_repo (did, phase, added) VALUES (?, 'pending', ?) ON CONFLICT (did) DO NOTHING",
+      ),
+      setState: p(
+        `INSERT INTO mirror_repo (did, phase, rev, data, sync_status, seq, unproven, added)
+         VALUES (?, 'active', ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (did) DO UPDATE SET rev = excluded.rev, data = excluded.data,
+           sync_status = excluded.sync_status, seq = excluded.seq, unproven = excluded.unproven`,
+      ),
+      clearState: p(
+        'UPDATE mirror_repo SET rev = NULL, data = NULL, sync_status = NULL, seq = NULL, unproven = NULL WHERE did = ?',
+      ),
+      moveRev: p('UPDATE mirror_repo SET rev = ?, data = ?, seq = ? WHERE did = ?'),
+      setPhase: p('UPDATE mirror_repo SET phase = ?, retry_at = ? WHERE did = ?'),
+      done: p(
+        "UPDATE mirror_repo SET phase = 'active', rev = ?, data = ?, sync_status = 'synchronized', attempts = 0, reason = NULL WHERE did = ?",
+      ),
+      fail: p(
+        'UPDATE mirror_repo SET phase = ?, attempts = attempts + 1, reason = ?, retry_at = ? WHERE did = ?',
+      ),
+      due: p(
+        "SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= ? ORDER BY retry_at, added, did LIMIT ?",
+      ),
+      nextRetry: p("SELECT min(retry_at) AS t FROM mirror_repo WHERE phase = 'pending'"),
+      account: p('SELECT active, status FROM mirror_account WHERE did = ?'),
+      setAccount: p(
+        'INSERT INTO mirror_account (did, active, status) VALUES (?, ?, ?) ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status',
+      ),
+      clearAccount: p('DELETE FROM mirror_account WHERE did = ?'),
+      putRecord: p(
+        'INSERT INTO mirror_record (did, collection, rkey, cid, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value',
+      ),
+      insertRecord: p('INSERT INTO mirror_record (did, collection, rkey, cid, value) VALUES (?, ?, ?, ?, ?)'),
+      delRecord: p('DELETE FROM mirror_record WHERE did = ? AND collection = ? AND rkey = ?'),
+      delRecords: p('DELETE FROM mirror_record WHERE did = ?'),
+      getRecord: p('SELECT cid, value FROM mirror_record WHERE did = ? AND collection = ? AND rkey = ?'),
+      buffer: p('INSERT INTO mirror_buffer (did, seq, body) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      buffered: p('SELECT seq, body FROM mirror_buffer WHERE did = ? ORDER BY seq'),
+      unbuffer: p('DELETE FROM mirror_buffer WHERE did = ? AND seq <= ?'),
+      clearBuffer: p('DELETE FROM mirror_buffer WHERE did = ?'),
+      change: p(
+        'INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      changes: p('SELECT * FROM mirror_change WHERE id > ? ORDER BY id LIMIT ?'),
+      ack: p('DELETE FROM mirror_change WHERE id <= ?'),
+    }
+  }
+
+  /**
+   * Opens (creating when absent) a mirror database file.
+   * @throws MirrorError `BAD_DATABASE`
+   */
+  static open(path: string, opts: SqliteStoreOptions = {}): SqliteMirrorStore {
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('SqliteMirrorStore.open: path must be a string')
+    let db: DatabaseSync | undefined
+    try {
+      db = new DatabaseSync(path, { timeout: 10_000 } as ConstructorParameters<typeof DatabaseSync>[1])
+      db.exec('PRAGMA journal_mode = WAL')
+      db.exec(`PRAGMA synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
+      db.exec(SQLITE_SCHEMA)
+      return new SqliteMirrorStore(db, opts)
+    } catch (err) {
+      try {
+        db?.close()
+      } catch {}
+      throw new MirrorError(
+        'BAD_DATABASE',
+        `cannot open the database: ${(err as Error).message}; path=${path}`,
+        {
+          cause: err,
+        },
+      )
+    }
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE')
+    try {
+      const out = fn()
+      this.db.exec('COMMIT')
+      return out
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  #row(did: string): RepoRow | undefined {
+    return this.#s.repo!.get(did) as RepoRow | undefined
+  }
+
+  // --- SyncStore contract
+
+  getRepo(did: string): RepoState | undefined {
+    const r = this.#row(did)
+    if (r === undefined || r.rev === null || r.data === null) return undefined
+    const out: RepoState = {
+      rev: r.rev,
+      data: parseCid(r.data),
+      status: r.sync_status === 'desynchronized' ? 'desynchronized' : 'synchronized',
+    }
+    if (r.seq !== null) out.seq = r.seq
+    if (r.unproven === 1) out.unproven = true
+    return out
+  }
+
+  getAccount(did: string): AccountStatus | undefined {
+    const a = this.#s.account!.get(did) as { active: number; status: string | null } | undefined
+    if (a === undefined) return undefined
+    return a.status === null ? { active: a.active === 1 } : { active: a.active === 1, status: a.status }
+  }
+
+  getCursor(stream: string): number | undefined {
+    const r = this.#s.cursor!.get(stream) as { seq: number } | undefined
+    return r?.seq
+  }
+
+  commit(batch: StoreBatch): void {
+    checkBatch(batch)
+    this.#tx(() => {
+      const now = Date.now()
+      for (const w of batch.repos ?? []) {
+        if (w.state === null) this.#s.clearState!.run(w.did)
+        else
+          this.#s.setState!.run(
+            w.did,
+            w.state.rev,
+            w.state.data.toString(),
+            w.state.status,
+            w.state.seq ?? null,
+            w.state.unproven === true ? 1 : null,
+            now,
+          )
+      }
+      for (const w of batch.accounts ?? []) {
+        if (w.status === null) this.#s.clearAccount!.run(w.did)
+        else this.#s.setAccount!.run(w.did, w.status.active ? 1 : 0, w.status.status ?? null)
+      }
+      const c = batch.cursor
+      if (c !== undefined) {
+        if (c.seq === null) this.#s.clearCursor!.run(c.stream)
+        else this.#s.setCursor!.run(c.stream, c.seq)
+      }
+    })
+  }
+
+  // --- scope and progress
+
+  addRepos(dids: readonly string[]): number {
+    const now = Date.now()
+    return this.#tx(() => {
+      let added = 0
+      for (const did of dids) added += Number(this.#s.addRepo!.run(did, now).changes)
+      return added
+    })
+  }
+
+  mirrorRepo(did: string): MirrorRepo | undefined {
+    const r = this.#row(did)
+    return r === undefined ? undefined : toMirrorRepo(r)
+  }
+
+  duePending(opts: { limit: number; now: number; exclude?: ReadonlySet<string> }): MirrorRepo[] {
+    const extra = opts.exclude?.size ?? 0
+    const rows = this.#s.due!.all(opts.now, opts.limit + extra) as unknown as RepoRow[]
+    const out: MirrorRepo[] = []
+    for (const r of rows) {
+      if (opts.exclude?.has(r.did)) continue
+      out.push(toMirrorRepo(r))
+      if (out.length >= opts.limit) break
+    }
+    return out
+  }
+
+  nextRetryAt(): number | undefined {
+    const r = this.#s.nextRetry!.get() as { t: number | null }
+    return r.t ?? undefined
+  }
+
+  // --- writes
+
+  #applyChanges(did: string, rev: string, changes: readonly RecordChange[]): void {
+    for (const ch of changes) {
+      if (ch.action === 'delete') this.#s.delRecord!.run(did, ch.collection, ch.rkey)
+      else
+        this.#s.putRecord!.run(
+          did,
+          ch.collection,
+          ch.rkey,
+          (ch.cid as Cid).toString(),
+          ch.record as Uint8Array,
+        )
+      if (this.#changeFeed)
+        this.#s.change!.run(did, ch.collection, ch.rkey, ch.action, ch.cid?.toString() ?? null, rev)
+    }
+  }
+
+  applyCommit(c: PreparedCommit, stream: string): ApplyOutcome {
+    return this.#tx((): ApplyOutcome => {
+      this.#s.setCursor!.run(stream, c.seq)
+      const r = this.#row(c.did)
+      if (r === undefined || r.phase === 'parked' || r.phase === 'deleted') return 'ignored'
+      if (r.phase === 'pending') {
+        this.#s.buffer!.run(c.did, c.seq, encodePreparedCommit(c))
+        return 'buffered'
+      }
+      const step = chainStep(
+        { rev: r.rev ?? undefined, data: r.data === null ? undefined : parseCid(r.data) },
+        c,
+      )
+      if (step === 'stale') return 'stale'
+      if (step === 'break') {
+        this.#s.buffer!.run(c.did, c.seq, encodePreparedCommit(c))
+        this.#s.setPhase!.run('pending', 0, c.did)
+        return 'chain-break'
+      }
+      this.#applyChanges(c.did, c.rev, c.changes)
+      this.#s.moveRev!.run(c.rev, c.data.toString(), c.seq, c.did)
+      return 'applied'
+    })
+  }
+
+  completeBackfill(repo: BackfilledRepo): DrainResult {
+    return this.#tx((): DrainResult => {
+      const { did } = repo
+      this.#s.delRecords!.run(did)
+      if (this.#changeFeed) this.#s.change!.run(did, '', '', 'reset', null, repo.rev)
+      const insert = this.#s.insertRecord!
+      for (const rec of repo.records) {
+        insert.run(did, rec.collection, rec.rkey, rec.cid.toString(), rec.record)
+        if (this.#changeFeed)
+          this.#s.change!.run(did, rec.collection, rec.rkey, 'create', rec.cid.toString(), repo.rev)
+      }
+      let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
+      let applied = 0
+      let skipped = 0
+      let last = -1
+      let chainBreak = false
+      for (const row of this.#s.buffered!.iterate(did) as Iterable<{ seq: number; body: Uint8Array }>) {
+        const c = decodePreparedCommit(row.body)
+        const step = chainStep(held, c)
+        if (step === 'break') {
+          chainBreak = true
+          break
+        }
+        last = row.seq
+        if (step === 'stale') {
+          skipped++
+          continue
+        }
+        this.#applyChanges(did, c.rev, c.changes)
+        held = { rev: c.rev, data: c.data }
+        applied++
+      }
+      if (last >= 0) this.#s.unbuffer!.run(did, last)
+      this.#s.done!.run(held.rev as string, (held.data as Cid).toString(), did)
+      if (chainBreak) this.#s.setPhase!.run('pending', 0, did)
+      return { applied, skipped, chainBreak }
+    })
+  }
+
+  failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): void {
+    this.#tx(() => {
+      this.#s.fail!.run(opts.park ? 'parked' : 'pending', opts.reason, opts.retryAt, did)
+    })
+  }
+
+  requestResync(did: string, stream: string, seq: number): void {
+    this.#tx(() => {
+      this.#s.setCursor!.run(stream, seq)
+      const r = this.#row(did)
+      if (r !== undefined && r.phase === 'active') this.#s.setPhase!.run('pending', 0, did)
+    })
+  }
+
+  advanceRev(did: string, opts: { rev: string; data: Cid; stream: string; seq: number }): void {
+    this.#tx(() => {
+      this.#s.setCursor!.run(opts.stream, opts.seq)
+      const r = this.#row(did)
+      if (r !== undefined && r.phase === 'active' && (r.rev === null || opts.rev > r.rev))
+        this.#s.moveRev!.run(opts.rev, opts.data.toString(), opts.seq, did)
+    })
+  }
+
+  setAccountStatus(did: string, status: AccountStatus, stream: string, seq: number): void {
+    this.#tx(() => {
+      this.#s.setCursor!.run(stream, seq)
+      this.#s.setAccount!.run(did, status.active ? 1 : 0, status.status ?? null)
+      if (!status.active && status.status === 'deleted') {
+        this.#s.delRecords!.run(did)
+        this.#s.clearBuffer!.run(did)
+        this.#s.clearState!.run(did)
+        this.#s.setPhase!.run('deleted', 0, did)
+        if (this.#changeFeed) this.#s.change!.run(did, '', '', 'reset', null, '')
+      } else if (status.active) {
+        // An account back (or created again after a deletion) is backfilled again.
+        const r = this.#row(did)
+        if (r !== undefined && r.phase === 'deleted') this.#s.setPhase!.run('pending', 0, did)
+      }
+    })
+  }
+
+  saveCursor(stream: string, seq: number): void {
+    this.#s.setCursor!.run(stream, seq)
+  }
+
+  // --- reads
+
+  status(stream: string): MirrorStatus {
+    const repos = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<RepoPhase, number>
+    for (const r of this.db.prepare('SELECT phase, count(*) AS n FROM mirror_repo GROUP BY phase').all() as {
+      phase: RepoPhase
+      n: number
+    }[])
+      repos[r.phase] = r.n
+    const records = (this.db.prepare('SELECT count(*) AS n FROM mirror_record').get() as { n: number }).n
+    const buffered = (this.db.prepare('SELECT count(*) AS n FROM mirror_buffer').get() as { n: number }).n
+    return { cursor: this.getCursor(stream), repos, records, buffered }
+  }
+
+  async *records(opts: { did?: string } = {}): AsyncIterable<MirrorRecord> {
+    const stmt =
+      opts.did === undefined
+        ? this.db.prepare(
+            'SELECT did, collection, rkey, cid FROM mirror_record ORDER BY did, collection, rkey',
+          )
+        : this.db.prepare(
+            'SELECT did, collection, rkey, cid FROM mirror_record WHERE did = ? ORDER BY collection, rkey',
+          )
+    const rows = (opts.did === undefined ? stmt.iterate() : stmt.iterate(opts.did)) as Iterable<MirrorRecord>
+    for (const r of rows) yield { did: r.did, collection: r.collection, rkey: r.rkey, cid: r.cid }
+  }
+
+  getRecord(did: string, collection: string, rkey: string): { cid: string; value: Uint8Array } | undefined {
+    const r = this.#s.getRecord!.get(did, collection, rkey) as { cid: string; value: Uint8Array } | undefined
+    return r === undefined ? undefined : { cid: r.cid, value: r.value }
+  }
+
+  readChanges(after: number, limit: number): MirrorChange[] {
+    return (this.#s.changes!.all(after, limit) as unknown as MirrorChange[]).map((c) => ({
+      id: c.id,
+      did: c.did,
+      collection: c.collection,
+      rkey: c.rkey,
+      action: c.action,
+      cid: c.cid,
+      rev: c.rev,
+    }))
+  }
+
+  ackChanges(id: number): void {
+    this.#s.ack!.run(id)
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close()
+  }
+}
