@@ -24,6 +24,7 @@ export {
   type RepoErrorCode,
 } from './errors.ts'
 export { exportRepoBlocks, exportRepoCar, exportRepoCarBytes, getRecordsProofCar } from './export.ts'
+export { type ReadRepoRecordsOptions, type RepoRecordEntry, readRepoRecords } from './read-records.ts'
 export { type CommitData, type CommitOp, type RecordWrite, Repo, type RepoRecord } from './repo.ts'
 export { MemoryRepoStorage, type RepoStorage } from './storage.ts'
 export {
