@@ -155,6 +155,7 @@ export class XrpcClient {
     const replayable = !(body.body instanceof ReadableStream)
     let authRetried = false
     for (let attempt = 0; ; attempt++) {
+      opts.signal?.throwIfAborted()
       const headers: Record<string, string> = { ...this.#headers }
       const proxy = opts.proxy === undefined ? this.#proxy : opts.proxy
       if (proxy) headers['atproto-proxy'] = proxy
