@@ -9,13 +9,13 @@ import {
   didForGenesis,
   encodeOperation,
   fromBase64UrlStrict,
+  type LegacyCreate,
   normalizeOperation,
   operationCid,
   parseOperation,
   SignerNotAllowedError,
   signOperation,
   toBase64Url,
-  type LegacyCreate,
 } from '../src/index.ts'
 import { genesisOf, KEYS } from './fixtures.ts'
 
@@ -27,7 +27,11 @@ describe('operations', () => {
     expect(g.cid).toBe(operationCid(g.operation))
     expect(g.cid).toMatch(/^bafyrei[a-z2-7]{52}$/)
     expect(g.operation.sig).toMatch(/^[A-Za-z0-9_-]{86}$/)
-    expect(checkSignature(g.operation, g.operation.rotationKeys)).toEqual({ valid: true, keyIndex: 1, key: KEYS[1]!.did() })
+    expect(checkSignature(g.operation, g.operation.rotationKeys)).toEqual({
+      valid: true,
+      keyIndex: 1,
+      key: KEYS[1]!.did(),
+    })
   })
 
   it('a genesis signed by a key outside its rotation keys is refused before signing', async () => {
@@ -48,7 +52,9 @@ describe('operations', () => {
     expect(u.verificationMethods).toEqual({ atproto: KEYS[8]!.did() })
     expect(u.rotationKeys).toEqual([KEYS[0]!.did()])
     expect(u.prev).toBe(g.cid)
-    await expect(createUpdate(g.operation, { pds: 'https://x.test' }, KEYS[1]!)).rejects.toBeInstanceOf(SignerNotAllowedError)
+    await expect(createUpdate(g.operation, { pds: 'https://x.test' }, KEYS[1]!)).rejects.toBeInstanceOf(
+      SignerNotAllowedError,
+    )
     const t = await createTombstone(g.operation, KEYS[0]!)
     expect(t).toEqual({ type: 'plc_tombstone', prev: g.cid, sig: t.sig })
     await expect(signOperation(t as never, KEYS[0]!)).rejects.toBeInstanceOf(TypeError)
@@ -56,14 +62,23 @@ describe('operations', () => {
 
   it('a legacy create normalizes to rotation keys [recovery, signing] and at:// / https:// forms', async () => {
     const legacy = (await signOperation(
-      { type: 'create', signingKey: KEYS[3]!.did(), recoveryKey: KEYS[4]!.did(), handle: 'old.test', service: 'pds.old.test', prev: null },
+      {
+        type: 'create',
+        signingKey: KEYS[3]!.did(),
+        recoveryKey: KEYS[4]!.did(),
+        handle: 'old.test',
+        service: 'pds.old.test',
+        prev: null,
+      },
       KEYS[4]!,
     )) as LegacyCreate
     expect(parseOperation(legacy)).toBe(legacy)
     const n = normalizeOperation(legacy)
     expect(n.rotationKeys).toEqual([KEYS[4]!.did(), KEYS[3]!.did()])
     expect(n.alsoKnownAs).toEqual(['at://old.test'])
-    expect(n.services).toEqual({ atproto_pds: { type: 'AtprotoPersonalDataServer', endpoint: 'https://pds.old.test' } })
+    expect(n.services).toEqual({
+      atproto_pds: { type: 'AtprotoPersonalDataServer', endpoint: 'https://pds.old.test' },
+    })
     // the DID of a legacy genesis hashes the legacy form, not the normalized one
     expect(didForGenesis(legacy)).not.toBe(didForGenesis(n))
   })
