@@ -11,6 +11,7 @@ const config: ViteUserConfig = defineConfig({
       'packages/*/test/**/*.test.ts',
       'test-vectors/src/**/*.test.ts',
       'benchmarks/src/**/*.test.ts',
+      'browser-tests/src/**/*.test.ts',
     ],
     globalSetup: ['./test-vectors/src/global-setup.ts'],
     testTimeout: 60_000,
