@@ -106,7 +106,18 @@ export class Labeler {
     const first = this.#recent[0]
     if (first !== undefined && after >= first.seq - 1) {
       const i = this.#indexAfter(after)
-      return this.#recent.slice(i, i + limit)
+      if (i === this.#recent.length) return []
+      // Served from memory only when it continues the reader exactly; a gap (a seq the store skipped,
+      // or rows written to the store by something else) is read from the store.
+      const out: StoredLabelEvent[] = []
+      let next = after + 1
+      for (let j = i; j < this.#recent.length && out.length < limit; j++) {
+        const e = this.#recent[j] as StoredLabelEvent
+        if (e.seq !== next) break
+        out.push(e)
+        next++
+      }
+      if (out.length > 0) return out
     }
     return this.store.since(after, limit)
   }

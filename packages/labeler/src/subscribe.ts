@@ -15,6 +15,8 @@ export interface SubscribeLimits {
   readonly slowConsumerMs?: number
   /** Events read per batch. Default 500. */
   readonly batchSize?: number
+  /** Called when a subscriber is dropped for not reading: what was sent and what sat unsent. */
+  readonly onSlowConsumer?: (info: { sent: number; bufferedBytes: number }) => void
 }
 
 /** Outcome of checking the `cursor` parameter. */
@@ -71,11 +73,13 @@ export async function serveSubscriber(
       )
     }
     let slowSince: number | undefined
+    let sent = 0
     while (!closed) {
       if (ws.bufferedAmount > highWater) {
         const now = Date.now()
         slowSince ??= now
         if (now - slowSince >= slowMs) {
+          limits.onSlowConsumer?.({ sent, bufferedBytes: ws.bufferedAmount })
           ws.terminate()
           return
         }
@@ -96,6 +100,7 @@ export async function serveSubscriber(
         if (closed) return
         ws.send(encodeMessageFrame('#labels', { seq: e.seq, labels: [labelToLex(e.label)] }))
         after = e.seq
+        sent++
       }
     }
   } catch {

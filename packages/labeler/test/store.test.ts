@@ -46,7 +46,12 @@ describe.each(stores)('%s store', (_name, open) => {
       await sign({ uri: post(B, '1'), val: 'spam', src: OTHER }), // 4
       await sign({ uri: post(A, '1'), val: 'spam', neg: true, cts: '2024-01-02T00:00:00.000Z' }), // 5 negates 1
       await sign({ uri: post(B, '2'), val: 'old', exp: '2024-02-01T00:00:00.000Z' }), // 6 expired by June
-      await sign({ uri: post(B, '3'), val: 'new', exp: '2099-01-01T00:00:00.000Z', cid: 'bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a' }), // 7
+      await sign({
+        uri: post(B, '3'),
+        val: 'new',
+        exp: '2099-01-01T00:00:00.000Z',
+        cid: 'bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a',
+      }), // 7
     ])
   })
   afterAll(async () => {
@@ -57,7 +62,8 @@ describe.each(stores)('%s store', (_name, open) => {
     expect(await store.latestSeq()).toBe(7)
     const all = await store.since(0, 100)
     expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7])
-    for (const e of all) expect(verifyLabelWithKey(e.label, key.did(), { checkExpiry: false }).valid).toBe(true)
+    for (const e of all)
+      expect(verifyLabelWithKey(e.label, key.did(), { checkExpiry: false }).valid).toBe(true)
     expect(all[4]?.label.neg).toBe(true)
     expect(all[6]?.label.cid).toBe('bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a')
     expect((await store.since(5, 1)).map((e) => e.seq)).toEqual([6])
@@ -65,7 +71,8 @@ describe.each(stores)('%s store', (_name, open) => {
   })
 
   it('queries current labels by exact URI, prefix, source; hides expired; a negation replaces its label', async () => {
-    const vals = async (s: string) => (await store.query(q(s))).labels.map((e) => `${e.seq}:${e.label.val}${e.label.neg ? '-' : ''}`)
+    const vals = async (s: string) =>
+      (await store.query(q(s))).labels.map((e) => `${e.seq}:${e.label.val}${e.label.neg ? '-' : ''}`)
     expect(await vals(`uriPatterns=${encodeURIComponent(post(A, '1'))}`)).toEqual(['5:spam-'])
     expect(await vals(`uriPatterns=${encodeURIComponent(`at://${A}/*`)}`)).toEqual(['2:rude', '5:spam-'])
     expect(await vals(`uriPatterns=${encodeURIComponent(A)}`)).toEqual(['3:!hide'])

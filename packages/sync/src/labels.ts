@@ -1,7 +1,9 @@
+import { DidResolver } from '@rsky/identity'
+import { type LabelFailure, type LabelKeyResolver, type LabelState, LabelVerifier } from '@rsky/label'
 import { type ReconnectOptions, StreamConnection } from './connection.ts'
 import { type CursorSaver, type CursorStore, resumeCursor } from './cursor.ts'
 import { StreamClosedError } from './errors.ts'
-import { type EventIssue, type EventLimits, type LabelEvent, parseLabelEvent } from './events.ts'
+import { type EventIssue, type EventLimits, type Label, type LabelEvent, parseLabelEvent } from './events.ts'
 import { DEFAULT_MAX_FRAME_SIZE, decodeFrame } from './frame.ts'
 import type { SocketFactory } from './ws/types.ts'
 
@@ -9,7 +11,31 @@ import type { SocketFactory } from './ws/types.ts'
 export interface LabelSubscriptionOptions {
   /** Labeler base URL (`/xrpc/com.atproto.label.subscribeLabels` is added). */
   service: string
+  /**
+   * The subscribed labeler's DID. Labels whose `src` differs are rejected (`FOREIGN_SOURCE`) unless
+   * listed in `allowedSources`. Required unless `verify` is false.
+   */
+  labeler?: string
+  /** Other `src` DIDs accepted from this stream (re-broadcasting labelers). `'*'` accepts any. */
+  allowedSources?: readonly string[] | '*'
+  /**
+   * How labels are checked: by default a `LabelVerifier` over `resolver` (the `src` DID's
+   * `#atproto_label` key, refetched once after a failure). `false` turns every check off, `src` included.
+   */
+  verify?: LabelVerifier | false
+  /** DID resolver for the default verifier. Default a new `DidResolver` of @rsky/identity. */
+  resolver?: LabelKeyResolver
+  /** Each `#labels` event with only the labels that passed (events left empty are not delivered). */
   onEvent: (event: LabelEvent) => Promise<void> | void
+  /** A label that failed verification or came from a foreign `src`; the rest of its event still passes. */
+  onInvalidLabel?: (info: {
+    seq: number
+    label: Label
+    reason: LabelFailure | 'FOREIGN_SOURCE'
+    message: string
+  }) => void
+  /** Verified labels are applied here too (negations and expiry resolved per subject). */
+  state?: LabelState
   onReject?: (issue: { seq?: number | undefined; issues: EventIssue[] }) => void
   onError?: (err: unknown) => void
   cursor?: number
@@ -22,12 +48,18 @@ export interface LabelSubscriptionOptions {
 
 /**
  * A `com.atproto.label.subscribeLabels` client: typed `#labels`/`#info` events in stream order,
- * cursor resume, reconnect with backoff. Label signatures are not checked here.
- * @example new LabelSubscription({ service: 'wss://mod.example', onEvent: (e) => console.log(e) }).start()
+ * cursor resume, reconnect with backoff. Every label is verified by default (signature by the
+ * labeler's current `#atproto_label` key, `src` the subscribed labeler, not expired); failures go
+ * to `onInvalidLabel`. The cursor (and the cursor store) only moves past an event once it has been
+ * verified and handled.
+ * @example
+ * new LabelSubscription({ service: 'https://mod.example', labeler: 'did:plc:...', onEvent: (e) => console.log(e) }).start()
  */
 export class LabelSubscription {
   readonly #opts: LabelSubscriptionOptions
   readonly #conn: StreamConnection
+  readonly #verifier: LabelVerifier | undefined
+  readonly #allowed: ReadonlySet<string> | '*'
   #cursor: number | undefined
   #lastReceived: number | undefined
   #saver: CursorSaver | undefined
@@ -37,7 +69,15 @@ export class LabelSubscription {
   constructor(opts: LabelSubscriptionOptions) {
     if (typeof opts?.service !== 'string')
       throw new TypeError('LabelSubscription: service must be a URL string')
+    if (opts.verify !== false && typeof opts.labeler !== 'string') {
+      throw new TypeError('LabelSubscription: labeler (the DID) is required unless verify is false')
+    }
     this.#opts = opts
+    if (opts.verify !== false) {
+      this.#verifier = opts.verify ?? new LabelVerifier({ resolver: opts.resolver ?? new DidResolver() })
+    }
+    this.#allowed =
+      opts.allowedSources === '*' ? '*' : new Set([...(opts.allowedSources ?? []), opts.labeler ?? ''])
     this.#conn = new StreamConnection({
       socketFactory: opts.socketFactory,
       maxPayload: opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
@@ -112,7 +152,11 @@ export class LabelSubscription {
     if (this.#queued >= 256) this.#conn.pause()
     this.#chain = this.#chain.then(async () => {
       try {
-        await this.#opts.onEvent(evt)
+        if (evt.$type === '#labels') {
+          const passed = await this.#check(evt.seq, evt.labels)
+          if (passed === undefined) await this.#opts.onEvent(evt)
+          else if (passed.length > 0) await this.#opts.onEvent({ ...evt, labels: passed })
+        } else await this.#opts.onEvent(evt)
       } catch (err) {
         this.#opts.onError?.(err)
       }
@@ -123,5 +167,34 @@ export class LabelSubscription {
       this.#queued--
       if (this.#queued <= 64) this.#conn.resume()
     })
+  }
+
+  // The labels of one event that pass; undefined when nothing is checked.
+  async #check(seq: number, labels: Label[]): Promise<Label[] | undefined> {
+    const verifier = this.#verifier
+    if (verifier === undefined) {
+      if (this.#opts.state) for (const l of labels) this.#opts.state.apply({ ...l, ver: 1 })
+      return undefined
+    }
+    const passed: Label[] = []
+    for (const label of labels) {
+      if (this.#allowed !== '*' && !this.#allowed.has(label.src)) {
+        this.#opts.onInvalidLabel?.({
+          seq,
+          label,
+          reason: 'FOREIGN_SOURCE',
+          message: `label src is not the subscribed labeler; src=${label.src}`,
+        })
+        continue
+      }
+      const verdict = await verifier.verify(label)
+      if (verdict.valid) {
+        passed.push(label)
+        this.#opts.state?.apply(verdict.label)
+      } else {
+        this.#opts.onInvalidLabel?.({ seq, label, reason: verdict.reason, message: verdict.message })
+      }
+    }
+    return passed
   }
 }
