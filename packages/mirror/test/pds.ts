@@ -4,6 +4,7 @@ import { TestNetworkNoAppView } from '@atproto/dev-env'
 import { MemoryBlockstore, Repo, readCarWithRoot } from '@atproto/repo'
 
 export type Net = TestNetworkNoAppView
+export type Did = `did:${string}:${string}`
 export type Seed = ReturnType<TestNetworkNoAppView['getSeedClient']>
 
 export async function startNetwork(): Promise<{ net: Net; sc: Seed }> {
@@ -24,15 +25,15 @@ export async function heldByHost(pdsUrl: string, did: string): Promise<string[] 
 
 let n = 0
 /** Creates an account with a unique short name; returns its DID. */
-export async function newAccount(sc: Seed, name = `user${n++}`): Promise<string> {
+export async function newAccount(sc: Seed, name = `user${n++}`): Promise<Did> {
   await sc.createAccount(name, { email: `${name}@test.com`, handle: `${name}.test`, password: 'password' })
-  return sc.dids[name] as string
+  return sc.dids[name] as Did
 }
 
 /** Creates several records in one commit (`applyWrites`), and deletes some in the same batch. */
 export async function applyWrites(
   sc: Seed,
-  did: string,
+  did: Did,
   creates: number,
   deletes: string[] = [],
 ): Promise<string[]> {
@@ -54,7 +55,7 @@ export async function applyWrites(
   return results.flatMap((r) => (r.uri ? [r.uri.split('/').pop() as string] : []))
 }
 
-export async function setActive(pdsUrl: string, sc: Seed, did: string, active: boolean): Promise<void> {
+export async function setActive(pdsUrl: string, sc: Seed, did: Did, active: boolean): Promise<void> {
   const nsid = active ? 'com.atproto.server.activateAccount' : 'com.atproto.server.deactivateAccount'
   // activateAccount takes no body; deactivateAccount takes a JSON one
   const init: RequestInit = active

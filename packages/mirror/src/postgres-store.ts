@@ -1,0 +1,540 @@
+// The server backend: Postgres through `pg`. Each write is one transaction on one pooled
+// connection; the repository row is locked (`FOR UPDATE`) so a live commit and a finishing backfill
+// of the same repository never interleave. A backfill's records go in through `COPY … FROM STDIN`.
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { type Cid, parseCid } from '@rsky/dag-cbor'
+import type { AccountStatus, RepoState } from '@rsky/sync'
+import pg from 'pg'
+import copyStreams from 'pg-copy-streams'
+import { chainStep } from './chain.ts'
+import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
+import { MirrorError } from './errors.ts'
+import { POSTGRES_SCHEMA } from './postgres-schema.ts'
+import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
+import { checkBatch, type StoreBatch } from './store-batch.ts'
+import type {
+  BackfilledRepo,
+  DrainResult,
+  MirrorRecord,
+  MirrorRepo,
+  MirrorStatus,
+  PreparedCommit,
+  RecordChange,
+  RepoPhase,
+} from './types.ts'
+
+/** Options of {@link PostgresMirrorStore}. */
+export interface PostgresStoreOptions {
+  /** Write every record change to the change feed table (default false). */
+  changeFeed?: boolean
+  /** Pool size (default 8). */
+  maxConnections?: number
+}
+
+type Client = pg.PoolClient
+interface RepoRow {
+  did: string
+  phase: string
+  rev: string | null
+  data: string | null
+  sync_status: string | null
+  seq: number | null
+  unproven: boolean | null
+  attempts: number
+  reason: string | null
+  retry_at: number
+}
+
+const PHASES: readonly RepoPhase[] = ['pending', 'active', 'parked', 'deleted']
+const SCHEMA_LOCK = 7_270_013
+
+// bigint columns as numbers: cursors, times and counts stay far below 2^53
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+}
+
+function toMirrorRepo(r: RepoRow): MirrorRepo {
+  return {
+    did: r.did,
+    phase: r.phase as RepoPhase,
+    rev: r.rev ?? undefined,
+    data: r.data === null ? undefined : parseCid(r.data),
+    attempts: r.attempts,
+    reason: r.reason ?? undefined,
+    retryAt: r.retry_at,
+  }
+}
+
+/** COPY text format: only these characters need escaping, and keys and CIDs never hold them. */
+function copyText(s: string): string {
+  return /[\\\t\n\r]/.test(s)
+    ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : s
+}
+
+/**
+ * A {@link MirrorStore} in a Postgres database.
+ * @throws MirrorError `BAD_DATABASE` from `connect` when the server cannot be reached or used
+ * @example const store = await PostgresMirrorStore.connect('postgres://postgres@127.0.0.1:5432/mirror')
+ */
+export class PostgresMirrorStore implements MirrorStore {
+  readonly kind = 'postgres' as const
+  readonly pool: pg.Pool
+  readonly #changeFeed: boolean
+
+  private constructor(pool: pg.Pool, opts: PostgresStoreOptions) {
+    this.pool = pool
+    this.#changeFeed = opts.changeFeed === true
+  }
+
+  /**
+   * Connects and creates the tables when absent.
+   * @throws MirrorError `BAD_DATABASE`
+   */
+  static async connect(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresMirrorStore> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 8,
+      connectionTimeoutMillis: 10_000,
+      types,
+    })
+    // A dropped connection surfaces on the next query (and is retried there), not as a crash.
+    pool.on('error', () => {})
+    try {
+      const c = await pool.connect()
+      try {
+        await c.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
+        await c.query(POSTGRES_SCHEMA)
+      } finally {
+        await c.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => {})
+        c.release()
+      }
+    } catch (err) {
+      await pool.end().catch(() => {})
+      throw new MirrorError(
+        'BAD_DATABASE',
+        `cannot use the database: ${(err as Error).message}; url=${redact(url)}`,
+        {
+          cause: err,
+        },
+      )
+    }
+    return new PostgresMirrorStore(pool, opts)
+  }
+
+  async #tx<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect()
+    let broken = false
+    try {
+      await c.query('BEGIN')
+      const out = await fn(c)
+      await c.query('COMMIT')
+      return out
+    } catch (err) {
+      try {
+        await c.query('ROLLBACK')
+      } catch {
+        broken = true
+      }
+      throw err
+    } finally {
+      c.release(broken)
+    }
+  }
+
+  async #lockRow(c: Client, did: string): Promise<RepoRow | undefined> {
+    const r = await c.query<RepoRow>('SELECT * FROM mirror_repo WHERE did = $1 FOR UPDATE', [did])
+    return r.rows[0]
+  }
+
+  async #setCursor(c: Client | pg.Pool, stream: string, seq: number): Promise<void> {
+    await c.query(
+      'INSERT INTO mirror_cursor (stream, seq) VALUES ($1, $2) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq',
+      [stream, seq],
+    )
+  }
+
+  // --- SyncStore contract
+
+  async getRepo(did: string): Promise<RepoState | undefined> {
+    const r = (await this.pool.query<RepoRow>('SELECT * FROM mirror_repo WHERE did = $1', [did])).rows[0]
+    if (r === undefined || r.rev === null || r.data === null) return undefined
+    const out: RepoState = {
+      rev: r.rev,
+      data: parseCid(r.data),
+      status: r.sync_status === 'desynchronized' ? 'desynchronized' : 'synchronized',
+    }
+    if (r.seq !== null) out.seq = r.seq
+    if (r.unproven === true) out.unproven = true
+    return out
+  }
+
+  async getAccount(did: string): Promise<AccountStatus | undefined> {
+    const r = await this.pool.query<{ active: boolean; status: string | null }>(
+      'SELECT active, status FROM mirror_account WHERE did = $1',
+      [did],
+    )
+    const a = r.rows[0]
+    if (a === undefined) return undefined
+    return a.status === null ? { active: a.active } : { active: a.active, status: a.status }
+  }
+
+  async getCursor(stream: string): Promise<number | undefined> {
+    const r = await this.pool.query<{ seq: number }>('SELECT seq FROM mirror_cursor WHERE stream = $1', [
+      stream,
+    ])
+    return r.rows[0]?.seq
+  }
+
+  async commit(batch: StoreBatch): Promise<void> {
+    checkBatch(batch)
+    await this.#tx(async (c) => {
+      const now = Date.now()
+      for (const w of batch.repos ?? []) {
+        if (w.state === null)
+          await c.query(
+            'UPDATE mirror_repo SET rev = NULL, data = NULL, sync_status = NULL, seq = NULL, unproven = NULL WHERE did = $1',
+            [w.did],
+          )
+        else
+          await c.query(
+            `INSERT INTO mirror_repo (did, phase, rev, data, sync_status, seq, unproven, added)
+             VALUES ($1, 'active', $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (did) DO UPDATE SET rev = excluded.rev, data = excluded.data,
+               sync_status = excluded.sync_status, seq = excluded.seq, unproven = excluded.unproven`,
+            [
+              w.did,
+              w.state.rev,
+              w.state.data.toString(),
+              w.state.status,
+              w.state.seq ?? null,
+              w.state.unproven === true ? true : null,
+              now,
+            ],
+          )
+      }
+      for (const w of batch.accounts ?? []) {
+        if (w.status === null) await c.query('DELETE FROM mirror_account WHERE did = $1', [w.did])
+        else await this.#putAccount(c, w.did, w.status)
+      }
+      const cur = batch.cursor
+      if (cur !== undefined) {
+        if (cur.seq === null) await c.query('DELETE FROM mirror_cursor WHERE stream = $1', [cur.stream])
+        else await this.#setCursor(c, cur.stream, cur.seq)
+      }
+    })
+  }
+
+  async #putAccount(c: Client, did: string, s: AccountStatus): Promise<void> {
+    await c.query(
+      'INSERT INTO mirror_account (did, active, status) VALUES ($1, $2, $3) ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status',
+      [did, s.active, s.status ?? null],
+    )
+  }
+
+  // --- scope and progress
+
+  async addRepos(dids: readonly string[]): Promise<number> {
+    if (dids.length === 0) return 0
+    const r = await this.pool.query(
+      `INSERT INTO mirror_repo (did, phase, added) SELECT d, 'pending', $2 FROM unnest($1::text[]) AS d
+       ON CONFLICT (did) DO NOTHING`,
+      [dids, Date.now()],
+    )
+    return r.rowCount ?? 0
+  }
+
+  async mirrorRepo(did: string): Promise<MirrorRepo | undefined> {
+    const r = (await this.pool.query<RepoRow>('SELECT * FROM mirror_repo WHERE did = $1', [did])).rows[0]
+    return r === undefined ? undefined : toMirrorRepo(r)
+  }
+
+  async duePending(opts: {
+    limit: number
+    now: number
+    exclude?: ReadonlySet<string>
+  }): Promise<MirrorRepo[]> {
+    const r = await this.pool.query<RepoRow>(
+      `SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= $1 AND NOT (did = ANY($3::text[]))
+       ORDER BY retry_at, added, did LIMIT $2`,
+      [opts.now, opts.limit, [...(opts.exclude ?? [])]],
+    )
+    return r.rows.map(toMirrorRepo)
+  }
+
+  async nextRetryAt(): Promise<number | undefined> {
+    const r = await this.pool.query<{ t: number | null }>(
+      "SELECT min(retry_at) AS t FROM mirror_repo WHERE phase = 'pending'",
+    )
+    return r.rows[0]?.t ?? undefined
+  }
+
+  // --- writes
+
+  async #applyChanges(c: Client, did: string, rev: string, changes: readonly RecordChange[]): Promise<void> {
+    for (const ch of changes) {
+      if (ch.action === 'delete')
+        await c.query('DELETE FROM mirror_record WHERE did = $1 AND collection = $2 AND rkey = $3', [
+          did,
+          ch.collection,
+          ch.rkey,
+        ])
+      else
+        await c.query(
+          `INSERT INTO mirror_record (did, collection, rkey, cid, value) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value`,
+          [did, ch.collection, ch.rkey, (ch.cid as Cid).toString(), Buffer.from(ch.record as Uint8Array)],
+        )
+      if (this.#changeFeed)
+        await c.query(
+          'INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES ($1, $2, $3, $4, $5, $6)',
+          [did, ch.collection, ch.rkey, ch.action, ch.cid?.toString() ?? null, rev],
+        )
+    }
+  }
+
+  async #buffer(c: Client, commit: PreparedCommit): Promise<void> {
+    await c.query('INSERT INTO mirror_buffer (did, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      commit.did,
+      commit.seq,
+      Buffer.from(encodePreparedCommit(commit)),
+    ])
+  }
+
+  applyCommit(commit: PreparedCommit, stream: string): Promise<ApplyOutcome> {
+    return this.#tx(async (c): Promise<ApplyOutcome> => {
+      await this.#setCursor(c, stream, commit.seq)
+      const r = await this.#lockRow(c, commit.did)
+      if (r === undefined || r.phase === 'parked' || r.phase === 'deleted') return 'ignored'
+      if (r.phase === 'pending') {
+        await this.#buffer(c, commit)
+        return 'buffered'
+      }
+      const step = chainStep(
+        { rev: r.rev ?? undefined, data: r.data === null ? undefined : parseCid(r.data) },
+        commit,
+      )
+      if (step === 'stale') return 'stale'
+      if (step === 'break') {
+        await this.#buffer(c, commit)
+        await c.query("UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE did = $1", [commit.did])
+        return 'chain-break'
+      }
+      await this.#applyChanges(c, commit.did, commit.rev, commit.changes)
+      await c.query('UPDATE mirror_repo SET rev = $1, data = $2, seq = $3 WHERE did = $4', [
+        commit.rev,
+        commit.data.toString(),
+        commit.seq,
+        commit.did,
+      ])
+      return 'applied'
+    })
+  }
+
+  completeBackfill(repo: BackfilledRepo): Promise<DrainResult> {
+    return this.#tx(async (c): Promise<DrainResult> => {
+      const { did } = repo
+      await this.#lockRow(c, did)
+      await c.query('DELETE FROM mirror_record WHERE did = $1', [did])
+      await this.#copyRecords(c, repo)
+      if (this.#changeFeed)
+        await c.query(
+          `INSERT INTO mirror_change (did, collection, rkey, action, cid, rev)
+           SELECT $1, '', '', 'reset', NULL, $2
+           UNION ALL SELECT did, collection, rkey, 'create', cid, $2 FROM mirror_record WHERE did = $1`,
+          [did, repo.rev],
+        )
+      let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
+      let applied = 0
+      let skipped = 0
+      let last = -1
+      let chainBreak = false
+      const buffered = await c.query<{ seq: number; body: Buffer }>(
+        'SELECT seq, body FROM mirror_buffer WHERE did = $1 ORDER BY seq',
+        [did],
+      )
+      for (const row of buffered.rows) {
+        const commit = decodePreparedCommit(
+          new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.length),
+        )
+        const step = chainStep(held, commit)
+        if (step === 'break') {
+          chainBreak = true
+          break
+        }
+        last = row.seq
+        if (step === 'stale') {
+          skipped++
+          continue
+        }
+        await this.#applyChanges(c, did, commit.rev, commit.changes)
+        held = { rev: commit.rev, data: commit.data }
+        applied++
+      }
+      if (last >= 0) await c.query('DELETE FROM mirror_buffer WHERE did = $1 AND seq <= $2', [did, last])
+      await c.query(
+        `UPDATE mirror_repo SET phase = $4, rev = $1, data = $2, sync_status = 'synchronized', attempts = 0,
+           reason = NULL, retry_at = 0 WHERE did = $3`,
+        [held.rev, (held.data as Cid).toString(), did, chainBreak ? 'pending' : 'active'],
+      )
+      return { applied, skipped, chainBreak }
+    })
+  }
+
+  async #copyRecords(c: Client, repo: BackfilledRepo): Promise<void> {
+    const did = copyText(repo.did)
+    async function* rows(): AsyncGenerator<string> {
+      let chunk = ''
+      for (const r of repo.records) {
+        chunk += `${did}\t${copyText(r.collection)}\t${copyText(r.rkey)}\t${r.cid.toString()}\t\\\\x${Buffer.from(r.record.buffer, r.record.byteOffset, r.record.length).toString('hex')}\n`
+        if (chunk.length > 1 << 20) {
+          yield chunk
+          chunk = ''
+        }
+      }
+      if (chunk !== '') yield chunk
+    }
+    const sink = c.query(
+      copyStreams.from('COPY mirror_record (did, collection, rkey, cid, value) FROM STDIN'),
+    )
+    await pipeline(Readable.from(rows()), sink)
+  }
+
+  async failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Promise<void> {
+    await this.pool.query(
+      'UPDATE mirror_repo SET phase = $1, attempts = attempts + 1, reason = $2, retry_at = $3 WHERE did = $4',
+      [opts.park ? 'parked' : 'pending', opts.reason, opts.retryAt, did],
+    )
+  }
+
+  requestResync(did: string, stream: string, seq: number): Promise<void> {
+    return this.#tx(async (c) => {
+      await this.#setCursor(c, stream, seq)
+      await c.query(
+        "UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE did = $1 AND phase = 'active'",
+        [did],
+      )
+    })
+  }
+
+  advanceRev(did: string, opts: { rev: string; data: Cid; stream: string; seq: number }): Promise<void> {
+    return this.#tx(async (c) => {
+      await this.#setCursor(c, opts.stream, opts.seq)
+      await c.query(
+        "UPDATE mirror_repo SET rev = $1, data = $2, seq = $3 WHERE did = $4 AND phase = 'active' AND (rev IS NULL OR rev < $1)",
+        [opts.rev, opts.data.toString(), opts.seq, did],
+      )
+    })
+  }
+
+  setAccountStatus(did: string, status: AccountStatus, stream: string, seq: number): Promise<void> {
+    return this.#tx(async (c) => {
+      await this.#setCursor(c, stream, seq)
+      await this.#putAccount(c, did, status)
+      const r = await this.#lockRow(c, did)
+      if (!status.active && status.status === 'deleted') {
+        await c.query('DELETE FROM mirror_record WHERE did = $1', [did])
+        await c.query('DELETE FROM mirror_buffer WHERE did = $1', [did])
+        await c.query(
+          "UPDATE mirror_repo SET phase = 'deleted', rev = NULL, data = NULL, sync_status = NULL, seq = NULL WHERE did = $1",
+          [did],
+        )
+        if (this.#changeFeed)
+          await c.query(
+            "INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES ($1, '', '', 'reset', NULL, '')",
+            [did],
+          )
+      } else if (status.active && r !== undefined && (r.phase === 'deleted' || r.phase === 'parked')) {
+        await c.query("UPDATE mirror_repo SET phase = 'pending', retry_at = 0, attempts = 0 WHERE did = $1", [
+          did,
+        ])
+      }
+    })
+  }
+
+  async saveCursor(stream: string, seq: number): Promise<void> {
+    await this.#setCursor(this.pool, stream, seq)
+  }
+
+  // --- reads
+
+  async status(stream: string): Promise<MirrorStatus> {
+    const repos = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<RepoPhase, number>
+    const r = await this.pool.query<{ phase: RepoPhase; n: number }>(
+      'SELECT phase, count(*)::int AS n FROM mirror_repo GROUP BY phase',
+    )
+    for (const row of r.rows) repos[row.phase] = row.n
+    const records =
+      (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM mirror_record')).rows[0]?.n ?? 0
+    const buffered =
+      (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM mirror_buffer')).rows[0]?.n ?? 0
+    return { cursor: await this.getCursor(stream), repos, records, buffered }
+  }
+
+  async *records(opts: { did?: string } = {}): AsyncIterable<MirrorRecord> {
+    // Keyset pages: bounded memory on any size, no cursor held open across yields.
+    let after: [string, string, string] = ['', '', '']
+    for (;;) {
+      const r =
+        opts.did === undefined
+          ? await this.pool.query<MirrorRecord>(
+              `SELECT did, collection, rkey, cid FROM mirror_record WHERE (did, collection, rkey) > ($1, $2, $3)
+               ORDER BY did, collection, rkey LIMIT 5000`,
+              after,
+            )
+          : await this.pool.query<MirrorRecord>(
+              `SELECT did, collection, rkey, cid FROM mirror_record WHERE did = $1 AND (collection, rkey) > ($2, $3)
+               ORDER BY collection, rkey LIMIT 5000`,
+              [opts.did, after[1], after[2]],
+            )
+      for (const row of r.rows)
+        yield { did: row.did, collection: row.collection, rkey: row.rkey, cid: row.cid }
+      const lastRow = r.rows[r.rows.length - 1]
+      if (lastRow === undefined || r.rows.length < 5000) return
+      after = [lastRow.did, lastRow.collection, lastRow.rkey]
+    }
+  }
+
+  async getRecord(
+    did: string,
+    collection: string,
+    rkey: string,
+  ): Promise<{ cid: string; value: Uint8Array } | undefined> {
+    const r = await this.pool.query<{ cid: string; value: Buffer }>(
+      'SELECT cid, value FROM mirror_record WHERE did = $1 AND collection = $2 AND rkey = $3',
+      [did, collection, rkey],
+    )
+    const row = r.rows[0]
+    return row === undefined ? undefined : { cid: row.cid, value: new Uint8Array(row.value) }
+  }
+
+  async readChanges(after: number, limit: number): Promise<MirrorChange[]> {
+    const r = await this.pool.query<MirrorChange>(
+      'SELECT * FROM mirror_change WHERE id > $1 ORDER BY id LIMIT $2',
+      [after, limit],
+    )
+    return r.rows.map((c) => ({ ...c, id: Number(c.id) }))
+  }
+
+  async ackChanges(id: number): Promise<void> {
+    await this.pool.query('DELETE FROM mirror_change WHERE id <= $1', [id])
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://…'
+  }
+}
