@@ -165,7 +165,12 @@ export class XrpcServer {
    * @throws {XrpcError} 400 naming the first bad parameter.
    */
   decodeParams(nsid: string, query: string): Record<string, unknown> {
-    const res = this.lexicons.decodeXrpcParams(nsid, new URLSearchParams(query))
+    const search = new URLSearchParams(query)
+    // Refused outright, as the reference server does: no handler should see a `__proto__` key.
+    if (query.includes('proto') && search.has('__proto__')) {
+      throw invalidRequest('Invalid query parameter: __proto__', 'InvalidQueryParameter')
+    }
+    const res = this.lexicons.decodeXrpcParams(nsid, search)
     if (!res.success) throw invalidRequest(issueMessage('parameters', res.issues))
     return res.value as Record<string, unknown>
   }
@@ -231,9 +236,10 @@ export class XrpcServer {
       if (req.hasBody) throw invalidRequest('A request body was provided when none was expected')
       return undefined
     }
-    if (!req.hasBody) throw invalidRequest('A request body is expected but none was provided')
+    // The same order of checks as the reference server, so both give the same first complaint.
     const mime = mimeOf(req.header('content-type'))
     if (mime === undefined) throw invalidRequest('Request encoding (Content-Type) required but not provided')
+    if (!req.hasBody) throw invalidRequest('A request body is expected but none was provided')
     if (!encodingAccepts(body.encoding, mime))
       throw invalidRequest(`Wrong request encoding (Content-Type): ${mime}`)
     const declared = req.header('content-length')

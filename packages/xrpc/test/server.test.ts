@@ -165,7 +165,14 @@ describe('server over node:http, client', () => {
         400,
         'InvalidRequest',
       ],
-      ['__proto__ param', 'GET', '/xrpc/com.example.get?name=a&__proto__=x', {}, 200, ''],
+      [
+        '__proto__ param',
+        'GET',
+        '/xrpc/com.example.get?name=a&__proto__=x',
+        {},
+        400,
+        'InvalidQueryParameter',
+      ],
       ['no body', 'POST', '/xrpc/com.example.echo', {}, 400, 'InvalidRequest'],
       [
         'no content-type',
