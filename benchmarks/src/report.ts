@@ -17,6 +17,8 @@ export interface SuiteReport {
   machine: MachineInfo
   versions: Record<string, string>
   cases: CaseResult[]
+  /** Bundle sizes (the size report of src/size.ts), rendered as their own table. */
+  sizes?: { job: string; ours: number; atcute: number; ratio: number; error?: string }[]
 }
 
 export interface MachineInfo {
@@ -147,6 +149,21 @@ function gitRevision(): string {
 }
 
 /** Rewrites docs/benchmarks.md from every results/*.json. */
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`
+
+/** The bundle-size table: minified + gzipped bytes per job, ours against @atcute. */
+export function sizeMarkdown(sizes: NonNullable<SuiteReport['sizes']>): string {
+  return [
+    '| job | @rsky | @atcute | rsky / atcute |',
+    '| --- | ---: | ---: | ---: |',
+    ...sizes.map((r) =>
+      r.error
+        ? `| ${r.job} | error: ${r.error} | | |`
+        : `| ${r.job} | ${kb(r.ours)} | ${kb(r.atcute)} | ${r.ratio.toFixed(2)}x |`,
+    ),
+  ].join('\n')
+}
+
 export function writeBenchmarksDoc(): string {
   const reports: SuiteReport[] = existsSync(resultsDir)
     ? readdirSync(resultsDir)
@@ -176,6 +193,7 @@ export function writeBenchmarksDoc(): string {
       versions ? `Versions: ${versions}.` : '',
       '',
     )
+    if (r.sizes) out.push(sizeMarkdown(r.sizes), '')
     for (const c of r.cases) {
       out.push(`### ${c.case}`, '', markdownTable(caseTable(c)), '')
       if (c.note) out.push(`_${c.note}_`, '')

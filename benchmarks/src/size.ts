@@ -1,12 +1,13 @@
-// pnpm --filter @rsky/benchmarks size [--json]
+// pnpm --filter @rsky/benchmarks size [--no-doc]
 // What a browser app ships for one job: each job's entry is bundled by esbuild for the browser
 // (minified, tree-shaken, ESM), once with @rsky/* and once with @atcute/* doing the same work, and
-// the gzipped size of each bundle is compared. Results go to results/size.json.
+// the gzipped size of each bundle is compared. Results go to results/size.json and docs/benchmarks.md.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { machineInfo, packageVersions, type SuiteReport, sizeMarkdown, writeBenchmarksDoc } from './report.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -107,24 +108,29 @@ export async function measureSizes(jobs: SizeJob[] = sizeJobs): Promise<SizeResu
   return results
 }
 
-const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`
-
-export function sizeTable(results: SizeResult[]): string {
-  const lines = [
-    '| job | @rsky | @atcute | rsky / atcute |',
-    '|---|---|---|---|',
-    ...results.map((r) =>
-      r.error
-        ? `| ${r.job} | error: ${r.error} | | |`
-        : `| ${r.job} | ${kb(r.ours)} | ${kb(r.atcute)} | ${r.ratio.toFixed(2)}x |`,
-    ),
-  ]
-  return lines.join('\n')
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const results = await measureSizes()
-  console.log(sizeTable(results))
+  const sizes = await measureSizes()
+  console.log(sizeMarkdown(sizes))
+  const report: SuiteReport = {
+    suite: 'size',
+    description:
+      'What a browser app ships for one job: the job written against each implementation, bundled by esbuild for the browser (minified, tree-shaken ESM) and gzipped (level 9). Ours still does its checks (hash-checked CAR blocks, low-S signatures, strict DAG-CBOR). Run with `pnpm --filter @rsky/benchmarks size` (`--no-doc` leaves docs/benchmarks.md alone).',
+    date: new Date().toISOString().slice(0, 10),
+    machine: machineInfo(),
+    versions: packageVersions([
+      'esbuild',
+      '@atcute/cbor',
+      '@atcute/cid',
+      '@atcute/car',
+      '@atcute/repo',
+      '@atcute/crypto',
+      '@atcute/lexicons',
+      '@atcute/mst',
+    ]),
+    cases: [],
+    sizes,
+  }
   mkdirSync(join(here, '..', 'results'), { recursive: true })
-  writeFileSync(join(here, '..', 'results', 'size.json'), `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(join(here, '..', 'results', 'size.json'), `${JSON.stringify(report, null, 2)}\n`)
+  if (!process.argv.includes('--no-doc')) console.log(`wrote ${writeBenchmarksDoc()}`)
 }
