@@ -24,7 +24,10 @@ const folder = `.readme-examples-${process.pid}`
 const dirOf = (e: ReadmeExample): string =>
   join(root, 'packages', /^packages\/([^/]+)\//.exec(e.file)?.[1] ?? 'cli', folder)
 const fileOf = (e: ReadmeExample): string =>
-  join(dirOf(e), `${e.file.replace(/[^a-zA-Z0-9]+/g, '-')}-L${e.line}.${e.lang.startsWith('j') ? 'mjs' : 'ts'}`)
+  join(
+    dirOf(e),
+    `${e.file.replace(/[^a-zA-Z0-9]+/g, '-')}-L${e.line}.${e.lang.startsWith('j') ? 'mjs' : 'ts'}`,
+  )
 const dirs = [...new Set(examples.map(dirOf))]
 const label = (e: ReadmeExample): string => `${e.file}:${e.line}`
 
