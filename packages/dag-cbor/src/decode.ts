@@ -21,9 +21,22 @@ export const DEFAULT_MAX_INPUT_LENGTH: number = 16 * 1024 * 1024
 /** Default {@link DecodeOptions.maxCollectionLength}. */
 export const DEFAULT_MAX_COLLECTION_LENGTH = 1_000_000
 
+/**
+ * Most heap a decoded value keeps alive per input byte, in bytes, on 64-bit V8 (Node, Chrome),
+ * with some margin: the costliest shape measured is a list of empty maps, 64 bytes per input byte
+ * (one input byte, a 56-byte object and its 8-byte slot). Empty byte strings share one view and
+ * arrays are allocated at their exact length, so no shape costs more; `@ipld/dag-cbor` needs
+ * up to 117. A decode at the default 16 MiB cap can therefore hold about 1.1 GiB: lower
+ * `maxInputLength` where that is too much. Checked shape by shape in `test/memory.test.ts`.
+ */
+export const DECODE_MAX_HEAP_PER_INPUT_BYTE = 72
+
 // Explicit stack of open containers, so hostile nesting cannot overflow the JS stack. Reused
-// across calls (decode never runs user code, so it cannot be re-entered).
-let stackContainer: (LexValue[] | LexMap)[] = []
+// across calls (decode never runs user code, so it cannot be re-entered). An array is allocated
+// at its declared length (already checked against the remaining input) and filled by index: an
+// array grown by `push` from empty reserves 17 slots for its first item, which made a list of
+// one-item lists cost about 110 bytes of heap per input byte.
+let stackContainer: (LexValue[] | LexMap | undefined)[] = []
 const stackIsMap: boolean[] = []
 const stackRemaining: number[] = []
 let stackKey: string[] = []
@@ -41,7 +54,9 @@ function limit(value: number, name: string): number {
  * no indefinite lengths, minimal integer and length headers, string map keys sorted
  * length-first then bytewise without duplicates, tag 42 (CID) only, integers within ±(2^53-1),
  * valid UTF-8. Byte strings and CIDs in the result are views into `bytes` (no copying), so do not
- * mutate `bytes` while you use the result.
+ * mutate `bytes` while you use the result; every empty byte string is one shared, frozen empty
+ * view. The result holds at most {@link DECODE_MAX_HEAP_PER_INPUT_BYTE} bytes of heap per input
+ * byte, whatever the shape of the input.
  * @throws {DagCborDecodeError} with a `code` and the byte `offset` of the fault
  * @throws {TypeError} when `bytes` is not a Uint8Array
  * @throws {RangeError} for a negative or non-integer limit
@@ -71,6 +86,13 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
     throw e
   }
 }
+
+/**
+ * The empty byte string every decode returns for `0x40`: frozen and shared, so a list of empty
+ * byte strings costs one pointer per input byte instead of a typed-array view each. A view of
+ * zero bytes has nothing to read or write, so sharing it is not observable through its contents.
+ */
+export const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array
 
 function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue {
   const end = buf.length
@@ -128,10 +150,12 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
         if (arg === 0) {
           value = isMap ? {} : []
         } else {
-          sContainer[depth] = isMap ? {} : []
           sIsMap[depth] = isMap
           sRemaining[depth] = arg
-          if (isMap) {
+          if (!isMap) {
+            sContainer[depth] = new Array(arg)
+          } else {
+            sContainer[depth] = {}
             sKeyStart[depth] = -1
             sKeyLen[depth] = 0
             p = readKey(buf, p, depth)
@@ -145,7 +169,7 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
         value = -1 - arg
       } else if (major === 2) {
         if (arg > end - p) fail('TRUNCATED', start, 'byte string is longer than the remaining input')
-        value = buf.subarray(p, p + arg)
+        value = arg === 0 ? EMPTY_BYTES : buf.subarray(p, p + arg)
         p += arg
       } else {
         // major 6: tags
@@ -162,17 +186,18 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
         return value
       }
       const d = depth - 1
-      const c = sContainer[d] as LexValue[] | LexMap
       if (sIsMap[d]) {
+        const c = sContainer[d] as LexMap
         const k = sKey[d] as string
         if (k === '__proto__') {
           // a plain assignment would replace the prototype (CWE-1321); define an own property instead
           Object.defineProperty(c, k, { value, enumerable: true, configurable: true, writable: true })
         } else {
-          ;(c as LexMap)[k] = value
+          c[k] = value
         }
       } else {
-        ;(c as LexValue[]).push(value)
+        const c = sContainer[d] as LexValue[]
+        c[c.length - (sRemaining[d] as number)] = value
       }
       const left = (sRemaining[d] as number) - 1
       if (left > 0) {
@@ -180,9 +205,9 @@ function run(buf: Uint8Array, maxDepth: number, maxCollection: number): LexValue
         if (sIsMap[d]) p = readKey(buf, p, d)
         break
       }
-      sContainer[d] = undefined as never // do not keep the finished value alive from the shared stack
       depth = d
-      value = c
+      value = sContainer[d] as LexValue[] | LexMap
+      sContainer[d] = undefined // do not keep the finished value alive from the shared stack
     }
   }
 }

@@ -34,6 +34,7 @@ export {
   parseCid,
 } from './cid-parse.ts'
 export {
+  DECODE_MAX_HEAP_PER_INPUT_BYTE,
   DEFAULT_DECODE_MAX_DEPTH,
   DEFAULT_MAX_COLLECTION_LENGTH,
   DEFAULT_MAX_INPUT_LENGTH,
