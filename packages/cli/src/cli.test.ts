@@ -7,7 +7,7 @@ import { parseCid } from '@rsky/dag-cbor'
 import { describe, expect, it } from 'vitest'
 import { LEXICONS_DIR } from '../../lexicon/test/real-lexicons.ts'
 import { typeCheckDir } from '../../lexicon/test/typecheck.ts'
-import { COMMAND_HELP, usageOf } from './help.ts'
+import { helpOf, usageOf } from './help.ts'
 import { commands, main } from './main.ts'
 import { k256Sample, p256Sample, repoRoot, sampleCarPath } from './test-helpers.ts'
 
@@ -20,6 +20,14 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
   })
   return { code, stdout, stderr }
+}
+
+/** Output of a listing with --json: one JSON value per line. */
+function jsonLines(stdout: string): unknown[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l))
 }
 
 function tmp(): string {
@@ -120,7 +128,7 @@ describe('rsky repo verify --json on failure: what was learned, and where it fai
 
   it('a missing record block: the commit facts, MISSING_BLOCK with the record path and CID', async () => {
     const known = await facts(k256Sample)
-    const rows = JSON.parse((await run('repo', 'ls', sampleCarPath(k256Sample), '--json')).stdout) as Array<{
+    const rows = jsonLines((await run('repo', 'ls', sampleCarPath(k256Sample), '--json')).stdout) as Array<{
       path: string
       cid: string
     }>
@@ -253,14 +261,43 @@ describe('exit codes: 0 all well, 1 invalid data, 2 usage and path problems', ()
     expect(JSON.parse(r.stdout).failure).toMatchObject({ kind: 'io', code: 'ENOTDIR' })
   })
 
-  it('every command: no file is 2, a missing file is 2, an extra argument is 2, an unknown option is 2', async () => {
+  it('every command: too few or too many arguments are 2, an unknown option is 2 and named plainly', async () => {
+    for (const c of commands) {
+      const [min, max] = c.arity
+      const cases: string[][] = [Array(max + 1).fill('x'), [...Array(min).fill('x'), '--bogus']]
+      if (min > 0) cases.push([])
+      for (const args of cases) {
+        const r = await run(...c.path, ...args, '--json')
+        const what = `${c.path.join(' ')} ${args.join(' ')}`
+        expect(r.code, what).toBe(2)
+        expect(JSON.parse(r.stdout).failure.kind, what).toBe('usage')
+      }
+      const bogus = await run(...c.path, ...Array(min).fill('x'), '--bogus')
+      expect(bogus.stderr.split('\n')[0]).toBe(`rsky ${c.path.join(' ')}: unknown option --bogus`)
+    }
+  })
+
+  it('every file command: no file is 2, a missing file is 2, an extra argument is 2, an unknown option is 2', async () => {
     const dir = tmp()
     const fill = (c: (typeof commands)[number], first: string): string[] => {
       const [min] = c.arity
       const second = c.path[0] === 'repo' && c.path[1] === 'get' ? 'app.bsky.feed.post/x' : dir
       return [first, second].slice(0, Math.max(min, 1))
     }
-    for (const c of commands) {
+    const fileCommands = commands.filter((c) =>
+      [
+        'repo verify',
+        'repo ls',
+        'repo get',
+        'repo export',
+        'repo diff',
+        'repo mst',
+        'car inspect',
+        'lex gen',
+      ].includes(c.path.join(' ')),
+    )
+    expect(fileCommands).toHaveLength(8)
+    for (const c of fileCommands) {
       const first = c.path[0] === 'lex' ? '/no/such/dir' : '/no/such.car'
       const cases: string[][] = [
         [],
@@ -324,7 +361,7 @@ describe('help texts', () => {
         expect(r.stdout.split('\n')[0]).toBe(`usage: ${usageOf(c)} [--json]`)
       }
       const help = (await run(...c.path, '--help')).stdout
-      const described = COMMAND_HELP[c.path.join(' ')]
+      const described = helpOf(c)
       expect(described, c.path.join(' ')).toBeDefined()
       for (const name of Object.keys(c.options ?? {})) {
         expect(described!.options.some(([flag]) => flag.startsWith(`--${name} `))).toBe(true)
@@ -336,7 +373,7 @@ describe('help texts', () => {
   })
 
   it('the README shows every usage line, the exit code table and the JSON failure fields', () => {
-    for (const c of commands) expect(readme).toContain(`| \`${usageOf(c).replace('|', '\\|')}\` |`)
+    for (const c of commands) expect(readme).toContain(`| \`${usageOf(c).replaceAll('|', '\\|')}\` |`)
     expect(readme).toContain('| **0** |')
     expect(readme).toContain('| **1** |')
     expect(readme).toContain('| **2** |')
@@ -348,7 +385,7 @@ describe('rsky repo ls / get / export / diff, rsky car inspect', () => {
   it('lists a collection and gets a record as JSON', async () => {
     const ls = await run('repo', 'ls', sampleCarPath(k256Sample), 'app.bsky.graph.follow', '--json')
     expect(ls.code).toBe(0)
-    const rows = JSON.parse(ls.stdout) as Array<{ path: string; cid: string }>
+    const rows = jsonLines(ls.stdout) as Array<{ path: string; cid: string }>
     expect(rows.length).toBeGreaterThan(100)
     expect(rows.every((r) => r.path.startsWith('app.bsky.graph.follow/'))).toBe(true)
     const get = await run('repo', 'get', sampleCarPath(k256Sample), rows[0]!.path)

@@ -1,3 +1,4 @@
+import type { CommandHelp } from './help.ts'
 import type { Output, OutputStreams } from './output.ts'
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>
@@ -17,11 +18,18 @@ export interface Command {
   usage: string
   summary: string
   options?: OptionSpec
+  /** The `--help` text beyond usage and summary (or an entry in help.ts COMMAND_HELP). */
+  help?: CommandHelp
   /**
    * The fields of this command's `--json` result that a failure document carries too, all null
    * (a command that fails after learning some throws ReportedFailure with them filled in).
    */
   failureFields?: () => Record<string, unknown>
+  /**
+   * The command prints JSON lines with --json (a listing or a stream): its failure document is one
+   * line too, after whatever it printed, so a reader of the stream sees where it ended.
+   */
+  lines?: boolean
   /** Positional argument count: [min, max]. */
   arity: [number, number]
   run(input: CommandInput): Promise<number>

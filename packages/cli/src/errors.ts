@@ -51,7 +51,10 @@ export class ReportedFailure extends Error {
   }
 }
 
-/** Exit codes: 0 all well, 1 the input is invalid, 2 the command was called wrongly. */
+/**
+ * Exit codes: 0 all well, 1 the input is invalid, 2 the command was called wrongly or a path or
+ * service cannot be used.
+ */
 export const EXIT_OK = 0
 export const EXIT_INVALID = 1
 export const EXIT_USAGE = 2
@@ -65,6 +68,20 @@ function isSystemError(err: unknown): err is NodeJS.ErrnoException {
 
 const unwrap = (err: unknown): unknown => (err instanceof ReportedFailure ? err.error : err)
 
+/** Codes of failures to reach a service (no answer, refused, timed out): exit 2 like unreadable files. */
+const UNREACHABLE_CODES = new Set([
+  'SERVICE_UNREACHABLE',
+  'SERVICE_TIMEOUT',
+  'NETWORK_ERROR',
+  'RESOLUTION_TIMEOUT',
+])
+
+/** A service that could not be reached, as opposed to one that answered with bad data. */
+function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return err instanceof Error && typeof code === 'string' && UNREACHABLE_CODES.has(code)
+}
+
 /**
  * The exit code of a failure: 2 for a usage error or a file that cannot be read or written
  * (a system error such as ENOTDIR or EACCES), 1 for everything else (invalid input data).
@@ -72,7 +89,7 @@ const unwrap = (err: unknown): unknown => (err instanceof ReportedFailure ? err.
 export function exitCodeOf(err: unknown): number {
   let e = unwrap(err)
   if (e instanceof InputFileError) e = e.cause
-  return e instanceof UsageError || isSystemError(e) ? EXIT_USAGE : EXIT_INVALID
+  return e instanceof UsageError || isSystemError(e) || isUnreachable(e) ? EXIT_USAGE : EXIT_INVALID
 }
 
 /**
@@ -127,7 +144,13 @@ export function describeFailure(err: unknown): FailureInfo {
     e = e.cause
   }
   const kind: FailureInfo['kind'] =
-    e instanceof UsageError ? (e.code === 'IO' ? 'io' : 'usage') : isSystemError(e) ? 'io' : 'invalid'
+    e instanceof UsageError
+      ? e.code === 'IO'
+        ? 'io'
+        : 'usage'
+      : isSystemError(e) || isUnreachable(e)
+        ? 'io'
+        : 'invalid'
   const info: FailureInfo = {
     kind,
     code: codeOf(e),
@@ -156,6 +179,8 @@ export function describeFailure(err: unknown): FailureInfo {
     }
     if (info.offset === null && cur instanceof CarError) info.offset = cur.offset
     if (info.file === null && isSystemError(cur) && typeof cur.path === 'string') info.file = cur.path
+    else if (info.file === null && depth === 0 && typeof fields['file'] === 'string')
+      info.file = fields['file']
     if (depth === 1) info.cause = { name: cur.name, code: codeOf(cur), message: firstLine(cur.message) }
     cur = cur.cause
   }

@@ -2,6 +2,7 @@
 // descriptions live here, next to each other, so they stay consistent with one another and with the
 // README (a test checks every usage line appears there and every option is described here).
 import type { Command } from './command.ts'
+import { NET_OPTION_HELP } from './commands/net.ts'
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: ReadonlyArray<readonly [string, string]> = [
@@ -43,11 +44,13 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     invalid: 'no record at the path, or the repository cannot be read',
   },
   'repo export': {
-    options: [],
+    options: NET_OPTION_HELP,
     notes: [
-      'Writes every record as DIR/<collection>/<rkey>.json, creating DIR if needed. DIR must not be an existing file.',
+      'With a CAR file: writes every record as DIR/<collection>/<rkey>.json, creating DIR if needed. DIR must not be an existing file.',
+      'With a DID or handle: resolves the account, streams its repository from its PDS (com.atproto.sync.getRepo) into OUT.car while checking every block hash, the commit, its signature with the key of the DID document, the tree and every record; OUT.car appears only when all of it verified (it is written as OUT.car.partial and renamed). The options apply to this form only.',
     ],
-    invalid: 'the repository cannot be read (damaged CAR, bad commit, tree or record)',
+    invalid:
+      'the repository cannot be read or does not verify (damaged CAR, bad commit, signature, tree or record)',
   },
   'repo diff': {
     options: [],
@@ -93,6 +96,20 @@ function table(rows: ReadonlyArray<readonly [string, string]>): string[] {
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)
 }
 
+/** Usages longer than this put their summary on the next line, so the table stays readable. */
+const LONG_USAGE = 60
+
+function commandTable(shown: readonly Command[]): string[] {
+  const usages = shown.map((c) => usageOf(c))
+  const width = Math.max(0, ...usages.filter((u) => u.length <= LONG_USAGE).map((u) => u.length))
+  return shown.flatMap((c, i) => {
+    const u = usages[i]!
+    return u.length <= LONG_USAGE
+      ? [`  ${u.padEnd(width)}  ${c.summary}`]
+      : [`  ${u}`, `  ${' '.repeat(width)}  ${c.summary}`]
+  })
+}
+
 /** `rsky --help`, or the commands of one group (`rsky repo --help`). */
 export function overviewHelp(commands: readonly Command[], group?: string): string {
   const shown = group === undefined ? commands : commands.filter((c) => c.path[0] === group)
@@ -102,7 +119,7 @@ export function overviewHelp(commands: readonly Command[], group?: string): stri
       : `usage: rsky ${group} <command> [arguments] [--json]`,
     '',
     'commands:',
-    ...table(shown.map((c) => [usageOf(c), c.summary])),
+    ...commandTable(shown),
     '',
     'options of every command:',
     ...table(COMMON_OPTIONS),
@@ -129,9 +146,14 @@ function wrap(text: string, width = 100): string[] {
   return lines
 }
 
+/** The help of a command: its own, or its entry in COMMAND_HELP. */
+export function helpOf(c: Command): CommandHelp | undefined {
+  return c.help ?? COMMAND_HELP[c.path.join(' ')]
+}
+
 /** `rsky <command> --help`. */
 export function commandHelp(c: Command): string {
-  const help = COMMAND_HELP[c.path.join(' ')]
+  const help = helpOf(c)
   const summary = `${c.summary.charAt(0).toUpperCase()}${c.summary.slice(1)}.`
   const lines = [`usage: ${usageOf(c)} [--json]`, '', ...wrap(summary)]
   for (const note of help?.notes ?? []) lines.push('', ...wrap(note))

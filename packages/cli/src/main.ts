@@ -1,8 +1,16 @@
 import { parseArgs } from 'node:util'
 import type { Command } from './command.ts'
+import { blobCommands } from './commands/blob.ts'
 import { carCommands } from './commands/car.ts'
+import { firehoseCommands } from './commands/firehose.ts'
+import { keyCommands } from './commands/key.ts'
 import { lexCommands } from './commands/lex.ts'
+import { lexToolCommands } from './commands/lex-tools.ts'
+import { remoteCommands } from './commands/remote.ts'
 import { repoCommands } from './commands/repo.ts'
+import { repoMstCommands } from './commands/repo-mst.ts'
+import { resolveCommands } from './commands/resolve.ts'
+import { syntaxCommands } from './commands/syntax.ts'
 import {
   describeError,
   describeFailure,
@@ -16,7 +24,19 @@ import { commandHelp, overviewHelp, usageOf } from './help.ts'
 import { createOutput, type OutputStreams } from './output.ts'
 
 /** Every subcommand, in the order `rsky --help` lists them. */
-export const commands: Command[] = [...repoCommands, ...carCommands, ...lexCommands]
+export const commands: Command[] = [
+  ...repoCommands,
+  ...repoMstCommands,
+  ...carCommands,
+  ...lexCommands,
+  ...lexToolCommands,
+  ...syntaxCommands,
+  ...keyCommands,
+  ...blobCommands,
+  ...resolveCommands,
+  ...remoteCommands,
+  ...firehoseCommands,
+]
 
 /** `rsky --help`: every command, the common options and the exit codes. */
 export function helpText(): string {
@@ -49,12 +69,10 @@ function fail(
   const usage = command ? `${usageOf(command)} [--json]` : undefined
   if (json) {
     const report = err instanceof ReportedFailure ? err.report : (command?.failureFields?.() ?? {})
-    createOutput(true, streams).result({
-      valid: false,
-      ...report,
-      error: message,
-      failure: describeFailure(err),
-    })
+    const doc = { valid: false, ...report, error: message, failure: describeFailure(err) }
+    const out = createOutput(true, streams)
+    if (command?.lines) out.item(doc)
+    else out.result(doc)
   }
   streams.stderr.write(`${prefix}: ${message}\n`)
   const shown = err instanceof ReportedFailure ? err.error : err
@@ -85,6 +103,17 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
       return EXIT_OK
     }
     return main([...topic, '--help'], streams)
+  }
+  if (words.length === 0 && argv.every((a) => a === '--json')) {
+    // `rsky --json`: an option with no command to apply it to.
+    const code = fail(
+      new UsageError('--json needs a command; e.g. rsky resolve HANDLE --json'),
+      undefined,
+      json,
+      streams,
+    )
+    streams.stderr.write(`${helpText()}\n`)
+    return code
   }
   if (argv[0] === '--version') {
     streams.stdout.write(`${VERSION}\n`)
@@ -124,7 +153,7 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
         options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       })
     } catch (err) {
-      throw new UsageError(describeError(err))
+      throw new UsageError(describeArgsError(err))
     }
     const [min, max] = command.arity
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
@@ -135,6 +164,27 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
   } catch (err) {
     return fail(err, command, json, streams)
   }
+}
+
+/**
+ * The message of a `parseArgs` failure in our words: the flag that was wrong, without Node's
+ * advice about `--` and positionals (which does not apply to rsky's commands).
+ */
+function describeArgsError(err: unknown): string {
+  const code = (err as { code?: unknown }).code
+  const message = err instanceof Error ? err.message : String(err)
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1]
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) {
+    // `-bad-` as a value: say how to pass one that starts with a dash.
+    return flag.startsWith('--')
+      ? `unknown option ${flag}`
+      : `unknown option ${flag} (put a value that starts with - after --)`
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+    return /argument missing/.test(message) ? `option ${flag} needs a value` : `option ${flag} takes no value`
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return 'unexpected argument'
+  return message.split('. ')[0] ?? message
 }
 
 declare const __RSKY_VERSION__: string | undefined

@@ -5,6 +5,8 @@ export interface Output {
   line(text?: string): void
   /** The machine-readable result (printed with --json only). */
   result(value: unknown): void
+  /** One item of a listing or stream as one JSON line (printed with --json only), so output can be piped. */
+  item(value: unknown): void
   /** A diagnostic on stderr, in both modes. */
   warn(text: string): void
 }
@@ -22,6 +24,9 @@ export function createOutput(json: boolean, streams: OutputStreams): Output {
     },
     result: (value) => {
       if (json) streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+    },
+    item: (value) => {
+      if (json) streams.stdout.write(`${JSON.stringify(value)}\n`)
     },
     warn: (text) => {
       streams.stderr.write(`${text}\n`)

@@ -34,3 +34,33 @@ export function createProgress(
     },
   }
 }
+
+/**
+ * A byte counter on stderr for downloads of unknown size, drawn only on a terminal and at most
+ * every 200 ms.
+ */
+export function createByteCounter(
+  label: string,
+  stderr: { write(s: string): unknown; isTTY?: boolean },
+): Progress {
+  if (!stderr.isTTY) return noop
+  let lastDraw = 0
+  let drawn = false
+  return {
+    update: (done) => {
+      const now = Date.now()
+      if (now - lastDraw < 200) return
+      lastDraw = now
+      drawn = true
+      stderr.write(`\r${label}: ${(done / 1024 / 1024).toFixed(1)} MiB`)
+    },
+    finish: () => {
+      if (drawn) stderr.write(`\r${' '.repeat(label.length + 20)}\r`)
+    },
+  }
+}
+
+/** A remark for a person at a terminal (stderr, only when it is a TTY): never part of the output. */
+export function note(stderr: { write(s: string): unknown; isTTY?: boolean }, text: string): void {
+  if (stderr.isTTY) stderr.write(`${text}\n`)
+}

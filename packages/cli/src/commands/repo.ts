@@ -25,6 +25,8 @@ import {
 } from '../errors.ts'
 import { keyValueLines } from '../output.ts'
 import { openCarFile } from './input.ts'
+import { NET_OPTIONS } from './net.ts'
+import { exportRemote, isAccountRef } from './remote.ts'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
@@ -115,7 +117,7 @@ const verify: Command = {
       report.file = file.path
       r = await verifyRepoCar(file.chunks(), { ...(did ? { did } : {}), ...(key ? { key } : {}) })
     } catch (err) {
-      if (out.json && path !== undefined) await learnCommit(path, key, report)
+      if (out.json && path !== undefined && path !== '-') await learnCommit(path, key, report)
       report.ms = Math.round(performance.now() - start)
       throw new ReportedFailure(err, { ...report })
     }
@@ -158,6 +160,7 @@ const ls: Command = {
   path: ['repo', 'ls'],
   usage: 'FILE.car [COLLECTION] [--json]',
   summary: 'list records (collection/rkey and CID), optionally of one collection',
+  lines: true,
   arity: [1, 2],
   async run({ positionals, out, streams }) {
     const collection = positionals[1]
@@ -170,12 +173,15 @@ const ls: Command = {
       for await (const leaf of loaded.tree.walkLeaves(from)) {
         if (from !== undefined && !leaf.key.startsWith(from)) break
         rows.push({ path: leaf.key, cid: leaf.value.toString() })
-        out.line(`${leaf.key}  ${leaf.value.toString()}`)
       }
     } catch (err) {
       throw asRepoError(err)
     }
-    out.result(rows)
+    // Printed only once the whole walk succeeded: a listing on stdout is never a partial one.
+    for (const r of rows) {
+      out.item(r)
+      out.line(`${r.path}  ${r.cid}`)
+    }
     return EXIT_OK
   },
 }
@@ -225,10 +231,14 @@ function ensureOutputDir(dir: string): void {
 
 const exportCmd: Command = {
   path: ['repo', 'export'],
-  usage: 'FILE.car DIR',
-  summary: 'write every record as DIR/<collection>/<rkey>.json',
+  usage: 'FILE.car DIR | DID|HANDLE OUT.car [--plc URL] [--pds URL] [--timeout SECONDS]',
+  summary:
+    'FILE.car: write every record as DIR/<collection>/<rkey>.json; DID or HANDLE: download the repository into OUT.car, verified as it streams',
+  options: { ...NET_OPTIONS },
   arity: [2, 2],
-  async run({ positionals, out, streams }) {
+  async run(input) {
+    const { positionals, out, streams } = input
+    if (isAccountRef(positionals[0]!)) return exportRemote(input)
     const dir = positionals[1]!
     const file = openCarFile(positionals[0]!, streams.stderr)
     ensureOutputDir(dir)

@@ -1,0 +1,61 @@
+import { getAtprotoData } from '@rsky/identity'
+import type { Command } from '../command.ts'
+import { EXIT_OK } from '../errors.ts'
+import { keyValueLines } from '../output.ts'
+import { NET_OPTION_HELP, NET_OPTIONS, netOf, resolveIdentity } from './net.ts'
+
+const resolve: Command = {
+  path: ['resolve'],
+  help: {
+    options: NET_OPTION_HELP,
+    notes: [
+      'A handle is resolved to a DID (DNS TXT _atproto.HANDLE, https://HANDLE/.well-known/atproto-did, then the resolveHandle of the PDS given with --pds), the DID document is fetched (PLC directory or did:web) and must claim the handle. For a DID, the claimed handle is resolved back and shown as verified only when it leads to the same DID.',
+      '.test handles (development networks such as @atproto/dev-env) are resolved only through --pds.',
+    ],
+    invalid:
+      'the handle resolves to no DID or to a DID whose document claims another handle, the DID does not exist, or its document is invalid',
+  },
+  usage: 'HANDLE|DID [--plc URL] [--pds URL] [--timeout SECONDS] [--json]',
+  summary: 'an account: DID document, handle verified both ways, PDS and signing key',
+  options: { ...NET_OPTIONS },
+  arity: [1, 1],
+  async run({ positionals, values, out }) {
+    const net = netOf(values)
+    const id = await resolveIdentity(net, positionals[0]!)
+    const data = (() => {
+      try {
+        return getAtprotoData(id.document)
+      } catch {
+        return undefined
+      }
+    })()
+    out.result({
+      valid: true,
+      did: id.did,
+      handle: id.handle ?? null,
+      handleVerified: id.handle !== undefined,
+      claimedHandle: id.claimedHandle ?? null,
+      handleMethod: id.handleMethod,
+      pds: id.pds ?? null,
+      signingKey: id.signingKey ?? data?.signingKey ?? null,
+      document: id.document,
+    })
+    for (const line of keyValueLines([
+      ['did', id.did],
+      [
+        'handle',
+        id.handle !== undefined
+          ? `${id.handle} (verified both ways${id.handleMethod === 'pds' ? ', via the --pds resolveHandle' : ''})`
+          : `${id.claimedHandle ?? '(none)'} (NOT verified: it does not resolve back to the DID)`,
+      ],
+      ['pds', id.pds ?? '(none)'],
+      ['signing key', id.signingKey ?? '(none)'],
+    ]))
+      out.line(line)
+    out.line()
+    out.line(JSON.stringify(id.document, null, 2))
+    return EXIT_OK
+  },
+}
+
+export const resolveCommands: Command[] = [resolve]

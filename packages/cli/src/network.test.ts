@@ -1,0 +1,323 @@
+// The network commands end to end through the built `rsky` binary, against the official PDS and
+// PLC directory running on loopback (@atproto/dev-env), never the public network. The child runs
+// asynchronously: the servers live in this process and must keep answering while it runs.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TestNetworkNoAppView } from '@atproto/dev-env'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { repoRoot } from './test-helpers.ts'
+
+const bin = join(repoRoot, 'packages/cli/dist/bin.js')
+
+interface Run {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built rsky; killed after `limitMs` so a hang fails the test instead of the run. */
+function rsky(args: string[], limitMs = 30_000): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
+    child.on('close', (status) => {
+      clearTimeout(timer)
+      done({ status, stdout, stderr })
+    })
+  })
+}
+
+const lines = (s: string): Array<Record<string, unknown>> =>
+  s
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+
+/** A loopback HTTP server; resolves to its base URL. */
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
+  const server = createServer(handler)
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
+}
+
+describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
+  'network commands against a loopback PDS and PLC',
+  () => {
+    let net: TestNetworkNoAppView
+    let alice: string
+    let bob: string
+    let postUri: string
+    let postCid: string
+    let records: number
+    /** A PLC directory that serves every document with bob's key in place of the real one. */
+    let forgedPlc: { url: string; server: Server }
+    let aliceKey: string
+    const closed: { url: string } = { url: '' }
+    const common = (): string[] => ['--plc', net.plc.url, '--pds', net.pds.url, '--timeout', '10']
+
+    beforeAll(async () => {
+      net = await TestNetworkNoAppView.create({})
+      const sc = net.getSeedClient()
+      await sc.createAccount('alice', {
+        email: 'alice@test.com',
+        handle: 'alice.test',
+        password: 'alice-pass',
+      })
+      await sc.createAccount('bob', { email: 'bob@test.com', handle: 'bob.test', password: 'bob-pass' })
+      alice = sc.dids['alice']!
+      bob = sc.dids['bob']!
+      const post = await sc.post(alice, 'hello from alice')
+      postUri = post.ref.uriStr
+      postCid = post.ref.cidStr
+      await sc.post(alice, 'second post')
+      await sc.like(alice, post.ref)
+      await sc.follow(alice, bob)
+      // What the PDS says alice holds (the seed client may add a profile): the count to compare with.
+      records = 0
+      for (const collection of [
+        'app.bsky.feed.post',
+        'app.bsky.feed.like',
+        'app.bsky.graph.follow',
+        'app.bsky.actor.profile',
+      ]) {
+        const url = `${net.pds.url}/xrpc/com.atproto.repo.listRecords?repo=${alice}&collection=${collection}`
+        records += ((await (await fetch(url)).json()) as { records: unknown[] }).records.length
+      }
+      const docOf = async (did: string) =>
+        (await (await fetch(`${net.plc.url}/${did}`)).json()) as Record<string, unknown>
+      const bobDoc = await docOf(bob)
+      aliceKey = ((await docOf(alice))['verificationMethod'] as Array<{ publicKeyMultibase: string }>)[0]!
+        .publicKeyMultibase
+      const bobMethod = (bobDoc['verificationMethod'] as Array<Record<string, unknown>>)[0]!
+      forgedPlc = await serve(async (req, res) => {
+        const doc = await docOf(req.url!.slice(1))
+        const method = (doc['verificationMethod'] as Array<Record<string, unknown>>)[0]!
+        method['publicKeyMultibase'] = bobMethod['publicKeyMultibase']
+        method['type'] = bobMethod['type']
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(doc))
+      })
+      const gone = await serve(() => {})
+      closed.url = gone.url
+      await new Promise((ok) => gone.server.close(ok))
+    }, 60_000)
+
+    afterAll(async () => {
+      forgedPlc?.server.close()
+      await net?.close()
+    })
+
+    it('resolve HANDLE: DID, handle verified both ways through the --pds resolveHandle, PDS and key', async () => {
+      const r = await rsky(['resolve', 'alice.test', ...common(), '--json'])
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      const json = JSON.parse(r.stdout)
+      expect(json).toMatchObject({
+        valid: true,
+        did: alice,
+        handle: 'alice.test',
+        handleVerified: true,
+        handleMethod: 'pds',
+        pds: net.pds.url,
+      })
+      expect(json.signingKey).toMatch(/^did:key:z/)
+      expect(json.document.id).toBe(alice)
+      const text = await rsky(['resolve', alice, ...common()])
+      expect(text.status).toBe(0)
+      expect(text.stdout).toMatch(/handle:\s+alice\.test \(verified both ways/)
+    })
+
+    it('resolve: an unknown handle is 1, an unknown DID is 1, an unreachable PLC is 2, a bad --plc is 2', async () => {
+      const none = await rsky(['resolve', 'nobody.test', ...common(), '--json'])
+      expect(none.status).toBe(1)
+      expect(JSON.parse(none.stdout).failure).toMatchObject({ kind: 'invalid', code: 'HANDLE_NOT_FOUND' })
+      const noDid = await rsky(['resolve', 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', ...common(), '--json'])
+      expect(noDid.status).toBe(1)
+      expect(JSON.parse(noDid.stdout).failure.code).toBe('DID_NOT_FOUND')
+      const down = await rsky(['resolve', alice, '--plc', closed.url, '--timeout', '5', '--json'])
+      expect(down.status).toBe(2)
+      expect(JSON.parse(down.stdout).failure.kind).toBe('io')
+      expect(down.stderr.trim().split('\n')).toHaveLength(1)
+      expect((await rsky(['resolve', alice, '--plc', 'not a url'])).status).toBe(2)
+      expect((await rsky(['resolve', 'not a handle!'])).status).toBe(2)
+    })
+
+    it('get AT-URI: the record, verified with the proof CAR against the signed commit', async () => {
+      const r = await rsky(['get', postUri.replace(alice, 'alice.test'), ...common(), '--json'])
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      const json = JSON.parse(r.stdout)
+      expect(json).toMatchObject({ valid: true, uri: postUri, cid: postCid, signature: 'valid' })
+      expect(json.record).toMatchObject({ $type: 'app.bsky.feed.post', text: 'hello from alice' })
+      const text = await rsky(['get', postUri, ...common()])
+      expect(text.status).toBe(0)
+      expect(JSON.parse(text.stdout).text).toBe('hello from alice')
+    })
+
+    it('get: an absent record is 1 (RECORD_NOT_FOUND); a document with the wrong key is 1 (BAD_SIGNATURE)', async () => {
+      const absent = await rsky([
+        'get',
+        `at://${alice}/app.bsky.feed.post/3zzzzzzzzzzzz`,
+        ...common(),
+        '--json',
+      ])
+      expect(absent.status).toBe(1)
+      expect(JSON.parse(absent.stdout).failure.code).toMatch(/RECORD_NOT_FOUND|NOT_FOUND/)
+      const forged = await rsky(['get', postUri, '--plc', forgedPlc.url, '--pds', net.pds.url, '--json'])
+      expect(forged.status).toBe(1)
+      expect(JSON.parse(forged.stdout).failure).toMatchObject({ kind: 'invalid', code: 'BAD_SIGNATURE' })
+      expect((await rsky(['get', 'at://alice.test', ...common()])).status).toBe(2)
+    })
+
+    it('ls: every record as JSON lines after the whole repository verified; one collection', async () => {
+      const r = await rsky(['ls', 'alice.test', ...common(), '--json'])
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      const rows = lines(r.stdout)
+      expect(rows).toHaveLength(records)
+      expect(rows.map((x) => x['path'])).toContain(postUri.split('/').slice(3).join('/'))
+      const posts = lines((await rsky(['ls', alice, 'app.bsky.feed.post', ...common(), '--json'])).stdout)
+      expect(posts).toHaveLength(2)
+      expect(posts.every((x) => String(x['path']).startsWith('app.bsky.feed.post/'))).toBe(true)
+      const forged = await rsky(['ls', alice, '--plc', forgedPlc.url, '--pds', net.pds.url, '--json'])
+      expect(forged.status).toBe(1)
+      const out = lines(forged.stdout)
+      expect(out).toHaveLength(1)
+      expect(out[0]).toMatchObject({ valid: false, failure: { code: 'BAD_SIGNATURE' } })
+    })
+
+    it('repo export DID OUT.car: streamed and verified; the file verifies offline; a wrong key leaves no file', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rsky-net-'))
+      const car = join(dir, 'alice.car')
+      const r = await rsky(['repo', 'export', 'alice.test', car, ...common(), '--json'])
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, did: alice, records, signature: 'valid' })
+      const key = `did:key:${aliceKey}`
+      const offline = await rsky(['repo', 'verify', car, '--did', alice, '--json'])
+      expect(offline.status).toBe(0)
+      expect(JSON.parse(offline.stdout).records).toBe(records)
+      expect(key).toMatch(/^did:key:z/)
+      const bad = join(dir, 'forged.car')
+      const forged = await rsky(['repo', 'export', alice, bad, '--plc', forgedPlc.url, '--pds', net.pds.url])
+      expect(forged.status).toBe(1)
+      expect(forged.stderr).toMatch(/BAD_SIGNATURE/)
+      expect(readdirSync(dir).sort()).toEqual(['alice.car'])
+    })
+
+    it('firehose: JSON lines of the PDS stream from cursor 0, each commit verified; collection filter; sig and none', async () => {
+      const base = [
+        'firehose',
+        '--service',
+        net.pds.url,
+        '--plc',
+        net.plc.url,
+        '--cursor',
+        '0',
+        '--timeout',
+        '10',
+      ]
+      const full = await rsky([...base, '--limit', '6', '--json'])
+      expect(full.stderr).toBe('')
+      expect(full.status).toBe(0)
+      const events = lines(full.stdout)
+      expect(events).toHaveLength(6)
+      const commits = events.filter((e) => e['type'] === 'commit')
+      expect(commits.length).toBeGreaterThan(0)
+      expect(commits.every((c) => c['verified'] === 'full')).toBe(true)
+      // The official PDS follows an account's first #commit with a #sync of the same rev, which a
+      // consumer ignores (sync spec: a rev lower than or equal to the last one processed): a
+      // REJECTED STALE_REV line. Nothing else is rejected.
+      for (const e of events.filter((x) => x['type'] === 'rejected')) {
+        expect(e).toMatchObject({ code: 'STALE_REV', t: '#sync' })
+      }
+      const seqs = events.filter((e) => typeof e['seq'] === 'number').map((e) => e['seq'] as number)
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+
+      const likes = lines(
+        (await rsky([...base, '--collections', 'app.bsky.feed.like', '--limit', '1', '--json'])).stdout,
+      )
+      expect(likes).toHaveLength(1)
+      expect(likes[0]).toMatchObject({ type: 'commit', did: alice })
+      const ops = likes[0]!['ops'] as Array<Record<string, unknown>>
+      expect(ops.every((o) => String(o['path']).startsWith('app.bsky.feed.like/'))).toBe(true)
+      expect(ops[0]!['record']).toMatchObject({ $type: 'app.bsky.feed.like' })
+
+      for (const mode of ['sig', 'none']) {
+        const r = await rsky([
+          ...base,
+          '--verify',
+          mode,
+          '--collections',
+          'app.bsky.feed.*',
+          '--limit',
+          '3',
+          '--json',
+        ])
+        expect(r.status, mode).toBe(0)
+        const got = lines(r.stdout)
+        expect(got, mode).toHaveLength(3)
+        expect(got.every((e) => e['type'] === 'commit' && e['verified'] === mode)).toBe(true)
+      }
+      const text = await rsky([...base, '--limit', '2'])
+      expect(text.status).toBe(0)
+      expect(text.stdout.trim().split('\n')).toHaveLength(2)
+    })
+
+    it('firehose: a wrong key is a REJECTED line with the reason (sig), an unreachable service is 2, bad flags are 2', async () => {
+      const base = [
+        'firehose',
+        '--service',
+        net.pds.url,
+        '--plc',
+        forgedPlc.url,
+        '--cursor',
+        '0',
+        '--timeout',
+        '10',
+      ]
+      const r = await rsky([
+        ...base,
+        '--verify',
+        'sig',
+        '--collections',
+        'app.bsky.feed.post',
+        '--limit',
+        '1',
+        '--json',
+      ])
+      expect(r.status).toBe(0)
+      const [line] = lines(r.stdout)
+      expect(line).toMatchObject({ type: 'rejected', code: 'BAD_SIGNATURE', t: '#commit' })
+      const full = await rsky([
+        ...base,
+        '--verify',
+        'full',
+        '--collections',
+        'app.bsky.feed.post',
+        '--limit',
+        '1',
+        '--json',
+      ])
+      expect(lines(full.stdout)[0]).toMatchObject({ type: 'rejected', code: 'BAD_SIGNATURE' })
+      const down = await rsky(['firehose', '--service', closed.url, '--timeout', '2', '--json'])
+      expect(down.status).toBe(2)
+      expect(lines(down.stdout).at(-1)).toMatchObject({ valid: false, failure: { kind: 'io' } })
+      expect((await rsky(['firehose', '--verify', 'maybe'])).status).toBe(2)
+      expect((await rsky(['firehose', '--cursor', '-1'])).status).toBe(2)
+      expect((await rsky(['firehose', '--collections', 'not an nsid'])).status).toBe(2)
+    })
+  },
+)
