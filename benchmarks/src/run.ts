@@ -1,8 +1,10 @@
 // pnpm bench [suite...] [--rounds N] [--round-ms MS] [--external "label=command"] [--no-doc]
 // Runs every suite in src/suites (or the named ones), prints tables, writes results/<suite>.json
-// and regenerates docs/benchmarks.md.
+// and regenerates docs/benchmarks.md. With --no-doc no tracked file changes: the JSON results go
+// to a scratch folder under the system temp directory (printed), and the doc is left alone.
 import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -17,7 +19,14 @@ import {
   measure,
   throughputOf,
 } from './harness.ts'
-import { machineInfo, packageVersions, printCase, writeBenchmarksDoc, writeSuiteReport } from './report.ts'
+import {
+  machineInfo,
+  packageVersions,
+  printCase,
+  resultsDir as resultsDirDefault,
+  writeBenchmarksDoc,
+  writeSuiteReport,
+} from './report.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const suitesDir = join(here, 'suites')
@@ -104,6 +113,7 @@ async function runSuite(
   name: string,
   opts: MeasureOptions,
   externals: ExternalImpl[],
+  resultsDir?: string,
 ): Promise<CaseResult[]> {
   const suite = await loadSuite(name)
   const cases = await suite.cases()
@@ -129,14 +139,17 @@ async function runSuite(
     out.push(result)
   }
   const impls = new Set(cases.flatMap((c) => Object.keys(c.impls)))
-  const path = writeSuiteReport({
-    suite: name,
-    ...(suite.description ? { description: suite.description } : {}),
-    date: new Date().toISOString().slice(0, 10),
-    machine: machineInfo(),
-    versions: packageVersions(impls),
-    cases: out,
-  })
+  const path = writeSuiteReport(
+    {
+      suite: name,
+      ...(suite.description ? { description: suite.description } : {}),
+      date: new Date().toISOString().slice(0, 10),
+      machine: machineInfo(),
+      versions: packageVersions(impls),
+      cases: out,
+    },
+    resultsDir,
+  )
   console.log(`\nwrote ${path}`)
   return out
 }
@@ -144,8 +157,15 @@ async function runSuite(
 // Each suite of a full run gets a fresh process: code shared between suites (the CBOR decoder is
 // used by car, mst, repo and sync) would otherwise arrive at a later suite already tuned by V8 for
 // the earlier suites' inputs, and the numbers would depend on the order the suites ran in.
-function runSuiteInChild(name: string, opts: MeasureOptions, externalFlags: string[]): void {
+function runSuiteInChild(
+  name: string,
+  opts: MeasureOptions,
+  externalFlags: string[],
+  resultsDir: string | undefined,
+): void {
+  // The parent writes the doc once every suite is done; the child writes only its JSON.
   const args = [...process.execArgv, fileURLToPath(import.meta.url), name, '--no-doc']
+  args.push('--results-dir', resultsDir ?? resultsDirDefault)
   args.push('--rounds', String(opts.rounds), '--round-ms', String(opts.roundMs))
   for (const e of externalFlags) args.push('--external', e)
   const proc = spawnSync(process.execPath, args, { stdio: 'inherit' })
@@ -160,6 +180,7 @@ async function main(): Promise<void> {
       'round-ms': { type: 'string' },
       external: { type: 'string', multiple: true },
       'no-doc': { type: 'boolean' },
+      'results-dir': { type: 'string' },
       'workloads-only': { type: 'boolean' },
       child: { type: 'boolean' },
     },
@@ -185,8 +206,11 @@ async function main(): Promise<void> {
   }
   const externals = [...configuredExternals(), ...(values.external ?? []).map(parseExternalFlag)]
   console.log(`node ${process.version}; ${opts.rounds} rounds of ~${opts.roundMs} ms per implementation`)
-  if (names.length === 1) await runSuite(names[0]!, opts, externals)
-  else for (const n of names) runSuiteInChild(n, opts, values.external ?? [])
+  // --no-doc: nothing tracked is rewritten, results go to a scratch folder.
+  const resultsDir =
+    values['results-dir'] ?? (values['no-doc'] ? mkdtempSync(join(tmpdir(), 'rsky-bench-')) : undefined)
+  if (names.length === 1) await runSuite(names[0]!, opts, externals, resultsDir)
+  else for (const n of names) runSuiteInChild(n, opts, values.external ?? [], resultsDir)
   if (!values['no-doc']) console.log(`updated ${writeBenchmarksDoc()}`)
 }
 
