@@ -4,6 +4,7 @@ import { blobCommands } from './commands/blob.ts'
 import { carCommands } from './commands/car.ts'
 import { firehoseCommands } from './commands/firehose.ts'
 import { keyCommands } from './commands/key.ts'
+import { labelCommands } from './commands/label.ts'
 import { lexCommands } from './commands/lex.ts'
 import { lexToolCommands } from './commands/lex-tools.ts'
 import { remoteCommands } from './commands/remote.ts'
@@ -36,6 +37,7 @@ export const commands: Command[] = [
   ...resolveCommands,
   ...remoteCommands,
   ...firehoseCommands,
+  ...labelCommands,
 ]
 
 /** `rsky --help`: every command, the common options and the exit codes. */

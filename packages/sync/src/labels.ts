@@ -13,7 +13,7 @@ export interface LabelSubscriptionOptions {
   service: string
   /**
    * The subscribed labeler's DID. Labels whose `src` differs are rejected (`FOREIGN_SOURCE`) unless
-   * listed in `allowedSources`. Required unless `verify` is false.
+   * listed in `allowedSources`. Required unless `verify` is false or `allowedSources` is `'*'`.
    */
   labeler?: string
   /** Other `src` DIDs accepted from this stream (re-broadcasting labelers). `'*'` accepts any. */
@@ -69,8 +69,10 @@ export class LabelSubscription {
   constructor(opts: LabelSubscriptionOptions) {
     if (typeof opts?.service !== 'string')
       throw new TypeError('LabelSubscription: service must be a URL string')
-    if (opts.verify !== false && typeof opts.labeler !== 'string') {
-      throw new TypeError('LabelSubscription: labeler (the DID) is required unless verify is false')
+    if (opts.verify !== false && typeof opts.labeler !== 'string' && opts.allowedSources !== '*') {
+      throw new TypeError(
+        "LabelSubscription: labeler (the DID) is required unless verify is false or allowedSources is '*'",
+      )
     }
     this.#opts = opts
     if (opts.verify !== false) {
