@@ -4,7 +4,7 @@ import { P256Keypair, Secp256k1Keypair } from '@rsky/crypto'
 import { encode, type LexValue } from '@rsky/dag-cbor'
 import { describe, expect, it } from 'vitest'
 import { decodeCommit, encodeCommit, verifyCommitSignature } from './commit.ts'
-import { InvalidCarRootError, InvalidSignatureError } from './errors.ts'
+import { InvalidCarRootError, InvalidCommitError, InvalidSignatureError } from './errors.ts'
 import { exportRepoCarBytes } from './export.ts'
 import { type RecordWrite, Repo } from './repo.ts'
 import { MemoryRepoStorage } from './storage.ts'
@@ -60,5 +60,32 @@ describe.each(Object.entries(keys))('legacy v2 commits on %s', (_curve, keypair)
     const bad = verifyRepoCar(await v2RepoCar(keypair, { rev: 'nope' }))
     await expect(bad).rejects.toBeInstanceOf(InvalidCarRootError)
     await expect(bad).rejects.toThrow(/rev/)
+  })
+
+  it('Repo.load reads a v2 repository (records, lists, walks, export) and refuses to write to it', async () => {
+    for (const extra of [{}, { rev: '3kaaaaaaaaaa2' }] as Record<string, LexValue>[]) {
+      const car = await v2RepoCar(keypair, extra)
+      const { roots, blocks } = readCar(car)
+      const storage = new MemoryRepoStorage(blocks, roots[0])
+      const repo = await Repo.load(storage)
+      expect(repo.commit.version).toBe(2)
+      expect(repo.rev).toBe(typeof extra['rev'] === 'string' ? extra['rev'] : '')
+      expect(await repo.getRecord('app.bsky.feed.post', 'k0001')).toEqual({
+        $type: 'app.bsky.feed.post',
+        text: 'record 1',
+      })
+      expect((await repo.listCollection('app.bsky.feed.like')).length).toBe(10)
+      let n = 0
+      for await (const _ of repo.walkRecords()) n++
+      expect(n).toBe(30)
+      const again = await verifyRepoCar(await exportRepoCarBytes(storage), { did, key: keypair.did() })
+      expect(again).toMatchObject({ version: 2, records: 30 })
+      const write: RecordWrite = { action: 'delete', collection: 'app.bsky.feed.post', rkey: 'k0001' }
+      await expect(repo.formatCommit([write], keypair)).rejects.toBeInstanceOf(InvalidCommitError)
+      await expect(repo.formatCommit([write], keypair)).rejects.toThrow(/v2/)
+      await expect(repo.formatResignCommit('3kzzzzzzzzzz2', keypair)).rejects.toBeInstanceOf(
+        InvalidCommitError,
+      )
+    }
   })
 })

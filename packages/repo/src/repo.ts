@@ -5,6 +5,7 @@ import { getCoveringProof, getInversionProof, MST, mstDiff, type RecordOp } from
 import { ensureValidNsid, ensureValidRecordKey, ensureValidTid, Tid } from '@rsky/syntax'
 import { type Commit, decodeCommit, encodeCommit, signCommit, type VersionedCommit } from './commit.ts'
 import { InvalidCommitError, InvalidRecordError, MissingBlockError } from './errors.ts'
+import { addRemovedRecordBlocks } from './shared-blocks.ts'
 import type { RepoStorage } from './storage.ts'
 
 /** One write to apply; records are data-model values (CIDs as Cid, bytes as Uint8Array). */
@@ -79,10 +80,11 @@ function isRecordMap(value: LexValue): boolean {
 export class Repo {
   readonly storage: RepoStorage
   readonly cid: Cid
-  readonly commit: Commit
+  /** The head commit: v3, or v2 for an old repository (readable; writes refuse it). */
+  readonly commit: VersionedCommit
   readonly data: MST
 
-  private constructor(storage: RepoStorage, cid: Cid, commit: Commit, data: MST) {
+  private constructor(storage: RepoStorage, cid: Cid, commit: VersionedCommit, data: MST) {
     this.storage = storage
     this.cid = cid
     this.commit = commit
@@ -93,8 +95,9 @@ export class Repo {
     return this.commit.did
   }
 
+  /** Revision of the head commit; empty for a v2 commit that has none. */
   get rev(): string {
-    return this.commit.rev
+    return this.commit.rev ?? ''
   }
 
   /**
@@ -125,7 +128,8 @@ export class Repo {
   }
 
   /**
-   * Loads the repository whose commit is `cid` (default: the storage root).
+   * Loads the repository whose commit is `cid` (default: the storage root). A v2 repository
+   * loads for reading (records, lists, walks, export); formatting a commit on it throws.
    * @throws MissingBlockError, InvalidCommitError
    */
   static async load(storage: RepoStorage, cid?: Cid): Promise<Repo> {
@@ -134,11 +138,15 @@ export class Repo {
     const bytes = await storage.getBytes(root)
     if (!bytes) throw new MissingBlockError(root, 'commit')
     const commit = decodeCommit(bytes, root)
-    if (commit.version !== 3) throw new InvalidCommitError('cannot write to a v2 repository', { cid: root })
     return new Repo(storage, root, commit, MST.load(storage, commit.data))
   }
 
-  /** Formats (signs, but does not store) a commit applying `writes` to this repository. */
+  /**
+   * Formats (signs, but does not store) a commit applying `writes` to this repository. An
+   * explicit `rev` must be a TID later than the current one.
+   * @throws InvalidTidError (@rsky/syntax) for a malformed `rev`; RangeError when it is not later
+   * than the current one; InvalidCommitError on a v2 repository
+   */
   async formatCommit(
     writes: RecordWrite[],
     keypair: Keypair,
@@ -158,10 +166,11 @@ export class Repo {
    * Formats (signs, but does not store) a commit of the same tree with a new key and revision, as
    * after a signing-key rotation. It changes no record: `ops` is empty and only the commit block
    * is new.
-   * @throws InvalidTidError (@rsky/syntax) for a malformed `rev`; RangeError when it is not later than the current one
+   * @throws InvalidTidError (@rsky/syntax) for a malformed `rev`; RangeError when it is not later than the current one; InvalidCommitError on a v2 repository
    * @example const commit = await repo.formatResignCommit(Tid.nextStr(repo.rev), newKeypair)
    */
   async formatResignCommit(rev: string, keypair: Keypair): Promise<CommitData> {
+    refuseV2(this.commit, this.cid)
     ensureValidTid(rev)
     if (rev <= this.rev)
       throw new RangeError(`a resigned commit needs a later rev; rev=${rev} current=${this.rev}`)
@@ -262,6 +271,23 @@ async function readRecord(storage: RepoStorage, path: string, cid: Cid): Promise
   return value
 }
 
+/** Writes go on v3 commits only; a v2 repository is read-only here. */
+function refuseV2(commit: VersionedCommit, cid: Cid): void {
+  if (commit.version !== 3) throw new InvalidCommitError('cannot write to a v2 repository', { cid })
+}
+
+/**
+ * The revision of a new commit: `rev` when given (a TID later than `prevRev`), else the next TID.
+ * Checked before anything is signed, so a bad revision never reaches storage.
+ */
+function nextRev(rev: string | undefined, prevRev: string | undefined): string {
+  if (rev === undefined) return Tid.nextStr(prevRev)
+  ensureValidTid(rev)
+  if (prevRev !== undefined && rev <= prevRev)
+    throw new RangeError(`a commit needs a later rev; rev=${rev} current=${prevRev}`)
+  return rev
+}
+
 async function formatCommitFrom(opts: {
   storage: RepoStorage
   did: string
@@ -271,6 +297,9 @@ async function formatCommitFrom(opts: {
   rev?: string
 }): Promise<CommitData> {
   const { storage, did, keypair, writes, prev } = opts
+  if (prev) refuseV2(prev.commit, prev.cid)
+  const prevRev = prev?.commit.rev
+  const rev = nextRev(opts.rev, prevRev)
   const before = prev ? prev.data : MST.create(storage)
   let tree = before
   const newBlocks = new BlockMap()
@@ -293,12 +322,9 @@ async function formatCommitFrom(opts: {
   const diff = await mstDiff(prev ? before : null, tree)
   newBlocks.addMap(diff.newBlocks)
   const removedCids = new CidSet(diff.deletedNodes)
-  for (const op of diff.ops) if (op.prev) removedCids.add(op.prev)
   // A record block still used by another key, or written again, must stay.
-  for (const op of diff.ops) if (op.cid) removedCids.delete(op.cid)
+  await addRemovedRecordBlocks(removedCids, diff.ops, tree)
 
-  const prevRev = prev?.commit.rev
-  const rev = opts.rev ?? Tid.nextStr(prevRev)
   const dataCid = await tree.getPointer()
   const commit = await signCommit({ did, version: 3, data: dataCid, rev, prev: null }, keypair)
   const encoded = encodeCommit(commit)

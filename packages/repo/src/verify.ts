@@ -28,6 +28,7 @@ import {
   RepoError,
 } from './errors.ts'
 import type { CommitOp, Repo } from './repo.ts'
+import { addRemovedRecordBlocks } from './shared-blocks.ts'
 
 /** What the caller already knows about the repository. */
 export interface VerifyOptions {
@@ -251,10 +252,10 @@ export async function verifyDiff(
         if (!bytes) throw new MissingBlockError(op.cid, `record ${op.key}`)
         newBlocks.set(op.cid, bytes)
       }
-      if (op.prev) removedCids.add(op.prev)
       ops.push({ action: op.action, path: op.key, cid: op.cid, prev: op.prev })
     }
-    for (const op of diff.ops) if (op.cid) removedCids.delete(op.cid)
+    // A record block still used by another key, or written again, must stay.
+    await addRemovedRecordBlocks(removedCids, diff.ops, after)
     if (repo && !repo.cid.equals(loaded.root)) removedCids.add(repo.cid)
     return { commit: loaded.commit, cid: loaded.root, rev, ops, newBlocks, removedCids }
   } catch (err) {
