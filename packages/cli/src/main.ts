@@ -7,6 +7,7 @@ import { keyCommands } from './commands/key.ts'
 import { labelCommands } from './commands/label.ts'
 import { lexCommands } from './commands/lex.ts'
 import { lexToolCommands } from './commands/lex-tools.ts'
+import { plcCommands } from './commands/plc.ts'
 import { remoteCommands } from './commands/remote.ts'
 import { repoCommands } from './commands/repo.ts'
 import { repoMstCommands } from './commands/repo-mst.ts'
@@ -38,6 +39,7 @@ export const commands: Command[] = [
   ...remoteCommands,
   ...firehoseCommands,
   ...labelCommands,
+  ...plcCommands,
 ]
 
 /** `rsky --help`: every command, the common options and the exit codes. */
