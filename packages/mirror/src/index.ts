@@ -12,7 +12,6 @@ export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-wa
 export { listRepos } from './scope.ts'
 export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'
 export type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
-export { checkBatch, type StoreBatch } from './store-batch.ts'
 export {
   type BackfilledRepo,
   type DrainResult,

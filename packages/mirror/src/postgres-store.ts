@@ -4,15 +4,15 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { type Cid, parseCid } from '@rsky/dag-cbor'
-import type { AccountStatus, RepoState } from '@rsky/sync'
+import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncStoreBatch } from '@rsky/sync'
 import pg from 'pg'
 import copyStreams from 'pg-copy-streams'
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
 import { POSTGRES_SCHEMA } from './postgres-schema.ts'
+import { pickCursor } from './status.ts'
 import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
-import { checkBatch, type StoreBatch } from './store-batch.ts'
 import type {
   BackfilledRepo,
   DrainResult,
@@ -190,8 +190,8 @@ export class PostgresMirrorStore implements MirrorStore {
     return r.rows[0]?.seq
   }
 
-  async commit(batch: StoreBatch): Promise<void> {
-    checkBatch(batch)
+  async commit(batch: SyncStoreBatch): Promise<void> {
+    validateSyncStoreBatch(batch)
     await this.#tx(async (c) => {
       const now = Date.now()
       for (const w of batch.repos ?? []) {
@@ -462,7 +462,7 @@ export class PostgresMirrorStore implements MirrorStore {
 
   // --- reads
 
-  async status(stream: string): Promise<MirrorStatus> {
+  async status(stream?: string): Promise<MirrorStatus> {
     const repos = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<RepoPhase, number>
     const r = await this.pool.query<{ phase: RepoPhase; n: number }>(
       'SELECT phase, count(*)::int AS n FROM mirror_repo GROUP BY phase',
@@ -472,7 +472,12 @@ export class PostgresMirrorStore implements MirrorStore {
       (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM mirror_record')).rows[0]?.n ?? 0
     const buffered =
       (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM mirror_buffer')).rows[0]?.n ?? 0
-    return { cursor: await this.getCursor(stream), repos, records, buffered }
+    const cursors: Record<string, number> = {}
+    for (const c of (
+      await this.pool.query<{ stream: string; seq: number }>('SELECT stream, seq FROM mirror_cursor')
+    ).rows)
+      cursors[c.stream] = c.seq
+    return { cursor: pickCursor(cursors, stream), cursors, repos, records, buffered }
   }
 
   async *records(opts: { did?: string } = {}): AsyncIterable<MirrorRecord> {
@@ -524,7 +529,9 @@ export class PostgresMirrorStore implements MirrorStore {
     await this.pool.query('DELETE FROM mirror_change WHERE id <= $1', [id])
   }
 
+  /** Ends the pool (a second call does nothing). */
   async close(): Promise<void> {
+    if (this.pool.ended) return
     await this.pool.end()
   }
 }

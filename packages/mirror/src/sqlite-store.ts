@@ -2,13 +2,13 @@
 // `BEGIN IMMEDIATE … COMMIT`; WAL mode, so readers (`rsky sync status`) never block the engine.
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { type Cid, parseCid } from '@rsky/dag-cbor'
-import type { AccountStatus, RepoState } from '@rsky/sync'
+import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncStoreBatch } from '@rsky/sync'
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
 import { SQLITE_SCHEMA } from './sqlite-schema.ts'
+import { pickCursor } from './status.ts'
 import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
-import { checkBatch, type StoreBatch } from './store-batch.ts'
 import type {
   BackfilledRepo,
   DrainResult,
@@ -195,8 +195,8 @@ export class SqliteMirrorStore implements MirrorStore {
     return r?.seq
   }
 
-  commit(batch: StoreBatch): void {
-    checkBatch(batch)
+  commit(batch: SyncStoreBatch): void {
+    validateSyncStoreBatch(batch)
     this.#tx(() => {
       const now = Date.now()
       for (const w of batch.repos ?? []) {
@@ -386,7 +386,7 @@ export class SqliteMirrorStore implements MirrorStore {
 
   // --- reads
 
-  status(stream: string): MirrorStatus {
+  status(stream?: string): MirrorStatus {
     const repos = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<RepoPhase, number>
     for (const r of this.db.prepare('SELECT phase, count(*) AS n FROM mirror_repo GROUP BY phase').all() as {
       phase: RepoPhase
@@ -395,7 +395,13 @@ export class SqliteMirrorStore implements MirrorStore {
       repos[r.phase] = r.n
     const records = (this.db.prepare('SELECT count(*) AS n FROM mirror_record').get() as { n: number }).n
     const buffered = (this.db.prepare('SELECT count(*) AS n FROM mirror_buffer').get() as { n: number }).n
-    return { cursor: this.getCursor(stream), repos, records, buffered }
+    const cursors: Record<string, number> = {}
+    for (const c of this.db.prepare('SELECT stream, seq FROM mirror_cursor').all() as {
+      stream: string
+      seq: number
+    }[])
+      cursors[c.stream] = c.seq
+    return { cursor: pickCursor(cursors, stream), cursors, repos, records, buffered }
   }
 
   async *records(opts: { did?: string } = {}): AsyncIterable<MirrorRecord> {

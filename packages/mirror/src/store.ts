@@ -1,5 +1,5 @@
 import type { Cid } from '@rsky/dag-cbor'
-import type { AccountStatus, RepoState } from '@rsky/sync'
+import type { AccountStatus, SyncStore } from '@rsky/sync'
 import type {
   BackfilledRepo,
   DrainResult,
@@ -43,17 +43,8 @@ export interface MirrorChange {
  * It also keeps the `SyncStore` contract of `@rsky/sync` (`getRepo`, `getAccount`, `getCursor`,
  * `commit`), so a `Firehose` can run on it directly.
  */
-export interface MirrorStore {
+export interface MirrorStore extends SyncStore {
   readonly kind: 'sqlite' | 'postgres'
-  // --- the SyncStore contract of @rsky/sync
-  getRepo(did: string): Maybe<RepoState | undefined>
-  getAccount(did: string): Maybe<AccountStatus | undefined>
-  getCursor(stream: string): Maybe<number | undefined>
-  commit(batch: {
-    repos?: readonly { did: string; state: RepoState | null }[]
-    accounts?: readonly { did: string; status: AccountStatus | null }[]
-    cursor?: { stream: string; seq: number | null }
-  }): Maybe<void>
   // --- scope and progress
   /** Adds repositories as `pending` (those already known are left as they are); returns how many were new. */
   addRepos(dids: readonly string[]): Maybe<number>
@@ -82,7 +73,8 @@ export interface MirrorStore {
   /** Moves the cursor alone (events that change nothing held). */
   saveCursor(stream: string, seq: number): Maybe<void>
   // --- reads
-  status(stream: string): Maybe<MirrorStatus>
+  /** Counts per phase, records, buffered commits and cursors (`stream` picks `cursor`). */
+  status(stream?: string): Maybe<MirrorStatus>
   /** Every record held (of one DID when given), ordered by did, collection, rkey. */
   records(opts?: { did?: string }): AsyncIterable<MirrorRecord>
   /** The record block held at a path, if any. */
@@ -95,5 +87,5 @@ export interface MirrorStore {
   readChanges(after: number, limit: number): Maybe<MirrorChange[]>
   /** Drops the changes up to `id` (the application has them). */
   ackChanges(id: number): Maybe<void>
-  close(): Maybe<void>
+  close(): Promise<void> | void
 }

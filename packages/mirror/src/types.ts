@@ -82,7 +82,10 @@ export interface DrainResult {
 
 /** Counts and cursor, for `status`. */
 export interface MirrorStatus {
+  /** Cursor of the stream asked for (or, without one, the only or highest one held). */
   cursor: number | undefined
+  /** Every stream's cursor. */
+  cursors: Record<string, number>
   repos: Record<RepoPhase, number>
   records: number
   buffered: number

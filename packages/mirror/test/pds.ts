@@ -36,7 +36,7 @@ export async function applyWrites(
   did: Did,
   creates: number,
   deletes: string[] = [],
-): Promise<string[]> {
+): Promise<{ uri: string; cid: string; rkey: string }[]> {
   const now = new Date().toISOString()
   const writes: unknown[] = []
   for (let i = 0; i < creates; i++)
@@ -51,8 +51,10 @@ export async function applyWrites(
     { repo: did, writes } as never,
     { encoding: 'application/json', headers: sc.getHeaders(did) } as never,
   )
-  const results = (res.data as { results?: { uri?: string }[] }).results ?? []
-  return results.flatMap((r) => (r.uri ? [r.uri.split('/').pop() as string] : []))
+  const results = (res.data as { results?: { uri?: string; cid?: string }[] }).results ?? []
+  return results.flatMap((r) =>
+    r.uri && r.cid ? [{ uri: r.uri, cid: r.cid, rkey: r.uri.split('/').pop() as string }] : [],
+  )
 }
 
 export async function setActive(pdsUrl: string, sc: Seed, did: Did, active: boolean): Promise<void> {

@@ -63,7 +63,12 @@ export async function liveScenario(net: Net, sc: Seed, store: MirrorStore): Prom
   const carol = await newAccount(sc)
   await sc.post(carol, 'carol was here')
   const made = await applyWrites(sc, bob, 3)
-  await applyWrites(sc, bob, 1, made.slice(0, 2))
+  await applyWrites(
+    sc,
+    bob,
+    1,
+    made.slice(0, 2).map((m) => m.rkey),
+  )
   await sc.deletePost(alice, p.ref.uri)
   await sc.updateHandle(alice, `${alice.slice(-6)}-renamed.test`)
   await setActive(net.pds.url, sc, bob, false)
