@@ -1,247 +1,188 @@
-import { type DidDocument, getPdsEndpoint, IdResolver } from '@rsky/identity'
-import { type AccountStatusStore, MemoryAccountStatusStore } from './account-status.ts'
-import {
-  type AuthRejectCode,
-  authenticateCommit,
-  authenticateSync,
-  type CommitAuthenticator,
-  type VerifiedCommit,
-  type VerifiedSync,
-} from './authenticate.ts'
-import { type ReconnectOptions, StreamConnection } from './connection.ts'
-import { CursorSaver, type CursorStore, SafeCursor } from './cursor.ts'
+import { IdResolver } from '@rsky/identity'
+import { MemoryAccountStatusStore } from './account-status.ts'
+import { authenticateCommit, authenticateSync, type CommitAuthenticator } from './authenticate.ts'
+import { backoffDelay, StreamConnection } from './connection.ts'
+import { SafeCursor } from './cursor.ts'
 import { StreamClosedError } from './errors.ts'
 import {
   type AccountEvent,
   type CommitEvent,
-  type EventLimits,
   type IdentityEvent,
-  type InfoEvent,
   parseRepoEvent,
   type SyncEvent,
-  type UnknownEvent,
 } from './events.ts'
-import { DEFAULT_MAX_FRAME_SIZE, decodeFrame } from './frame.ts'
-import { invalidateKey, type SignatureVerifier } from './keys.ts'
-import { MemoryRepoStateStore, type RepoStateStore } from './repo-state.ts'
 import {
-  getRepoFetcher,
-  type RepoFetcher,
-  ResyncError,
-  type ResyncedRepo,
-  type ResyncFloor,
-  resyncRepo,
-} from './resync.ts'
+  FirehoseError,
+  type FirehoseEvent,
+  type FirehoseOptions,
+  type FirehoseRejection,
+  type FirehoseState,
+  type FirehoseStats,
+  type FirehoseStatus,
+} from './firehose-types.ts'
+import { DEFAULT_MAX_FRAME_SIZE, decodeFrame } from './frame.ts'
+import { HostChecker, pdsResolverOf } from './host-check.ts'
+import { invalidateKey, type SignatureVerifier } from './keys.ts'
+import { syncStoreOver } from './legacy-store.ts'
+import { MemoryRepoStateStore, type RepoState } from './repo-state.ts'
+import { getRepoFetcher, type RepoFetcher, ResyncError, type ResyncedRepo, resyncRepo } from './resync.ts'
 import { KeyedScheduler } from './scheduler.ts'
-import type { SocketFactory } from './ws/types.ts'
+import { type RepoSyncStatus, type SyncInput, syncTransition } from './sync-machine.ts'
+import { type AccountWrite, MemorySyncStore, type RepoWrite, type SyncStore } from './sync-store.ts'
 
-/** An event the firehose client hands to `onEvent`, after authentication where it applies. */
-export type FirehoseEvent =
-  | { type: 'commit'; seq: number; did: string; event: CommitEvent; verified: VerifiedCommit | null }
-  | { type: 'sync'; seq: number; did: string; event: SyncEvent; verified: VerifiedSync | null }
-  | { type: 'identity'; seq: number; did: string; event: IdentityEvent }
-  | { type: 'account'; seq: number; did: string; event: AccountEvent }
-  | { type: 'info'; event: InfoEvent }
-  | { type: 'unknown'; event: UnknownEvent }
-
-/** Why the client did not deliver an event. */
-export type FirehoseRejectCode =
-  | AuthRejectCode
-  | 'BAD_EVENT'
-  | 'FRAME_TOO_LARGE'
-  | 'DESYNCHRONIZED'
-  | 'RESYNC_FAILED'
-  | 'RESYNC_ROLLBACK'
-  | 'RESYNC_FORK'
-  | 'ACCOUNT_INACTIVE'
-  | 'WRONG_HOST'
-  | 'HOST_UNAVAILABLE'
-
-/** An event (or frame) the client refused, with its reason. */
-export interface FirehoseRejection {
-  code: FirehoseRejectCode
-  message: string
-  seq?: number | undefined
-  did?: string | undefined
-  t?: string | undefined
-  /** True when the repository was (or must be) resynchronised. */
-  resync: boolean
-  /** With `ACCOUNT_INACTIVE`: the account's `status` (`takendown`, `deactivated`, ...), if given. */
-  accountStatus?: string | undefined
-}
-
-/** Options of {@link Firehose}. */
-export interface FirehoseOptions {
-  /** Service base URL, e.g. `wss://bsky.network` (the path `/xrpc/com.atproto.sync.subscribeRepos` is added). */
-  service: string
-  /** Called for every accepted event; per DID in stream order, different DIDs in parallel. */
-  onEvent: (event: FirehoseEvent) => Promise<void> | void
-  /** Called for each rejected event or frame. */
-  onReject?: (rejection: FirehoseRejection) => void
-  /** Connection, store and handler errors (the client keeps running). */
-  onError?: (err: unknown) => void
-  /** Called after a repository was fetched and verified again. */
-  onResync?: (repo: ResyncedRepo) => Promise<void> | void
-  /** Signature checks (default: an @rsky/identity `IdResolver`). */
-  keys?: SignatureVerifier
-  /**
-   * Check that each `#commit` and `#sync` comes from the host its DID document names as PDS
-   * (spec: a service subscribed directly to PDS instances rejects events from a host that is not
-   * the account's current one). Events of a DID hosted elsewhere are rejected as `WRONG_HOST`
-   * (after fetching the DID document once more, since accounts move), and those whose host cannot
-   * be resolved as `HOST_UNAVAILABLE`. Default false: leave it off when reading a relay.
-   */
-  checkHost?: boolean
-  /**
-   * Where `checkHost` finds each DID's PDS endpoint. Default: the DID documents of `keys` when it is
-   * an @rsky/identity `IdResolver` or `DidResolver`, else a new `IdResolver`.
-   */
-  hosts?: PdsResolver
-  /** Authenticate `#commit` and `#sync` events (default true). */
-  authenticate?: boolean
-  /**
-   * Where commits are authenticated (default {@link authenticateCommit} on this thread). Pass a
-   * `CommitAuthPool` from `@rsky/sync/node` to spread them over worker threads by DID.
-   */
-  authenticator?: CommitAuthenticator
-  /**
-   * Per-repository state for chain checks (default in memory). An `#account` event with
-   * `active: false` and `status: 'deleted'` deletes the DID's state.
-   */
-  repoState?: RepoStateStore
-  /**
-   * Hosting status per DID, kept from `#account` events (default in memory, inactive accounts
-   * only). `#commit` and `#sync` of an account that is not active are not handled: each is
-   * reported to `onReject` as `ACCOUNT_INACTIVE`. `null` tracks nothing and handles every account.
-   */
-  accountStatus?: AccountStatusStore | null
-  /** Cursor persistence (default none). The saved cursor never passes an unfinished event. */
-  cursorStore?: CursorStore
-  /** Start cursor; overrides the store. */
-  cursor?: number
-  /** Repository fetcher for resyncs (default `getRepo` on the service's https URL); `null` disables resync. */
-  fetchRepo?: RepoFetcher | null
-  /** Most events queued or being handled before the socket stops reading. Default 1,000. */
-  maxQueue?: number
-  /** Most DIDs handled at once. Default 32. */
-  concurrency?: number
-  /** Largest frame accepted (bigger ones are rejected as FRAME_TOO_LARGE). Default 5 MiB. */
-  maxFrameSize?: number
-  /** Hard cap on one WebSocket message; bigger ones drop the connection. Default 16 MiB. */
-  maxMessageSize?: number
-  reconnect?: ReconnectOptions
-  /** Opens sockets (default: `ws` in Node, the global WebSocket elsewhere). */
-  socketFactory?: SocketFactory
-  limits?: EventLimits
-}
+export type {
+  AuthenticatedFirehoseEvent,
+  FirehoseErrorCode,
+  FirehoseEvent,
+  FirehoseFilter,
+  FirehoseOptions,
+  FirehoseRejectCode,
+  FirehoseRejection,
+  FirehoseState,
+  FirehoseStats,
+  FirehoseStatus,
+  RetryOptions,
+} from './firehose-types.ts'
+export { FirehoseError } from './firehose-types.ts'
+export type { PdsResolver } from './host-check.ts'
 
 const INLINE: CommitAuthenticator = { authenticateCommit }
 
-/** Finds the PDS endpoint (an https URL) a DID document names; `forceRefresh` fetches it again. */
-export interface PdsResolver {
-  resolvePdsEndpoint(
-    did: string,
-    opts?: { forceRefresh?: boolean },
-  ): Promise<string | undefined> | string | undefined
+/** What handling one event decided: deliveries, then one commit of writes, then rejections. */
+interface Outcome {
+  resynced?: ResyncedRepo
+  deliver?: FirehoseEvent
+  repos?: RepoWrite[]
+  accounts?: AccountWrite[]
+  rejects?: FirehoseRejection[]
+  /** Already delivered (a replay): nothing to do. */
+  duplicate?: boolean
+  /** Normal traffic needing nothing. */
+  ignored?: boolean
 }
 
-interface DocResolver {
-  resolve(did: string, opts?: { forceRefresh?: boolean }): Promise<DidDocument>
+interface CommitJob {
+  repos: RepoWrite[]
+  accounts: AccountWrite[]
+  resolve: () => void
+  reject: (err: unknown) => void
 }
-
-function docResolverOf(v: unknown): DocResolver | undefined {
-  const inner = (v as { did?: unknown } | null)?.did
-  for (const c of [inner, v]) {
-    if (c !== null && typeof c === 'object' && typeof (c as DocResolver).resolve === 'function')
-      return c as DocResolver
-  }
-  return undefined
-}
-
-/** A {@link PdsResolver} over @rsky/identity's `IdResolver` or `DidResolver` (their DID-document cache). */
-function pdsResolverOf(keys: unknown): PdsResolver {
-  const docs = docResolverOf(keys) ?? (new IdResolver().did as DocResolver)
-  return {
-    async resolvePdsEndpoint(did, opts) {
-      return getPdsEndpoint(
-        await docs.resolve(did, opts?.forceRefresh === true ? { forceRefresh: true } : {}),
-      )
-    },
-  }
-}
-
-/** `host[:port]` of a URL, lower-cased, default ports dropped (ws/http and wss/https compare equal). */
-function hostOf(url: string): string | undefined {
-  try {
-    const u = new URL(url.replace(/^ws(s?):\/\//i, 'http$1://'))
-    return u.host.toLowerCase()
-  } catch {
-    return undefined
-  }
-}
-
-/** Most DIDs whose PDS host is remembered for `checkHost`; the oldest are forgotten first. */
-const MAX_HOST_CACHE = 100_000
 
 function httpBase(service: string): string {
   return service.replace(/^ws(s?):\/\//, 'http$1://')
 }
 
-/** Counters of a {@link Firehose}. */
-export interface FirehoseStats {
-  received: number
-  delivered: number
-  rejected: number
-  duplicates: number
-  connections: number
+function collectionMatcher(list: Iterable<string> | undefined): ((c: string) => boolean) | undefined {
+  if (list === undefined) return undefined
+  const exact = new Set<string>()
+  const prefixes: string[] = []
+  for (const c of list) {
+    if (c.endsWith('.*')) prefixes.push(c.slice(0, -1))
+    else exact.add(c)
+  }
+  return (c) => exact.has(c) || prefixes.some((p) => c.startsWith(p))
 }
 
+/** Longest a DID waits between resync attempts after failures. */
+const MAX_RESYNC_BACKOFF_MS = 10 * 60 * 1000
+/** Most DIDs whose resync backoff is remembered. */
+const MAX_RESYNC_ENTRIES = 100_000
+
 /**
- * A `com.atproto.sync.subscribeRepos` client that authenticates every commit (sync 1.1), resumes
- * from its cursor after any disconnect, delivers each event once, keeps one DID's events in order
- * while running DIDs in parallel, and stops reading the socket while its queue is full.
+ * A `com.atproto.sync.subscribeRepos` client that authenticates every commit (sync 1.1), keeps
+ * each repository's sync status by one transition table ({@link SYNC_TRANSITIONS}), resumes from
+ * its cursor after any disconnect or crash, keeps one DID's events in order while running DIDs in
+ * parallel, and stops reading the socket while its queue is full (in events or bytes).
+ *
+ * Order per event: deliver (`onResync`, `onEvent`), THEN commit the event's state and the cursor
+ * in one `SyncStore.commit`. A failure before the commit (handler, store, worker) delivers the
+ * event again after a backoff; nothing is skipped. After a crash the events after the saved
+ * cursor are delivered again unless their state was committed: at-least-once delivery, which
+ * consumers make exactly-once by keying their effects (e.g. on the record's URI and CID).
  * @example
- * const fh = new Firehose({ service: 'wss://bsky.network', cursorStore, onEvent: async (e) => {
- *   if (e.type === 'commit') for (const op of e.verified!.ops) index(op)
+ * const fh = new Firehose({ service: 'wss://bsky.network', store, onEvent: async (e) => {
+ *   if (e.type === 'commit') for (const op of e.verified!.ops) await index(op)
  * } })
  * await fh.start()
  */
 export class Firehose {
   readonly #opts: FirehoseOptions
   readonly #keys: SignatureVerifier
-  readonly #states: RepoStateStore
-  readonly #accounts: AccountStatusStore | null
+  readonly #store: SyncStore
+  readonly #stream: string
+  readonly #trackAccounts: boolean
   readonly #fetchRepo: RepoFetcher | null
   readonly #conn: StreamConnection
   readonly #scheduler: KeyedScheduler
   readonly #maxQueue: number
+  readonly #maxQueueBytes: number
   readonly #maxFrame: number
+  readonly #timeoutMs: number
+  readonly #attempts: number
+  readonly #hosts: HostChecker | undefined
+  readonly #dids: Set<string> | undefined
+  readonly #collections: ((c: string) => boolean) | undefined
+  readonly #resyncBackoff = new Map<string, { failures: number; nextAt: number }>()
+  readonly #abort = new AbortController()
   #cursor: SafeCursor = new SafeCursor()
-  #saver: CursorSaver | undefined
+  #savedCursor: number | undefined
   #lastReceived: number | undefined
   #paused = false
   #maxPending = 0
-  readonly #hosts: PdsResolver | undefined
-  readonly #hostCache: Map<string, string | undefined> = new Map()
-  readonly #serviceHost: string | undefined
-  readonly stats: FirehoseStats = { received: 0, delivered: 0, rejected: 0, duplicates: 0, connections: 0 }
+  #pendingBytes = 0
+  #state: FirehoseState = 'idle'
+  #failure: FirehoseError | undefined
+  #commitQueue: CommitJob[] = []
+  #committing: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
+  readonly stats: FirehoseStats = {
+    received: 0,
+    delivered: 0,
+    rejected: 0,
+    duplicates: 0,
+    ignored: 0,
+    filtered: 0,
+    retries: 0,
+    connections: 0,
+  }
 
   constructor(opts: FirehoseOptions) {
     if (typeof opts?.service !== 'string') throw new TypeError('Firehose: service must be a URL string')
     if (typeof opts.onEvent !== 'function') throw new TypeError('Firehose: onEvent must be a function')
     this.#opts = opts
     this.#keys = opts.keys ?? new IdResolver()
-    this.#states = opts.repoState ?? new MemoryRepoStateStore()
-    this.#accounts =
-      opts.accountStatus === null ? null : (opts.accountStatus ?? new MemoryAccountStatusStore())
+    this.#trackAccounts = opts.accountStatus !== null
+    this.#store =
+      opts.store ??
+      (opts.repoState || opts.accountStatus || opts.cursorStore
+        ? syncStoreOver({
+            repoState: opts.repoState ?? new MemoryRepoStateStore(),
+            accountStatus:
+              opts.accountStatus === null ? null : (opts.accountStatus ?? new MemoryAccountStatusStore()),
+            cursorStore: opts.cursorStore,
+          })
+        : new MemorySyncStore())
+    this.#stream = opts.stream ?? opts.service
     this.#fetchRepo =
       opts.fetchRepo === null ? null : (opts.fetchRepo ?? getRepoFetcher(httpBase(opts.service)))
     this.#maxQueue = opts.maxQueue ?? 1000
-    this.#serviceHost = hostOf(opts.service)
-    this.#hosts = opts.checkHost === true ? (opts.hosts ?? pdsResolverOf(this.#keys)) : undefined
+    this.#maxQueueBytes = opts.maxQueueBytes ?? 64 * 1024 * 1024
     this.#maxFrame = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE
+    this.#timeoutMs = opts.handlerTimeoutMs ?? 60_000
+    this.#attempts = opts.retry?.attempts ?? 5
     if (!(Number.isSafeInteger(this.#maxQueue) && this.#maxQueue > 0))
       throw new RangeError('Firehose: maxQueue must be a positive integer')
+    if (!(Number.isSafeInteger(this.#maxQueueBytes) && this.#maxQueueBytes > 0))
+      throw new RangeError('Firehose: maxQueueBytes must be a positive integer')
+    if (!(this.#timeoutMs > 0)) throw new RangeError('Firehose: handlerTimeoutMs must be positive')
+    if (!(Number.isSafeInteger(this.#attempts) && this.#attempts > 0))
+      throw new RangeError('Firehose: retry.attempts must be a positive integer')
+    this.#hosts =
+      opts.checkHost === true
+        ? new HostChecker({ resolver: opts.hosts ?? pdsResolverOf(this.#keys), service: opts.service })
+        : undefined
+    this.#dids = opts.filter?.dids === undefined ? undefined : new Set(opts.filter.dids)
+    this.#collections = collectionMatcher(opts.filter?.collections)
     this.#scheduler = new KeyedScheduler({
       concurrency: opts.concurrency ?? 32,
       onError: (e) => this.#error(e),
@@ -255,13 +196,22 @@ export class Firehose {
         message: (data) => this.#onMessage(data),
         open: () => {
           this.stats.connections++
+          this.#setState('open')
+        },
+        closed: ({ willRetry }) => {
+          // closed while paused (a socket that cannot pause): it reopens on resume
+          if (willRetry || this.#paused) this.#setState('reconnecting')
+          else if (this.#state === 'open' || this.#state === 'connecting' || this.#state === 'reconnecting')
+            this.#fail(
+              new FirehoseError('RECONNECT_EXHAUSTED', 'connection closed and no reconnect attempt is left'),
+            )
         },
         error: (err) => this.#error(err),
       },
     })
   }
 
-  /** The safe cursor: every event up to it has been handled. */
+  /** The safe cursor: every event up to it was delivered and committed. */
   get cursor(): number | undefined {
     return this.#cursor.value
   }
@@ -276,28 +226,76 @@ export class Firehose {
     return this.#maxPending
   }
 
+  /** Where the client is (see {@link FirehoseState}). */
+  state(): FirehoseState {
+    return this.#state
+  }
+
+  /** State, cursor, queue and the failure, if any. */
+  status(): FirehoseStatus {
+    return {
+      state: this.#state,
+      cursor: this.#cursor.value,
+      pending: this.#scheduler.pending,
+      pendingBytes: this.#pendingBytes,
+      paused: this.#paused,
+      error: this.#failure,
+    }
+  }
+
   /** Loads the cursor and connects. */
   async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new Error(`Firehose: start() called in state ${this.#state}`)
+    this.#setState('connecting')
     let start = this.#opts.cursor
-    if (this.#opts.cursorStore) {
-      this.#saver = new CursorSaver(this.#opts.cursorStore, (e) => this.#error(e))
-      if (start === undefined) start = (await this.#opts.cursorStore.load()) ?? undefined
-    }
+    if (start === undefined) start = (await this.#store.getCursor(this.#stream)) ?? undefined
     this.#cursor = new SafeCursor(start)
+    this.#savedCursor = start
     this.#lastReceived = start
+    if ((this.#state as FirehoseState) !== 'connecting') return // stopped while loading
     this.#conn.start()
   }
 
-  /** Disconnects, lets queued events finish, and saves the final cursor. */
-  async stop(): Promise<void> {
+  /**
+   * Disconnects, lets queued events finish (a failing one is not retried any more and stays
+   * undelivered), and commits the final cursor. From inside `onEvent`, call it without `await`:
+   * it resolves only after that handler returns.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop()
+    return this.#stopping
+  }
+
+  async #stop(): Promise<void> {
+    const failed = this.#state === 'failed'
+    if (!failed) this.#setState('stopping')
     this.#conn.stop()
+    this.#abort.abort()
     await this.#scheduler.idle()
-    await this.#saver?.flush()
+    await this.#flushCommits()
+    if (!failed) this.#setState('stopped')
   }
 
   /** Resolves when every received event has been handled. */
   idle(): Promise<void> {
     return this.#scheduler.idle()
+  }
+
+  #setState(s: FirehoseState, err?: FirehoseError): void {
+    if (this.#state === s) return
+    if (this.#state === 'failed' || (this.#state === 'stopped' && s !== 'failed')) return
+    if (this.#state === 'stopping' && s !== 'stopped' && s !== 'failed') return
+    this.#state = s
+    this.#opts.onStateChange?.(s, err)
+  }
+
+  #fail(err: FirehoseError): void {
+    if (this.#state === 'failed' || this.#state === 'stopped') return
+    this.#failure = err
+    this.#error(err)
+    this.#conn.stop()
+    this.#abort.abort()
+    this.#setState('failed', err)
   }
 
   #url(): string {
@@ -318,6 +316,7 @@ export class Firehose {
   }
 
   #onMessage(data: Uint8Array | string): void {
+    if (this.#state !== 'open') return
     if (typeof data === 'string') {
       this.#error(new StreamClosedError('STREAM_BAD_FRAME', 'text frame on a binary stream'))
       this.#conn.restart()
@@ -337,318 +336,537 @@ export class Firehose {
       const err = new StreamClosedError(
         'STREAM_ERROR_FRAME',
         `server sent an error; error=${body.error} message=${body.message ?? ''}`,
-        {
-          error: body.error,
-        },
+        { error: body.error },
       )
       this.#error(err)
       // A future cursor will not fix itself by reconnecting.
-      if (body.error === 'FutureCursor') this.#conn.stop()
+      if (body.error === 'FutureCursor')
+        this.#fail(
+          new FirehoseError('FUTURE_CURSOR', 'the server says the cursor is in the future', { cause: err }),
+        )
       else this.#conn.restart()
       return
     }
     if (frame.op !== 1) return
-    const parsed = parseRepoEvent(frame, this.#opts.limits)
     const body = frame.body as { seq?: unknown; repo?: unknown; did?: unknown }
-    const seq = typeof body.seq === 'number' ? body.seq : undefined
-    if (seq !== undefined) {
-      if (this.#lastReceived !== undefined && seq <= this.#lastReceived) {
+    const seq = typeof body.seq === 'number' && Number.isSafeInteger(body.seq) ? body.seq : undefined
+    if (seq !== undefined && this.#lastReceived !== undefined) {
+      if (seq === this.#lastReceived) {
+        // an inclusive replay of the cursor event (the spec allows servers to resend it)
         this.stats.duplicates++
         return
       }
-      this.#lastReceived = seq
+      if (seq < this.#lastReceived) {
+        // spec: a sequence going backwards is an error; reconnect rather than drop it as duplicates
+        this.#error(
+          new FirehoseError('SEQUENCE_RESET', `seq went backwards; seq=${seq} last=${this.#lastReceived}`, {
+            seq,
+          }),
+        )
+        this.#conn.restart()
+        return
+      }
     }
+    if (seq !== undefined) this.#lastReceived = seq
     this.stats.received++
-    if (data.length > this.#maxFrame) {
-      this.#reject({
-        code: 'FRAME_TOO_LARGE',
-        message: `frame exceeds maxFrameSize; size=${data.length}`,
-        seq,
-        t: frame.t,
-        resync: false,
-      })
-      if (seq !== undefined) this.#track(seq, 'frame', async () => {})
+    const size = data.length
+    const did =
+      typeof body.repo === 'string' ? body.repo : typeof body.did === 'string' ? body.did : undefined
+    if (size > this.#maxFrame) {
+      this.#track(seq, did ?? '#frame', 0, async () => ({
+        rejects: [
+          {
+            code: 'FRAME_TOO_LARGE',
+            message: `frame exceeds maxFrameSize; size=${size}`,
+            seq,
+            did,
+            t: frame.t,
+            resync: false,
+          },
+        ],
+      }))
       return
     }
+    const parsed = parseRepoEvent(frame, this.#opts.limits)
     if (!parsed.success) {
-      const did =
-        typeof body.repo === 'string' ? body.repo : typeof body.did === 'string' ? body.did : undefined
       const first = parsed.issues[0]
-      this.#reject({
-        code: 'BAD_EVENT',
-        message: `${first?.path}: ${first?.message}`,
-        seq,
-        did,
-        t: frame.t,
-        resync: false,
-      })
-      if (seq !== undefined) this.#track(seq, did ?? 'frame', async () => {})
+      this.#track(seq, did ?? '#frame', 0, async () => ({
+        rejects: [
+          {
+            code: 'BAD_EVENT',
+            message: `${first?.path}: ${first?.message}`,
+            seq,
+            did,
+            t: frame.t,
+            resync: false,
+          },
+        ],
+      }))
       return
     }
     const evt = parsed.value
+    if (did !== undefined && this.#dids !== undefined && !this.#dids.has(did)) {
+      this.stats.filtered++
+      this.#track(seq, did, 0, async () => ({}))
+      return
+    }
     switch (evt.$type) {
       case '#commit':
-        this.#track(evt.seq, evt.repo, () => this.#handleCommit(evt))
+        this.#track(evt.seq, evt.repo, size, () => this.#handleCommit(evt))
         return
       case '#sync':
-        this.#track(evt.seq, evt.did, () => this.#handleSync(evt))
+        this.#track(evt.seq, evt.did, size, () => this.#handleSync(evt))
         return
       case '#identity':
-        this.#track(evt.seq, evt.did, () => this.#handleIdentity(evt))
+        this.#track(evt.seq, evt.did, size, () => this.#handleIdentity(evt))
         return
       case '#account':
-        this.#track(evt.seq, evt.did, () => this.#handleAccount(evt))
+        this.#track(evt.seq, evt.did, size, () => this.#handleAccount(evt))
         return
       case '#info':
-        this.#scheduler.push('#info', () => this.#deliver({ type: 'info', event: evt }))
+        this.#track(undefined, '#info', size, async () => ({ deliver: { type: 'info', event: evt } }))
         return
       default:
-        this.#scheduler.push('#unknown', () => this.#deliver({ type: 'unknown', event: evt }))
+        // tracked like any event: the cursor never passes it while its handler runs
+        this.#track(seq, '#unknown', size, async () => ({ deliver: { type: 'unknown', event: evt } }))
     }
   }
 
-  #track(seq: number, key: string, task: () => Promise<void>): void {
-    this.#cursor.start(seq)
+  /**
+   * Queues an event's work on its DID's lane. The work decides (reads state, authenticates,
+   * resyncs); then the event is delivered, then its writes and the cursor are committed. Any
+   * failure retries the whole step; only a committed event moves the cursor.
+   */
+  #track(seq: number | undefined, key: string, bytes: number, work: () => Promise<Outcome>): void {
+    if (seq !== undefined) this.#cursor.start(seq)
+    this.#pendingBytes += bytes
     this.#scheduler.push(key, async () => {
+      let done = false
       try {
-        await task()
+        done = await this.#run(seq, work)
       } finally {
-        const moved = this.#cursor.finish(seq)
-        if (moved !== undefined) this.#saver?.save(moved)
+        this.#pendingBytes -= bytes
+        if (done && seq !== undefined) {
+          const moved = this.#cursor.finish(seq)
+          if (moved !== undefined) this.#kickCommits()
+        }
         this.#afterTask()
       }
     })
     const pending = this.#scheduler.pending
     if (pending > this.#maxPending) this.#maxPending = pending
-    if (!this.#paused && pending >= this.#maxQueue) {
+    if (!this.#paused && (pending >= this.#maxQueue || this.#pendingBytes >= this.#maxQueueBytes)) {
       this.#paused = true
       this.#conn.pause()
     }
   }
 
+  async #run(seq: number | undefined, work: () => Promise<Outcome>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#state === 'failed') return false
+      try {
+        const out = await work()
+        if (out.duplicate) this.stats.duplicates++
+        if (out.ignored) this.stats.ignored++
+        if (out.resynced && this.#opts.onResync) {
+          const repo = out.resynced
+          await this.#call(() => (this.#opts.onResync as (r: ResyncedRepo) => unknown)(repo), seq)
+        }
+        if (out.deliver) {
+          const event = out.deliver
+          await this.#call(() => this.#opts.onEvent(event), seq)
+          this.stats.delivered++
+        }
+        if ((out.repos?.length ?? 0) + (out.accounts?.length ?? 0) > 0)
+          await this.#commit(out.repos ?? [], out.accounts ?? [])
+        if (out.resynced) this.#resyncBackoff.delete(out.resynced.did)
+        for (const r of out.rejects ?? []) this.#reject(r)
+        return true
+      } catch (err) {
+        this.#error(err)
+        const stopping = this.#state === 'stopping' || this.#state === 'stopped'
+        if (stopping) return false
+        if (attempt + 1 >= this.#attempts) {
+          this.#fail(
+            new FirehoseError(
+              'DELIVERY_FAILED',
+              `event not delivered after ${attempt + 1} attempts; seq=${seq}`,
+              {
+                seq,
+                cause: err,
+              },
+            ),
+          )
+          return false
+        }
+        this.stats.retries++
+        await this.#sleep(backoffDelay(attempt, { minDelayMs: 100, maxDelayMs: 5000, ...this.#opts.retry }))
+      }
+    }
+  }
+
+  /** Runs a user callback with the handler timeout. */
+  async #call(fn: () => unknown, seq: number | undefined): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new FirehoseError(
+              'HANDLER_TIMEOUT',
+              `handler did not settle in ${this.#timeoutMs} ms; seq=${seq}`,
+              { seq },
+            ),
+          ),
+        this.#timeoutMs,
+      )
+    })
+    try {
+      await Promise.race([Promise.resolve().then(fn), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.#abort.signal
+      if (signal.aborted) return resolve()
+      const t = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(t)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      signal.addEventListener('abort', done)
+    })
+  }
+
+  /** Queues writes for the next group commit (with the cursor as it stands then). */
+  #commit(repos: RepoWrite[], accounts: AccountWrite[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#commitQueue.push({ repos, accounts, resolve, reject })
+      this.#kickCommits()
+    })
+  }
+
+  #kickCommits(): void {
+    if (this.#committing) return
+    this.#committing = this.#commitLoop().then((ok) => {
+      this.#committing = undefined
+      // work queued while the loop was finishing: run again (a failed cursor-only commit waits
+      // for the next event instead of spinning)
+      const c = this.#cursor.value
+      if (this.#commitQueue.length > 0 || (ok && c !== undefined && c !== this.#savedCursor))
+        this.#kickCommits()
+    })
+  }
+
+  async #flushCommits(): Promise<void> {
+    this.#kickCommits()
+    while (this.#committing) await this.#committing
+  }
+
+  async #commitLoop(): Promise<boolean> {
+    // one commit at a time, so cursors reach the store in order
+    for (;;) {
+      const jobs = this.#commitQueue
+      this.#commitQueue = []
+      const cursor = this.#cursor.value
+      const moveCursor = cursor !== undefined && cursor !== this.#savedCursor
+      if (jobs.length === 0 && !moveCursor) return true
+      const batch = {
+        repos: jobs.flatMap((j) => j.repos),
+        accounts: jobs.flatMap((j) => j.accounts),
+        ...(moveCursor ? { cursor: { stream: this.#stream, seq: cursor } } : {}),
+      }
+      try {
+        await this.#store.commit(batch)
+        if (moveCursor) this.#savedCursor = cursor
+        for (const j of jobs) j.resolve()
+      } catch (err) {
+        for (const j of jobs) j.reject(err)
+        if (jobs.length === 0) {
+          // a cursor-only commit: the next event's commit carries the cursor again
+          this.#error(err)
+          return false
+        }
+      }
+    }
+  }
+
   #afterTask(): void {
     // resume at half capacity, so the socket does not flap between paused and reading
-    if (this.#paused && this.#scheduler.pending - 1 <= this.#maxQueue / 2) {
+    if (
+      this.#paused &&
+      this.#scheduler.pending - 1 <= this.#maxQueue / 2 &&
+      this.#pendingBytes <= this.#maxQueueBytes / 2
+    ) {
       this.#paused = false
       this.#conn.resume()
     }
   }
 
-  async #deliver(event: FirehoseEvent): Promise<void> {
-    try {
-      await this.#opts.onEvent(event)
-      this.stats.delivered++
-    } catch (err) {
-      this.#error(err)
-    }
-  }
-
-  async #handleIdentity(evt: IdentityEvent): Promise<void> {
+  async #handleIdentity(evt: IdentityEvent): Promise<Outcome> {
     // spec: update cached identity data. Forget the key and the host; the next commit resolves them afresh.
-    this.#hostCache.delete(evt.did)
-    try {
-      await invalidateKey(this.#keys, evt.did)
-    } catch (err) {
-      this.#error(err)
-    }
-    return this.#deliver({ type: 'identity', seq: evt.seq, did: evt.did, event: evt })
+    this.#hosts?.forget(evt.did)
+    await invalidateKey(this.#keys, evt.did)
+    return { deliver: { type: 'identity', seq: evt.seq, did: evt.did, event: evt } }
   }
 
-  async #handleAccount(evt: AccountEvent): Promise<void> {
-    if (this.#accounts !== null) {
-      try {
-        await this.#accounts.set(evt.did, { active: evt.active, status: evt.status })
-      } catch (err) {
-        this.#error(err)
+  async #handleAccount(evt: AccountEvent): Promise<Outcome> {
+    const input: SyncInput = evt.active
+      ? 'account-active'
+      : evt.status === 'deleted'
+        ? 'account-deleted'
+        : 'account-inactive'
+    const status = await this.#status(evt.did)
+    const tr = syncTransition(status === 'resyncing' ? 'desynchronized' : status, input)
+    const out: Outcome = { deliver: { type: 'account', seq: evt.seq, did: evt.did, event: evt } }
+    if (this.#trackAccounts)
+      out.accounts = [{ did: evt.did, status: { active: evt.active, status: evt.status } }]
+    // The repository is gone: its chain state goes too, so one created again under the DID starts anew.
+    if (tr.name === 'account-deleted') out.repos = [{ did: evt.did, state: null }]
+    return out
+  }
+
+  /** The repository's status for the table: `inactive` when its account is not active. */
+  async #status(did: string, prior?: RepoState): Promise<RepoSyncStatus> {
+    if (this.#trackAccounts) {
+      const a = await this.#store.getAccount(did)
+      if (a !== undefined && !a.active) return 'inactive'
+    }
+    return prior?.status ?? 'unknown'
+  }
+
+  async #gate(
+    did: string,
+    seq: number,
+    t: '#commit' | '#sync',
+    prior: RepoState | undefined,
+  ): Promise<Outcome | null> {
+    const status = await this.#status(did, prior)
+    if (status === 'inactive') {
+      const a = await this.#store.getAccount(did)
+      return {
+        rejects: [
+          {
+            code: 'ACCOUNT_INACTIVE',
+            message: `account is not active; did=${did} status=${a?.status ?? ''}`,
+            seq,
+            did,
+            t,
+            resync: false,
+            accountStatus: a?.status,
+          },
+        ],
       }
     }
-    if (!evt.active && evt.status === 'deleted') {
-      // The repository is gone: its chain state goes too (whether or not statuses are tracked),
-      // so a repository created again under this DID is not held to the old chain.
-      try {
-        await this.#states.delete(evt.did)
-      } catch (err) {
-        this.#error(err)
-      }
+    if (this.#hosts !== undefined) {
+      const h = await this.#hosts.check(did)
+      if (!h.ok) return { rejects: [{ code: h.code, message: h.message, seq, did, t, resync: false }] }
     }
-    return this.#deliver({ type: 'account', seq: evt.seq, did: evt.did, event: evt })
-  }
-
-  /** Rejects the event (`ACCOUNT_INACTIVE`) when the account is not active; spec: ignore it. */
-  async #inactive(did: string, seq: number, t: '#commit' | '#sync'): Promise<boolean> {
-    if (this.#accounts === null) return false
-    const status = await this.#accounts.get(did)
-    if (status === undefined || status.active) return false
-    this.#reject({
-      code: 'ACCOUNT_INACTIVE',
-      message: `account is not active; did=${did} status=${status.status ?? ''}`,
-      seq,
-      did,
-      t,
-      resync: false,
-      accountStatus: status.status,
-    })
-    return true
-  }
-
-  async #pdsHost(did: string, forceRefresh: boolean): Promise<string | undefined> {
-    if (!forceRefresh && this.#hostCache.has(did)) return this.#hostCache.get(did)
-    const endpoint = await (this.#hosts as PdsResolver).resolvePdsEndpoint(
-      did,
-      forceRefresh ? { forceRefresh: true } : undefined,
-    )
-    const host = endpoint === undefined ? undefined : hostOf(endpoint)
-    this.#hostCache.delete(did)
-    if (this.#hostCache.size >= MAX_HOST_CACHE) {
-      const oldest = this.#hostCache.keys().next().value
-      if (oldest !== undefined) this.#hostCache.delete(oldest)
-    }
-    this.#hostCache.set(did, host)
-    return host
+    return null
   }
 
   /**
-   * With `checkHost`: rejects the event (`WRONG_HOST`, `HOST_UNAVAILABLE`) unless the DID document
-   * names this stream's host as the account's PDS; a mismatch is checked again on a fresh document.
+   * Fetches and verifies the repository, at least as new as `floor` (the state the stream
+   * announced). `force` skips the per-DID backoff (the event that found the break). Failures are
+   * rejections and push the next attempt back.
    */
-  async #wrongHost(did: string, seq: number, t: '#commit' | '#sync'): Promise<boolean> {
-    if (this.#hosts === undefined) return false
-    let host: string | undefined
+  async #resync(
+    did: string,
+    floor: RepoState,
+    seq: number,
+    force: boolean,
+  ): Promise<{ repo: ResyncedRepo } | { rejects: FirehoseRejection[] }> {
+    const fetchRepo = this.#fetchRepo as RepoFetcher
+    const backoff = this.#resyncBackoff.get(did)
+    if (!force && backoff !== undefined && Date.now() < backoff.nextAt)
+      return {
+        rejects: [
+          { code: 'DESYNCHRONIZED', message: 'repository is waiting for a resync', seq, did, resync: true },
+        ],
+      }
     try {
-      host = await this.#pdsHost(did, false)
-      if (host !== this.#serviceHost) host = await this.#pdsHost(did, true)
-    } catch (err) {
-      this.#reject({
-        code: 'HOST_UNAVAILABLE',
-        message: `could not resolve the account's PDS; did=${did} cause=${(err as Error)?.message}`,
-        seq,
+      const repo = await resyncRepo({
         did,
-        t,
-        resync: false,
+        fetchRepo,
+        keys: this.#keys,
+        signal: this.#abort.signal,
+        atLeast: { rev: floor.rev, data: floor.data },
       })
-      return true
-    }
-    if (host === this.#serviceHost) return false
-    this.#reject({
-      code: 'WRONG_HOST',
-      message: `account is hosted elsewhere; did=${did} pds=${host ?? 'none'} stream=${this.#serviceHost}`,
-      seq,
-      did,
-      t,
-      resync: false,
-    })
-    return true
-  }
-
-  async #handleCommit(evt: CommitEvent): Promise<void> {
-    if (await this.#inactive(evt.repo, evt.seq, '#commit')) return
-    if (await this.#wrongHost(evt.repo, evt.seq, '#commit')) return
-    if (this.#opts.authenticate === false) {
-      return this.#deliver({ type: 'commit', seq: evt.seq, did: evt.repo, event: evt, verified: null })
-    }
-    let prior = await this.#states.get(evt.repo)
-    if (prior?.status === 'desynchronized') {
-      if (!(await this.#resync(evt.repo, evt.seq))) {
-        this.#reject({
-          code: 'DESYNCHRONIZED',
-          message: 'repository is waiting for a resync',
-          seq: evt.seq,
-          did: evt.repo,
-          t: '#commit',
-          resync: true,
-        })
-        return
-      }
-      prior = await this.#states.get(evt.repo)
-    }
-    const r = await (this.#opts.authenticator ?? INLINE).authenticateCommit(evt, { keys: this.#keys, prior })
-    if (r.success) {
-      await this.#states.set(evt.repo, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
-      return this.#deliver({ type: 'commit', seq: evt.seq, did: evt.repo, event: evt, verified: r.value })
-    }
-    this.#reject({
-      code: r.code,
-      message: r.message,
-      seq: evt.seq,
-      did: evt.repo,
-      t: '#commit',
-      resync: r.resync,
-    })
-    if (r.code === 'CHAIN_BREAK' && r.verified) {
-      if (this.#fetchRepo === null) {
-        // no resync hook: the authentic commit becomes the new base of the chain
-        await this.#states.set(evt.repo, {
-          rev: r.verified.rev,
-          data: r.verified.data,
-          status: 'synchronized',
-        })
-        return
-      }
-      await this.#states.set(evt.repo, {
-        rev: r.verified.rev,
-        data: r.verified.data,
-        status: 'desynchronized',
-      })
-      await this.#resync(evt.repo, evt.seq)
-    }
-  }
-
-  async #handleSync(evt: SyncEvent): Promise<void> {
-    if (await this.#inactive(evt.did, evt.seq, '#sync')) return
-    if (await this.#wrongHost(evt.did, evt.seq, '#sync')) return
-    if (this.#opts.authenticate === false) {
-      return this.#deliver({ type: 'sync', seq: evt.seq, did: evt.did, event: evt, verified: null })
-    }
-    const prior = await this.#states.get(evt.did)
-    const r = await authenticateSync(evt, { keys: this.#keys, prior })
-    if (!r.success) {
-      this.#reject({
-        code: r.code,
-        message: r.message,
-        seq: evt.seq,
-        did: evt.did,
-        t: '#sync',
-        resync: false,
-      })
-      return
-    }
-    if (r.value.action === 'none' || this.#fetchRepo === null) {
-      // the stored tree already matches, or there is no resync hook: the signed commit is the new base
-      await this.#states.set(evt.did, { rev: r.value.rev, data: r.value.data, status: 'synchronized' })
-    } else {
-      await this.#states.set(evt.did, { rev: r.value.rev, data: r.value.data, status: 'desynchronized' })
-      await this.#resync(evt.did, evt.seq)
-    }
-    return this.#deliver({ type: 'sync', seq: evt.seq, did: evt.did, event: evt, verified: r.value })
-  }
-
-  /**
-   * Fetches and verifies the repository; on success its state is the fetched commit. The fetched
-   * repository must be at least as new as the desynchronized state (the rev and tree of the
-   * `#sync` or `#commit` that broke the chain): an older copy would roll the repository back.
-   */
-  async #resync(did: string, seq: number): Promise<boolean> {
-    const fetchRepo = this.#fetchRepo
-    const prior = await this.#states.get(did)
-    if (fetchRepo === null) {
-      // no resync hook: re-base on what the stream says from here on
-      if (prior) await this.#states.set(did, { ...prior, status: 'synchronized' })
-      return true
-    }
-    const atLeast: ResyncFloor | undefined =
-      prior?.status === 'desynchronized' ? { rev: prior.rev, data: prior.data } : undefined
-    try {
-      const repo = await resyncRepo({ did, fetchRepo, keys: this.#keys, atLeast })
-      await this.#states.set(did, { rev: repo.rev, data: repo.data, status: 'synchronized' })
-      await this.#opts.onResync?.(repo)
-      return true
+      return { repo }
     } catch (err) {
+      const failures = (backoff?.failures ?? 0) + 1
+      this.#resyncBackoff.delete(did)
+      if (this.#resyncBackoff.size >= MAX_RESYNC_ENTRIES) {
+        const oldest = this.#resyncBackoff.keys().next().value
+        if (oldest !== undefined) this.#resyncBackoff.delete(oldest)
+      }
+      this.#resyncBackoff.set(did, {
+        failures,
+        nextAt:
+          Date.now() +
+          backoffDelay(failures - 1, {
+            minDelayMs: this.#opts.resyncBackoff?.minDelayMs ?? 1000,
+            maxDelayMs: this.#opts.resyncBackoff?.maxDelayMs ?? MAX_RESYNC_BACKOFF_MS,
+          }),
+      })
       const code =
         err instanceof ResyncError && (err.code === 'RESYNC_ROLLBACK' || err.code === 'RESYNC_FORK')
           ? err.code
           : 'RESYNC_FAILED'
-      this.#reject({ code, message: (err as Error).message, seq, did, resync: true })
-      return false
+      return { rejects: [{ code, message: (err as Error).message, seq, did, resync: true }] }
     }
+  }
+
+  #stateOf(repo: ResyncedRepo, seq: number): RepoState {
+    return { rev: repo.rev, data: repo.data, status: 'synchronized', seq }
+  }
+
+  #filterOps(e: FirehoseEvent): FirehoseEvent | undefined {
+    const match = this.#collections
+    if (match === undefined || e.type !== 'commit' || e.verified === null) return e
+    const ops = e.verified.ops.filter((op) => match(op.collection))
+    if (ops.length === 0) {
+      this.stats.filtered++
+      return undefined
+    }
+    return ops.length === e.verified.ops.length ? e : { ...e, verified: { ...e.verified, ops } }
+  }
+
+  async #handleCommit(evt: CommitEvent): Promise<Outcome> {
+    const did = evt.repo
+    const seq = evt.seq
+    if (this.#opts.authenticate === false) {
+      const gated = await this.#gate(did, seq, '#commit', undefined)
+      if (gated) return gated
+      return { deliver: { type: 'commit', seq, did, event: evt, verified: null } }
+    }
+    let prior = await this.#store.getRepo(did)
+    const gated = await this.#gate(did, seq, '#commit', prior)
+    if (gated) return gated
+    // committed before a restart: its rev and seq are at or below the stored ones
+    if (prior !== undefined && evt.rev <= prior.rev && prior.seq !== undefined && seq <= prior.seq) {
+      syncTransition(prior.status, 'commit-replayed')
+      return { duplicate: true }
+    }
+    const out: Outcome = {}
+    if (prior?.status === 'desynchronized') {
+      const tr = syncTransition('desynchronized', 'commit-valid')
+      if (tr.action !== 'resync' || this.#fetchRepo === null)
+        throw new Error('unreachable: desynchronized without resync')
+      const rs = await this.#resync(did, prior, seq, false)
+      if (!('repo' in rs)) {
+        syncTransition('resyncing', 'resync-failed')
+        const rejects = rs.rejects
+        if (rejects[0]?.code !== 'DESYNCHRONIZED')
+          rejects.push({
+            code: 'DESYNCHRONIZED',
+            message: 'repository is waiting for a resync',
+            seq,
+            did,
+            t: '#commit',
+            resync: true,
+          })
+        return { rejects }
+      }
+      syncTransition('resyncing', 'resync-succeeded')
+      out.resynced = rs.repo
+      prior = this.#stateOf(rs.repo, seq)
+      out.repos = [{ did, state: prior }]
+      // the fetched repository already holds this commit
+      if (evt.rev <= rs.repo.rev) return out
+    }
+    const r = await (this.#opts.authenticator ?? INLINE).authenticateCommit(evt, { keys: this.#keys, prior })
+    const status: RepoSyncStatus = prior?.status ?? 'unknown'
+    if (r.success) {
+      const tr = syncTransition(status, 'commit-valid')
+      out.repos = [
+        { did, state: { rev: r.value.rev, data: r.value.data, status: tr.next as 'synchronized', seq } },
+      ]
+      out.deliver = this.#filterOps({ type: 'commit', seq, did, event: evt, verified: r.value })
+      return out
+    }
+    const rejection: FirehoseRejection = {
+      code: r.code,
+      message: r.message,
+      seq,
+      did,
+      t: '#commit',
+      resync: r.resync,
+    }
+    out.rejects = [rejection]
+    if (r.code !== 'CHAIN_BREAK' || r.verified === undefined) {
+      syncTransition(status, 'commit-invalid')
+      return out
+    }
+    syncTransition(status, 'commit-chain-break')
+    const head = r.verified
+    if (this.#fetchRepo === null) {
+      // no resync hook: the signed commit becomes the new base of the chain, unproven
+      out.repos = [
+        { did, state: { rev: head.rev, data: head.data, status: 'synchronized', seq, unproven: true } },
+      ]
+      return out
+    }
+    const desync: RepoState = { rev: head.rev, data: head.data, status: 'desynchronized', seq }
+    const rs = await this.#resync(did, desync, seq, true)
+    if ('repo' in rs) {
+      out.resynced = rs.repo
+      out.repos = [{ did, state: this.#stateOf(rs.repo, seq) }]
+    } else {
+      out.repos = [{ did, state: desync }]
+      out.rejects.push(...rs.rejects)
+    }
+    return out
+  }
+
+  async #handleSync(evt: SyncEvent): Promise<Outcome> {
+    const did = evt.did
+    const seq = evt.seq
+    if (this.#opts.authenticate === false) {
+      const gated = await this.#gate(did, seq, '#sync', undefined)
+      if (gated) return gated
+      return { deliver: { type: 'sync', seq, did, event: evt, verified: null } }
+    }
+    const prior = await this.#store.getRepo(did)
+    const gated = await this.#gate(did, seq, '#sync', prior)
+    if (gated) return gated
+    if (prior !== undefined && evt.rev === prior.rev) {
+      // sync spec: a #sync at the rev already held is normal traffic; ignore it
+      syncTransition(prior.status, 'sync-at-held-rev')
+      return { ignored: true }
+    }
+    if (prior !== undefined && evt.rev < prior.rev && prior.seq !== undefined && seq <= prior.seq)
+      return { duplicate: true }
+    const r = await authenticateSync(evt, { keys: this.#keys, prior })
+    if (!r.success)
+      return { rejects: [{ code: r.code, message: r.message, seq, did, t: '#sync', resync: false }] }
+    const v = r.value
+    const status: RepoSyncStatus = prior?.status ?? 'unknown'
+    const input: SyncInput = prior !== undefined && v.action === 'none' ? 'sync-same-tree' : 'sync-new-tree'
+    const tr = syncTransition(status, input)
+    const out: Outcome = { deliver: { type: 'sync', seq, did, event: evt, verified: v } }
+    if (tr.action === 'deliver') {
+      out.repos = [{ did, state: { rev: v.rev, data: v.data, status: 'synchronized', seq } }]
+      return out
+    }
+    // a new tree, a first #sync, or any #sync of a desynchronized repository: resync
+    if (this.#fetchRepo === null) {
+      out.repos = [{ did, state: { rev: v.rev, data: v.data, status: 'synchronized', seq, unproven: true } }]
+      return out
+    }
+    const desync: RepoState = { rev: v.rev, data: v.data, status: 'desynchronized', seq }
+    const rs = await this.#resync(did, desync, seq, true)
+    if ('repo' in rs) {
+      out.resynced = rs.repo
+      out.repos = [{ did, state: this.#stateOf(rs.repo, seq) }]
+    } else {
+      out.repos = [{ did, state: desync }]
+      out.rejects = rs.rejects
+    }
+    return out
   }
 }

@@ -51,13 +51,20 @@ export {
   type UnknownEvent,
 } from './events.ts'
 export {
+  type AuthenticatedFirehoseEvent,
   Firehose,
+  FirehoseError,
+  type FirehoseErrorCode,
   type FirehoseEvent,
+  type FirehoseFilter,
   type FirehoseOptions,
   type FirehoseRejectCode,
   type FirehoseRejection,
+  type FirehoseState,
   type FirehoseStats,
+  type FirehoseStatus,
   type PdsResolver,
+  type RetryOptions,
 } from './firehose.ts'
 export {
   DEFAULT_MAX_FRAME_SIZE,
@@ -72,6 +79,7 @@ export {
   type MessageFrame,
   type UnknownFrame,
 } from './frame.ts'
+export { type HostCheck, HostChecker, hostOf, pdsResolverOf } from './host-check.ts'
 export {
   type JetstreamAccountEvent,
   JetstreamClient,
@@ -90,6 +98,7 @@ export {
   staticKeys,
 } from './keys.ts'
 export { LabelSubscription, type LabelSubscriptionOptions } from './labels.ts'
+export { syncStoreOver } from './legacy-store.ts'
 export { MemoryRepoStateStore, type RepoState, type RepoStateStore } from './repo-state.ts'
 export {
   getRepoFetcher,
@@ -101,6 +110,15 @@ export {
   resyncRepo,
 } from './resync.ts'
 export { KeyedScheduler } from './scheduler.ts'
+export {
+  type RepoSyncStatus,
+  SYNC_TRANSITIONS,
+  type SyncAction,
+  type SyncInput,
+  type SyncTransition,
+  SyncTransitionError,
+  syncTransition,
+} from './sync-machine.ts'
 export {
   type AccountWrite,
   type CursorWrite,

@@ -2,60 +2,19 @@
 // repository back (RESYNC_ROLLBACK / RESYNC_FORK), #account status gates #commit and #sync
 // (ACCOUNT_INACTIVE, reactivation resumes), and #identity drops the cached signing key.
 
-import type { BlockMap } from '@rsky/car'
-import { writeCar } from '@rsky/car'
 import { Secp256k1Keypair } from '@rsky/crypto'
-import type { Cid, LexMap } from '@rsky/dag-cbor'
+import type { Cid } from '@rsky/dag-cbor'
 import { DidResolver, IdResolver } from '@rsky/identity'
 import { exportRepoCarBytes, MemoryRepoStorage, Repo } from '@rsky/repo'
 import { describe, expect, it } from 'vitest'
 import { MemoryAccountStatusStore } from '../src/account-status.ts'
 import { Firehose, type FirehoseOptions } from '../src/firehose.ts'
-import { encodeMessageFrame } from '../src/frame.ts'
 import { invalidateKey, staticKeys } from '../src/keys.ts'
 import { MemoryRepoStateStore } from '../src/repo-state.ts'
 import { ResyncError, resyncRepo } from '../src/resync.ts'
-import { type ScriptItem, startReplayServer } from './server.ts'
-import { type Account, commit, commitBody, keyTable, makeAccounts, randomWrites, rng } from './stream.ts'
-
-const TIME = '2024-01-01T00:00:00.000Z'
-
-type Commit = Awaited<ReturnType<typeof commit>>
-
-function syncBody(did: string, seq: number, c: { cid: Cid; rev: string; relevantBlocks: BlockMap }): LexMap {
-  return {
-    seq,
-    did,
-    blocks: writeCar([c.cid], [{ cid: c.cid, bytes: c.relevantBlocks.get(c.cid) as Uint8Array }]),
-    rev: c.rev,
-    time: TIME,
-  }
-}
-
-/** Builds a script with consecutive seqs. */
-class Script {
-  readonly items: ScriptItem[] = []
-  seq = 0
-  commit(did: string, c: Commit): number {
-    return this.#push('#commit', commitBody(did, 0, c))
-  }
-  sync(did: string, c: Commit): number {
-    return this.#push('#sync', syncBody(did, 0, c))
-  }
-  account(did: string, active: boolean, status?: string): number {
-    const body: LexMap = { seq: 0, did, time: TIME, active }
-    if (status !== undefined) body.status = status
-    return this.#push('#account', body)
-  }
-  identity(did: string): number {
-    return this.#push('#identity', { seq: 0, did, time: TIME })
-  }
-  #push(t: string, body: LexMap): number {
-    const seq = ++this.seq
-    this.items.push({ kind: 'event', seq, frame: encodeMessageFrame(t, { ...body, seq }) })
-    return seq
-  }
-}
+import { type Commit, Script } from './script.ts'
+import { startReplayServer } from './server.ts'
+import { type Account, commit, keyTable, makeAccounts, randomWrites, rng } from './stream.ts'
 
 /**
  * Runs a Firehose over the script until its cursor reaches the last seq; returns per-DID logs of
@@ -160,6 +119,7 @@ describe('a resync never rolls a repository back', () => {
     const fetched = new Map<string, number>()
     const { log, resynced } = await run(s, {
       keys,
+      resyncBackoff: { minDelayMs: 0, maxDelayMs: 0 },
       fetchRepo: async (did) => {
         const n = (fetched.get(did) ?? 0) + 1
         fetched.set(did, n)
@@ -179,8 +139,10 @@ describe('a resync never rolls a repository back', () => {
     ])
     expect(log.get(y.did)).toEqual([
       '6 commit',
+      // the #sync itself is authentic and delivered; the repository waits. Rejections are
+      // reported once the event's outcome is committed, after its delivery.
+      '7 sync resync',
       '7 RESYNC_ROLLBACK',
-      '7 sync resync', // the #sync itself is authentic and delivered; the repository waits
       '8 commit', // the next fetch is at the #sync's rev: c4 chains from it
     ])
     expect(resynced.sort()).toEqual([x5?.rev, y3?.rev].sort())
@@ -303,7 +265,8 @@ describe('#account deleted clears the repository state', () => {
       repoState: states,
       fetchRepo: null,
       onEvent: (e) => {
-        if (e.type === 'account' && !e.event.active) seenEmpty = states.get(d.did) === undefined
+        // deliver, then commit: the deletion is committed after the #account event is handled
+        if (e.type === 'account' && e.event.active) seenEmpty = states.get(d.did) === undefined
       },
     })
     expect(seenEmpty).toBe(true)
