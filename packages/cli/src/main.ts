@@ -12,6 +12,7 @@ import { remoteCommands } from './commands/remote.ts'
 import { repoCommands } from './commands/repo.ts'
 import { repoMstCommands } from './commands/repo-mst.ts'
 import { resolveCommands } from './commands/resolve.ts'
+import { syncCommands } from './commands/sync.ts'
 import { syntaxCommands } from './commands/syntax.ts'
 import {
   describeError,
@@ -40,6 +41,7 @@ export const commands: Command[] = [
   ...firehoseCommands,
   ...labelCommands,
   ...plcCommands,
+  ...syncCommands,
 ]
 
 /** `rsky --help`: every command, the common options and the exit codes. */

@@ -1,0 +1,234 @@
+// `rsky sync run|status|records`: the durable sync engine of @rsky/mirror from the command line.
+// @rsky/mirror needs node:sqlite (Node 22.13+), so it is loaded only when one of these runs.
+import type { Command, CommandInput } from '../command.ts'
+import { EXIT_OK, UsageError } from '../errors.ts'
+import { keyValueLines } from '../output.ts'
+
+type Mirror = typeof import('@rsky/mirror')
+type Store = Awaited<ReturnType<Mirror['openMirrorStore']>>
+
+async function loadMirror(): Promise<Mirror> {
+  try {
+    return await import('@rsky/mirror')
+  } catch (err) {
+    throw new UsageError(`rsky sync needs Node 22.13 or later (node:sqlite): ${(err as Error).message}`, {
+      io: true,
+      cause: err,
+    })
+  }
+}
+
+/** Values of a repeatable, comma-separated option. */
+function listOf(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(','))
+  return parts.map((s) => s.trim()).filter((s) => s !== '')
+}
+
+function stringOf(v: unknown, name: string, required: true): string
+function stringOf(v: unknown, name: string, required: false): string | undefined
+function stringOf(v: unknown, name: string, required: boolean): string | undefined {
+  const s = Array.isArray(v) ? v[v.length - 1] : v
+  if (s === undefined) {
+    if (required) throw new UsageError(`--${name} is required`)
+    return undefined
+  }
+  return String(s)
+}
+
+/** A bad `--db` or an unreachable host: exit 2 with one line. */
+function asUsage(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === 'BAD_DATABASE' || code === 'HOST_UNREACHABLE')
+    return new UsageError(`${code}: ${(err as Error).message}`, { io: true, cause: err })
+  return err
+}
+
+async function open(mirror: Mirror, db: string): Promise<Store> {
+  try {
+    return await mirror.openMirrorStore(db)
+  } catch (err) {
+    throw asUsage(err)
+  }
+}
+
+function httpService(s: string): string {
+  let u: URL
+  try {
+    u = new URL(s.replace(/^ws(s?):\/\//, 'http$1://'))
+  } catch {
+    throw new UsageError(`--service is not a URL; service=${s}`)
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UsageError(`--service must be http(s) or ws(s); service=${s}`)
+  return u.origin
+}
+
+const run: Command = {
+  path: ['sync', 'run'],
+  usage:
+    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--collections NSID,…] [--concurrency N] [--until-idle]',
+  summary: 'backfill repositories and follow the firehose into SQLite or Postgres until SIGINT/SIGTERM',
+  arity: [0, 0],
+  options: {
+    service: { type: 'string' },
+    db: { type: 'string' },
+    plc: { type: 'string' },
+    dids: { type: 'string', multiple: true },
+    collections: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    'until-idle': { type: 'boolean' },
+  },
+  async run({ values, out, streams }: CommandInput) {
+    const service = httpService(stringOf(values['service'], 'service', true))
+    const db = stringOf(values['db'], 'db', true)
+    const plc = stringOf(values['plc'], 'plc', false)
+    const concurrency = Number(stringOf(values['concurrency'], 'concurrency', false) ?? 4)
+    if (!(Number.isSafeInteger(concurrency) && concurrency > 0))
+      throw new UsageError('--concurrency must be a positive integer')
+    const dids = listOf(values['dids'])
+    const collections = listOf(values['collections'])
+    const mirror = await loadMirror()
+    const store = await open(mirror, db)
+    let lastError = 0
+    const engine = new mirror.MirrorEngine({
+      store,
+      service,
+      ...(plc === undefined ? {} : { plcUrl: plc }),
+      ...(dids === undefined ? {} : { dids }),
+      ...(collections === undefined ? {} : { collections }),
+      concurrency,
+      onReject: (r) => out.warn(`rejected ${r.did ?? ''} ${r.code}: ${r.message}`),
+      onError: (err) => {
+        // recovered from (a dropped connection, a store write retried): one line, at most every few seconds
+        const now = Date.now()
+        if (now - lastError < 5_000) return
+        lastError = now
+        out.warn(`retrying after: ${(err as Error)?.message ?? String(err)}`)
+      },
+    })
+    const started = Date.now()
+    const stop = new AbortController()
+    const onSignal = (): void => stop.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    let timer: ReturnType<typeof setInterval> | undefined
+    try {
+      try {
+        await engine.start()
+      } catch (err) {
+        throw asUsage(err)
+      }
+      let lastRecords = 0
+      let lastAt = Date.now()
+      const draw = async (): Promise<void> => {
+        const s = await store.status(engine.stream)
+        const now = Date.now()
+        const rate = ((engine.stats.recordsWritten - lastRecords) * 1000) / Math.max(1, now - lastAt)
+        lastRecords = engine.stats.recordsWritten
+        lastAt = now
+        const total = s.repos.active + s.repos.pending + s.repos.parked
+        const t = engine.stats.lastEventTime
+        const lag = t === undefined ? '-' : `${Math.max(0, (now - Date.parse(t)) / 1000).toFixed(1)} s`
+        streams.stderr.write(
+          `\rrepos ${s.repos.active}/${total} (parked ${s.repos.parked})  records/s ${rate.toFixed(0)}  lag ${lag}  cursor ${s.cursor ?? '-'}   `,
+        )
+      }
+      if (streams.stderr.isTTY) timer = setInterval(() => void draw().catch(() => {}), 1000)
+      if (values['until-idle'] === true) {
+        while (!stop.signal.aborted) {
+          try {
+            await engine.idle(1_000)
+            break
+          } catch {}
+        }
+      } else {
+        await new Promise<void>((resolve) =>
+          stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+        )
+      }
+    } finally {
+      if (timer) {
+        clearInterval(timer)
+        streams.stderr.write('\n')
+      }
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      await engine.stop()
+    }
+    const s = await store.status(engine.stream)
+    await store.close()
+    const result = { ...s, stats: engine.stats, seconds: (Date.now() - started) / 1000 }
+    out.result(result)
+    for (const line of keyValueLines([
+      [
+        'repos',
+        `${s.repos.active} active, ${s.repos.pending} pending, ${s.repos.parked} parked, ${s.repos.deleted} deleted`,
+      ],
+      ['records', s.records],
+      ['cursor', s.cursor ?? '-'],
+      [
+        'commits',
+        `${engine.stats.commitsApplied} applied, ${engine.stats.commitsBuffered} buffered, ${engine.stats.rejected} rejected`,
+      ],
+    ]))
+      out.line(line)
+    return EXIT_OK
+  },
+}
+
+const status: Command = {
+  path: ['sync', 'status'],
+  usage: '--db PATH|postgres://… [--service URL] [--json]',
+  summary: 'the cursor and the repositories per state of a mirror database',
+  arity: [0, 0],
+  options: { db: { type: 'string' }, service: { type: 'string' } },
+  async run({ values, out }: CommandInput) {
+    const db = stringOf(values['db'], 'db', true)
+    const service = stringOf(values['service'], 'service', false)
+    const mirror = await loadMirror()
+    const store = await open(mirror, db)
+    try {
+      const s = await store.status(service === undefined ? undefined : httpService(service))
+      out.result(s)
+      for (const line of keyValueLines([
+        ['cursor', s.cursor ?? '-'],
+        ['active', s.repos.active],
+        ['pending', s.repos.pending],
+        ['parked', s.repos.parked],
+        ['deleted', s.repos.deleted],
+        ['records', s.records],
+        ['buffered', s.buffered],
+      ]))
+        out.line(line)
+    } finally {
+      await store.close()
+    }
+    return EXIT_OK
+  },
+}
+
+const records: Command = {
+  path: ['sync', 'records'],
+  usage: '--db PATH|postgres://… [--did DID] [--json]',
+  summary: 'every record a mirror holds: one JSON line {"did","collection","rkey","cid"} each with --json',
+  arity: [0, 0],
+  options: { db: { type: 'string' }, did: { type: 'string' } },
+  async run({ values, out }: CommandInput) {
+    const db = stringOf(values['db'], 'db', true)
+    const did = stringOf(values['did'], 'did', false)
+    const mirror = await loadMirror()
+    const store = await open(mirror, db)
+    try {
+      for await (const r of store.records(did === undefined ? {} : { did })) {
+        out.item({ did: r.did, collection: r.collection, rkey: r.rkey, cid: r.cid })
+        out.line(`${r.did} ${r.collection}/${r.rkey} ${r.cid}`)
+      }
+    } finally {
+      await store.close()
+    }
+    return EXIT_OK
+  },
+}
+
+export const syncCommands: Command[] = [run, status, records]

@@ -1,0 +1,106 @@
+// `rsky sync status|records|run` in-process: bad --db and unreachable hosts are one line and exit 2;
+// status and records read what a mirror database holds. (The engine end to end, killed and
+// restarted as a child process, is tested in @rsky/mirror.)
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cidForCbor, encode } from '@rsky/dag-cbor'
+import { SqliteMirrorStore } from '@rsky/mirror'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from './main.ts'
+
+function capture(): {
+  streams: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }
+  out: () => string
+  err: () => string
+} {
+  let out = ''
+  let err = ''
+  return {
+    streams: {
+      stdout: { write: (s: string) => ((out += s), true) },
+      stderr: { write: (s: string) => ((err += s), true) },
+    },
+    out: () => out,
+    err: () => err,
+  }
+}
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rsky-sync-cli-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('rsky sync', () => {
+  it('a --db that cannot be opened: one line, exit 2', async () => {
+    for (const cmd of [['status'], ['records'], ['run', '--service', 'http://127.0.0.1:9']]) {
+      const c = capture()
+      const code = await main(['sync', ...cmd, '--db', join(dir, 'no/such/dir/m.db')], c.streams)
+      expect(code).toBe(2)
+      expect(c.err().trim().split('\n')).toHaveLength(1)
+      expect(c.err()).toMatch(/BAD_DATABASE/)
+    }
+  })
+
+  it('an unreachable host: one line, exit 2', async () => {
+    const c = capture()
+    const code = await main(
+      ['sync', 'run', '--service', 'http://127.0.0.1:9', '--db', join(dir, 'u.db')],
+      c.streams,
+    )
+    expect(code).toBe(2)
+    expect(c.err()).toMatch(/^rsky sync run: HOST_UNREACHABLE/)
+    expect(c.err().trim().split('\n')).toHaveLength(1)
+  })
+
+  it('missing --service or --db is a usage error', async () => {
+    const a = capture()
+    expect(await main(['sync', 'run', '--db', join(dir, 'x.db')], a.streams)).toBe(2)
+    expect(a.err()).toMatch(/--service is required/)
+    const b = capture()
+    expect(await main(['sync', 'status'], b.streams)).toBe(2)
+    expect(b.err()).toMatch(/--db is required/)
+  })
+
+  it('status and records read what the database holds', async () => {
+    const path = join(dir, 'held.db')
+    const store = SqliteMirrorStore.open(path)
+    const did = 'did:plc:abcdefghijklmnopqrstuvwx'
+    store.addRepos([did])
+    const value = encode({ $type: 'app.bsky.feed.post', text: 'hi' })
+    const cid = cidForCbor(value)
+    store.completeBackfill({
+      did,
+      rev: '3kaaaaaaaaa22',
+      data: cid,
+      records: [
+        { collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaa22', cid, record: value },
+        { collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaa23', cid, record: value },
+      ],
+    })
+    store.saveCursor('http://pds.example', 42)
+    store.close()
+
+    const s = capture()
+    expect(await main(['sync', 'status', '--db', path, '--json'], s.streams)).toBe(0)
+    expect(JSON.parse(s.out())).toMatchObject({ cursor: 42, repos: { active: 1 }, records: 2, buffered: 0 })
+
+    const r = capture()
+    expect(await main(['sync', 'records', '--db', path, '--json'], r.streams)).toBe(0)
+    const lines = r
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(lines).toEqual([
+      { did, collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaa22', cid: cid.toString() },
+      { did, collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaa23', cid: cid.toString() },
+    ])
+    const other = capture()
+    expect(
+      await main(['sync', 'records', '--db', path, '--did', 'did:plc:other', '--json'], other.streams),
+    ).toBe(0)
+    expect(other.out()).toBe('')
+  })
+})
