@@ -18,8 +18,18 @@ function capture(): {
   let err = ''
   return {
     streams: {
-      stdout: { write: (s: string) => ((out += s), true) },
-      stderr: { write: (s: string) => ((err += s), true) },
+      stdout: {
+        write: (s: string) => {
+          out += s
+          return true
+        },
+      },
+      stderr: {
+        write: (s: string) => {
+          err += s
+          return true
+        },
+      },
     },
     out: () => out,
     err: () => err,
