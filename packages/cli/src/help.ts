@@ -68,13 +68,19 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   'lex gen': {
     options: [
+      [
+        '--include DIR',
+        'another folder of lexicons that references may point into (repeatable); its documents are generated only when used',
+      ],
       ['--runtime MODULE', 'module the generated validators import (default @rsky/lexicon)'],
       ['--ext .js|.ts', 'extension of relative imports in the generated files (default .js)'],
     ],
     notes: [
       'Generates TypeScript types and typed validators for every lexicon JSON file under DIR: one file per lexicon in OUT, plus lexicons.ts (the registry) and index.ts.',
+      'Every reference must resolve to a definition in DIR or an --include folder; otherwise nothing is written and the error lists the unresolved ones (LEXICON_UNRESOLVED_REFS).',
     ],
-    invalid: 'a lexicon file is not JSON or not a valid lexicon',
+    invalid:
+      'a lexicon file is not JSON or not a valid lexicon, a reference resolves in no folder, or a folder holds no lexicon',
   },
 }
 

@@ -1,14 +1,23 @@
 // Generates TypeScript types and typed validators from lexicon documents (pure: no file system).
 
+import type { LexiconRefIssue } from '../errors.ts'
 import { resolveRef } from '../lexicons.ts'
 import { parseLexiconDoc } from '../parse.ts'
+import { collectRefs } from '../refs.ts'
 import type { LexFieldSchema, LexiconDoc, LexObject, LexParams, LexUserType, LexXrpcBody } from '../types.ts'
+import { UnresolvedLexiconRefsError } from './errors.ts'
 import { nsidIdent, nsidPath, pascal, propKey, relativeImport } from './names.ts'
 
 /** Options of `generateLexiconTypes`. */
 export interface GenerateOptions {
   /** Lexicon documents (parsed and checked first). */
   documents: readonly unknown[]
+  /**
+   * More documents that references may point into. One is generated only when a generated
+   * document needs it (directly or through others); a `documents` entry wins over one here with
+   * the same id.
+   */
+  includeDocuments?: readonly unknown[]
   /** Extension written in relative imports: `.js` (default, for NodeNext and bundlers) or `.ts`. */
   importExtension?: '.js' | '.ts'
   /** Module the generated code imports the runtime from (default `@rsky/lexicon`). */
@@ -224,9 +233,53 @@ class FileWriter {
 }
 
 /**
+ * The documents to generate: `documents`, plus every `includeDocuments` entry they reach through
+ * references. Every reference must resolve to a definition among them.
+ * @throws {UnresolvedLexiconRefsError} listing every reference that does not
+ */
+function selectDocuments(options: GenerateOptions): LexiconDoc[] {
+  const chosen = new Map<string, LexiconDoc>()
+  for (const d of options.documents) {
+    const doc = parseLexiconDoc(d)
+    chosen.set(doc.id, doc)
+  }
+  const available = new Map<string, LexiconDoc>()
+  for (const d of options.includeDocuments ?? []) {
+    const doc = parseLexiconDoc(d)
+    if (!chosen.has(doc.id) && !available.has(doc.id)) available.set(doc.id, doc)
+  }
+  const queue = [...chosen.values()]
+  const missing: LexiconRefIssue[] = []
+  for (let doc = queue.pop(); doc !== undefined; doc = queue.pop()) {
+    for (const found of collectRefs(doc)) {
+      const uri = resolveRef(found.ref, doc.id)
+      const hash = uri.indexOf('#')
+      const nsid = uri.slice(0, hash)
+      let target = chosen.get(nsid)
+      if (target === undefined) {
+        target = available.get(nsid)
+        if (target !== undefined) {
+          chosen.set(nsid, target)
+          queue.push(target)
+        }
+      }
+      if (target === undefined || !Object.hasOwn(target.defs, uri.slice(hash + 1))) {
+        const message =
+          target === undefined ? 'no document has this id' : 'the document has no such definition'
+        missing.push({ code: 'missing_ref', id: doc.id, path: found.path, ref: uri, message })
+      }
+    }
+  }
+  if (missing.length > 0) throw new UnresolvedLexiconRefsError(missing)
+  return [...chosen.values()].sort((a, b) => a.id.localeCompare(b.id))
+}
+
+/**
  * Generates TypeScript for a set of lexicons: one file per document (types and typed validators),
  * `lexicons.ts` (the documents and a shared registry) and `index.ts` (every document as a namespace).
  * @throws {InvalidLexiconError} when a document is not valid lexicon.
+ * @throws {UnresolvedLexiconRefsError} when a reference points at a definition no document holds
+ * (the output would not type-check).
  * @example
  * const files = generateLexiconTypes({ documents: [postDoc, facetDoc, strongRefDoc] })
  * for (const f of files) writeFileSync(join(out, f.path), f.contents)
@@ -234,7 +287,7 @@ class FileWriter {
 export function generateLexiconTypes(options: GenerateOptions): GeneratedFile[] {
   const ext = options.importExtension ?? '.js'
   const runtime = options.runtimeModule ?? '@rsky/lexicon'
-  const docs = options.documents.map((d) => parseLexiconDoc(d)).sort((a, b) => a.id.localeCompare(b.id))
+  const docs = selectDocuments(options)
   const files: GeneratedFile[] = []
   for (const doc of docs) {
     const w = new FileWriter(doc, ext)
