@@ -59,13 +59,27 @@ function checkString(issues: Issues, v: unknown, path: string): v is string {
   return true
 }
 
+// Rotation keys repeat across a log (and across accounts of one PDS): remember the verdicts.
+const KEY_VERDICTS = new Map<string, boolean>()
+const KEY_VERDICTS_MAX = 4096
+
+function isRotationKey(key: string): boolean {
+  let ok = KEY_VERDICTS.get(key)
+  if (ok !== undefined) return ok
+  try {
+    parseDidKey(key)
+    ok = true
+  } catch {
+    ok = false
+  }
+  if (KEY_VERDICTS.size >= KEY_VERDICTS_MAX) KEY_VERDICTS.delete(KEY_VERDICTS.keys().next().value as string)
+  KEY_VERDICTS.set(key, ok)
+  return ok
+}
+
 function checkRotationKey(issues: Issues, v: unknown, path: string): void {
   if (!checkString(issues, v, path)) return
-  try {
-    parseDidKey(v)
-  } catch {
-    add(issues, 'rotation-key-unsupported', path, 'not a secp256k1 or P-256 did:key')
-  }
+  if (!isRotationKey(v)) add(issues, 'rotation-key-unsupported', path, 'not a secp256k1 or P-256 did:key')
 }
 
 // Signing keys may be any did:key (spec v0.2): `did:key:z` and base58btc characters.

@@ -1,6 +1,6 @@
 // Signing and checking operation signatures: ECDSA over sha256 of the unsigned DAG-CBOR, compact
 // 64-byte low-S form, canonical unpadded base64url. Anything else is refused with its own rule.
-import { COMPACT_SIGNATURE_LENGTH, sha256, verifySignatureDigest } from '@rsky/crypto'
+import { COMPACT_SIGNATURE_LENGTH, verifySignature } from '@rsky/crypto'
 import { fromBase64UrlStrict, toBase64Url } from './base64url.ts'
 import { signingBytes } from './encoding.ts'
 import type { PlcSigner, SignedOperation, UnsignedOperation } from './types.ts'
@@ -48,12 +48,13 @@ export function checkSignature(
       rule: 'SIGNATURE_ENCODING',
       reason: `sig is ${sig.length} bytes, not a 64-byte compact signature`,
     }
-  const digest = sha256(data)
+  // verifySignature over the data, not a precomputed digest: the Node entry hands the data to
+  // OpenSSL/libsecp256k1 whole, which measured several times faster than its digest path.
   for (let i = 0; i < keys.length; i++) {
-    if (safeVerify(keys[i]!, digest, sig, false)) return { valid: true, keyIndex: i, key: keys[i]! }
+    if (safeVerify(keys[i]!, data, sig, false)) return { valid: true, keyIndex: i, key: keys[i]! }
   }
   for (const key of keys) {
-    if (safeVerify(key, digest, sig, true))
+    if (safeVerify(key, data, sig, true))
       return { valid: false, rule: 'SIGNATURE_HIGH_S', reason: 'signature verifies only in high-S form' }
   }
   return {
@@ -64,9 +65,9 @@ export function checkSignature(
 }
 
 // A key that fails to parse verifies nothing; the parser reports bad keys with their path.
-function safeVerify(key: string, digest: Uint8Array, sig: Uint8Array, allowMalleableSig: boolean): boolean {
+function safeVerify(key: string, data: Uint8Array, sig: Uint8Array, allowMalleableSig: boolean): boolean {
   try {
-    return verifySignatureDigest(key, digest, sig, { allowMalleableSig })
+    return verifySignature(key, data, sig, { allowMalleableSig })
   } catch {
     return false
   }
