@@ -12,5 +12,8 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
     clean: true,
     splitting: true,
     treeshake: true,
+    // Keep `node:` on built-in imports: `node:sqlite` (mirror, labeler) has no unprefixed name, and
+    // the prefix tells bundlers the import is Node's own.
+    removeNodeProtocol: false,
   }
 }
