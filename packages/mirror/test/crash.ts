@@ -1,0 +1,161 @@
+// The engine as a child process (`rsky sync run`), killed with SIGKILL at seeded random moments
+// while the PDS keeps taking writes, then restarted; at the end `rsky sync records` lists exactly
+// what getRepo holds for every account.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect } from 'vitest'
+import type { MirrorStore } from '../src/index.ts'
+import { applyWrites, type Did, heldByHost, type Net, newAccount, type Seed } from './pds.ts'
+import { expectEqualToHost } from './scenario.ts'
+
+const root = join(import.meta.dirname, '../../..')
+const bin = join(root, 'packages/cli/src/bin.ts')
+const nodeArgs = ['--conditions=source', '--no-warnings']
+const run = promisify(execFile)
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function startEngine(net: Net, db: string, stderr: string[]): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, bin, 'sync', 'run', '--service', net.pds.url, '--db', db, '--plc', net.plc.url],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: root },
+  )
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
+  child.stdout?.resume()
+  return child
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Cursor, record count and active repositories (`rsky sync status --json`): changes when the engine wrote anything. */
+async function progressOf(db: string): Promise<string> {
+  // not spawnSync: the PDS runs in this process and must keep serving meanwhile
+  const r = await run(process.execPath, [...nodeArgs, bin, 'sync', 'status', '--db', db, '--json'], {
+    cwd: root,
+  })
+  const s = JSON.parse(r.stdout) as { cursor?: number; records: number; repos: { active: number } }
+  return `${s.cursor} ${s.records} ${s.repos.active}`
+}
+
+interface Post {
+  uri: string
+  cid: string
+  rkey: string
+}
+
+/** One random write: a post, a batch with a delete, a delete, a like or a new account. */
+async function randomWrite(
+  sc: Seed,
+  dids: Did[],
+  rand: () => number,
+  posts: Map<Did, Post[]>,
+): Promise<void> {
+  const did = dids[Math.floor(rand() * dids.length)] as Did
+  const held = posts.get(did) as Post[]
+  const r = rand()
+  if (r < 0.4) {
+    const p = await sc.post(did, `post ${Math.floor(rand() * 1e6)}`)
+    const uri = p.ref.uriStr
+    held.push({ uri, cid: p.ref.cidStr, rkey: uri.split('/').pop() as string })
+  } else if (r < 0.6) {
+    const gone = held.splice(0, 1).map((p) => p.rkey)
+    held.push(...(await applyWrites(sc, did, 1 + Math.floor(rand() * 4), gone)))
+  } else if (r < 0.8) {
+    const p = held.shift()
+    if (p !== undefined) await applyWrites(sc, did, 0, [p.rkey])
+  } else if (r < 0.95) {
+    const other = posts.get(dids[Math.floor(rand() * dids.length)] as Did) as Post[]
+    const p = other[other.length - 1]
+    if (p !== undefined)
+      await sc.like(did, { uriStr: p.uri, cidStr: p.cid, raw: { uri: p.uri, cid: p.cid } } as never)
+  } else {
+    const d = await newAccount(sc)
+    dids.push(d)
+    posts.set(d, [])
+  }
+}
+
+/**
+ * Runs `rounds` kill/restart cycles, then a last run until the mirror equals the host; checks
+ * `rsky sync records --json` against getRepo for every account.
+ */
+export async function crashScenario(opts: {
+  net: Net
+  sc: Seed
+  db: string
+  store: () => Promise<MirrorStore>
+  seed: number
+  rounds: number
+}): Promise<void> {
+  const { net, sc, db } = opts
+  const rand = rng(opts.seed)
+  const dids: Did[] = []
+  const posts = new Map<Did, Post[]>()
+  for (let i = 0; i < 3; i++) {
+    const d = await newAccount(sc)
+    dids.push(d)
+    posts.set(d, [])
+    for (let j = 0; j < 4; j++) await randomWrite(sc, [d], rand, posts)
+  }
+  const stderr: string[] = []
+  for (let round = 0; round < opts.rounds; round++) {
+    const child = startEngine(net, db, stderr)
+    // kill only once this run has written something, at a random moment after
+    const before = await progressOf(db)
+    const ready = Date.now() + 15_000
+    await randomWrite(sc, dids, rand, posts)
+    while ((await progressOf(db)) === before && Date.now() < ready) await sleep(25)
+    const killAt = Date.now() + Math.floor(rand() * 800)
+    while (Date.now() < killAt) await randomWrite(sc, dids, rand, posts)
+    child.kill('SIGKILL')
+    await exited(child)
+    // writes while the engine is down: the restart must catch up from its cursor
+    for (let i = 0; i < 3; i++) await randomWrite(sc, dids, rand, posts)
+  }
+  const child = startEngine(net, db, stderr)
+  for (let i = 0; i < 5; i++) await randomWrite(sc, dids, rand, posts)
+  const store = await opts.store()
+  try {
+    await expectEqualToHost(net, store, dids, 60_000)
+  } finally {
+    await store.close()
+  }
+  child.kill('SIGTERM')
+  expect(await exited(child)).toBe(0)
+  expect(stderr.join('')).not.toMatch(/rejected/)
+
+  // `rsky sync records --json`: one line per record, exactly getRepo's, for every account
+  const r = await run(process.execPath, [...nodeArgs, bin, 'sync', 'records', '--db', db, '--json'], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+  const listed = lines.map((l) => {
+    const o = JSON.parse(l) as { did: string; collection: string; rkey: string; cid: string }
+    return `${o.did} ${o.collection}/${o.rkey} ${o.cid}`
+  })
+  const want: string[] = []
+  for (const did of dids) want.push(...((await heldByHost(net.pds.url, did)) ?? []))
+  expect(listed.sort()).toEqual(want.sort())
+}
