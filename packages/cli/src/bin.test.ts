@@ -15,6 +15,15 @@ function rsky(...args: string[]): { status: number | null; stdout: string; stder
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
+/** rsky with `input` on stdin. */
+function rskyStdin(
+  input: Uint8Array | string,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /)
 
 describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subprocess', () => {
@@ -77,6 +86,84 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subpr
     const unknown = rsky('car', 'explode')
     expect(unknown.status).toBe(2)
     expect(unknown.stderr.split('\n')[0]).toBe('rsky car: unknown subcommand explode; one of: inspect')
+  })
+
+  it('- reads stdin: repo verify, car inspect, blob compute and lex validate', () => {
+    const car = readFileSync(sampleCarPath(k256Sample))
+    const v = rskyStdin(car, 'repo', 'verify', '-', '--key', k256Sample.key, '--json')
+    expect(v.stderr).toBe('')
+    expect(v.status).toBe(0)
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      valid: true,
+      file: '-',
+      signature: 'valid',
+      records: k256Sample.records,
+    })
+    expect(rskyStdin(car, 'car', 'inspect', '-').status).toBe(0)
+    const ls = rskyStdin(car, 'repo', 'ls', '-', '--json')
+    expect(ls.stdout.trim().split('\n')).toHaveLength(k256Sample.records)
+    const blob = rskyStdin('hello\n', 'blob', 'compute', '-', '--json')
+    expect(JSON.parse(blob.stdout)).toMatchObject({
+      valid: true,
+      size: 6,
+      cid: expect.stringMatching(/^bafkrei/),
+    })
+    const json = rskyStdin('{"a": 1}', 'car', 'inspect', '-')
+    expect(json.status).toBe(1)
+    expect(json.stderr.trim()).toBe(
+      'rsky car inspect: NOT_A_CAR: stdin is not a CAR file: it looks like JSON text',
+    )
+    const empty = rskyStdin('', 'repo', 'verify', '-')
+    expect(empty.status).toBe(1)
+    expect(empty.stderr).toContain('stdin is not a CAR file: the file is empty')
+  })
+
+  it('hostile files as CARs: one line saying what the file looks like, exit 1, no stack', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsky-bin-'))
+    const files: Array<[string, Uint8Array | string, RegExp]> = [
+      ['empty.car', '', /the file is empty/],
+      ['doc.car', '{"roots": []}', /looks like JSON/],
+      ['random.car', new Uint8Array(4096).map((_, i) => (i * 193 + 7) & 0xff), /random or other binary data/],
+    ]
+    for (const [name, content, says] of files) {
+      writeFileSync(join(dir, name), content)
+      for (const cmd of [
+        ['repo', 'verify'],
+        ['car', 'inspect'],
+        ['repo', 'mst'],
+      ]) {
+        const r = rsky(...cmd, join(dir, name))
+        expect(r.status).toBe(1)
+        expect(r.stdout).toBe('')
+        expect(r.stderr.trim().split('\n')).toHaveLength(1)
+        expect(r.stderr).toMatch(says)
+        noStack(r.stderr)
+      }
+    }
+  })
+
+  it('an unknown option is named without Node internals; rsky --json alone is a usage error', () => {
+    const r = rsky('repo', 'verify', sampleCarPath(k256Sample), '--bogus')
+    expect(r.status).toBe(2)
+    expect(r.stderr.split('\n')[0]).toBe('rsky repo verify: unknown option --bogus')
+    expect(r.stderr).not.toMatch(/positional argument|ERR_PARSE_ARGS/)
+    const missing = rsky('repo', 'verify', sampleCarPath(k256Sample), '--did')
+    expect(missing.stderr.split('\n')[0]).toBe('rsky repo verify: option --did needs a value')
+    const json = rsky('--json')
+    expect(json.status).toBe(2)
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, failure: { kind: 'usage' } })
+    expect(json.stderr.split('\n')[0]).toBe('rsky: --json needs a command; e.g. rsky resolve HANDLE --json')
+  })
+
+  it('offline commands through the binary: syntax, key, tid, lex breaking exit codes', () => {
+    expect(rsky('syntax', 'check', 'handle', 'alice.test').status).toBe(0)
+    expect(rsky('syntax', 'check', 'did', 'did:nope').status).toBe(1)
+    const key = JSON.parse(rsky('key', 'generate', '--curve', 'p256', '--json').stdout)
+    expect(rsky('key', 'inspect', key.didKey).stdout).toContain('p256')
+    expect(rsky('syntax', 'tid', 'generate', '--count', '3').stdout.trim().split('\n')).toHaveLength(3)
+    const mst = rsky('repo', 'mst', sampleCarPath(p256Sample))
+    expect(mst.status).toBe(0)
+    expect(mst.stdout).toMatch(/^layer \d+ {2}bafyrei/)
   })
 
   it('stops quietly when the reader closes the pipe early (rsky repo ls | head -1)', async () => {

@@ -13,6 +13,8 @@ import { repoRoot } from './test-helpers.ts'
 
 const bin = join(repoRoot, 'packages/cli/dist/bin.js')
 
+type Did = `did:${string}:${string}`
+
 interface Run {
   status: number | null
   stdout: string
@@ -56,8 +58,8 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
   'network commands against a loopback PDS and PLC',
   () => {
     let net: TestNetworkNoAppView
-    let alice: string
-    let bob: string
+    let alice: Did
+    let bob: Did
     let postUri: string
     let postCid: string
     let records: number
@@ -76,8 +78,8 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
         password: 'alice-pass',
       })
       await sc.createAccount('bob', { email: 'bob@test.com', handle: 'bob.test', password: 'bob-pass' })
-      alice = sc.dids['alice']!
-      bob = sc.dids['bob']!
+      alice = sc.dids['alice'] as Did
+      bob = sc.dids['bob'] as Did
       const post = await sc.post(alice, 'hello from alice')
       postUri = post.ref.uriStr
       postCid = post.ref.cidStr
@@ -274,6 +276,28 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       const text = await rsky([...base, '--limit', '2'])
       expect(text.status).toBe(0)
       expect(text.stdout.trim().split('\n')).toHaveLength(2)
+    })
+
+    it('firehose runs until interrupted: SIGINT after the first lines ends it with exit 0', async () => {
+      const child = spawn(
+        process.execPath,
+        [bin, 'firehose', '--service', net.pds.url, '--plc', net.plc.url, '--cursor', '0', '--json'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      let stdout = ''
+      let sent = false
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString()
+        if (!sent && stdout.split('\n').length > 3) {
+          sent = true
+          child.kill('SIGINT')
+        }
+      })
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+      const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)))
+      clearTimeout(killer)
+      expect(status).toBe(0)
+      expect(lines(stdout).length).toBeGreaterThanOrEqual(3)
     })
 
     it('firehose: a wrong key is a REJECTED line with the reason (sig), an unreachable service is 2, bad flags are 2', async () => {

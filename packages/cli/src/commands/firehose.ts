@@ -256,7 +256,7 @@ const firehose: Command = {
     })
     const stopSignals = ['SIGINT', 'SIGTERM'] as const
     const onSignal = () => finish?.()
-    for (const s of stopSignals) process.once(s, onSignal)
+    for (const s of stopSignals) process.on(s, onSignal)
     // A service that never accepts the connection is an error (exit 2), not an endless wait.
     const connectTimer = setTimeout(() => {
       if (fh.stats.connections === 0) finish?.()

@@ -37,6 +37,7 @@ export class BreakingChangesError extends Error {
 
 const parse: Command = {
   path: ['lex', 'parse'],
+  lines: true,
   help: {
     options: [],
     notes: [
@@ -68,6 +69,7 @@ const parse: Command = {
 
 const lint: Command = {
   path: ['lex', 'lint'],
+  lines: true,
   help: {
     options: [],
     notes: [
@@ -144,6 +146,7 @@ const printChange = (c: LexChange): string =>
 
 const breaking: Command = {
   path: ['lex', 'breaking'],
+  lines: true,
   help: {
     options: [],
     notes: [
@@ -168,6 +171,7 @@ const breaking: Command = {
 
 const diff: Command = {
   path: ['lex', 'diff'],
+  lines: true,
   help: {
     options: [],
     notes: [

@@ -39,6 +39,7 @@ function* rowsOf(root: MstNode): Generator<NodeRow> {
 
 const mst: Command = {
   path: ['repo', 'mst'],
+  lines: true,
   help: {
     options: [],
     notes: [

@@ -130,6 +130,7 @@ export function intOption(name: string, v: unknown, min: number, max: number): n
 
 const tidGenerate: Command = {
   path: ['syntax', 'tid', 'generate'],
+  lines: true,
   help: {
     options: [
       ['--count N', 'how many TIDs (default 1, at most 10000), one per line, strictly increasing'],
