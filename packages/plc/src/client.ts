@@ -11,7 +11,7 @@ export const DEFAULT_PLC_DIRECTORY = 'https://plc.directory'
 /** Default time limit of one request. */
 export const DEFAULT_PLC_TIMEOUT_MS = 10_000
 /** Default byte cap of one answer (an audit log of a few hundred operations fits). */
-export const DEFAULT_PLC_MAX_BYTES = 4 * 1024 * 1024
+export const DEFAULT_PLC_MAX_BYTES: number = 4 * 1024 * 1024
 /** Most entries one export page may hold (the directory's own maximum). */
 export const MAX_EXPORT_COUNT = 1000
 
