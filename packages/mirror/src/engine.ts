@@ -16,7 +16,7 @@ import { MirrorError } from './errors.ts'
 import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
 import { type LiveItem, prepareFrame } from './live.ts'
 import { readVerifiedRepo } from './repo-walk.ts'
-import { listRepos } from './scope.ts'
+import { listRepos, probeHost } from './scope.ts'
 import type { MirrorStore } from './store.ts'
 import type { PreparedCommit } from './types.ts'
 
@@ -478,8 +478,4 @@ function sleep(ms: number): Promise<void> {
 function hostError(reason: string): string {
   const m = /"error":"([A-Za-z]+)"/.exec(reason)
   return m?.[1] ?? ''
-}
-
-async function probeHost(service: string): Promise<void> {
-  await listRepos(service, { limit: 1, pages: 1 })
 }

@@ -9,7 +9,7 @@ export { type LiveItem, prepareFrame } from './live.ts'
 export { type OpenStoreOptions, openMirrorStore } from './open-store.ts'
 export { PostgresMirrorStore, type PostgresStoreOptions } from './postgres-store.ts'
 export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-walk.ts'
-export { listRepos } from './scope.ts'
+export { listRepos, probeHost } from './scope.ts'
 export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'
 export type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
 export {

@@ -51,3 +51,24 @@ function describe(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause
   return cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)
 }
+
+/**
+ * Checks that a host answers HTTP at all (any status will do: only reaching it matters here).
+ * @throws MirrorError `HOST_UNREACHABLE`
+ */
+export async function probeHost(
+  service: string,
+  opts: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): Promise<void> {
+  const doFetch = opts.fetch ?? globalThis.fetch
+  try {
+    const res = await doFetch(new URL('/xrpc/_health', service), {
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+    })
+    await res.body?.cancel()
+  } catch (err) {
+    throw new MirrorError('HOST_UNREACHABLE', `the host does not answer: ${describe(err)}; url=${service}`, {
+      cause: err,
+    })
+  }
+}
