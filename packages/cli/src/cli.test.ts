@@ -372,6 +372,25 @@ describe('help texts', () => {
     }
   })
 
+  it('rsky --help lists exactly the command table, in its order, and each group help its group', async () => {
+    const listed = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('  rsky '))
+        .map((l) => l.trim())
+    const top = listed((await run('--help')).stdout)
+    expect(top).toHaveLength(commands.length)
+    commands.forEach((c, i) => {
+      expect(top[i]!.startsWith(usageOf(c))).toBe(true)
+    })
+    for (const group of new Set(commands.map((c) => c.path[0]!))) {
+      const inGroup = commands.filter((c) => c.path[0] === group)
+      const r = await run(group, '--help')
+      if (inGroup.length === 1 && inGroup[0]!.path.length === 1) continue // a command, not a group
+      expect(listed(r.stdout), group).toHaveLength(inGroup.length)
+    }
+  })
+
   it('the README shows every usage line, the exit code table and the JSON failure fields', () => {
     for (const c of commands) expect(readme).toContain(`| \`${usageOf(c).replaceAll('|', '\\|')}\` |`)
     expect(readme).toContain('| **0** |')

@@ -156,6 +156,33 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       expect((await rsky(['resolve', 'not a handle!'])).status).toBe(2)
     })
 
+    it('a service that accepts and never answers: --timeout ends the wait with exit 2', async () => {
+      const hanging = await serve(() => {})
+      try {
+        const plc = await rsky(['resolve', alice, '--plc', hanging.url, '--timeout', '1', '--json'])
+        expect(plc.status).toBe(2)
+        expect(JSON.parse(plc.stdout).failure).toMatchObject({ kind: 'io', code: 'RESOLUTION_TIMEOUT' })
+        const pds = await rsky([
+          'resolve',
+          'alice.test',
+          '--plc',
+          net.plc.url,
+          '--pds',
+          hanging.url,
+          '--timeout',
+          '1',
+          '--json',
+        ])
+        expect(pds.status).toBe(2)
+        expect(JSON.parse(pds.stdout).failure).toMatchObject({ kind: 'io', code: 'SERVICE_TIMEOUT' })
+        const fh = await rsky(['firehose', '--service', hanging.url, '--timeout', '1', '--json'])
+        expect(fh.status).toBe(2)
+      } finally {
+        hanging.server.closeAllConnections()
+        hanging.server.close()
+      }
+    })
+
     it('get AT-URI: the record, verified with the proof CAR against the signed commit', async () => {
       const r = await rsky(['get', postUri.replace(alice, 'alice.test'), ...common(), '--json'])
       expect(r.stderr).toBe('')
