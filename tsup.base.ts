@@ -13,7 +13,16 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
     splitting: true,
     treeshake: true,
     // Keep `node:` on built-in imports: `node:sqlite` (mirror, labeler) has no unprefixed name, and
-    // the prefix tells bundlers the import is Node's own.
+    // the prefix tells bundlers the import is Node's own. The plugin leaves every `node:*` import
+    // external whatever a package's own `external` list says.
     removeNodeProtocol: false,
+    esbuildPlugins: [
+      {
+        name: 'node-builtins-external',
+        setup(build) {
+          build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true }))
+        },
+      },
+    ],
   }
 }
