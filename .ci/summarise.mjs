@@ -98,6 +98,10 @@ const run = spawnSync(
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${out}`,
+    // Console output only from failing tests, and a failed comparison of large values shows the
+    // first 200 lines of its diff: no multi-thousand-line JSON dumps in the log.
+    '--silent=passed-only',
+    '--diff.truncateThreshold=200',
     ...excluded.flatMap((f) => ['--exclude', relative(root, f)]),
     ...process.argv.slice(2),
   ],
