@@ -1,7 +1,7 @@
 // Data-model values in both forms: decoded (Cid, Uint8Array) and JSON ({$link}, {$bytes}).
 
 import { isCid } from '@rsky/dag-cbor'
-import { isValidCidString } from '@rsky/syntax'
+import { isLexCidString } from './cid-string.ts'
 import { pathKey } from './errors.ts'
 
 /** A plain data-model map: an object whose prototype is Object.prototype or null. */
@@ -17,12 +17,12 @@ export function isCidValue(v: unknown): boolean {
   return isCid(v) || (v as { asCID?: unknown }).asCID === v
 }
 
-/** True for `{ $link: "<cid>" }` with no other key. */
+/** True for `{ $link: "<cid>" }` with no other key, the CID a base32 CIDv1 that decodes. */
 export function isJsonLink(v: Record<string, unknown>): boolean {
   const link = v['$link']
   if (typeof link !== 'string') return false
   for (const k in v) if (k !== '$link') return false
-  return isValidCidString(link)
+  return isLexCidString(link)
 }
 
 /** A CID in either form: decoded, or a JSON `$link` object. */
@@ -109,7 +109,17 @@ export function blobProblem(v: unknown): string | undefined {
   return typeof o === 'string' ? o : blobObjectProblem(o)
 }
 
-/** @internal {@link blobProblem} for the object {@link blobSource} gave. */
+/** Whether every own key of `o` is one of `a`..`d` (no allocation). */
+function onlyKeys(o: Record<string, unknown>, a: string, b: string, c?: string, d?: string): boolean {
+  for (const k in o) if (k !== a && k !== b && k !== c && k !== d) return false
+  return true
+}
+
+/**
+ * @internal {@link blobProblem} for the object {@link blobSource} gave. The two shapes are closed,
+ * as in `@atproto/lexicon`: a typed blob has exactly `$type`, `ref`, `mimeType` and `size`, a
+ * legacy one exactly `cid` and `mimeType`.
+ */
 export function blobObjectProblem(o: Record<string, unknown>): string | undefined {
   const mimeType = o['mimeType']
   if (typeof mimeType !== 'string' || mimeType.length === 0) return 'blob mimeType must be a non-empty string'
@@ -120,11 +130,14 @@ export function blobObjectProblem(o: Record<string, unknown>): string | undefine
       return 'blob size must be a non-negative integer'
     }
     if (!isLink(o['ref'])) return 'blob ref must be a CID link'
+    if (!onlyKeys(o, '$type', 'ref', 'mimeType', 'size'))
+      return 'a blob has only $type, ref, mimeType and size'
     return undefined
   }
   if (type !== undefined) return 'blob $type must be "blob"'
   const cid = o['cid']
-  if (typeof cid !== 'string' || !isValidCidString(cid)) return 'expected a blob (typed or legacy)'
+  if (typeof cid !== 'string' || !isLexCidString(cid)) return 'expected a blob (typed or legacy)'
+  if (!onlyKeys(o, 'cid', 'mimeType')) return 'a legacy blob has only cid and mimeType'
   return undefined
 }
 

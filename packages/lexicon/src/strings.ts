@@ -3,7 +3,6 @@
 import {
   isValidAtIdentifier,
   isValidAtUri,
-  isValidCidString,
   isValidDatetime,
   isValidDid,
   isValidHandle,
@@ -13,6 +12,7 @@ import {
   isValidTid,
   isValidUri,
 } from '@rsky/syntax'
+import { isLexCidString } from './cid-string.ts'
 import type { LexStringFormat } from './types.ts'
 
 /** Length of `s` encoded as UTF-8, without encoding it (lone surrogates count as U+FFFD, 3 bytes). */
@@ -68,7 +68,7 @@ export function graphemeLength(s: string): number {
 const SIMPLE_LANGUAGE = /^[a-z]{2,3}(?:-[A-Z]{2})?$/
 const isLanguage = (s: string): boolean => SIMPLE_LANGUAGE.test(s) || isValidLanguage(s)
 
-/** The @rsky/syntax check behind each lexicon string format. */
+/** The check behind each lexicon string format (@rsky/syntax, and {@link isLexCidString} for `cid`). */
 export const FORMAT_CHECKS: Readonly<Record<LexStringFormat, (s: string) => boolean>> = {
   datetime: isValidDatetime,
   uri: isValidUri,
@@ -77,7 +77,7 @@ export const FORMAT_CHECKS: Readonly<Record<LexStringFormat, (s: string) => bool
   handle: isValidHandle,
   'at-identifier': isValidAtIdentifier,
   nsid: isValidNsid,
-  cid: isValidCidString,
+  cid: isLexCidString,
   language: isLanguage,
   tid: isValidTid,
   'record-key': isValidRecordKey,
