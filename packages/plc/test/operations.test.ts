@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -112,5 +114,14 @@ describe('base64url', () => {
     expect(fromBase64UrlStrict('A')).toBeUndefined()
     expect(fromBase64UrlStrict('ab+/')).toBeUndefined()
     expect(fromBase64UrlStrict('ab\u00e9c')).toBeUndefined()
+  })
+})
+
+describe('runtime', () => {
+  it('the package source imports nothing from node:* (browsers load the main entry)', () => {
+    const dir = join(import.meta.dirname, '..', 'src')
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'))
+    expect(files.length).toBeGreaterThan(10)
+    for (const f of files) expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/from ['"]node:/)
   })
 })
