@@ -21,9 +21,13 @@ export class FileCursorStore implements CursorStore {
       if ((err as { code?: string }).code === 'ENOENT') return undefined
       throw err
     }
-    const n = Number(text.trim())
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new RangeError(`cursor file does not hold a cursor; path=${this.path}`)
+    // decimal digits only: a blank file is not cursor 0 (a replay of the whole window), `0x10` is not 16
+    const t = text.trim()
+    const n = /^(0|[1-9][0-9]*)$/.test(t) ? Number(t) : Number.NaN
+    if (!Number.isSafeInteger(n))
+      throw new RangeError(
+        `cursor file does not hold a cursor; path=${this.path} text=${JSON.stringify(t.slice(0, 32))}`,
+      )
     return n
   }
   async save(cursor: number): Promise<void> {

@@ -7,8 +7,9 @@ import {
   isValidRecordKey,
   isValidTid,
 } from '@rsky/syntax'
-import { type ReconnectOptions, StreamConnection } from './connection.ts'
+import { backoffDelay, type ReconnectOptions, StreamConnection } from './connection.ts'
 import { type CursorSaver, type CursorStore, resumeCursor } from './cursor.ts'
+import type { RetryOptions } from './firehose-types.ts'
 import type { SocketFactory } from './ws/types.ts'
 
 /** A Jetstream record commit (`kind: "commit"`). */
@@ -158,6 +159,25 @@ export interface JetstreamOptions {
   maxMessageSize?: number
   reconnect?: ReconnectOptions
   socketFactory?: SocketFactory
+  /**
+   * Microseconds to go back from the cursor when (re)connecting (default 0). Jetstream's replay
+   * and live streams can reorder events around the cursor; rewinding a little and dropping what
+   * was already handled (by event key, not by time) catches the ones that arrive late.
+   */
+  rewindUs?: number
+  /** Tries of a failing `onEvent` before the client gives up (default 5): events are never skipped. */
+  retry?: RetryOptions
+}
+
+/** How many handled event keys are remembered to drop replays. */
+const SEEN_KEYS = 10_000
+
+/** A key naming one Jetstream event (its time and what it is about), the same on every replay. */
+function eventKey(e: JetstreamEvent): string {
+  if (e.kind === 'commit')
+    return `${e.time_us} ${e.did} ${e.commit.rev} ${e.commit.operation} ${e.commit.collection}/${e.commit.rkey}`
+  if (e.kind === 'identity') return `${e.time_us} ${e.did} identity ${e.identity.seq}`
+  return `${e.time_us} ${e.did} account ${e.account.seq}`
 }
 
 /**
@@ -178,6 +198,10 @@ export class JetstreamClient {
   #saver: CursorSaver | undefined
   #chain: Promise<void> = Promise.resolve()
   #queued = 0
+  readonly #seen = new Set<string>()
+  #state: 'idle' | 'running' | 'stopped' | 'failed' = 'idle'
+  #failure: unknown
+  readonly #abort = new AbortController()
 
   constructor(opts: JetstreamOptions) {
     if (typeof opts?.service !== 'string')
@@ -197,9 +221,19 @@ export class JetstreamClient {
     })
   }
 
-  /** `time_us` of the last event handled. */
+  /** `time_us` of the newest event handled: every event received before it was handled too. */
   get cursor(): number | undefined {
     return this.#cursor
+  }
+
+  /** `running`, `stopped`, `failed` (an event could not be handled: see `error`), or `idle`. */
+  state(): 'idle' | 'running' | 'stopped' | 'failed' {
+    return this.#state
+  }
+
+  /** Why the client failed, if it did. */
+  get error(): unknown {
+    return this.#failure
   }
 
   /** The subscribe URL for the current cursor and filters. */
@@ -208,7 +242,7 @@ export class JetstreamClient {
     for (const c of this.#opts.wantedCollections ?? []) url.searchParams.append('wantedCollections', c)
     for (const d of this.#opts.wantedDids ?? []) url.searchParams.append('wantedDids', d)
     const c = this.#lastReceived ?? this.#cursor
-    if (c !== undefined) url.searchParams.set('cursor', String(c))
+    if (c !== undefined) url.searchParams.set('cursor', String(Math.max(0, c - (this.#opts.rewindUs ?? 0))))
     if (this.#opts.decompress) url.searchParams.set('compress', 'true')
     return url.toString()
   }
@@ -218,16 +252,21 @@ export class JetstreamClient {
     this.#cursor = cursor
     this.#saver = saver
     this.#lastReceived = cursor
+    this.#state = 'running'
     this.#conn.start()
   }
 
+  /** Disconnects, lets queued events finish (a failing one is not retried any more), saves the cursor. */
   async stop(): Promise<void> {
     this.#conn.stop()
+    this.#abort.abort()
     await this.#chain
     await this.#saver?.flush()
+    if (this.#state !== 'failed') this.#state = 'stopped'
   }
 
   #onMessage(data: Uint8Array | string): void {
+    if (this.#state !== 'running') return
     let text: string
     try {
       text =
@@ -246,21 +285,56 @@ export class JetstreamClient {
       return
     }
     const evt = r.value
-    // After a reconnect Jetstream replays from the cursor itself; skip what was handled.
-    if (this.#lastReceived !== undefined && evt.time_us <= this.#lastReceived) return
-    this.#lastReceived = evt.time_us
+    // Replays after a reconnect repeat events already handled: drop them by key. An event older
+    // than the newest one is NOT dropped (replay-to-live cutover reorders events).
+    const key = eventKey(evt)
+    if (this.#seen.has(key)) return
+    this.#seen.add(key)
+    if (this.#seen.size > SEEN_KEYS) this.#seen.delete(this.#seen.values().next().value as string)
+    if (this.#lastReceived === undefined || evt.time_us > this.#lastReceived) this.#lastReceived = evt.time_us
     this.#queued++
     if (this.#queued >= 64) this.#conn.pause()
     this.#chain = this.#chain.then(async () => {
-      try {
-        await this.#opts.onEvent(evt)
-      } catch (err) {
-        this.#opts.onError?.(err)
+      if (this.#state === 'failed') return
+      if (!(await this.#handle(evt))) return
+      if (this.#cursor === undefined || evt.time_us > this.#cursor) {
+        this.#cursor = evt.time_us
+        this.#saver?.save(evt.time_us)
       }
-      this.#cursor = evt.time_us
-      this.#saver?.save(evt.time_us)
       this.#queued--
       if (this.#queued <= 16) this.#conn.resume()
     })
+  }
+
+  /** Runs `onEvent` with retries; false when the event could not be handled (nothing moves). */
+  async #handle(evt: JetstreamEvent): Promise<boolean> {
+    const attempts = this.#opts.retry?.attempts ?? 5
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#opts.onEvent(evt)
+        return true
+      } catch (err) {
+        this.#opts.onError?.(err)
+        if (this.#abort.signal.aborted) return false
+        if (attempt + 1 >= attempts) {
+          this.#failure = err
+          this.#state = 'failed'
+          this.#conn.stop()
+          return false
+        }
+        const signal = this.#abort.signal
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(t)
+            resolve()
+          }
+          const t = setTimeout(
+            done,
+            backoffDelay(attempt, { minDelayMs: 100, maxDelayMs: 5000, ...this.#opts.retry }),
+          )
+          signal.addEventListener('abort', done, { once: true })
+        })
+      }
+    }
   }
 }
