@@ -101,7 +101,7 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
     streams.stderr.write(`${helpText()}\n`)
     return EXIT_USAGE
   }
-  if (isHelpFlag(argv[0]!) || argv[0] === 'help') {
+  if (isHelpFlag(argv[0]!) || argv[0] === 'help' || (words.length === 0 && argv.some(isHelpFlag))) {
     // `rsky --help`, `rsky help`, `rsky help repo`, `rsky help repo verify`.
     const topic = argv[0] === 'help' ? words.slice(1) : []
     if (topic.length === 0) {
@@ -110,7 +110,7 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
     }
     return main([...topic, '--help'], streams)
   }
-  if (words.length === 0 && argv.every((a) => a === '--json')) {
+  if (words.length === 0 && json && !argv.includes('--version')) {
     // `rsky --json`: an option with no command to apply it to.
     const code = fail(
       new UsageError('--json needs a command; e.g. rsky resolve HANDLE --json'),
@@ -121,7 +121,7 @@ export async function main(argv: string[], streams: OutputStreams = process): Pr
     streams.stderr.write(`${helpText()}\n`)
     return code
   }
-  if (argv[0] === '--version') {
+  if (argv[0] === '--version' || (words.length === 0 && argv.includes('--version'))) {
     streams.stdout.write(`${VERSION}\n`)
     return EXIT_OK
   }

@@ -49,11 +49,11 @@ export function sniffNotCar(file: string, head: Uint8Array, total: number): NotA
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04)
     return new NotACarError(file, 'zip', 'it looks like a zip archive')
   const h = headerLength(head)
-  // A CAR starts with the header length (at least 11 bytes: the v2 pragma is the shortest header),
+  // A CAR starts with the header length (at least 10 bytes: the v2 pragma is the shortest header),
   // then a small DAG-CBOR map ({roots, version}, or {version} in the v2 pragma).
   const plausible =
     h !== undefined &&
-    h.length >= 11 &&
+    h.length >= 10 &&
     h.length <= 1 << 20 &&
     (head.length <= h.bytes || ((head[h.bytes] ?? 0) >= 0xa1 && (head[h.bytes] ?? 0) <= 0xa4))
   if (plausible) return undefined
