@@ -3,10 +3,12 @@
 import { P256Keypair, Secp256k1Keypair, sha256 } from '@rsky/crypto'
 import {
   type AuditEntry,
+  type BuiltOperation,
   createGenesis,
   createTombstone,
   createUpdate,
   operationCid,
+  type PlcOperation,
   type PlcSigner,
   type SignedOperation,
   type UpdateChanges,
@@ -20,8 +22,8 @@ export const KEYS: readonly (Secp256k1Keypair | P256Keypair)[] = [
   ...Array.from({ length: 4 }, (_, i) => P256Keypair.import(seeded(`p256-${i}`))),
 ]
 
-export const HOUR = 60 * 60 * 1000
-export const T0 = Date.parse('2024-01-01T00:00:00.000Z')
+export const HOUR: number = 60 * 60 * 1000
+export const T0: number = Date.parse('2024-01-01T00:00:00.000Z')
 
 /** An audit entry for `op` at time `at` (ms). */
 export function entry(did: string, op: SignedOperation, at: number, nullified = false): AuditEntry {
@@ -35,7 +37,10 @@ export function entry(did: string, op: SignedOperation, at: number, nullified = 
 }
 
 /** A genesis with rotation keys KEYS[0..2] (0 highest), signing key KEYS[9], signed by KEYS[1]. */
-export async function genesisOf(signer: PlcSigner = KEYS[1]!, handle = 'alice.test') {
+export async function genesisOf(
+  signer: PlcSigner = KEYS[1]!,
+  handle = 'alice.test',
+): Promise<BuiltOperation<PlcOperation>> {
   return createGenesis({
     rotationKeys: [KEYS[0]!.did(), KEYS[1]!.did(), KEYS[2]!.did()],
     signingKey: KEYS[9]!.did(),
