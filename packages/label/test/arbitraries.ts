@@ -46,7 +46,7 @@ export const arbLabelInput: fc.Arbitrary<LabelInput> = fc.record(
 )
 
 /** Fixed keys so failures reproduce. */
-export const keys = {
+export const keys: { k256: Secp256k1Keypair; p256: P256Keypair } = {
   k256: Secp256k1Keypair.import('9085d2bef69286a6cbb51623c8fa258629945cd55ca705cc4e66700396894e0c'),
   p256: P256Keypair.import('c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721'),
 }

@@ -5,7 +5,7 @@ import { type LabelerServer, type ServeLabelerOptions, serveLabeler } from '../s
 import { SqliteLabelStore } from '../src/store/sqlite.ts'
 
 export const LABELER_DID = 'did:plc:labelerlabelerlabelerla'
-export const labelerKey = Secp256k1Keypair.import(
+export const labelerKey: Secp256k1Keypair = Secp256k1Keypair.import(
   '9085d2bef69286a6cbb51623c8fa258629945cd55ca705cc4e66700396894e0c',
 )
 
