@@ -14,7 +14,7 @@ import {
   PlcError,
   PlcHttpError,
   PlcNotFoundError,
-  type PlcRuleError,
+  PlcRuleError,
   type SignedOperation,
   signOperation,
   validateAuditLog,
@@ -361,7 +361,7 @@ const submit: Command = {
     try {
       applyOperation(target, historyOf, op, { createdAt: Date.now() })
     } catch (err) {
-      if (err instanceof PlcError && 'index' in err) return reportInvalid(out, target, err as PlcRuleError)
+      if (err instanceof PlcRuleError) return reportInvalid(out, target, err)
       throw err
     }
     const dryRun = values['dry-run'] === true
