@@ -135,6 +135,15 @@ describe('explicit revisions must be later TIDs (issue 17)', () => {
     expect(ok.rev).toBe('3kaaaaaaaaaa2')
   })
 
+  it('applyCommit refuses a hand-built commit whose rev is not a TID, storing nothing', async () => {
+    const { storage, repo } = await twoSharing()
+    const root = await storage.getRoot()
+    const commit = await repo.formatCommit([create('z')], keypair)
+    await expect(repo.applyCommit({ ...commit, rev: 'not a tid' })).rejects.toBeInstanceOf(InvalidTidError)
+    expect((await storage.getRoot())?.equals(root!)).toBe(true)
+    expect(storage.blocks.has(commit.cid)).toBe(false)
+  })
+
   it('a resign keeps its own checks', async () => {
     const { repo } = await twoSharing()
     await expect(repo.formatResignCommit('nope', keypair)).rejects.toBeInstanceOf(InvalidTidError)

@@ -198,8 +198,13 @@ export class Repo {
     return this.applyCommit(await this.formatResignCommit(rev, keypair))
   }
 
-  /** Stores a formatted commit and returns the repository at it. */
+  /**
+   * Stores a formatted commit and returns the repository at it.
+   * @throws InvalidTidError (@rsky/syntax) when `commit.rev` is not a TID: nothing is stored, so
+   * the storage never points at a head `Repo.load` can not read
+   */
   async applyCommit(commit: CommitData): Promise<Repo> {
+    ensureValidTid(commit.rev)
     await this.storage.applyCommit(commit)
     return Repo.load(this.storage, commit.cid)
   }
