@@ -299,6 +299,45 @@ export function releaseCheck(
   }
 }
 
+/**
+ * `changeset version` on a clone of the committed tree (the working tree is never touched): which
+ * packages get which version, and whether each got a CHANGELOG.md. Empty when nothing is pending.
+ */
+export function changesetVersionDryRun(): { name: string; from: string; to: string; changelog: boolean }[] {
+  const work = mkdtempSync(join(tmpdir(), 'rsky-changeset-'))
+  try {
+    const clone = join(work, 'repo')
+    const cloned = run('git', ['clone', '--quiet', '--depth', '1', `file://${root}`, clone], root)
+    if (cloned.status !== 0) throw new Error(`git clone failed: ${cloned.stderr.trim()}`)
+    const before = new Map(
+      readdirSync(join(clone, 'packages'))
+        .filter((d) => existsSync(join(clone, 'packages', d, 'package.json')))
+        .map((d) => [
+          d,
+          JSON.parse(readFileSync(join(clone, 'packages', d, 'package.json'), 'utf8')) as Manifest,
+        ]),
+    )
+    const bin = join(root, 'node_modules', '.bin', 'changeset')
+    const v = run(bin, ['version'], clone)
+    if (v.status !== 0)
+      throw new Error(`changeset version failed: ${(v.stderr || v.stdout).trim().slice(-400)}`)
+    const out: { name: string; from: string; to: string; changelog: boolean }[] = []
+    for (const [dir, manifest] of before) {
+      const after = JSON.parse(readFileSync(join(clone, 'packages', dir, 'package.json'), 'utf8')) as Manifest
+      if (after.version === manifest.version) continue
+      out.push({
+        name: manifest.name,
+        from: manifest.version,
+        to: after.version,
+        changelog: existsSync(join(clone, 'packages', dir, 'CHANGELOG.md')),
+      })
+    }
+    return out
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const report = releaseCheck({ keep: process.argv.includes('--keep'), log: (l) => console.log(l) })
   for (const [label, skipped] of Object.entries(report.skipped))

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { checkPackedManifest, releaseCheck } from '../../scripts/release-check.ts'
+import { changesetVersionDryRun, checkPackedManifest, releaseCheck } from '../../scripts/release-check.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const packages = readdirSync(join(root, 'packages')).filter((p) =>
@@ -75,5 +75,21 @@ describe.runIf(run)('publish dry run', () => {
     expect(report.packages).toHaveLength(packages.length)
     for (const imported of Object.values(report.imported)) expect(imported.length).toBeGreaterThan(0)
     for (const version of Object.values(report.rskyVersion)) expect(version).toMatch(/^\d+\.\d+\.\d+/)
+  })
+})
+
+describe('changeset version', () => {
+  it('turns the pending changesets into real versions and changelogs (on a clone of the committed tree)', () => {
+    const pending = readdirSync(join(root, '.changeset')).filter(
+      (f) => f.endsWith('.md') && f !== 'README.md',
+    )
+    const bumped = changesetVersionDryRun()
+    if (pending.length === 0) return expect(bumped).toEqual([])
+    expect(bumped.length).toBeGreaterThan(0)
+    for (const b of bumped) {
+      expect(b.to, b.name).toMatch(/^\d+\.\d+\.\d+$/)
+      expect(b.to, b.name).not.toBe('0.0.0')
+      expect(b.changelog, b.name).toBe(true)
+    }
   })
 })
