@@ -431,3 +431,12 @@ describe('validateOperation', () => {
     expect(validateOperation({ type: 'plc_operation' }).success).toBe(false)
   })
 })
+
+describe('audit log: size', () => {
+  it('a 300-operation log validates; the entry cap applies before any work', async () => {
+    const { did, log } = await linearLog(299)
+    const r = validateAuditLog(did, log)
+    expect(r.valid && r.state.history.length).toBe(300)
+    expectRule(validateAuditLog(did, log, { maxEntries: 299 }), 'LOG_TOO_LONG', 299)
+  })
+})
