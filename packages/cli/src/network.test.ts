@@ -47,6 +47,15 @@ const lines = (s: string): Array<Record<string, unknown>> =>
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
 
+/** The failure document: the whole output of a one-document command, the last line of a listing. */
+function lastJson(stdout: string): unknown {
+  try {
+    return JSON.parse(stdout)
+  } catch {
+    return lines(stdout).at(-1)
+  }
+}
+
 /** A loopback HTTP server; resolves to its base URL. */
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
   const server = createServer(handler)
@@ -180,6 +189,74 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       } finally {
         hanging.server.closeAllConnections()
         hanging.server.close()
+      }
+    })
+
+    it('a hostile PDS: every bad answer is a named error, exit 1 (bad data) or 2 (no answer), never a crash', async () => {
+      // A PLC directory that points alice's PDS at a server answering as `mode` says.
+      let mode = ''
+      const realProof = new Uint8Array(
+        await (
+          await fetch(
+            `${net.pds.url}/xrpc/com.atproto.sync.getRecord?did=${alice}&collection=app.bsky.feed.post&rkey=${postUri.split('/').pop()}`,
+          )
+        ).arrayBuffer(),
+      )
+      const bobRepo = new Uint8Array(
+        await (await fetch(`${net.pds.url}/xrpc/com.atproto.sync.getRepo?did=${bob}`)).arrayBuffer(),
+      )
+      const pds = await serve((_req, res) => {
+        if (mode === 'error') {
+          res.statusCode = 500
+          res.setHeader('content-type', 'application/json')
+          res.end(JSON.stringify({ error: 'InternalServerError', message: 'boom' }))
+          return
+        }
+        res.setHeader('content-type', 'application/vnd.ipld.car')
+        if (mode === 'random') res.end(Buffer.from(new Uint8Array(2048).map((_, i) => (i * 151 + 3) & 0xff)))
+        else if (mode === 'json') res.end('{"records": []}')
+        else if (mode === 'empty') res.end()
+        else if (mode === 'truncated') res.end(Buffer.from(realProof.subarray(0, realProof.length - 20)))
+        else if (mode === 'other-repo') res.end(Buffer.from(bobRepo))
+        else if (mode === 'stall') res.write(Buffer.from(realProof.subarray(0, 100))) // and never ends
+      })
+      const plc = await serve(async (req, res) => {
+        const doc = (await (await fetch(`${net.plc.url}${req.url}`)).json()) as Record<string, unknown>
+        ;(doc['service'] as Array<Record<string, unknown>>)[0]!['serviceEndpoint'] = pds.url
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(doc))
+      })
+      const args = ['--plc', plc.url, '--pds', net.pds.url, '--timeout', '2', '--json']
+      const table: Array<[string, string[], number, string]> = [
+        ['random', ['get', postUri], 1, 'NOT_A_CAR'],
+        ['json', ['get', postUri], 1, 'NOT_A_CAR'],
+        ['empty', ['ls', alice], 1, 'NOT_A_CAR'],
+        ['truncated', ['get', postUri], 1, 'CAR_TRUNCATED'],
+        ['other-repo', ['ls', alice], 1, 'DID_MISMATCH'],
+        [
+          'other-repo',
+          ['repo', 'export', alice, join(mkdtempSync(join(tmpdir(), 'rsky-net-')), 'x.car')],
+          1,
+          'DID_MISMATCH',
+        ],
+        ['error', ['get', postUri], 1, 'SERVICE_ERROR'],
+        ['stall', ['get', postUri], 2, 'SERVICE_TIMEOUT'],
+      ]
+      try {
+        for (const [m, argv, status, code] of table) {
+          mode = m
+          const r = await rsky([...argv, ...args])
+          const what = `${m}: ${argv[0]}`
+          expect(r.status, what).toBe(status)
+          expect(lastJson(r.stdout), what).toMatchObject({ valid: false, failure: { code } })
+          expect(r.stderr.trim().split('\n'), what).toHaveLength(1)
+          expect(r.stderr, what).not.toMatch(/\n\s+at /)
+        }
+      } finally {
+        for (const s of [pds, plc]) {
+          s.server.closeAllConnections()
+          s.server.close()
+        }
       }
     })
 

@@ -58,38 +58,51 @@ export function openCarFile(path: string, stderr: Stderr): CarFile {
       const source: AsyncIterable<Uint8Array> =
         path === STDIN ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 })
       let done = 0
-      // Hold back the first bytes until there are enough to judge what the input is.
-      let head: Uint8Array | undefined = new Uint8Array(0)
       try {
-        for await (const chunk of source) {
-          const bytes = chunk as Uint8Array
-          done += bytes.length
+        for await (const chunk of sniffedCar(name, source)) {
+          done += chunk.length
           progress.update(done)
-          if (head !== undefined) {
-            const joined: Uint8Array = new Uint8Array(head.length + bytes.length)
-            joined.set(head)
-            joined.set(bytes, head.length)
-            if (joined.length < SNIFF_BYTES) {
-              head = joined
-              continue
-            }
-            const notCar = sniffNotCar(name, joined, joined.length)
-            if (notCar) throw notCar
-            head = undefined
-            yield joined
-            continue
-          }
-          yield bytes
-        }
-        if (head !== undefined) {
-          const notCar = sniffNotCar(name, head, head.length)
-          if (notCar) throw notCar
-          if (head.length > 0) yield head
+          yield chunk
         }
       } finally {
         progress.finish()
       }
     },
+  }
+}
+
+/**
+ * The chunks of `source` unchanged, except that a source whose first bytes show it is not a CAR
+ * at all (empty, JSON, text, an archive, other bytes) raises NotACarError naming `name`.
+ */
+export async function* sniffedCar(
+  name: string,
+  source: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  // Hold back the first bytes until there are enough to judge what the input is.
+  let head: Uint8Array | undefined = new Uint8Array(0)
+  for await (const chunk of source) {
+    const bytes = chunk as Uint8Array
+    if (head !== undefined) {
+      const joined: Uint8Array = new Uint8Array(head.length + bytes.length)
+      joined.set(head)
+      joined.set(bytes, head.length)
+      if (joined.length < SNIFF_BYTES) {
+        head = joined
+        continue
+      }
+      const notCar = sniffNotCar(name, joined, joined.length)
+      if (notCar) throw notCar
+      head = undefined
+      yield joined
+      continue
+    }
+    yield bytes
+  }
+  if (head !== undefined) {
+    const notCar = sniffNotCar(name, head, head.length)
+    if (notCar) throw notCar
+    if (head.length > 0) yield head
   }
 }
 

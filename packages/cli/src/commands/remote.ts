@@ -10,6 +10,7 @@ import type { Command, CommandInput } from '../command.ts'
 import { EXIT_OK, RecordNotFoundError, UsageError } from '../errors.ts'
 import { formatBytes, keyValueLines } from '../output.ts'
 import { createByteCounter, note } from '../progress.ts'
+import { sniffedCar } from './input.ts'
 import {
   type Identity,
   keyOf,
@@ -19,6 +20,7 @@ import {
   netOf,
   pdsOf,
   resolveIdentity,
+  ServiceError,
   xrpcGet,
 } from './net.ts'
 
@@ -27,18 +29,32 @@ const MAX_PROOF_BYTES = 8 * 1024 * 1024
 
 type Stderr = CommandInput['streams']['stderr']
 
-/** The body of a response as chunks, counted on a terminal and capped at `max` bytes when given. */
+/** The raw chunks of a body; a timeout or a dropped connection while reading is a ServiceError. */
+async function* readBody(res: Response): AsyncGenerator<Uint8Array> {
+  if (res.body === null) return
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield chunk
+  } catch (err) {
+    const name = (err as Error).name
+    const code = name === 'TimeoutError' || name === 'AbortError' ? 'SERVICE_TIMEOUT' : 'SERVICE_UNREACHABLE'
+    throw new ServiceError(code, res.url, err)
+  }
+}
+
+/**
+ * The body of a response as chunks, counted on a terminal and capped at `max` bytes when given;
+ * a body that is not a CAR at all is NotACarError (`the answer of <url>`).
+ */
 async function* bodyChunks(
   res: Response,
   label: string,
   stderr: Stderr,
   max?: number,
 ): AsyncGenerator<Uint8Array> {
-  if (res.body === null) return
   const counter = createByteCounter(label, stderr)
   let total = 0
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of sniffedCar(`the answer of ${res.url.split('?')[0]}`, readBody(res))) {
       total += chunk.length
       if (max !== undefined && total > max) {
         throw Object.assign(new Error(`the answer is larger than ${formatBytes(max)}`), {
