@@ -277,17 +277,25 @@ export function releaseCheck(
           else report.problems.push({ package: spec, problem: `import failed on node ${label}: ${outcome}` })
         }
       }
-      const bin = join(project, 'node_modules', '@rsky', 'cli', 'dist', 'bin.js')
-      const rsky = run(node, [bin, '--version'], project)
+      // The installed `rsky` command itself (the package manager's bin link), with this Node first
+      // on PATH so its `#!/usr/bin/env node` line picks it.
+      const shim = join(project, 'node_modules', '.bin', 'rsky')
+      const rsky = existsSync(shim)
+        ? (() => {
+            const r = spawnSync(shim, ['--version'], {
+              cwd: project,
+              encoding: 'utf8',
+              env: { ...process.env, PATH: `${dirname(node)}:${process.env['PATH'] ?? ''}` },
+            })
+            return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
+          })()
+        : { status: 1, stdout: '', stderr: 'no rsky binary installed' }
       report.rskyVersion[version] = rsky.stdout.trim()
       if (rsky.status !== 0 || rsky.stdout.trim() !== cliVersion)
         report.problems.push({
           package: '@rsky/cli',
-          problem: `rsky --version on node ${version} printed ${JSON.stringify(rsky.stdout.trim())} (exit ${rsky.status}); expected ${cliVersion}`,
+          problem: `rsky --version on node ${version} printed ${JSON.stringify(rsky.stdout.trim())} (exit ${rsky.status}; ${rsky.stderr.trim().slice(0, 200)}); expected ${cliVersion}`,
         })
-      const shim = join(project, 'node_modules', '.bin', 'rsky')
-      if (!existsSync(shim))
-        report.problems.push({ package: '@rsky/cli', problem: 'no rsky binary installed' })
       log(
         `node ${version}: ${report.imported[version]?.length ?? 0} export paths load, rsky ${rsky.stdout.trim()}`,
       )
