@@ -472,3 +472,40 @@ describe('rsky lex breaking / diff', () => {
     )
   })
 })
+
+describe('progress on stderr, only on a terminal', () => {
+  const sink = (isTTY: boolean) => {
+    const out = { text: '', isTTY, write: (s: string) => (out.text += s) }
+    return out
+  }
+
+  it('a progress bar for large reads and a byte counter for downloads draw on a TTY and erase themselves', async () => {
+    const { createByteCounter, createProgress, note } = await import('./progress.ts')
+    const tty = sink(true)
+    const bar = createProgress('reading x.car', 64 << 20, tty)
+    for (let i = 1; i <= 4; i++) bar.update(i * (16 << 20))
+    bar.finish()
+    expect(tty.text).toContain('reading x.car [')
+    expect(tty.text).toContain('100%')
+    expect(tty.text.endsWith('\r')).toBe(true)
+    const counter = createByteCounter('fetching did:plc:x', tty)
+    counter.update(3 << 20)
+    counter.finish()
+    expect(tty.text).toContain('fetching did:plc:x: 3.0 MiB')
+    note(tty, 'a remark')
+    expect(tty.text).toContain('a remark\n')
+  })
+
+  it('nothing at all when stderr is a pipe or a file', async () => {
+    const { createByteCounter, createProgress, note } = await import('./progress.ts')
+    const pipe = sink(false)
+    const bar = createProgress('reading x.car', 64 << 20, pipe)
+    bar.update(32 << 20)
+    bar.finish()
+    const counter = createByteCounter('fetching', pipe)
+    counter.update(1 << 20)
+    counter.finish()
+    note(pipe, 'a remark')
+    expect(pipe.text).toBe('')
+  })
+})
