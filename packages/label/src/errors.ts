@@ -50,13 +50,3 @@ export class LabelDecodeError extends LabelError {
     this.length = length
   }
 }
-
-/** The `src` DID's document has no usable `#atproto_label` key, or could not be resolved. */
-export class LabelKeyUnavailableError extends LabelError {
-  override readonly name = 'LabelKeyUnavailableError'
-  readonly did: string
-  constructor(did: string, reason: string, options?: { cause?: unknown }) {
-    super('KEY_UNAVAILABLE', `no #atproto_label key for the labeler; did=${did} reason=${reason}`, options)
-    this.did = did
-  }
-}

@@ -18,7 +18,6 @@ export {
   LabelError,
   type LabelIssue,
   type LabelIssueCode,
-  LabelKeyUnavailableError,
 } from './errors.ts'
 export { MAX_SELF_LABELS, readSelfLabels, SELF_LABELS_TYPE, type SelfLabelsResult } from './self-labels.ts'
 export { normalizeLabel, signLabel } from './sign.ts'
