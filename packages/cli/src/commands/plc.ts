@@ -275,8 +275,7 @@ const genesis: Command = {
   path: ['plc', 'genesis'],
   usage:
     '--key HEX|@FILE [--curve k256|p256] [--rotation-key DIDKEY]… [--signing-key DIDKEY] [--handle H] [--pds URL] [--json]',
-  summary:
-    'build and sign a genesis operation; prints it and its DID (the signing key is the first rotation key unless listed)',
+  summary: 'build and sign a genesis operation; prints it, and the DID it defines',
   options: {
     ...KEY_OPTIONS,
     'rotation-key': { type: 'string', multiple: true },
