@@ -14,6 +14,7 @@ import { repoMstCommands } from './commands/repo-mst.ts'
 import { resolveCommands } from './commands/resolve.ts'
 import { syncCommands } from './commands/sync.ts'
 import { syntaxCommands } from './commands/syntax.ts'
+import { xrpcCommands } from './commands/xrpc.ts'
 import {
   describeError,
   describeFailure,
@@ -42,6 +43,7 @@ export const commands: Command[] = [
   ...labelCommands,
   ...plcCommands,
   ...syncCommands,
+  ...xrpcCommands,
 ]
 
 /** `rsky --help`: every command, the common options and the exit codes. */

@@ -136,13 +136,20 @@ export const TEST_LEXICONS: unknown[] = [
 ]
 
 /** A signing-key source over a map, counting lookups (and forced refreshes). */
-export function keySource(initial: Record<string, string>) {
+export interface TestKeySource {
+  calls: { total: number; forced: number }
+  keys: Map<string, string>
+  rotate(did: string, old: string): void
+  resolveAtprotoKey(did: string, opts?: { forceRefresh?: boolean }): Promise<string>
+}
+
+export function keySource(initial: Record<string, string>): TestKeySource {
   const keys = new Map(Object.entries(initial))
   const stale = new Map<string, string>()
   const calls = { total: 0, forced: 0 }
   return {
-    calls,
-    keys,
+    calls: calls,
+    keys: keys,
     /** Serve `old` from the "cache" until a forced refresh (a rotated key). */
     rotate(did: string, old: string) {
       stale.set(did, old)
