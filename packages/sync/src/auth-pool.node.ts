@@ -11,6 +11,8 @@ import type {
   VerifiedCommit,
   VerifiedOp,
 } from './authenticate.ts'
+import { withRecordValue } from './authenticate.ts'
+import { backoffDelay } from './connection.ts'
 import { type CommitEvent, eventToBody } from './events.ts'
 import type { KeyResolver } from './keys.ts'
 import type { RepoState } from './repo-state.ts'
@@ -25,6 +27,7 @@ export interface AuthRequest {
   now?: number | undefined
   maxClockDriftMs?: number | undefined
   requireRecords?: boolean | undefined
+  lenient?: boolean | undefined
   car?: Omit<CarReadOptions, 'verify'> | undefined
 }
 
@@ -62,6 +65,28 @@ export class AuthPoolError extends Error {
 export interface CommitAuthPoolOptions {
   /** Worker threads. Default: available cores minus one (at least 1). */
   threads?: number
+  /** The worker script (default: `auth-worker.js` beside this module; set it when a bundler moves files). */
+  workerUrl?: URL
+}
+
+/** Consecutive failures of a worker slot after which its queued commits fail instead of waiting. */
+const MAX_QUIET_RESPAWNS = 5
+
+/**
+ * Whether `keys` holds an unexpired cached document for `did` (an @rsky/identity `IdResolver` or
+ * `DidResolver`): true or false when it can tell, undefined when it cannot.
+ */
+async function cachedKey(keys: unknown, did: string): Promise<boolean | undefined> {
+  const resolver = (keys as { did?: unknown })?.did ?? keys
+  const cache = (resolver as { cache?: { get(did: string): unknown } | null } | null)?.cache
+  if (cache === null) return false
+  if (cache === undefined || typeof cache.get !== 'function') return undefined
+  try {
+    const hit = (await cache.get(did)) as { expired?: boolean } | undefined
+    return hit !== undefined && hit.expired !== true
+  } catch {
+    return undefined
+  }
 }
 
 interface Job {
@@ -71,6 +96,10 @@ interface Job {
 }
 
 interface Slot {
+  /** Failures of this slot's workers since one last answered. */
+  failures: number
+  /** The worker failed; a replacement takes the queue (after a delay when it keeps failing). */
+  dead: boolean
   worker: Worker
   /** Commits waiting for a batch. */
   queue: Job[]
@@ -86,7 +115,7 @@ type LexOp = {
   prev: Cid | null
   record: Uint8Array | null
 }
-type LexVerified = { rev: string; data: Cid; prevData: Cid; ops: LexOp[] }
+type LexVerified = { rev: string; data: Cid; prevData: Cid; ops: LexOp[]; unproven?: boolean }
 type LexResult =
   | { ok: true; v: LexVerified }
   | { ok: false; code: AuthRejectCode; message: string; resync: boolean; v?: { rev: string; data: Cid } }
@@ -121,28 +150,33 @@ function fnv1a(s: string): number {
 export class CommitAuthPool implements CommitAuthenticator {
   readonly threads: number
   readonly #slots: Slot[] = []
+  readonly #workerUrl: URL
   #nextBatch = 1
   #closed = false
+  /** Workers started to replace ones that failed (for tests and metrics). */
+  respawns = 0
 
   constructor(opts: CommitAuthPoolOptions = {}) {
     const threads = opts.threads ?? Math.max(1, availableParallelism() - 1)
     if (!(Number.isSafeInteger(threads) && threads > 0 && threads <= 256))
       throw new RangeError(`CommitAuthPool: threads must be an integer in 1..256; threads=${threads}`)
     this.threads = threads
+    this.#workerUrl = opts.workerUrl ?? workerUrl()
     for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn())
   }
 
-  #spawn(queue: Job[] = []): Slot {
+  #spawn(queue: Job[] = [], failures = 0): Slot {
     const fromSource = import.meta.url.endsWith('.ts')
     const worker = new Worker(
-      workerUrl(),
+      this.#workerUrl,
       fromSource ? { execArgv: [...process.execArgv, '--conditions=source'] } : {},
     )
-    const slot: Slot = { worker, queue, inFlight: new Map(), flushScheduled: false }
+    const slot: Slot = { failures, dead: false, worker, queue, inFlight: new Map(), flushScheduled: false }
     worker.unref()
     worker.on('message', (res: AuthBatchResponse) => {
       const jobs = slot.inFlight.get(res.batch)
       if (jobs === undefined) return
+      slot.failures = 0
       slot.inFlight.delete(res.batch)
       for (let i = 0; i < jobs.length; i++) {
         const job = jobs[i] as Job
@@ -155,6 +189,8 @@ export class CommitAuthPool implements CommitAuthenticator {
       else if (slot.inFlight.size === 0) worker.unref()
     })
     const fail = (err: unknown) => {
+      if (slot.dead) return
+      slot.dead = true
       const i = this.#slots.indexOf(slot)
       for (const jobs of slot.inFlight.values())
         for (const job of jobs)
@@ -166,13 +202,26 @@ export class CommitAuthPool implements CommitAuthenticator {
             ),
           )
       slot.inFlight.clear()
-      // replace the worker so later commits of its DIDs still run; it takes over the queue
-      if (i >= 0 && !this.#closed) {
-        const next = this.#spawn(slot.queue)
+      if (i < 0 || this.#closed) return
+      // replace the worker so later commits of its DIDs still run; it takes over the queue. A worker
+      // that keeps failing (one that cannot start) is replaced with growing delays, and after a few
+      // failures in a row the commits waiting for it fail rather than wait.
+      const failures = slot.failures + 1
+      if (failures >= MAX_QUIET_RESPAWNS) {
+        const err2 = new AuthPoolError('WORKER_FAILED', `worker keeps failing; failures=${failures}`, err)
+        for (const job of slot.queue.splice(0)) job.reject(err2)
+      }
+      const delay = failures <= 1 ? 0 : backoffDelay(failures - 2, { minDelayMs: 100, maxDelayMs: 30_000 })
+      const replace = () => {
+        if (this.#closed || this.#slots[i] !== slot) return
+        const next = this.#spawn(slot.queue, failures)
+        this.respawns++
         slot.queue = []
         this.#slots[i] = next
         if (next.queue.length > 0) this.#schedule(next)
       }
+      if (delay === 0) replace()
+      else setTimeout(replace, delay).unref()
     }
     worker.on('error', fail)
     worker.on('exit', (code) => {
@@ -192,7 +241,7 @@ export class CommitAuthPool implements CommitAuthenticator {
 
   /** Sends queued commits in batches while the worker holds fewer than {@link MAX_IN_FLIGHT}. */
   #flush(slot: Slot): void {
-    if (this.#closed || !this.#slots.includes(slot)) return
+    if (this.#closed || slot.dead || !this.#slots.includes(slot)) return
     while (slot.queue.length > 0 && slot.inFlight.size < MAX_IN_FLIGHT) {
       const jobs = slot.queue.splice(0, MAX_BATCH)
       // one buffer for all the events of the batch, moved to the worker rather than copied
@@ -227,6 +276,7 @@ export class CommitAuthPool implements CommitAuthenticator {
       now: opts.now,
       maxClockDriftMs: opts.maxClockDriftMs,
       requireRecords: opts.requireRecords,
+      lenient: opts.lenient,
       car: opts.car,
     }
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -259,19 +309,30 @@ export class CommitAuthPool implements CommitAuthenticator {
         'CommitAuthPool: keys must have resolveAtprotoKey (an IdResolver, DidResolver or staticKeys)',
       )
     const did = evt.repo
+    const cached = await cachedKey(keys, did)
     let key: string
+    let refreshed = false
     try {
       key = await keys.resolveAtprotoKey(did)
     } catch (err) {
-      return {
-        success: false,
-        code: 'KEY_UNAVAILABLE',
-        message: `could not get the signing key; did=${did} cause=${(err as Error)?.message}`,
-        resync: false,
+      // like the inline path: a cached document without a usable key may be outdated, fetch it afresh
+      try {
+        if (cached === false) throw err
+        key = await keys.resolveAtprotoKey(did, { forceRefresh: true })
+        refreshed = true
+      } catch (err2) {
+        return {
+          success: false,
+          code: 'KEY_UNAVAILABLE',
+          message: `could not get the signing key; did=${did} cause=${(err2 as Error)?.message}`,
+          resync: false,
+        }
       }
     }
     const r = await this.#attempt(evt, key, opts)
     if (r.success || r.code !== 'BAD_SIGNATURE') return r
+    // a key fetched fresh for this commit is not fetched again: a forged commit costs one fetch
+    if (refreshed || cached === false) return r
     // the key may have rotated: fetch it once more, retry only if it changed
     let fresh: string
     try {
@@ -321,7 +382,7 @@ function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
     prevData: ownCid(v.prevData),
     ops: v.ops.map((op) => {
       const slash = op.path.indexOf('/')
-      return {
+      return withRecordValue({
         action: op.action,
         path: op.path,
         collection: op.path.slice(0, slash),
@@ -329,8 +390,9 @@ function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
         cid: op.cid,
         prev: op.prev,
         record: op.record,
-      }
+      })
     }),
+    ...(v.unproven === true ? { unproven: true } : {}),
     // the worker checked every hash; here the CAR is only indexed, when first asked for
     get blocks(): BlockMap {
       blocks ??= readCar(evt.blocks, { verify: false }).blocks

@@ -11,7 +11,7 @@ import { parseCommitEvent } from './events.ts'
 const NO_LIMITS = { maxOps: Number.MAX_SAFE_INTEGER, maxCommitBlocks: Number.MAX_SAFE_INTEGER }
 
 function verifiedToLex(v: VerifiedCommit): LexMap {
-  return {
+  const out: LexMap = {
     rev: v.rev,
     data: v.data,
     prevData: v.prevData,
@@ -23,6 +23,8 @@ function verifiedToLex(v: VerifiedCommit): LexMap {
       record: op.record,
     })) as LexValue[],
   }
+  if (v.unproven === true) out.unproven = true
+  return out
 }
 
 async function handle(req: AuthRequest): Promise<Uint8Array> {
@@ -40,6 +42,7 @@ async function handle(req: AuthRequest): Promise<Uint8Array> {
     ...(req.now !== undefined ? { now: req.now } : {}),
     ...(req.maxClockDriftMs !== undefined ? { maxClockDriftMs: req.maxClockDriftMs } : {}),
     ...(req.requireRecords !== undefined ? { requireRecords: req.requireRecords } : {}),
+    ...(req.lenient !== undefined ? { lenient: req.lenient } : {}),
     ...(req.car !== undefined ? { car: req.car } : {}),
   })
   if (r.success) return encode({ ok: true, v: verifiedToLex(r.value) })

@@ -1,5 +1,5 @@
 import { type BlockMap, CarError, type CarReadOptions, readCarWithRoot } from '@rsky/car'
-import type { Cid } from '@rsky/dag-cbor'
+import { type Cid, decode, type LexValue } from '@rsky/dag-cbor'
 import { MemoryBlockstore, MST, type RecordOp, verifyOpsByInversion } from '@rsky/mst'
 import { type Commit, decodeCommit, encodeUnsignedCommit, InvalidCommitError } from '@rsky/repo'
 import { Tid } from '@rsky/syntax'
@@ -64,6 +64,24 @@ export interface VerifiedOp {
   prev: Cid | null
   /** The record block (creates and updates). */
   record: Uint8Array | null
+  /**
+   * The record decoded from `record` (DAG-CBOR data model: CIDs as `Cid`, bytes as `Uint8Array`),
+   * decoded on first read; null for deletes and missing blocks.
+   * @throws DagCborDecodeError (@rsky/dag-cbor) when the block is not valid DAG-CBOR
+   */
+  readonly value: LexValue | null
+}
+
+/** Adds the lazily decoded `value` to an op (not enumerable: copies and comparisons skip it). */
+export function withRecordValue(op: Omit<VerifiedOp, 'value'>): VerifiedOp {
+  let decoded: LexValue | null | undefined
+  return Object.defineProperty(op, 'value', {
+    enumerable: false,
+    get(): LexValue | null {
+      if (decoded === undefined) decoded = op.record === null ? null : decode(op.record)
+      return decoded
+    },
+  }) as VerifiedOp
 }
 
 /** A `#commit` that passed every check. */
@@ -81,6 +99,12 @@ export interface VerifiedCommit {
   prevData: Cid
   ops: VerifiedOp[]
   blocks: BlockMap
+  /**
+   * True only with `lenient`: the commit had no `prevData` (or `since: null` after other commits),
+   * so its ops and its place in the chain were accepted on the signature alone. `prevData` is then
+   * the root assumed, not checked.
+   */
+  unproven?: boolean
 }
 
 /** Outcome of {@link authenticateCommit}. */
@@ -103,6 +127,12 @@ export interface AuthenticateOptions {
    * proofs of streams that carry no record bodies, such as the interop proof fixtures.
    */
   requireRecords?: boolean
+  /**
+   * Accept commits that predate sync 1.1 (default false, as relays run it): a commit without
+   * `prevData`, or with `since: null` from a bridge PDS, passes on its signature and is marked
+   * `unproven` instead of rejected (`MISSING_PREV_DATA`, `CHAIN_BREAK`, `BROKEN_PROOF`).
+   */
+  lenient?: boolean
 }
 
 const DEFAULT_DRIFT_MS = 5 * 60 * 1000
@@ -227,15 +257,17 @@ function toRecordOps(
       if (record === null && requireRecords)
         return reject('MISSING_BLOCK', `record block is not in the CAR; path=${op.path} cid=${op.cid}`)
     }
-    verified.push({
-      action: op.action,
-      path: op.path,
-      collection: op.path.slice(0, slash),
-      rkey: op.path.slice(slash + 1),
-      cid: op.cid,
-      prev,
-      record,
-    })
+    verified.push(
+      withRecordValue({
+        action: op.action,
+        path: op.path,
+        collection: op.path.slice(0, slash),
+        rkey: op.path.slice(slash + 1),
+        cid: op.cid,
+        prev,
+        record,
+      }),
+    )
   }
   return { ops, verified }
 }
@@ -263,27 +295,33 @@ export async function authenticateCommit(
   const { commit, blocks } = loaded
   const opsOut = toRecordOps(evt, blocks, opts.requireRecords !== false)
   if (!('ops' in opsOut)) return opsOut
+  const prior = opts.prior
+  const lenient = opts.lenient === true
   let prevData = evt.prevData
+  // lenient: no prevData after a since, or a since: null that cannot be a first commit
+  const unproven = lenient && prevData === undefined && (evt.since !== null || prior !== undefined)
   if (prevData === undefined) {
-    if (evt.since !== null)
+    if (evt.since !== null && !lenient)
       return reject('MISSING_PREV_DATA', `commit has since but no prevData; rev=${evt.rev}`)
-    prevData = await emptyTreeRoot()
+    prevData = unproven && prior !== undefined ? prior.data : await emptyTreeRoot()
   }
-  const inverted = await verifyOpsByInversion({
-    root: commit.data,
-    prevRoot: prevData,
-    blocks,
-    ops: opsOut.ops,
-    // Every block was hash-checked by the CAR reader above; the tree need not hash them again.
-    hashChecked: true,
-  })
-  if (!inverted.success) {
-    const issue = inverted.issues[0]
-    const code =
-      issue?.code === 'MST_INVERT_BAD_OP' || issue?.code === 'MST_INVERT_DUPLICATE_KEY'
-        ? 'BAD_OP'
-        : 'BROKEN_PROOF'
-    return reject(code, `ops do not invert to prevData; ${issue?.code}: ${issue?.message}`)
+  if (!unproven) {
+    const inverted = await verifyOpsByInversion({
+      root: commit.data,
+      prevRoot: prevData,
+      blocks,
+      ops: opsOut.ops,
+      // Every block was hash-checked by the CAR reader above; the tree need not hash them again.
+      hashChecked: true,
+    })
+    if (!inverted.success) {
+      const issue = inverted.issues[0]
+      const code =
+        issue?.code === 'MST_INVERT_BAD_OP' || issue?.code === 'MST_INVERT_DUPLICATE_KEY'
+          ? 'BAD_OP'
+          : 'BROKEN_PROOF'
+      return reject(code, `ops do not invert to prevData; ${issue?.code}: ${issue?.message}`)
+    }
   }
   const sigBad = await checkSignature(did, commit, opts.keys)
   if (sigBad) return sigBad
@@ -299,8 +337,10 @@ export async function authenticateCommit(
     ops: opsOut.verified,
     blocks,
   }
-  const prior = opts.prior
-  if (prior !== undefined && (evt.since !== prior.rev || !prevData.equals(prior.data))) {
+  if (unproven) value.unproven = true
+  // lenient: a since: null says nothing (bridge PDSes), the proven prevData decides
+  const sinceBreaks = evt.since !== (prior?.rev ?? null) && !(lenient && evt.since === null)
+  if (prior !== undefined && (sinceBreaks || !prevData.equals(prior.data))) {
     return {
       ...reject(
         'CHAIN_BREAK',

@@ -177,6 +177,12 @@ export interface FirehoseOptions {
   checkHost?: boolean
   /** Where `checkHost` finds each DID's PDS endpoint (default: the DID documents of `keys`). */
   hosts?: PdsResolver
+  /**
+   * Lenient mode for data that predates sync 1.1 (default false, as relays run it): commits
+   * without `prevData`, or with `since: null` from bridge PDSes, are accepted on their signature
+   * and marked unproven (`verified.unproven`, and `unproven` in the stored state) instead of rejected.
+   */
+  lenient?: boolean
   /** Authenticate `#commit` and `#sync` events (default true). */
   authenticate?: boolean
   /** Where commits are authenticated (default inline; a `CommitAuthPool` spreads them over threads). */

@@ -779,13 +779,23 @@ export class Firehose {
       // the fetched repository already holds this commit
       if (evt.rev <= rs.repo.rev) return out
     }
-    const r = await (this.#opts.authenticator ?? INLINE).authenticateCommit(evt, { keys: this.#keys, prior })
+    const r = await (this.#opts.authenticator ?? INLINE).authenticateCommit(evt, {
+      keys: this.#keys,
+      prior,
+      ...(this.#opts.lenient === true ? { lenient: true } : {}),
+    })
     const status: RepoSyncStatus = prior?.status ?? 'unknown'
     if (r.success) {
       const tr = syncTransition(status, 'commit-valid')
-      out.repos = [
-        { did, state: { rev: r.value.rev, data: r.value.data, status: tr.next as 'synchronized', seq } },
-      ]
+      const state: RepoState = {
+        rev: r.value.rev,
+        data: r.value.data,
+        status: tr.next as 'synchronized',
+        seq,
+      }
+      // an unproven link leaves the whole chain after it unproven
+      if (r.value.unproven === true || prior?.unproven === true) state.unproven = true
+      out.repos = [{ did, state }]
       out.deliver = this.#filterOps({ type: 'commit', seq, did, event: evt, verified: r.value })
       return out
     }
