@@ -144,7 +144,9 @@ export class PostgresLabelStore implements LabelStore {
       args.push(p)
       subject.push(`starts_with(e.uri, $${args.length})`)
     }
-    if (subject.length > 0) where.push(`(${subject.join(' or ')})`)
+    // No pattern matches nothing (the prefix '' matches everything).
+    if (subject.length === 0) return { labels: [], cursor: undefined }
+    where.push(`(${subject.join(' or ')})`)
     if (q.sources.length > 0) {
       args.push(q.sources)
       where.push(`e.src = any($${args.length}::text[])`)

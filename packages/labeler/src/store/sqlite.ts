@@ -125,7 +125,9 @@ export class SqliteLabelStore implements LabelStore {
       subject.push('substr(e.uri, 1, ?) = ?')
       args.push(p.length, p)
     }
-    if (subject.length > 0) where.push(`(${subject.join(' or ')})`)
+    // No pattern matches nothing (the prefix '' matches everything).
+    if (subject.length === 0) return { labels: [], cursor: undefined }
+    where.push(`(${subject.join(' or ')})`)
     if (q.sources.length > 0) {
       where.push(`e.src in (${q.sources.map(() => '?').join(', ')})`)
       args.push(...q.sources)

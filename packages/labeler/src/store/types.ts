@@ -12,7 +12,7 @@ export interface StoredLabelEvent {
 export interface LabelQuery {
   /** Exact subject URIs. */
   readonly exact: readonly string[]
-  /** Subject prefixes (patterns ending in `*`, without it); `''` matches everything. */
+  /** Subject prefixes (patterns ending in `*`, without it); `''` matches everything. With no exact URI and no prefix nothing matches. */
   readonly prefixes: readonly string[]
   /** Label sources to keep; empty keeps all. */
   readonly sources: readonly string[]
