@@ -27,7 +27,11 @@ export interface LabelSubscriptionOptions {
   resolver?: LabelKeyResolver
   /** Each `#labels` event with only the labels that passed (events left empty are not delivered). */
   onEvent: (event: LabelEvent) => Promise<void> | void
-  /** A label that failed verification or came from a foreign `src`; the rest of its event still passes. */
+  /**
+   * A label that failed verification or came from a foreign `src`; the rest of its event still passes
+   * and the cursor moves on. `KEY_UNAVAILABLE` includes a labeler document that could not be fetched
+   * at that moment: such labels are not retried here (fetch them again with `queryLabels`).
+   */
   onInvalidLabel?: (info: {
     seq: number
     label: Label
