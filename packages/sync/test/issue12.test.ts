@@ -402,3 +402,43 @@ describe('issue 12: every failure path delivers again, never skips', () => {
     expect(maxBytes).toBeLessThanOrEqual(64 * 1024 + 8 * 20_100)
   })
 })
+
+describe('ergonomics: filter', () => {
+  it('filter by DID skips other DIDs before any work; by collection delivers only matching ops', async () => {
+    const [x, y] = await makeAccounts(2, rng(1220), () => 'k256')
+    if (!x || !y) throw new Error('no accounts')
+    const keys = staticKeys(keyTable([x, y]))
+    const s = new Script()
+    for (const c of await commits(x, 4, 200)) s.commit(x.did, c)
+    for (const c of await commits(y, 3, 300)) s.commit(y.did, c)
+    const ops: string[] = []
+    const byDid = await runUntil(
+      s,
+      {
+        keys,
+        filter: { dids: [y.did] },
+        onEvent: (e) => {
+          if (e.type === 'commit') ops.push(e.did)
+        },
+      },
+      (r) => r.fh.cursor === s.seq,
+    )
+    expect(new Set(ops)).toEqual(new Set([y.did]))
+    expect(ops.length).toBe(3)
+    expect(byDid.fh.stats.filtered).toBe(4)
+    const collections = new Set<string>()
+    await runUntil(
+      s,
+      {
+        keys,
+        filter: { collections: ['app.bsky.feed.*'] },
+        onEvent: (e) => {
+          if (e.type === 'commit') for (const op of e.verified?.ops ?? []) collections.add(op.collection)
+        },
+      },
+      (r) => r.fh.cursor === s.seq,
+    )
+    expect(collections.size).toBeGreaterThan(0)
+    for (const c of collections) expect(c.startsWith('app.bsky.feed.')).toBe(true)
+  })
+})
