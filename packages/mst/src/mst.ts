@@ -3,6 +3,7 @@ import type { Cid } from '@rsky/dag-cbor'
 import type { ReadableBlockstore } from './blockstore.ts'
 import { nodeBytes, nodeCid } from './codec.ts'
 import { addKey, buildSorted, deleteKey, getValue, updateKey } from './edit.ts'
+import { findValues } from './find.ts'
 import { ensureValidMstKey, heightForKey } from './key.ts'
 import { loadAll, loadRoot, withLoading } from './load.ts'
 import {
@@ -218,6 +219,16 @@ export class MST {
     let n = 0
     for (const node of nodesOf(root)) n += node.keys.length
     return n
+  }
+
+  /**
+   * Which of `targets` some leaf holds as its value (a record block still in use), read a layer
+   * at a time and stopping once every target is found.
+   * @throws MissingBlocksError when a node the search reaches is not in storage
+   * @example const stillUsed = await tree.findValues([recordCid])
+   */
+  async findValues(targets: readonly Cid[]): Promise<Cid[]> {
+    return findValues(this.storage, await this.getRoot(), targets)
   }
 
   /** Every node of the tree, decoded, parents first (pre-order). */

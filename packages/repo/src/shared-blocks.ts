@@ -12,9 +12,9 @@ interface OpCids {
 
 /**
  * Adds to `removed` the record blocks that `ops` stop using: each `prev` that no leaf of `tree`
- * (the tree after the ops) still points at. A block written again by an op stays without a walk;
- * otherwise the leaves of `tree` are walked once, and only when some record block would go,
- * stopping as soon as every candidate is found in use. (`@atproto/repo` drops a shared block,
+ * (the tree after the ops) still points at. A block written again by an op stays without a
+ * search; otherwise `tree` is searched once (`MST.findValues`: a layer of nodes per read), only
+ * when some record block would go, stopping as soon as every candidate is found in use. (`@atproto/repo` drops a shared block,
  * after which the other record can no longer be read or exported.)
  * @throws MissingBlocksError (@rsky/mst) when `tree` cannot be walked from its storage
  */
@@ -28,8 +28,6 @@ export async function addRemovedRecordBlocks(
   const candidates = new CidSet()
   for (const op of ops) if (op.prev && !written.has(op.prev)) candidates.add(op.prev)
   if (candidates.size === 0) return
-  for await (const leaf of tree.walkLeaves()) {
-    if (candidates.delete(leaf.value) && candidates.size === 0) break
-  }
+  for (const cid of await tree.findValues(candidates.toList())) candidates.delete(cid)
   for (const cid of candidates) removed.add(cid)
 }
