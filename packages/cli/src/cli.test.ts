@@ -364,8 +364,15 @@ describe('help texts', () => {
       const described = helpOf(c)
       expect(described, c.path.join(' ')).toBeDefined()
       for (const name of Object.keys(c.options ?? {})) {
-        expect(described!.options.some(([flag]) => flag.startsWith(`--${name} `))).toBe(true)
-        expect(help).toMatch(new RegExp(`\\n  --${name} \\S+ +\\S`))
+        // `--name VALUE` for an option with a value, `--name` alone for a boolean flag.
+        const boolean = c.options![name]!.type === 'boolean'
+        expect(
+          described!.options.some(
+            ([flag]) => (boolean && flag === `--${name}`) || flag.startsWith(`--${name} `),
+          ),
+          `${c.path.join(' ')} --${name}`,
+        ).toBe(true)
+        expect(help).toMatch(new RegExp(`\\n  --${name}${boolean ? '( \\S+)?' : ' \\S+'} +\\S`))
       }
       expect(described!.options).toHaveLength(Object.keys(c.options ?? {}).length)
       for (const flag of ['--json', '--help', 'exit codes:', '  1  ', '  2  ']) expect(help).toContain(flag)

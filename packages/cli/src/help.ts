@@ -82,6 +82,45 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     invalid:
       'a lexicon file is not JSON or not a valid lexicon, a reference resolves in no folder, or a folder holds no lexicon',
   },
+  // The mirror commands (commands/sync.ts) declare no help of their own.
+  'sync run': {
+    options: [
+      ['--service URL', 'the relay or PDS to mirror (http(s) or ws(s)); required'],
+      ['--db PATH|postgres://…', 'the mirror database: a SQLite file, or a Postgres URL; required'],
+      ['--plc URL', 'PLC directory for signing keys (default https://plc.directory)'],
+      ['--dids DID,…', 'mirror only these accounts (repeatable)'],
+      ['--collections NSID,…', 'keep only records of these collections (repeatable)'],
+      ['--concurrency N', 'repositories backfilled at once (default 4)'],
+      [
+        '--until-idle',
+        'stop once the backfill is done and the stream is caught up, instead of at SIGINT/SIGTERM',
+      ],
+    ],
+    notes: [
+      'Backfills every repository (getRepo, fully verified) and follows subscribeRepos from the saved cursor, writing records to the database; a progress line on a terminal. Rejected events and recovered errors are one line each on stderr. On exit prints the repositories per state, records, cursor and commit counts (--json: the same as one document).',
+    ],
+    invalid: 'the mirror failed on invalid data',
+  },
+  'sync status': {
+    options: [
+      ['--db PATH|postgres://…', 'the mirror database; required'],
+      ['--service URL', 'the stream whose cursor to show (default: the one the database follows)'],
+    ],
+    notes: [
+      'Prints the cursor, the repositories per state (active, pending, parked, deleted), the records and buffered commits.',
+    ],
+    invalid: 'the database is not a mirror database',
+  },
+  'sync records': {
+    options: [
+      ['--db PATH|postgres://…', 'the mirror database; required'],
+      ['--did DID', "only this account's records"],
+    ],
+    notes: [
+      'One line per record: DID, COLLECTION/RKEY and CID (JSON lines {did, collection, rkey, cid} with --json).',
+    ],
+    invalid: 'the database is not a mirror database',
+  },
 }
 
 export const EXIT_CODES_TEXT: readonly string[] = [
