@@ -429,6 +429,14 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       expect(r.status).toBe(0)
       const [line] = lines(r.stdout)
       expect(line).toMatchObject({ type: 'rejected', code: 'BAD_SIGNATURE', t: '#commit' })
+      // Without a filter: alice's first #commit and the #sync after it, both refused with the reason.
+      const all = lines((await rsky([...base, '--verify', 'sig', '--limit', '4', '--json'])).stdout)
+      expect(all.map((e) => [e['type'], e['t'] ?? null, e['code'] ?? null])).toEqual([
+        ['identity', null, null],
+        ['account', null, null],
+        ['rejected', '#commit', 'BAD_SIGNATURE'],
+        ['rejected', '#sync', 'BAD_SIGNATURE'],
+      ])
       const full = await rsky([
         ...base,
         '--verify',

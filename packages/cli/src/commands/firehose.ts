@@ -142,33 +142,46 @@ const firehose: Command = {
       )
     }
 
+    /**
+     * --verify sig: the commit block in the event's CAR slice (`commit`, or the slice's root for
+     * #sync) must be for `did` and carry a valid signature by the account's current key; otherwise
+     * a REJECTED line and false.
+     */
+    const signatureOk = async (
+      car: Uint8Array,
+      commitCid: Cid | undefined,
+      did: string,
+      seq: number,
+      t: '#commit' | '#sync',
+    ): Promise<boolean> => {
+      const problem = await (async () => {
+        const { roots, blocks } = readCar(car)
+        const cid = commitCid ?? roots[0]
+        const bytes = cid === undefined ? undefined : blocks.get(cid)
+        if (cid === undefined || bytes === undefined) return 'commit block missing from the CAR slice'
+        const commit = decodeCommit(bytes, cid)
+        if (commit.did !== did) return `commit is for ${commit.did}`
+        return verifyCommitSignature(commit, await ids.resolveAtprotoKey(did)) ? undefined : 'bad signature'
+      })().catch((err: unknown) => `cannot check: ${(err as Error).message}`)
+      if (problem === undefined) return true
+      reject({
+        code: problem === 'bad signature' ? 'BAD_SIGNATURE' : 'BAD_COMMIT',
+        message: problem,
+        seq,
+        did,
+        t,
+        resync: false,
+      })
+      return false
+    }
+
     const onCommit = async (e: Extract<FirehoseEvent, { type: 'commit' }>): Promise<void> => {
       const evt = e.event
       const ops = evt.ops.filter(
         (op) => wanted === undefined || wanted(op.path.slice(0, op.path.indexOf('/'))),
       )
       if (ops.length === 0 && wanted !== undefined) return
-      if (mode === 'sig') {
-        const ok = await (async () => {
-          const { blocks } = readCar(evt.blocks)
-          const bytes = blocks.get(evt.commit)
-          if (bytes === undefined) return 'commit block missing from the CAR slice'
-          const commit = decodeCommit(bytes, evt.commit)
-          if (commit.did !== evt.repo) return `commit is for ${commit.did}`
-          return verifyCommitSignature(commit, await ids.resolveAtprotoKey(evt.repo)) ? true : 'bad signature'
-        })().catch((err: unknown) => `cannot check: ${(err as Error).message}`)
-        if (ok !== true) {
-          reject({
-            code: ok === 'bad signature' ? 'BAD_SIGNATURE' : 'BAD_COMMIT',
-            message: ok,
-            seq: evt.seq,
-            did: evt.repo,
-            t: '#commit',
-            resync: false,
-          })
-          return
-        }
-      }
+      if (mode === 'sig' && !(await signatureOk(evt.blocks, evt.commit, evt.repo, evt.seq, '#commit'))) return
       const records = e.verified
         ? new Map(e.verified.ops.map((op) => [showCid(op.cid) ?? '', op.record]))
         : recordsOf(evt)
@@ -201,6 +214,7 @@ const firehose: Command = {
         case 'commit':
           return onCommit(e)
         case 'sync':
+          if (mode === 'sig' && !(await signatureOk(e.event.blocks, undefined, e.did, e.seq, '#sync'))) return
           return emit(
             {
               type: 'sync',
@@ -208,7 +222,7 @@ const firehose: Command = {
               did: e.did,
               rev: e.event.rev,
               time: e.event.time,
-              verified: mode === 'full' ? 'full' : 'none',
+              verified: mode,
             },
             `${e.seq}  ${e.did}  #sync ${e.event.rev}`,
           )
