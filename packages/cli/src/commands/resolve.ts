@@ -1,8 +1,24 @@
-import { getAtprotoData } from '@rsky/identity'
+import { didKeyFromVerificationMethod } from '@rsky/crypto'
+import { type DidDocument, getAtprotoData } from '@rsky/identity'
 import type { Command } from '../command.ts'
 import { EXIT_OK } from '../errors.ts'
 import { keyValueLines } from '../output.ts'
 import { NET_OPTION_HELP, NET_OPTIONS, netOf, resolveIdentity } from './net.ts'
+
+/** Every verification method of the document as a did:key (null for one that is not a usable key). */
+function keysOf(doc: DidDocument): Array<{ id: string; didKey: string | null }> {
+  return (doc.verificationMethod ?? []).map((m) => {
+    let didKey: string | null = null
+    try {
+      if (m.publicKeyMultibase !== undefined) {
+        didKey = didKeyFromVerificationMethod({ type: m.type, publicKeyMultibase: m.publicKeyMultibase })
+      }
+    } catch {
+      // Another key type (Ed25519, JWK, ...): listed without a did:key.
+    }
+    return { id: m.id, didKey }
+  })
+}
 
 const resolve: Command = {
   path: ['resolve'],
@@ -38,6 +54,7 @@ const resolve: Command = {
       handleMethod: id.handleMethod,
       pds: id.pds ?? null,
       signingKey: id.signingKey ?? data?.signingKey ?? null,
+      keys: keysOf(id.document),
       document: id.document,
     })
     for (const line of keyValueLines([
@@ -50,6 +67,9 @@ const resolve: Command = {
       ],
       ['pds', id.pds ?? '(none)'],
       ['signing key', id.signingKey ?? '(none)'],
+      ...keysOf(id.document)
+        .filter((k) => k.didKey !== id.signingKey)
+        .map((k): [string, string] => [`key ${k.id}`, k.didKey ?? '(not a secp256k1 or P-256 key)']),
     ]))
       out.line(line)
     out.line()
