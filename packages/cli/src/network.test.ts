@@ -144,7 +144,7 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
         pds: net.pds.url,
       })
       expect(json.signingKey).toMatch(/^did:key:z/)
-    expect(json.keys).toEqual([{ id: expect.stringMatching(/#atproto$/), didKey: json.signingKey }])
+      expect(json.keys).toEqual([{ id: expect.stringMatching(/#atproto$/), didKey: json.signingKey }])
       expect(json.document.id).toBe(alice)
       const text = await rsky(['resolve', alice, ...common()])
       expect(text.status).toBe(0)
