@@ -322,6 +322,12 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       expect(forged.status).toBe(1)
       expect(forged.stderr).toMatch(/BAD_SIGNATURE/)
       expect(readdirSync(dir).sort()).toEqual(['alice.car'])
+      // OUT.car that cannot be written: exit 2, before the repository is read.
+      for (const out of [dir, join(dir, 'no/such/dir/x.car')]) {
+        const r2 = await rsky(['repo', 'export', 'alice.test', out, ...common(), '--json'])
+        expect(r2.status, out).toBe(2)
+        expect(JSON.parse(r2.stdout).failure.kind, out).toBe('io')
+      }
     })
 
     it('firehose: JSON lines of the PDS stream from cursor 0, each commit verified; collection filter; sig and none', async () => {
