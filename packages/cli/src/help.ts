@@ -6,7 +6,10 @@ import { NET_OPTION_HELP } from './commands/net.ts'
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: ReadonlyArray<readonly [string, string]> = [
-  ['--json', 'print one JSON document on stdout, also on failure ({"valid": false, "error", "failure"})'],
+  [
+    '--json',
+    'print JSON on stdout: one document, or one line per item for listings and streams; on failure {"valid": false, "error", "failure"}',
+  ],
   ['-h, --help', 'print this help'],
 ]
 
@@ -127,8 +130,9 @@ export const EXIT_CODES_TEXT: readonly string[] = [
   'exit codes:',
   '  0  all well',
   '  1  the input is invalid (verification or data failure)',
-  '  2  usage error (missing, extra or malformed arguments, unknown options) or a path that cannot be',
-  '     used (an input that cannot be read, an output that cannot be written)',
+  '  2  usage error (missing, extra or malformed arguments, unknown options), a path that cannot be',
+  '     used (an input that cannot be read, an output that cannot be written), or a service that',
+  '     cannot be reached or does not answer in time',
 ]
 
 /** The usage of a command without the `[--json]` every command takes. */
@@ -208,7 +212,8 @@ export function commandHelp(c: Command): string {
     'exit codes:',
     '  0  all well',
     `  1  ${help?.invalid ?? 'the input is invalid'}`,
-    '  2  usage error, or a path that cannot be used (unreadable input, unwritable output)',
+    '  2  usage error, a path that cannot be used (unreadable input, unwritable output), or a service',
+    '     that cannot be reached or does not answer in time',
   )
   return lines.join('\n')
 }
