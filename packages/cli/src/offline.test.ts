@@ -509,3 +509,45 @@ describe('progress on stderr, only on a terminal', () => {
     expect(pipe.text).toBe('')
   })
 })
+
+describe('rsky lex validate agrees with @atproto/lexicon on real records', () => {
+  it('every collection of the sample repository, as exported, and each record with its createdAt replaced by a number', async () => {
+    const { Lexicons: AtprotoLexicons, jsonToLex: atprotoJsonToLex } = await import('@atproto/lexicon')
+    const { readdirSync } = await import('node:fs')
+    const parsed = jsonLines((await run('lex', 'parse', LEXICONS_DIR, '--json')).stdout)
+    const docs = parsed.map((d) =>
+      JSON.parse(readFileSync(join(LEXICONS_DIR, d['file'] as string), 'utf8')),
+    ) as never[]
+    const reference = new AtprotoLexicons(docs)
+    const out = tmp()
+    expect((await run('repo', 'export', sampleCarPath(k256Sample), out)).code).toBe(0)
+    let compared = 0
+    let rejected = 0
+    for (const collection of readdirSync(out)) {
+      // A few records of each collection, and each one mutated in one place.
+      for (const name of readdirSync(join(out, collection)).slice(0, 4)) {
+        const file = join(out, collection, name)
+        const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+        const mutated = join(out, `${collection}-${name}`)
+        writeFileSync(mutated, JSON.stringify({ ...record, createdAt: 12 }))
+        for (const path of [file, mutated]) {
+          const value = JSON.parse(readFileSync(path, 'utf8'))
+          let theirs = true
+          try {
+            reference.assertValidRecord(collection, atprotoJsonToLex(value))
+          } catch {
+            theirs = false
+          }
+          const ours = await run('lex', 'validate', LEXICONS_DIR, collection, path)
+          expect(ours.code === 0, `${collection} ${path}`).toBe(theirs)
+          compared++
+          if (!theirs) rejected++
+        }
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(8)
+    // Both verdicts occur: every mutant fails (and some of the generated sample records too, for both).
+    expect(rejected).toBeGreaterThanOrEqual(compared / 2)
+    expect(rejected).toBeLessThan(compared)
+  }, 60_000)
+})
