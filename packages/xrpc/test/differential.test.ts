@@ -3,6 +3,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { InvalidRequestError, createServer as refCreateServer } from '@atproto/xrpc-server'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { XrpcError, XrpcServer } from '../src/index.ts'
 import { type ServingNode, serveNode } from '../src/node.ts'
@@ -76,6 +77,26 @@ const CASES: [string, string, string, string | undefined, Record<string, string>
   ['__proto__ param', 'GET', '/xrpc/com.example.get?name=a&__proto__=x', undefined, {}, false],
   ['scalar param repeated', 'GET', '/xrpc/com.example.get?name=a&name=b', undefined, {}, false],
   ['boolean garbage', 'GET', '/xrpc/com.example.get?name=a&flag=yes', undefined, {}, false],
+  ['integer 1.5', 'GET', '/xrpc/com.example.get?name=nobody&limit=1.5', undefined, {}, false],
+  ['integer 1e2', 'GET', '/xrpc/com.example.get?name=nobody&limit=1e2', undefined, {}, false],
+  ['integer 0x10', 'GET', '/xrpc/com.example.get?name=nobody&limit=0x10', undefined, {}, false],
+  ['integer with a space', 'GET', '/xrpc/com.example.get?name=nobody&limit=%207', undefined, {}, false],
+  [
+    'integer 20 digits',
+    'GET',
+    '/xrpc/com.example.get?name=nobody&limit=99999999999999999999',
+    undefined,
+    {},
+    false,
+  ],
+  [
+    'empty values over an array cap',
+    'GET',
+    '/xrpc/com.example.get?name=nobody&tags=&tags=&tags=&tags=&tags=&tags=',
+    undefined,
+    {},
+    false,
+  ],
   ['wrong content-type', 'POST', '/xrpc/com.example.echo', 'hello', { 'content-type': 'text/plain' }, true],
   ['input fails its lexicon', 'POST', '/xrpc/com.example.echo', '{"text":5}', json, false],
   ['input missing field', 'POST', '/xrpc/com.example.echo', '{}', json, false],
@@ -94,7 +115,9 @@ const CASES: [string, string, string, string | undefined, Record<string, string>
 // - the reference lets its body parser's error class names through (`PayloadTooLargeError`,
 //   `SyntaxError`); we send the XRPC names (`PayloadTooLarge`, `InvalidRequest`);
 // - a non-array parameter given twice, or a boolean other than `true`/`false`, is accepted by the
-//   reference (it picks a value); we refuse it (the XRPC spec's encodings, no silent guess).
+//   reference (it picks a value); we refuse it (the XRPC spec's encodings, no silent guess);
+// - the reference drops empty parameter values; we keep them as empty strings;
+// - the reference parses integers leniently (`1.5`, `1e2`, ` 7`); we take decimal digits only.
 const KNOWN_DIFFERENCES: Record<
   string,
   { ours: [number, string | undefined]; ref: [number, string | undefined] }
@@ -103,6 +126,14 @@ const KNOWN_DIFFERENCES: Record<
   'bad JSON': { ours: [400, 'InvalidRequest'], ref: [400, 'SyntaxError'] },
   'scalar param repeated': { ours: [400, 'InvalidRequest'], ref: [200, undefined] },
   'boolean garbage': { ours: [400, 'InvalidRequest'], ref: [200, undefined] },
+  // The reference drops empty parameter values, so six `tags=` are no array at all there (the
+  // handler runs and answers NoSuchName); we keep them, and six is over the array's maxLength.
+  // The reference reads an integer parameter leniently (`1.5`, `1e2`, ` 7` reach the handler,
+  // which answers NoSuchName); we take decimal digits only. Both refuse `0x10` and 20 digits.
+  'integer 1.5': { ours: [400, 'InvalidRequest'], ref: [400, 'NoSuchName'] },
+  'integer 1e2': { ours: [400, 'InvalidRequest'], ref: [400, 'NoSuchName'] },
+  'integer with a space': { ours: [400, 'InvalidRequest'], ref: [400, 'NoSuchName'] },
+  'empty values over an array cap': { ours: [400, 'InvalidRequest'], ref: [400, 'NoSuchName'] },
 }
 
 async function ask(
@@ -133,5 +164,38 @@ describe('differential: our server vs @atproto/xrpc-server on the same bad reque
     expect({ status: a.status, error: a.error }).toEqual({ status: b.status, error: b.error })
     if (sameMessage) expect(a.message).toBe(b.message)
     else expect(typeof a.message).toBe('string')
+  })
+})
+
+describe('differential on generated query strings (fast-check)', () => {
+  it('same status and error name for the same parameters', async () => {
+    const integer = fc.oneof(
+      fc.integer({ min: -5, max: 120 }).map(String),
+      fc.constantFrom('abc', '-0', '007'),
+    )
+    const params = fc.record(
+      {
+        name: fc.oneof(fc.string({ minLength: 1, maxLength: 25 }), fc.constantFrom('nobody', 'a&b', '%zz')),
+        limit: integer,
+        flag: fc.constantFrom('true', 'false'),
+        // Non-empty: the reference drops empty values (pinned in the table above), we keep them.
+        tags: fc.array(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 7 }),
+      },
+      { requiredKeys: [] },
+    )
+    await fc.assert(
+      fc.asyncProperty(params, async (p) => {
+        const sp = new URLSearchParams()
+        for (const [k, v] of Object.entries(p)) {
+          if (Array.isArray(v)) for (const x of v) sp.append(k, x)
+          else sp.append(k, v)
+        }
+        const path = `/xrpc/com.example.get?${sp}`
+        const a = await ask(ours.url, 'GET', path, undefined, {})
+        const b = await ask(ref.url, 'GET', path, undefined, {})
+        expect({ path, status: a.status, error: a.error }).toEqual({ path, status: b.status, error: b.error })
+      }),
+      { numRuns: 80, seed: 16 },
+    )
   })
 })
