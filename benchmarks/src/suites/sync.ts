@@ -1,19 +1,25 @@
 // Firehose workloads: authenticated `#commit` events (sync 1.1) against @atproto/sync's
 // authenticated parsing, frame decoding, and authentication spread over worker threads by DID.
 
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { parseCommitAuthenticated } from '@atproto/sync'
 import * as ipldCbor from '@ipld/dag-cbor'
 import type { LexMap } from '@rsky/dag-cbor'
 import {
   authenticateCommit,
+  type CommitAuthenticator,
   type CommitEvent,
   decodeFrame,
+  Firehose,
+  MemorySyncStore,
   parseCommitEvent,
   type RepoState,
   staticKeys,
 } from '@rsky/sync'
 import { CommitAuthPool } from '@rsky/sync/node'
+import { WebSocketServer } from 'ws'
 import type { BenchCase, BenchSuite, ImplFactory } from '../harness.ts'
 import { type CurveMix, headerLength, type SyncWorkload, syncWorkload } from '../workloads/sync.ts'
 
@@ -85,6 +91,75 @@ function pooled(w: SyncWorkload, n: number): ImplFactory {
       }
       await Promise.all(chains.values())
       if (ok !== w.frames.length) throw new Error(`verified ${ok} of ${w.frames.length}`)
+    }
+  }
+}
+
+/** A loopback WebSocket server that sends `frames` (after the cursor) to each subscriber. */
+async function frameServer(
+  frames: Uint8Array[],
+  seqs: number[],
+): Promise<{ url: string; close(): Promise<void> }> {
+  // unref'd: the benchmark's child process must be able to exit with the server still open
+  const http = createServer()
+  http.unref()
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()))
+  const wss = new WebSocketServer({ server: http })
+  wss.on('connection', (ws, req) => {
+    const c = new URL(req.url ?? '/', 'http://x').searchParams.get('cursor')
+    let i = c === null ? 0 : seqs.findIndex((s) => s > Number(c))
+    if (i < 0) i = frames.length
+    const pump = (): void => {
+      while (i < frames.length) {
+        if (ws.bufferedAmount > 1024 * 1024) return void setTimeout(pump, 1)
+        ws.send(frames[i++] as Uint8Array)
+      }
+    }
+    pump()
+  })
+  return {
+    url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate()
+        wss.close(() => http.close(() => resolve()))
+      }),
+  }
+}
+
+/**
+ * The whole client: a Firehose reading the frames from a loopback WebSocket server, authenticating
+ * (inline or through a pool), delivering to a handler that takes 1 ms per event (32 DIDs at once)
+ * and committing state and cursor to a MemorySyncStore. One call = the whole stream from scratch.
+ */
+function firehoseRun(w: SyncWorkload, threads: number): ImplFactory {
+  return async () => {
+    const seqs = w.frames.map((f) => parse(f).seq)
+    const last = seqs.at(-1) as number
+    const server = await frameServer(w.frames, seqs)
+    const pool = threads > 0 ? new CommitAuthPool({ threads }) : undefined
+    const keys = staticKeys(w.keys)
+    return async () => {
+      let delivered = 0
+      const fh = new Firehose({
+        service: server.url,
+        keys,
+        store: new MemorySyncStore(),
+        fetchRepo: null,
+        concurrency: 32,
+        ...(pool ? { authenticator: pool as CommitAuthenticator } : {}),
+        onEvent: async () => {
+          await new Promise((r) => setTimeout(r, 1))
+          delivered++
+        },
+      })
+      await fh.start()
+      while (fh.cursor !== last) {
+        if (fh.state() === 'failed') throw new Error('firehose failed')
+        await new Promise((r) => setTimeout(r, 1))
+      }
+      await fh.stop()
+      if (delivered !== w.frames.length) throw new Error(`delivered ${delivered} of ${w.frames.length}`)
     }
   }
 }
@@ -180,6 +255,17 @@ const suite: BenchSuite = {
           '@rsky/sync CommitAuthPool, 1 thread': pooled(k256, 1),
           '@rsky/sync authenticateCommit, main thread': () => oursAuth(k256),
           'ceiling: 2 threads, each authenticateCommit on its own DIDs, no pool': independent(2),
+        },
+      },
+      {
+        name: `Firehose end to end: ${k256.frames.length} #commit frames over loopback WebSocket, handler 1 ms per event, 32 DIDs at once`,
+        unit: 'commit',
+        perCall: k256.frames.length,
+        memory: true,
+        note: 'the whole client from socket to committed cursor: frames read, authenticated, delivered to a handler that waits 1 ms, then state and cursor committed to a MemorySyncStore (group commits); maxQueue 1,000 events / 64 MiB bounds memory. Ratios are against the first row',
+        impls: {
+          '@rsky/sync Firehose, inline authentication': firehoseRun(k256, 0),
+          '@rsky/sync Firehose, CommitAuthPool 2 threads': firehoseRun(k256, 2),
         },
       },
     ]
