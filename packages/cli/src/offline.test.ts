@@ -377,6 +377,55 @@ describe('rsky lex parse / lint / validate', () => {
   })
 })
 
+describe('rsky lex validate on hostile records', () => {
+  const post = { $type: 'app.bsky.feed.post', text: 'x', createdAt: '2024-01-01T00:00:00Z' }
+  const cases: Array<[string, string, string | null]> = [
+    [
+      'nested 100,000 deep',
+      `${JSON.stringify(post).slice(0, -1)},"embed":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      'INVALID_RECORD',
+    ],
+    ['an array', '[1, 2]', 'INVALID_RECORD'],
+    ['null', 'null', 'INVALID_RECORD'],
+    ['a 5 MB text', JSON.stringify({ ...post, text: 'x'.repeat(5_000_000) }), 'INVALID_RECORD'],
+    [
+      'a blob whose ref is not a CID',
+      JSON.stringify({
+        ...post,
+        embed: {
+          $type: 'app.bsky.embed.images',
+          images: [
+            { alt: '', image: { $type: 'blob', ref: { $link: 'nope' }, mimeType: 'image/png', size: 1 } },
+          ],
+        },
+      }),
+      'INVALID_RECORD',
+    ],
+    ['bytes that are not base64', JSON.stringify({ ...post, x: { $bytes: '***' } }), 'INVALID_RECORD'],
+    [
+      'a __proto__ key (kept as data, allowed as an extra field)',
+      `${JSON.stringify(post).slice(0, -1)},"__proto__":{"polluted":true}}`,
+      null,
+    ],
+    ['truncated JSON', JSON.stringify(post).slice(0, -3), 'NOT_JSON'],
+  ]
+
+  it.each(cases)('%s', async (_what, text, code) => {
+    const file = join(tmp(), 'record.json')
+    writeFileSync(file, text)
+    const r = await run('lex', 'validate', LEXICONS_DIR, 'app.bsky.feed.post', file)
+    if (code === null) {
+      expect(r.code).toBe(0)
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+      return
+    }
+    expect(r.code).toBe(1)
+    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^rsky lex validate: ${code}: `))
+    expect(r.stderr.split('\n')[0]!.length).toBeLessThan(400)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+})
+
 describe('rsky lex breaking / diff', () => {
   const base = {
     'com.example.thing': recordDef(

@@ -8,6 +8,9 @@ import { compareLexicons, type LexChange } from './lex-compare.ts'
 import { lintLexicons } from './lex-lint.ts'
 import { LexiconFileError, loadLexiconDocs, readLexiconFiles } from './lex-load.ts'
 
+/** A long path or message (hostile nesting) shortened for the one-line error; the fields keep it whole. */
+const short = (s: string): string => (s.length > 160 ? `${s.slice(0, 100)}…${s.slice(-40)}` : s)
+
 /** A record that does not match its lexicon (exit 1), with every issue. */
 export class RecordInvalidError extends Error {
   override name = 'RecordInvalidError'
@@ -17,7 +20,9 @@ export class RecordInvalidError extends Error {
   readonly issues: ReadonlyArray<{ code: string; path: string; message: string }>
   constructor(nsid: string, issues: ReadonlyArray<{ code: string; path: string; message: string }>) {
     const head = issues[0]
-    super(`record is not a valid ${nsid}: ${head?.message ?? 'invalid'}; path=${head?.path ?? '$'}`)
+    super(
+      `record is not a valid ${nsid}: ${short(head?.message ?? 'invalid')}; path=${short(head?.path ?? '$')}`,
+    )
     this.nsid = nsid
     this.path = head?.path ?? '$'
     this.issues = issues
