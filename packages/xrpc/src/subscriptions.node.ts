@@ -39,7 +39,10 @@ export function attachSubscriptions(
     const nsid = url.startsWith('/xrpc/') ? url.slice(6, q === -1 ? undefined : q) : ''
     const sub = xrpc.subscription(nsid)
     if (sub === undefined) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+      // Another upgrade listener on the same server may own this path; answer only when alone.
+      if (http.listenerCount('upgrade') === 1) {
+        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+      }
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -51,11 +51,17 @@ function makeServer(opts: { cors?: boolean } = {}) {
   })
   server.add('com.example.noinput', () => undefined)
   server.add('com.example.badOutput', () => ({ body: { n: 'not a number' } }))
-  server.addSubscription('com.example.subscribe', async function* ({ params, signal }) {
-    const count = (params.count as number | undefined) ?? 3
-    if (count === 999) throw new XrpcError('FutureCursor', 'cursor in the future', { status: 400 })
-    for (let i = 0; i < count && !signal.aborted; i++)
-      yield { body: { $type: 'com.example.subscribe#tick', seq: i } }
+  server.addSubscription('com.example.subscribe', {
+    auth: ({ request }) => {
+      if (request.header('x-deny')) throw new XrpcError('AuthenticationRequired', 'no entry', { status: 401 })
+      return 'ok'
+    },
+    handler: async function* ({ params, signal }) {
+      const count = (params.count as number | undefined) ?? 3
+      if (count === 999) throw new XrpcError('FutureCursor', 'cursor in the future', { status: 400 })
+      for (let i = 0; i < count && !signal.aborted; i++)
+        yield { body: { $type: 'com.example.subscribe#tick', seq: i } }
+    },
   })
   return { server, errors }
 }
@@ -280,8 +286,10 @@ describe('server over node:http, client', () => {
   })
 
   it('subscriptions: frames over WebSocket, params and errors as error frames', async () => {
-    const frames = async (query: string) => {
-      const ws = new WebSocket(`${host.url.replace('http', 'ws')}/xrpc/com.example.subscribe${query}`)
+    const frames = async (query: string, headers: Record<string, string> = {}) => {
+      const ws = new WebSocket(`${host.url.replace('http', 'ws')}/xrpc/com.example.subscribe${query}`, {
+        headers,
+      })
       const got: unknown[] = []
       await new Promise<void>((resolve) => {
         ws.on('message', (d: Buffer) => got.push(decodeFrame(new Uint8Array(d))))
@@ -298,6 +306,15 @@ describe('server over node:http, client', () => {
     expect([bad[0]?.op, bad[0]?.body.error]).toEqual([-1, 'InvalidRequest'])
     const future = (await frames('?count=999')) as { op: number; body: { error: string } }[]
     expect(future[0]?.body.error).toBe('FutureCursor')
+    const denied = (await frames('?count=2', { 'x-deny': '1' })) as { op: number; body: { error: string } }[]
+    expect([denied.length, denied[0]?.op, denied[0]?.body.error]).toEqual([1, -1, 'AuthenticationRequired'])
+    // A path with no subscription is refused at the upgrade.
+    const none = new WebSocket(`${host.url.replace('http', 'ws')}/xrpc/com.example.nothing`)
+    const status = await new Promise<number | undefined>((resolve) => {
+      none.on('unexpected-response', (_req, res) => resolve(res.statusCode))
+      none.on('error', () => resolve(undefined))
+    })
+    expect(status).toBe(404)
   })
 })
 
