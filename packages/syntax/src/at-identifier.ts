@@ -1,6 +1,7 @@
 import { didProblem, isDidRange, isValidDid } from './did.ts'
 import { failure, InvalidAtIdentifierError, type Problem, type ValidationResult } from './errors.ts'
 import { handleProblem } from './handle.ts'
+import { handleEnd } from './scan.ts'
 
 /**
  * @internal `undefined` when `s` is a valid DID (if it starts with `did:`) or handle (otherwise).
@@ -29,7 +30,7 @@ function isDidPrefixed(s: string, start: number, end: number): boolean {
  */
 export function isValidAtIdentifier(s: string): boolean {
   if (typeof s !== 'string') return false
-  return isDidPrefixed(s, 0, s.length) ? isValidDid(s) : handleProblem(s, 0, s.length) === undefined
+  return isDidPrefixed(s, 0, s.length) ? isValidDid(s) : handleEnd(s, 0, s.length) === s.length
 }
 
 /**

@@ -3,6 +3,7 @@ import { asciiTable } from './chars.ts'
 import { failure, InvalidAtUriError, InvalidDidError, type Problem, type ValidationResult } from './errors.ts'
 import { nsidProblem } from './nsid.ts'
 import { recordKeyProblem } from './record-key.ts'
+import { isAtUri } from './scan.ts'
 
 /** A string that passed AT-URI validation. */
 export type AtUriString = `at://${string}`
@@ -10,9 +11,9 @@ export type AtUriString = `at://${string}`
 export const MAX_AT_URI_LENGTH = 8192
 
 // RFC 6901 JSON pointer characters the reference accepts in an AT-URI fragment.
-const FRAGMENT_CHARS = asciiTable("a-zA-Z0-9._~:@!$&')(*+,;=%[]/-")
+const FRAGMENT_CHARS = /* @__PURE__ */ asciiTable("a-zA-Z0-9._~:@!$&')(*+,;=%[]/-")
 
-const P_TOO_LONG: Problem = { message: `AT-URI is too long (${MAX_AT_URI_LENGTH} chars max)` }
+const P_TOO_LONG: Problem = { message: 'AT-URI is too long (8192 chars max)' }
 const P_SCHEME: Problem = { message: 'AT-URI must start with "at://"' }
 const P_AUTHORITY_EMPTY: Problem = { message: 'AT-URI authority is empty' }
 const P_PERCENT: Problem = { message: 'AT-URI fragment has invalid percent-encoding' }
@@ -155,121 +156,12 @@ export function atUriProblem(s: string): Problem | undefined {
   return undefined
 }
 
-// Character classes of the fused scanner, one bit per class in a single 128-entry table.
-const C_DID = 1 // A-Za-z0-9._:%-
-const C_NSID = 2 // A-Za-z0-9-
-const C_RKEY = 4 // A-Za-z0-9._:~-
-// A plain array of small integers: V8 reads it faster than a Uint8Array in these loops.
-const CLASS: readonly number[] = (() => {
-  const did = asciiTable('a-zA-Z0-9._:%-')
-  const nsid = asciiTable('a-zA-Z0-9-')
-  const rkey = asciiTable('a-zA-Z0-9._:~-')
-  const t: number[] = []
-  for (let c = 0; c < 128; c++) {
-    t.push(((did[c] as number) * C_DID) | ((nsid[c] as number) * C_NSID) | ((rkey[c] as number) * C_RKEY))
-  }
-  return t
-})()
-
-const isLetter = (c: number): boolean => ((c | 0x20) - 97) >>> 0 < 26
-
-/**
- * @internal One pass over the common shape `at://did:METHOD:ID[/NSID[/RKEY]]` (no fragment),
- * without slicing or regular expressions. `true` only when `s` is valid; `false` means "not
- * this shape or not valid" and the caller falls back to {@link atUriProblem}, so the answer of
- * {@link isValidAtUri} is always the scanner's (test/fast-paths.test.ts checks the two agree).
- */
-export function isAtUriFast(s: string): boolean {
-  const len = s.length
-  if (
-    len < 12 ||
-    len > MAX_AT_URI_LENGTH ||
-    s.charCodeAt(0) !== 97 /* a */ ||
-    s.charCodeAt(1) !== 116 /* t */ ||
-    s.charCodeAt(2) !== 58 /* : */ ||
-    s.charCodeAt(3) !== 47 /* / */ ||
-    s.charCodeAt(4) !== 47 ||
-    s.charCodeAt(5) !== 100 /* d */ ||
-    s.charCodeAt(6) !== 105 /* i */ ||
-    s.charCodeAt(7) !== 100 ||
-    s.charCodeAt(8) !== 58
-  ) {
-    return false
-  }
-  // DID: method of a-z, ":", then DID characters, not ending in ":" or "%", at most 2048 long.
-  let i = 9
-  let c = 0
-  for (; i < len; i++) {
-    c = s.charCodeAt(i)
-    if (c < 97 || c > 122) break
-  }
-  if (i === 9 || c !== 58) return false
-  const idStart = ++i
-  for (; i < len; i++) {
-    c = s.charCodeAt(i)
-    if (c >= 128 || ((CLASS[c] as number) & C_DID) === 0) break
-  }
-  if (i === idStart || i - 5 > 2048) return false
-  c = s.charCodeAt(i - 1)
-  if (c === 58 || c === 37) return false
-  if (i === len) return true
-  if (s.charCodeAt(i) !== 47) return false
-  // NSID: at least three "."-separated segments of A-Za-z0-9- (1-63 long, no "-" at either
-  // end), the first and the last starting with a letter, no "-" in the last, 317 long at most.
-  const nsidStart = ++i
-  let segStart = i
-  let segments = 0
-  let lastHyphen = -1
-  for (; ; i++) {
-    c = i < len ? s.charCodeAt(i) : 47
-    if (c < 128 && ((CLASS[c] as number) & C_NSID) !== 0) {
-      if (c === 45) lastHyphen = i
-    } else if (c === 46 || c === 47) {
-      const segLen = i - segStart
-      if (segLen === 0 || segLen > 63 || s.charCodeAt(segStart) === 45 || s.charCodeAt(i - 1) === 45) {
-        return false
-      }
-      segments++
-      if (c === 47) break
-      segStart = i + 1
-    } else {
-      return false
-    }
-  }
-  if (
-    segments < 3 ||
-    i - nsidStart > 317 ||
-    lastHyphen >= segStart ||
-    !isLetter(s.charCodeAt(nsidStart)) ||
-    !isLetter(s.charCodeAt(segStart))
-  ) {
-    return false
-  }
-  if (i >= len) return true
-  // Record key: 1-512 of A-Za-z0-9._:~-, not "." or "..", and nothing after it.
-  const rkeyStart = ++i
-  for (; i < len; i++) {
-    c = s.charCodeAt(i)
-    if (c >= 128 || ((CLASS[c] as number) & C_RKEY) === 0) return false
-  }
-  const rkeyLen = len - rkeyStart
-  if (rkeyLen < 1 || rkeyLen > 512) return false
-  if (
-    rkeyLen <= 2 &&
-    s.charCodeAt(rkeyStart) === 46 &&
-    (rkeyLen === 1 || s.charCodeAt(rkeyStart + 1) === 46)
-  ) {
-    return false
-  }
-  return true
-}
-
 /**
  * Whether `s` is a valid AT-URI (restricted Lexicon syntax, as `at-uri` fields require).
  * @example isValidAtUri('at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3k5nobkf2w72g') // true
  */
 export function isValidAtUri(s: string): boolean {
-  return typeof s === 'string' && (isAtUriFast(s) || atUriProblem(s) === undefined)
+  return typeof s === 'string' && isAtUri(s)
 }
 
 /**

@@ -22,9 +22,9 @@ export function inTable(table: Uint8Array, c: number): boolean {
   return c < 128 && table[c] === 1
 }
 
-export const ALNUM: Uint8Array = asciiTable('a-zA-Z0-9')
-export const DID_CHARS: Uint8Array = asciiTable('a-zA-Z0-9._:%-')
-export const RKEY_CHARS: Uint8Array = asciiTable('a-zA-Z0-9._:~-')
+export const ALNUM: Uint8Array = /* @__PURE__ */ asciiTable('a-zA-Z0-9')
+export const DID_CHARS: Uint8Array = /* @__PURE__ */ asciiTable('a-zA-Z0-9._:%-')
+export const RKEY_CHARS: Uint8Array = /* @__PURE__ */ asciiTable('a-zA-Z0-9._:~-')
 /** base32-sortable alphabet used by TIDs. */
 export const S32_ALPHABET = '234567abcdefghijklmnopqrstuvwxyz'
 

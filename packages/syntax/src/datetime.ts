@@ -7,7 +7,7 @@ export const MAX_DATETIME_LENGTH = 64
 /** What {@link normalizeDatetimeAlways} returns for input it cannot parse. */
 export const EPOCH_DATETIME = '1970-01-01T00:00:00.000Z'
 
-const P_LENGTH: Problem = { message: `datetime must be 20 to ${MAX_DATETIME_LENGTH} characters` }
+const P_LENGTH: Problem = { message: 'datetime must be 20 to 64 characters' }
 const P_NEG_ZERO: Problem = { message: 'datetime can not use "-00:00" as its timezone (use "Z")' }
 const P_NEGATIVE: Problem = { message: 'datetime normalises to a year before 0000' }
 const P_FUTURE: Problem = { message: 'datetime normalises to a year after 9999' }
@@ -121,7 +121,7 @@ export function datetimeProblem(s: string): Problem | undefined {
   return undefined
 }
 
-/** Two ASCII digits at `i` as a number, or -1. */
+/** Two ASCII digits at `i` (which must be inside `s`) as a number, or -1. */
 function twoDigits(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48
   const b = s.charCodeAt(i + 1) - 48
@@ -129,25 +129,23 @@ function twoDigits(s: string, i: number): number {
 }
 
 /**
- * @internal The boolean check of {@link datetimeProblem} for the usual UTC form
- * `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, on char codes with no regular expression; a timezone
- * offset goes to the scanner, which also handles the year-range edge cases that only offsets
- * reach. test/fast-paths.test.ts keeps the two equal.
+ * @internal The boolean form of {@link datetimeProblem}, on char codes with no regular
+ * expression and no messages: what `isValidDatetime` runs. test/boolean-paths.test.ts keeps
+ * the two equal.
  */
-export function isValidDatetimeFast(s: string): boolean {
+export function isDatetime(s: string): boolean {
   const len = s.length
   if (len < 20 || len > MAX_DATETIME_LENGTH) return false
-  if (s.charCodeAt(len - 1) !== 90 /* Z */) return datetimeProblem(s) === undefined
   const y0 = twoDigits(s, 0)
   const y1 = twoDigits(s, 2)
+  const y = y0 * 100 + y1
   const mo = twoDigits(s, 5)
   const d = twoDigits(s, 8)
   const h = twoDigits(s, 11)
   const mi = twoDigits(s, 14)
   const sec = twoDigits(s, 17)
   if (
-    y0 < 0 ||
-    y1 < 0 ||
+    (y0 | y1) < 0 ||
     mo < 1 ||
     mo > 12 ||
     d < 1 ||
@@ -161,18 +159,27 @@ export function isValidDatetimeFast(s: string): boolean {
     s.charCodeAt(7) !== 45 ||
     s.charCodeAt(10) !== 84 /* T */ ||
     s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58
+    s.charCodeAt(16) !== 58 ||
+    (d > 28 && d > daysInMonth(y, mo))
   ) {
     return false
   }
-  if (d > 28 && d > daysInMonth(y0 * 100 + y1, mo)) return false
-  // Exactly "Z" after the seconds, or "." with at least one digit, then only digits up to "Z".
-  if (len === 20) return true
-  if (s.charCodeAt(19) !== 46 /* . */ || len === 21) return false
-  for (let i = 20; i < len - 1; i++) {
-    if ((s.charCodeAt(i) - 48) >>> 0 >= 10) return false
+  let i = 19
+  if (s.charCodeAt(i) === 46 /* . */) {
+    while (++i < len && (s.charCodeAt(i) - 48) >>> 0 < 10);
+    if (i === 20) return false
   }
-  return true
+  const tz = s.charCodeAt(i)
+  if (tz === 90 /* Z */) return i + 1 === len
+  if ((tz !== 43 && tz !== 45) || i + 6 !== len || s.charCodeAt(i + 3) !== 58) return false
+  const oh = twoDigits(s, i + 1)
+  const om = twoDigits(s, i + 4)
+  if (oh < 0 || oh > 23 || om < 0 || om > 59 || (tz === 45 && oh + om === 0)) return false
+  // The UTC instant must stay within years 0000-9999.
+  const utc = h * 3600 + mi * 60 + sec - (tz === 43 ? 1 : -1) * (oh * 3600 + om * 60)
+  return (
+    !(y === 0 && mo === 1 && d === 1 && utc < 0) && !(y === 9999 && mo === 12 && d === 31 && utc >= 86400)
+  )
 }
 
 /**
@@ -180,7 +187,7 @@ export function isValidDatetimeFast(s: string): boolean {
  * @example isValidDatetime('1985-04-12T23:20:50.123Z') // true
  */
 export function isValidDatetime(s: string): boolean {
-  return typeof s === 'string' && isValidDatetimeFast(s)
+  return typeof s === 'string' && isDatetime(s)
 }
 
 /**

@@ -7,7 +7,7 @@ export type DidString = `did:${string}:${string}`
 /** atproto's hard limit on DID length (the DID spec itself sets none). */
 export const MAX_DID_LENGTH = 2048
 
-const P_TOO_LONG: Problem = { message: `DID is too long (${MAX_DID_LENGTH} chars max)` }
+const P_TOO_LONG: Problem = { message: 'DID is too long (2048 chars max)' }
 const P_PREFIX: Problem = { message: 'DID must start with "did:"' }
 const P_METHOD: Problem = { message: 'DID method must be one or more lower-case letters followed by ":"' }
 const P_EMPTY_ID: Problem = { message: 'DID method-specific identifier is empty' }
@@ -54,7 +54,7 @@ export function didProblem(s: string, start = 0, end: number = s.length): Proble
 const DID_RE = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/
 
 // A plain array of small integers: V8 reads it faster than a Uint8Array in this loop.
-const DID_ID_CHARS: readonly number[] = Array.from(DID_CHARS)
+const DID_ID_CHARS: readonly number[] = /* @__PURE__ */ Array.from(DID_CHARS)
 
 /**
  * @internal Fast boolean DID check of `s.slice(start, end)` (an AT-URI authority) without

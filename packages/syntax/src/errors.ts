@@ -167,7 +167,9 @@ export class InvalidSpaceUriError extends InvalidSyntaxError {
 
 /**
  * What the scanners return on failure: a constant message and, where known, an offset.
- * Scanners return `undefined` on success so the valid path allocates nothing.
+ * Scanners return `undefined` on success so the valid path allocates nothing. Constant problems
+ * are written as plain string literals, not templates over the `MAX_*` constants: a bundler keeps
+ * an object built from a template, so every `isValid*` bundle would carry the text.
  */
 export interface Problem {
   readonly message: string

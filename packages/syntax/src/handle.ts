@@ -6,6 +6,7 @@ import {
   type Problem,
   type ValidationResult,
 } from './errors.ts'
+import { handleEnd } from './scan.ts'
 
 /** A string that passed handle syntax validation. */
 export type HandleString = `${string}.${string}`
@@ -18,7 +19,7 @@ const MAX_LABEL_LENGTH = 63
  * (specs/handle.md, "Additional Non-Syntax Restrictions"). `.test` is deliberately absent: it is
  * allowed for testing and development.
  */
-export const DISALLOWED_TLDS: readonly string[] = Object.freeze([
+export const DISALLOWED_TLDS: readonly string[] = /* @__PURE__ */ Object.freeze([
   '.local',
   '.arpa',
   '.invalid',
@@ -32,7 +33,7 @@ export const DISALLOWED_TLDS: readonly string[] = Object.freeze([
 /** The placeholder handle shown for accounts whose handle does not verify. */
 export const INVALID_HANDLE = 'handle.invalid'
 
-const P_TOO_LONG: Problem = { message: `handle is too long (${MAX_HANDLE_LENGTH} chars max)` }
+const P_TOO_LONG: Problem = { message: 'handle is too long (253 chars max)' }
 const P_TWO_LABELS: Problem = { message: 'handle needs at least two labels separated by "."' }
 const P_TLD: Problem = { message: 'handle top-level domain (last label) must start with an ASCII letter' }
 
@@ -76,7 +77,7 @@ export function handleProblem(s: string, start = 0, end: number = s.length): Pro
  * @example isValidHandle('alice.bsky.social') // true
  */
 export function isValidHandle(s: string): boolean {
-  return typeof s === 'string' && hostnameProblem(s, 0, s.length) === undefined
+  return typeof s === 'string' && handleEnd(s, 0, s.length) === s.length
 }
 
 /**

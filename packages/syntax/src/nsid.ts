@@ -1,5 +1,6 @@
 import { isAsciiDigit, isAsciiLetter } from './chars.ts'
 import { failure, InvalidNsidError, type Problem, type ValidationResult } from './errors.ts'
+import { nsidEnd } from './scan.ts'
 
 /** A string that passed NSID syntax validation. */
 export type NsidString = `${string}.${string}.${string}`
@@ -7,7 +8,7 @@ export type NsidString = `${string}.${string}.${string}`
 export const MAX_NSID_LENGTH = 317
 const MAX_SEGMENT_LENGTH = 63
 
-const P_TOO_LONG: Problem = { message: `NSID is too long (${MAX_NSID_LENGTH} chars max)` }
+const P_TOO_LONG: Problem = { message: 'NSID is too long (317 chars max)' }
 const P_SEGMENTS: Problem = { message: 'NSID needs at least three segments' }
 
 /**
@@ -61,7 +62,7 @@ export function nsidProblem(s: string, start = 0, end: number = s.length): Probl
  * @example isValidNsid('app.bsky.feed.post') // true
  */
 export function isValidNsid(s: string): boolean {
-  return typeof s === 'string' && nsidProblem(s) === undefined
+  return typeof s === 'string' && nsidEnd(s, 0, s.length) === s.length
 }
 
 /**

@@ -1,9 +1,10 @@
 import { RKEY_CHARS } from './chars.ts'
 import { failure, InvalidRecordKeyError, type Problem, type ValidationResult } from './errors.ts'
+import { rkeyEnd } from './scan.ts'
 
 export const MAX_RECORD_KEY_LENGTH = 512
 
-const P_LENGTH: Problem = { message: `record key must be 1 to ${MAX_RECORD_KEY_LENGTH} characters` }
+const P_LENGTH: Problem = { message: 'record key must be 1 to 512 characters' }
 const P_DOTS: Problem = { message: 'record key can not be "." or ".."' }
 
 /**
@@ -28,7 +29,7 @@ export function recordKeyProblem(s: string, start = 0, end: number = s.length): 
  * @example isValidRecordKey('self') // true
  */
 export function isValidRecordKey(s: string): boolean {
-  return typeof s === 'string' && recordKeyProblem(s) === undefined
+  return typeof s === 'string' && rkeyEnd(s, 0, s.length) === s.length
 }
 
 /**

@@ -8,10 +8,13 @@ export const MAX_TID_TIMESTAMP: number = Number.MAX_SAFE_INTEGER
 export const MAX_TID_CLOCK_ID = 1023
 
 // Value of each base32-sortable character, -1 for characters outside the alphabet.
-const S32_VALUE = new Int8Array(128).fill(-1)
-for (let i = 0; i < S32_ALPHABET.length; i++) S32_VALUE[S32_ALPHABET.charCodeAt(i)] = i
+const S32_VALUE: Int8Array = /* @__PURE__ */ (() => {
+  const t = new Int8Array(128).fill(-1)
+  for (let i = 0; i < S32_ALPHABET.length; i++) t[S32_ALPHABET.charCodeAt(i)] = i
+  return t
+})()
 
-const P_LENGTH: Problem = { message: `TID must be ${TID_LENGTH} characters` }
+const P_LENGTH: Problem = { message: 'TID must be 13 characters' }
 
 /**
  * @internal `undefined` when `s` has TID syntax (specs/tid.md): 13 characters of
@@ -34,7 +37,14 @@ export function tidProblem(s: string): Problem | undefined {
  * @example isValidTid('3jzfcijpj2z2a') // true
  */
 export function isValidTid(s: string): boolean {
-  return typeof s === 'string' && tidProblem(s) === undefined
+  if (typeof s !== 'string' || s.length !== TID_LENGTH) return false
+  // tidProblem without its messages (a table read per character beats a regular expression here).
+  for (let i = 0; i < TID_LENGTH; i++) {
+    const c = s.charCodeAt(i)
+    const v = c < 128 ? (S32_VALUE[c] as number) : -1
+    if (v < 0 || (i === 0 && v > 15)) return false
+  }
+  return true
 }
 
 /**
