@@ -377,6 +377,40 @@ describe('rsky lex parse / lint / validate', () => {
   })
 })
 
+describe('rsky lex parse / lint on hostile lexicon files', () => {
+  it('100,000-deep schemas, 20,000 definitions and a __proto__ definition: named errors, no crash', async () => {
+    const dir = tmp()
+    const n = 100_000
+    const deep = `{"lexicon":1,"id":"com.example.deep","defs":{"main":${'{"type":"array","maxLength":1,"items":'.repeat(n)}{"type":"string","maxLength":1}${'}'.repeat(n)}}}`
+    writeFileSync(join(dir, 'deep.json'), deep)
+    const defs: Record<string, unknown> = {}
+    for (let i = 0; i < 20_000; i++) defs[`d${i}`] = { type: 'string' }
+    writeFileSync(join(dir, 'many.json'), JSON.stringify({ lexicon: 1, id: 'com.example.many', defs }))
+    writeFileSync(
+      join(dir, 'proto.json'),
+      '{"lexicon":1,"id":"com.example.proto","defs":{"__proto__":{"type":"string"}}}',
+    )
+    const parse = await run('lex', 'parse', dir, '--json')
+    expect(parse.code).toBe(1)
+    expect(jsonLines(parse.stdout)).toEqual([
+      expect.objectContaining({
+        valid: false,
+        failure: expect.objectContaining({ code: 'INVALID_LEXICON' }),
+      }),
+    ])
+    expect(parse.stderr).toMatch(/deep\.json: schemas nest deeper than the cap/)
+    expect(parse.stderr).toMatch(/proto\.json: definition names/)
+    const lint = await run('lex', 'lint', dir, '--json')
+    expect(lint.code).toBe(1)
+    const findings = jsonLines(lint.stdout)
+    expect(findings.filter((f) => f['level'] === 'error').map((f) => f['file'])).toEqual([
+      'deep.json',
+      'proto.json',
+    ])
+    expect(findings.filter((f) => f['rule'] === 'unbounded-string')).toHaveLength(20_000)
+  })
+})
+
 describe('rsky lex validate on hostile records', () => {
   const post = { $type: 'app.bsky.feed.post', text: 'x', createdAt: '2024-01-01T00:00:00Z' }
   const cases: Array<[string, string, string | null]> = [
