@@ -1,7 +1,7 @@
 // The built `rsky` command as a person or a script runs it: a child process, exit codes, stdout and
 // stderr. Needs `pnpm build` (CI builds first; skipped locally when dist/ is absent).
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCar, writeCar } from '@rsky/car'
@@ -164,6 +164,39 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')('rsky as a subpr
     const mst = rsky('repo', 'mst', sampleCarPath(p256Sample))
     expect(mst.status).toBe(0)
     expect(mst.stdout).toMatch(/^layer \d+ {2}bafyrei/)
+    // The lexicon tools: two folders that differ by one tightened bound.
+    const dir = mkdtempSync(join(tmpdir(), 'rsky-bin-'))
+    const write = (folder: string, maxLength: number) => {
+      mkdirSync(join(dir, folder), { recursive: true })
+      const props = { text: { type: 'string', maxLength } }
+      const main = { type: 'record', key: 'tid', record: { type: 'object', properties: props } }
+      writeFileSync(
+        join(dir, folder, 'thing.json'),
+        JSON.stringify({ lexicon: 1, id: 'com.example.thing', defs: { main } }),
+      )
+    }
+    write('old', 300)
+    write('new', 100)
+    expect(rsky('lex', 'parse', join(dir, 'old')).stdout).toContain('com.example.thing  main:record')
+    expect(rsky('lex', 'lint', join(dir, 'old')).status).toBe(0)
+    const breaking = rsky('lex', 'breaking', join(dir, 'old'), join(dir, 'new'))
+    expect(breaking.status).toBe(1)
+    expect(breaking.stdout).toMatch(
+      /BREAKING\s+tightened\s+com\.example\.thing defs\.main\.record\.properties\.text\.maxLength/,
+    )
+    expect(breaking.stderr).toMatch(/^rsky lex breaking: BREAKING_CHANGES: 1 breaking change/)
+    expect(rsky('lex', 'breaking', join(dir, 'new'), join(dir, 'old')).status).toBe(0)
+    expect(rsky('lex', 'diff', join(dir, 'new'), join(dir, 'old')).stdout).toMatch(/ok\s+loosened/)
+    writeFileSync(
+      join(dir, 'rec.json'),
+      JSON.stringify({ $type: 'com.example.thing', text: 'x'.repeat(200) }),
+    )
+    expect(rsky('lex', 'validate', join(dir, 'old'), 'com.example.thing', join(dir, 'rec.json')).status).toBe(
+      0,
+    )
+    const invalid = rsky('lex', 'validate', join(dir, 'new'), 'com.example.thing', join(dir, 'rec.json'))
+    expect(invalid.status).toBe(1)
+    expect(invalid.stderr).toMatch(/INVALID_RECORD: .*path=\$\.text/)
   })
 
   it('stops quietly when the reader closes the pipe early (rsky repo ls | head -1)', async () => {
