@@ -8,6 +8,7 @@ import { MST } from './mst.ts'
 
 /** Why a set of operations does not turn the previous tree into the new one. */
 export type InversionIssueCode =
+  | 'MST_INVERT_BAD_INPUT'
   | 'MST_INVERT_BAD_OP'
   | 'MST_INVERT_DUPLICATE_KEY'
   | 'MST_INVERT_VALUE_MISMATCH'
@@ -130,6 +131,8 @@ export type InversionResult =
  * if (!r.success) console.log(r.issues[0].code)
  */
 export async function verifyOpsByInversion(input: InversionInput): Promise<InversionResult> {
+  const bad = inputProblem(input)
+  if (bad !== undefined) return { success: false, issues: [{ code: 'MST_INVERT_BAD_INPUT', message: bad }] }
   const store: ReadableBlockstore =
     'getBlocks' in input.blocks &&
     typeof input.blocks.getBlocks === 'function' &&
@@ -154,6 +157,15 @@ export async function verifyOpsByInversion(input: InversionInput): Promise<Inver
     }
     throw err
   }
+}
+
+/** Why the input of {@link verifyOpsByInversion} can not be checked at all (a root or the blocks missing). */
+function inputProblem(input: InversionInput): string | undefined {
+  if (typeof input !== 'object' || input === null) return 'input is not an object'
+  if (!isCid(input.root)) return 'root is not a CID'
+  if (!isCid(input.prevRoot)) return 'prevRoot is not a CID'
+  if (typeof input.blocks !== 'object' || input.blocks === null) return 'blocks is not a block map or source'
+  return undefined
 }
 
 /**

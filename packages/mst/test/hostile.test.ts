@@ -313,6 +313,24 @@ describe('malformed ops are named failures, never a TypeError (issue 17 E, F)', 
     }
   })
 
+  it('verifyOpsByInversion: a root, prevRoot or blocks that is missing or not a CID is MST_INVERT_BAD_INPUT', async () => {
+    const blocks = new BlockMap([[root, new Uint8Array([0xa0])]])
+    for (const input of [
+      { root, prevRoot: null, blocks, ops: [] },
+      { root, prevRoot: undefined, blocks, ops: [] },
+      { root, prevRoot: root.toString(), blocks, ops: [] },
+      { root: null, prevRoot: root, blocks, ops: [] },
+      { root: 'bafy', prevRoot: root, blocks, ops: [] },
+      { root, prevRoot: root, blocks: null, ops: [] },
+      null,
+    ]) {
+      expect(await verifyOpsByInversion(input as never)).toMatchObject({
+        success: false,
+        issues: [{ code: 'MST_INVERT_BAD_INPUT' }],
+      })
+    }
+  })
+
   it('applyOps refuses an unknown action, a null op and a create without a CID, and applies none of a bad batch', async () => {
     const t = await MST.create(new MemoryBlockstore()).add('a/b', leaf)
     const before = await t.getPointer()
