@@ -79,6 +79,22 @@ export class PasswordSession implements ClientAuth {
     return data
   }
 
+  /**
+   * Creates an account (`com.atproto.server.createAccount`) and keeps the session it returns.
+   * @throws {XrpcError} e.g. `HandleNotAvailable`, `InvalidInviteCode`.
+   */
+  async createAccount(input: {
+    handle: string
+    password: string
+    email?: string
+    inviteCode?: string
+    [key: string]: unknown
+  }): Promise<SessionData> {
+    const { data } = await this.#client.procedure<SessionData>('com.atproto.server.createAccount', input)
+    this.#set(data)
+    return data
+  }
+
   /** Ends the session on the server (`deleteSession`) and forgets it. */
   async logout(): Promise<void> {
     const s = this.#session

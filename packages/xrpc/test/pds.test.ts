@@ -74,15 +74,26 @@ afterAll(async () => {
 
 describe('client against the official PDS', () => {
   it('creates an account and logs in with a password session', async () => {
-    const { data } = await pdsClient.procedure<{ did: string; handle: string }>(
-      'com.atproto.server.createAccount',
-      {
-        email: 'alice@test.com',
-        handle: 'alice.test',
-        password: 'alice-pass',
-      },
-    )
+    const created = new PasswordSession({ service: net.pds.url })
+    const data = await created.createAccount({
+      email: 'alice@test.com',
+      handle: 'alice.test',
+      password: 'alice-pass',
+    })
     alice = { did: data.did, handle: data.handle }
+    expect(created.session?.accessJwt).toBeTypeOf('string')
+    const taken = await pdsClient
+      .procedure('com.atproto.server.createAccount', {
+        email: 'b@test.com',
+        handle: 'alice.test',
+        password: 'x',
+      })
+      .catch((e) => e)
+    expect([taken.status, taken.error, taken.message]).toEqual([
+      400,
+      'InvalidRequest',
+      'Handle already taken: alice.test',
+    ])
     session = new PasswordSession({ service: net.pds.url })
     await session.login({ identifier: 'alice.test', password: 'alice-pass' })
     expect(session.session?.did).toBe(alice.did)
