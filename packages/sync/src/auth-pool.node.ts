@@ -120,6 +120,29 @@ type LexResult =
   | { ok: true; v: LexVerified }
   | { ok: false; code: AuthRejectCode; message: string; resync: boolean; v?: { rev: string; data: Cid } }
 
+/**
+ * The parts of the process's `execArgv` a worker needs to load TypeScript sources (loaders and
+ * conditions); flags a worker refuses, such as `--expose-gc`, are left out.
+ */
+function loaderArgs(argv: readonly string[]): string[] {
+  const withValue = new Set([
+    '--import',
+    '--require',
+    '-r',
+    '--loader',
+    '--experimental-loader',
+    '--conditions',
+    '-C',
+  ])
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (withValue.has(a) && i + 1 < argv.length) out.push(a, argv[++i] as string)
+    else if (/^--(import|require|loader|experimental-loader|conditions)=/.test(a)) out.push(a)
+  }
+  return out
+}
+
 function workerUrl(): URL {
   // From source (tests, tsx) the worker is the .ts file; from the build it is dist/auth-worker.js.
   return import.meta.url.endsWith('.ts')
@@ -169,7 +192,7 @@ export class CommitAuthPool implements CommitAuthenticator {
     const fromSource = import.meta.url.endsWith('.ts')
     const worker = new Worker(
       this.#workerUrl,
-      fromSource ? { execArgv: [...process.execArgv, '--conditions=source'] } : {},
+      fromSource ? { execArgv: [...loaderArgs(process.execArgv), '--conditions=source'] } : {},
     )
     const slot: Slot = { failures, dead: false, worker, queue, inFlight: new Map(), flushScheduled: false }
     worker.unref()
