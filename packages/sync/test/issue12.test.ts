@@ -375,6 +375,26 @@ describe('issue 12: every failure path delivers again, never skips', () => {
     expect(fh.status().error?.code).toBe('FUTURE_CURSOR')
   })
 
+  it('case 13: running out of reconnect attempts leaves the client failed with a reason', async () => {
+    const server = await startReplayServer([])
+    const url = server.url
+    await server.close() // nothing listens there any more
+    const fh = new Firehose({
+      service: url,
+      keys: staticKeys(new Map()),
+      fetchRepo: null,
+      reconnect: { minDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 },
+      onEvent: () => {},
+      onError: () => {},
+    })
+    await fh.start()
+    const end = Date.now() + 10_000
+    while (fh.state() !== 'failed' && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
+    await fh.stop()
+    expect(fh.state()).toBe('failed')
+    expect(fh.status().error?.code).toBe('RECONNECT_EXHAUSTED')
+  })
+
   it('case 13: the queue is bounded in bytes as well as events', async () => {
     const [x] = await makeAccounts(1, rng(1215), () => 'k256')
     if (!x) throw new Error('no account')
