@@ -123,7 +123,7 @@ export class XrpcClient {
   /**
    * Calls `nsid`. Errors from the service, transport failures and invalid responses are all
    * `XrpcError`s (an abort rejects with the signal's reason).
-   * @throws {XrpcError} {LexiconValidationError} (request validation) {TypeError} (bad NSID)
+   * @throws {XrpcError} {LexiconValidationError} (request validation) {TypeError} (bad NSID, input on a GET)
    */
   async call<T = unknown>(nsid: string, opts: CallOptions = {}): Promise<CallResult<T>> {
     if (!isValidNsid(nsid)) throw new TypeError(`not an NSID; nsid=${nsid}`)
@@ -137,6 +137,8 @@ export class XrpcClient {
           : opts.input === undefined
             ? 'GET'
             : 'POST')
+    if (method === 'GET' && opts.input !== undefined)
+      throw new TypeError(`a GET call takes no input; nsid=${nsid}`)
     const params = opts.params ?? {}
     if (this.#validateRequest && def !== undefined) {
       this.lexicons?.assertValidXrpcParams(nsid, params)

@@ -170,11 +170,12 @@ describe('client against the official PDS', () => {
   })
 
   it('refreshes the session once for concurrent callers and keeps working', async () => {
-    const before = session.session?.accessJwt
+    // Access tokens minted in the same second are identical (no jti); refresh tokens carry one.
+    const before = session.session?.refreshJwt
     const [a, b] = await Promise.all([session.refresh(), session.refresh()])
     expect(a).toBe(b)
     expect(session.refreshCount).toBe(1)
-    expect(session.session?.accessJwt).not.toBe(before)
+    expect(session.session?.refreshJwt).not.toBe(before)
     const client = new XrpcClient({ service: net.pds.url, auth: session, retry: false })
     const { data } = await client.query<{ did: string }>('com.atproto.server.getSession')
     expect(data.did).toBe(alice.did)

@@ -414,6 +414,12 @@ describe('client', () => {
     expect(t.name).toBe('LexiconValidationError')
   })
 
+  it('refuses input on a GET before sending', async () => {
+    await expect(client.call('com.example.get', { params: { name: 'a' }, input: { x: 1 } })).rejects.toThrow(
+      TypeError,
+    )
+  })
+
   it('transport failure is an XrpcError with code XRPC_TRANSPORT', async () => {
     const c = new XrpcClient({ service: 'http://127.0.0.1:1', retry: false })
     const e = await c.query('com.example.ping').catch((x) => x)
