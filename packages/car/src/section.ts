@@ -3,7 +3,7 @@
 // errors carry file offsets. When the section runs past the end of `buf` the parser either
 // reports "incomplete" (the stream reader then gathers more bytes) or, with `final`, raises
 // the precise truncation error.
-import { Cid, decode, isCid } from '@rsky/dag-cbor'
+import { Cid } from '@rsky/dag-cbor'
 import { sha256Matches } from '#digest'
 import {
   CarBlockHashMismatchError,
@@ -15,6 +15,7 @@ import {
   CarUnsupportedCidError,
   CarVarintError,
 } from './errors.ts'
+import { readCarHeader } from './header.ts'
 import type { CarHeader, CarReadOptions } from './types.ts'
 
 /** Length of every CID this reader accepts: version 1, one-byte codec, sha2-256, 32-byte digest. */
@@ -105,7 +106,7 @@ export class SectionParser {
         available: buf.length - pos,
       })
     }
-    this.header = checkHeader(buf.subarray(start, end), base + pos)
+    this.header = readCarHeader(buf.subarray(start, end), base + pos)
     this.next = end
     return true
   }
@@ -219,35 +220,4 @@ function badCid(section: Uint8Array, offset: number, len: number): Error {
     return new CarUnsupportedCidError({ offset, version: 0, hashCode: SHA2_256, digestLength: 32 })
   }
   return new CarUnsupportedCidError({ offset, version, codec, hashCode, digestLength })
-}
-
-/** Decodes and checks the header CBOR: a map with `version: 1` and `roots`, an array of CIDs. */
-function checkHeader(bytes: Uint8Array, offset: number): CarHeader {
-  let value: unknown
-  try {
-    value = decode(bytes)
-  } catch (cause) {
-    throw new CarInvalidHeaderError({ reason: 'header is not valid DAG-CBOR', offset, cause })
-  }
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Array.isArray(value) ||
-    value instanceof Uint8Array ||
-    isCid(value)
-  ) {
-    throw new CarInvalidHeaderError({ reason: 'header is not a map', offset })
-  }
-  const map = value as Record<string, unknown>
-  if (!Object.hasOwn(map, 'version')) throw new CarInvalidHeaderError({ reason: 'version missing', offset })
-  if (map.version !== 1) {
-    throw new CarInvalidHeaderError({ reason: `unsupported version ${String(map.version)}`, offset })
-  }
-  if (!Object.hasOwn(map, 'roots')) throw new CarInvalidHeaderError({ reason: 'roots missing', offset })
-  const roots = map.roots
-  if (!Array.isArray(roots)) throw new CarInvalidHeaderError({ reason: 'roots is not an array', offset })
-  for (const root of roots) {
-    if (!isCid(root)) throw new CarInvalidHeaderError({ reason: 'a root is not a CID', offset })
-  }
-  return { version: 1, roots: roots as Cid[] }
 }

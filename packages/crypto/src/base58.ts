@@ -2,8 +2,12 @@
 // which is why callers cap the length before decoding untrusted strings.
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-const DECODE = new Int8Array(128).fill(-1)
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i
+// Built in a pure expression, so a bundle that only encodes drops it.
+const DECODE: Int8Array = /* @__PURE__ */ (() => {
+  const t = new Int8Array(128).fill(-1)
+  for (let i = 0; i < ALPHABET.length; i++) t[ALPHABET.charCodeAt(i)] = i
+  return t
+})()
 
 /** base58btc text of `bytes` (no multibase prefix). */
 export function base58Encode(bytes: Uint8Array): string {
