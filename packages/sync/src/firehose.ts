@@ -753,10 +753,13 @@ export class Firehose {
       return { duplicate: true }
     }
     const out: Outcome = {}
+    if (prior?.status === 'desynchronized' && this.#fetchRepo === null) {
+      // desynchronized by an earlier run that could resync; without a fetcher, re-base on the
+      // stream from here (unproven), as a chain break does without one
+      prior = { ...prior, status: 'synchronized', unproven: true }
+    }
     if (prior?.status === 'desynchronized') {
-      const tr = syncTransition('desynchronized', 'commit-valid')
-      if (tr.action !== 'resync' || this.#fetchRepo === null)
-        throw new Error('unreachable: desynchronized without resync')
+      syncTransition('desynchronized', 'commit-valid')
       const rs = await this.#resync(did, prior, seq, false)
       if (!('repo' in rs)) {
         syncTransition('resyncing', 'resync-failed')

@@ -2,13 +2,16 @@
 // (cases 11 and 12 are in host.test.ts and firehose.test.ts; 9 and 10 in clients.test.ts).
 import { exportRepoCarBytes } from '@rsky/repo'
 import { describe, expect, it } from 'vitest'
+import { authenticateCommit } from '../src/authenticate.ts'
 import { MemoryCursorStore } from '../src/cursor.ts'
 import { Firehose, FirehoseError, type FirehoseEvent, type FirehoseOptions } from '../src/firehose.ts'
 import { staticKeys } from '../src/keys.ts'
 import { MemoryRepoStateStore, type RepoState } from '../src/repo-state.ts'
+import { MemorySyncStore } from '../src/sync-store.ts'
+import { commitEventOf } from './fixtures.ts'
 import { type Commit, Script } from './script.ts'
 import { startReplayServer } from './server.ts'
-import { type Account, commit, keyTable, makeAccounts, randomWrites, rng } from './stream.ts'
+import { type Account, commit, commitBody, keyTable, makeAccounts, randomWrites, rng } from './stream.ts'
 
 const FAST = { minDelayMs: 5, maxDelayMs: 20 }
 const QUICK_RETRY = { attempts: 3, minDelayMs: 5, maxDelayMs: 10 }
@@ -423,7 +426,32 @@ describe('issue 12: every failure path delivers again, never skips', () => {
   })
 })
 
-describe('ergonomics: filter', () => {
+describe('ergonomics: filter, stores from another run', () => {
+  it('a repository left desynchronized by a run that could resync re-bases when there is no fetcher', async () => {
+    const [x] = await makeAccounts(1, rng(1230), () => 'k256')
+    if (!x) throw new Error('no account')
+    const keys = staticKeys(keyTable([x]))
+    const [c1, c2] = await commits(x, 2, 400)
+    const first = await authenticateCommit(commitEventOf(commitBody(x.did, 1, c1 as Commit)), { keys })
+    if (!first.success) throw new Error(first.code)
+    const store = new MemorySyncStore()
+    store.commit({
+      repos: [
+        {
+          did: x.did,
+          state: { rev: first.value.rev, data: first.value.data, status: 'desynchronized', seq: 1 },
+        },
+      ],
+    })
+    const s = new Script()
+    s.seq = 1
+    s.commit(x.did, c2 as Commit)
+    const run = await runUntil(s, { keys, store, fetchRepo: null }, (r) => r.fh.cursor === 2)
+    expect(run.delivered).toEqual(['2 commit'])
+    expect(run.errors).toEqual([])
+    expect(store.getRepo(x.did)).toMatchObject({ rev: c2?.rev, status: 'synchronized', unproven: true })
+  })
+
   it('filter by DID skips other DIDs before any work; by collection delivers only matching ops', async () => {
     const [x, y] = await makeAccounts(2, rng(1220), () => 'k256')
     if (!x || !y) throw new Error('no accounts')
