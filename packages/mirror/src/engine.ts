@@ -17,6 +17,7 @@ import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource 
 import { type LiveItem, prepareFrame } from './live.ts'
 import { readVerifiedRepo } from './repo-walk.ts'
 import { listRepos, probeHost } from './scope.ts'
+import { checkShard, inShard, type Shard } from './shard.ts'
 import type { MirrorStore } from './store.ts'
 import type { PreparedCommit } from './types.ts'
 
@@ -27,6 +28,11 @@ export interface MirrorOptions {
   service: string
   /** Repositories to mirror. Without it: every repository of the host (`listRepos`) and every DID seen live. */
   dids?: readonly string[]
+  /**
+   * This engine's share when several run over one database: only DIDs whose FNV-1a hash modulo
+   * `count` is `index` are backfilled and followed; the cursor is kept per shard.
+   */
+  shard?: Shard
   /** Keep only records of these collections (default all). */
   collections?: readonly string[]
   /** Signing keys and DID documents (default an @rsky/identity `IdResolver`, with `plcUrl` when given). */
@@ -108,6 +114,8 @@ export class MirrorEngine {
   readonly #auth: CommitAuthenticator
   readonly #source: RepoSource
   readonly #stream: string
+  readonly #http: string
+  readonly #shard: Shard | undefined
   readonly #scope: ReadonlySet<string> | undefined
   readonly #collections: ReadonlySet<string> | undefined
   readonly #concurrency: number
@@ -136,7 +144,10 @@ export class MirrorEngine {
     this.#o = opts
     this.#store = opts.store
     const http = opts.service.replace(/^ws(s?):\/\//, 'http$1://').replace(/\/+$/, '')
-    this.#stream = http
+    this.#shard = checkShard(opts.shard)
+    this.#stream =
+      this.#shard === undefined ? http : `${http}#shard=${this.#shard.index}/${this.#shard.count}`
+    this.#http = http
     this.#keys =
       opts.keys ??
       (new IdResolver(opts.plcUrl === undefined ? {} : { did: { plcUrl: opts.plcUrl } }) as KeyResolver)
@@ -174,8 +185,9 @@ export class MirrorEngine {
   async start(): Promise<void> {
     if (!this.#stopped) return
     this.#stopped = false
-    const dids = this.#o.dids ?? (await listRepos(this.#stream))
-    if (this.#o.dids !== undefined) await probeHost(this.#stream)
+    const listed = this.#o.dids ?? (await listRepos(this.#http))
+    if (this.#o.dids !== undefined) await probeHost(this.#http)
+    const dids = listed.filter((d) => inShard(d, this.#shard))
     // Chunks keep each transaction short on a large host.
     for (let i = 0; i < dids.length; i += 1000) await this.#store.addRepos(dids.slice(i, i + 1000))
     if (this.#o.live !== false) {
@@ -211,12 +223,14 @@ export class MirrorEngine {
     const end = Date.now() + timeoutMs
     for (;;) {
       if (this.#fatal) throw this.#fatal
-      const status = await this.#store.status(this.#stream)
-      const now = Date.now()
-      const due = await this.#store.duePending({ limit: 1, now })
-      if (this.queued === 0 && this.#inFlight.size === 0 && due.length === 0 && status.repos.pending === 0)
-        return
-      if (now > end) throw new Error(`mirror not idle after ${timeoutMs} ms`)
+      // every pending repository of this engine's share, due now or later
+      const pending = await this.#store.duePending({
+        limit: 1,
+        now: Number.MAX_SAFE_INTEGER,
+        ...(this.#shard === undefined ? {} : { shard: this.#shard }),
+      })
+      if (this.queued === 0 && this.#inFlight.size === 0 && pending.length === 0) return
+      if (Date.now() > end) throw new Error(`mirror not idle after ${timeoutMs} ms`)
       await sleep(50)
     }
   }
@@ -233,12 +247,13 @@ export class MirrorEngine {
   // --- live
 
   #url(): string {
-    const url = new URL('/xrpc/com.atproto.sync.subscribeRepos', this.#stream.replace(/^http/, 'ws'))
+    const url = new URL('/xrpc/com.atproto.sync.subscribeRepos', this.#http.replace(/^http/, 'ws'))
     if (this.#lastReceived !== undefined) url.searchParams.set('cursor', String(this.#lastReceived))
     return url.toString()
   }
 
-  #wanted = (did: string): boolean => this.#scope === undefined || this.#scope.has(did)
+  #wanted = (did: string): boolean =>
+    (this.#scope === undefined || this.#scope.has(did)) && inShard(did, this.#shard)
 
   #onMessage(data: Uint8Array | string): void {
     if (typeof data === 'string') {
@@ -407,6 +422,7 @@ export class MirrorEngine {
             limit: free,
             now: Date.now(),
             exclude: new Set(this.#inFlight.keys()),
+            ...(this.#shard === undefined ? {} : { shard: this.#shard }),
           })
           for (const repo of due) this.#startBackfill(repo.did, repo.attempts)
         }

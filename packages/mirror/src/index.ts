@@ -10,6 +10,7 @@ export { type OpenStoreOptions, openMirrorStore } from './open-store.ts'
 export { PostgresMirrorStore, type PostgresStoreOptions } from './postgres-store.ts'
 export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-walk.ts'
 export { listRepos, probeHost } from './scope.ts'
+export { checkShard, didHash, inShard, type Shard } from './shard.ts'
 export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'
 export type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
 export {

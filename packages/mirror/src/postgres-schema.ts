@@ -16,9 +16,11 @@ CREATE TABLE IF NOT EXISTS mirror_repo (
   reason text,
   retry_at bigint NOT NULL DEFAULT 0,
   added bigint NOT NULL,
+  hash bigint NOT NULL DEFAULT 0,
   lease_owner text,
   lease_until bigint NOT NULL DEFAULT 0
 );
+ALTER TABLE mirror_repo ADD COLUMN IF NOT EXISTS hash bigint NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS mirror_repo_due ON mirror_repo (phase, retry_at);
 CREATE TABLE IF NOT EXISTS mirror_account (
   did text PRIMARY KEY,

@@ -11,6 +11,7 @@ import { chainStep } from './chain.ts'
 import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
 import { POSTGRES_SCHEMA } from './postgres-schema.ts'
+import { didHash, type Shard } from './shard.ts'
 import { pickCursor } from './status.ts'
 import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
 import type {
@@ -85,6 +86,7 @@ export class PostgresMirrorStore implements MirrorStore {
   readonly kind = 'postgres' as const
   readonly pool: pg.Pool
   readonly #changeFeed: boolean
+  #commits: Promise<void> = Promise.resolve()
 
   private constructor(pool: pg.Pool, opts: PostgresStoreOptions) {
     this.pool = pool
@@ -190,8 +192,15 @@ export class PostgresMirrorStore implements MirrorStore {
     return r.rows[0]?.seq
   }
 
-  async commit(batch: SyncStoreBatch): Promise<void> {
+  /** Contract rule 2: commits apply in call order, even when the caller does not wait between them. */
+  commit(batch: SyncStoreBatch): Promise<void> {
     validateSyncStoreBatch(batch)
+    const run = this.#commits.then(() => this.#commitNow(batch))
+    this.#commits = run.catch(() => {})
+    return run
+  }
+
+  async #commitNow(batch: SyncStoreBatch): Promise<void> {
     await this.#tx(async (c) => {
       const now = Date.now()
       for (const w of batch.repos ?? []) {
@@ -202,8 +211,8 @@ export class PostgresMirrorStore implements MirrorStore {
           )
         else
           await c.query(
-            `INSERT INTO mirror_repo (did, phase, rev, data, sync_status, seq, unproven, added)
-             VALUES ($1, 'active', $2, $3, $4, $5, $6, $7)
+            `INSERT INTO mirror_repo (did, phase, rev, data, sync_status, seq, unproven, added, hash)
+             VALUES ($1, 'active', $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (did) DO UPDATE SET rev = excluded.rev, data = excluded.data,
                sync_status = excluded.sync_status, seq = excluded.seq, unproven = excluded.unproven`,
             [
@@ -214,6 +223,7 @@ export class PostgresMirrorStore implements MirrorStore {
               w.state.seq ?? null,
               w.state.unproven === true ? true : null,
               now,
+              didHash(w.did),
             ],
           )
       }
@@ -241,9 +251,10 @@ export class PostgresMirrorStore implements MirrorStore {
   async addRepos(dids: readonly string[]): Promise<number> {
     if (dids.length === 0) return 0
     const r = await this.pool.query(
-      `INSERT INTO mirror_repo (did, phase, added) SELECT d, 'pending', $2 FROM unnest($1::text[]) AS d
+      `INSERT INTO mirror_repo (did, phase, added, hash)
+       SELECT d, 'pending', $2, h FROM unnest($1::text[], $3::bigint[]) AS t (d, h)
        ON CONFLICT (did) DO NOTHING`,
-      [dids, Date.now()],
+      [dids, Date.now(), dids.map(didHash)],
     )
     return r.rowCount ?? 0
   }
@@ -257,11 +268,13 @@ export class PostgresMirrorStore implements MirrorStore {
     limit: number
     now: number
     exclude?: ReadonlySet<string>
+    shard?: Shard
   }): Promise<MirrorRepo[]> {
     const r = await this.pool.query<RepoRow>(
       `SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= $1 AND NOT (did = ANY($3::text[]))
+         AND hash % $4 = $5
        ORDER BY retry_at, added, did LIMIT $2`,
-      [opts.now, opts.limit, [...(opts.exclude ?? [])]],
+      [opts.now, opts.limit, [...(opts.exclude ?? [])], opts.shard?.count ?? 1, opts.shard?.index ?? 0],
     )
     return r.rows.map(toMirrorRepo)
   }

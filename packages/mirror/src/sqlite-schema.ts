@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS mirror_repo (
   attempts INTEGER NOT NULL DEFAULT 0,
   reason TEXT,
   retry_at INTEGER NOT NULL DEFAULT 0,
-  added INTEGER NOT NULL
+  added INTEGER NOT NULL,
+  hash INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS mirror_repo_due ON mirror_repo (phase, retry_at);
 CREATE TABLE IF NOT EXISTS mirror_account (

@@ -6,6 +6,7 @@ import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncSt
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
+import { didHash, type Shard } from './shard.ts'
 import { SQLITE_SCHEMA } from './sqlite-schema.ts'
 import { pickCursor } from './status.ts'
 import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
@@ -78,11 +79,11 @@ export class SqliteMirrorStore implements MirrorStore {
       clearCursor: p('DELETE FROM mirror_cursor WHERE stream = ?'),
       repo: p('SELECT * FROM mirror_repo WHERE did = ?'),
       addRepo: p(
-        "INSERT INTO mirror_repo (did, phase, added) VALUES (?, 'pending', ?) ON CONFLICT (did) DO NOTHING",
+        "INSERT INTO mirror_repo (did, phase, added, hash) VALUES (?, 'pending', ?, ?) ON CONFLICT (did) DO NOTHING",
       ),
       setState: p(
-        `INSERT INTO mirror_repo (did, phase, rev, data, sync_status, seq, unproven, added)
-         VALUES (?, 'active', ?, ?, ?, ?, ?, ?)
+        `INSERT INTO mirror_repo (did, phase, rev, data, sync_status, seq, unproven, added, hash)
+         VALUES (?, 'active', ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (did) DO UPDATE SET rev = excluded.rev, data = excluded.data,
            sync_status = excluded.sync_status, seq = excluded.seq, unproven = excluded.unproven`,
       ),
@@ -98,7 +99,7 @@ export class SqliteMirrorStore implements MirrorStore {
         'UPDATE mirror_repo SET phase = ?, attempts = attempts + 1, reason = ?, retry_at = ? WHERE did = ?',
       ),
       due: p(
-        "SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= ? ORDER BY retry_at, added, did LIMIT ?",
+        "SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= ? AND hash % ? = ? ORDER BY retry_at, added, did LIMIT ?",
       ),
       nextRetry: p("SELECT min(retry_at) AS t FROM mirror_repo WHERE phase = 'pending'"),
       account: p('SELECT active, status FROM mirror_account WHERE did = ?'),
@@ -138,6 +139,10 @@ export class SqliteMirrorStore implements MirrorStore {
       db.exec('PRAGMA journal_mode = WAL')
       db.exec(`PRAGMA synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
       db.exec(SQLITE_SCHEMA)
+      // files made before the shard column existed
+      const cols = db.prepare('PRAGMA table_info(mirror_repo)').all() as { name: string }[]
+      if (!cols.some((c) => c.name === 'hash'))
+        db.exec('ALTER TABLE mirror_repo ADD COLUMN hash INTEGER NOT NULL DEFAULT 0')
       return new SqliteMirrorStore(db, opts)
     } catch (err) {
       try {
@@ -210,6 +215,7 @@ export class SqliteMirrorStore implements MirrorStore {
             w.state.seq ?? null,
             w.state.unproven === true ? 1 : null,
             now,
+            didHash(w.did),
           )
       }
       for (const w of batch.accounts ?? []) {
@@ -230,7 +236,7 @@ export class SqliteMirrorStore implements MirrorStore {
     const now = Date.now()
     return this.#tx(() => {
       let added = 0
-      for (const did of dids) added += Number(this.#s.addRepo!.run(did, now).changes)
+      for (const did of dids) added += Number(this.#s.addRepo!.run(did, now, didHash(did)).changes)
       return added
     })
   }
@@ -240,9 +246,16 @@ export class SqliteMirrorStore implements MirrorStore {
     return r === undefined ? undefined : toMirrorRepo(r)
   }
 
-  duePending(opts: { limit: number; now: number; exclude?: ReadonlySet<string> }): MirrorRepo[] {
+  duePending(opts: {
+    limit: number
+    now: number
+    exclude?: ReadonlySet<string>
+    shard?: Shard
+  }): MirrorRepo[] {
     const extra = opts.exclude?.size ?? 0
-    const rows = this.#s.due!.all(opts.now, opts.limit + extra) as unknown as RepoRow[]
+    const count = opts.shard?.count ?? 1
+    const index = opts.shard?.index ?? 0
+    const rows = this.#s.due!.all(opts.now, count, index, opts.limit + extra) as unknown as RepoRow[]
     const out: MirrorRepo[] = []
     for (const r of rows) {
       if (opts.exclude?.has(r.did)) continue

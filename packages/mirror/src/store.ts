@@ -1,5 +1,6 @@
 import type { Cid } from '@rsky/dag-cbor'
 import type { AccountStatus, SyncStore } from '@rsky/sync'
+import type { Shard } from './shard.ts'
 import type {
   BackfilledRepo,
   DrainResult,
@@ -51,7 +52,13 @@ export interface MirrorStore extends SyncStore {
   /** One repository's row. */
   mirrorRepo(did: string): Maybe<MirrorRepo | undefined>
   /** Pending repositories due for a backfill at `now`, oldest first, skipping `exclude`. */
-  duePending(opts: { limit: number; now: number; exclude?: ReadonlySet<string> }): Maybe<MirrorRepo[]>
+  duePending(opts: {
+    limit: number
+    now: number
+    exclude?: ReadonlySet<string>
+    /** Only this engine's share (see {@link Shard}). */
+    shard?: Shard
+  }): Maybe<MirrorRepo[]>
   /** Earliest retry time among pending repositories (undefined when none is pending). */
   nextRetryAt(): Maybe<number | undefined>
   // --- writes, one transaction each

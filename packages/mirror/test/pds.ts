@@ -1,7 +1,14 @@
 // The official PDS and PLC directory on loopback (@atproto/dev-env), and what they hold: the
 // reference the mirror is compared with.
+import { setFlagsFromString } from 'node:v8'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
 import { MemoryBlockstore, Repo, readCarWithRoot } from '@atproto/repo'
+
+// The PDS's better-sqlite3 frees statements from GC finalizers that assume a current Node
+// environment; V8's memory reducer can run a GC outside one, which aborts the process
+// (Statement::~Statement → RemoveEnvironmentCleanupHook). These tests run the PDS in-process for
+// minutes, so that GC is turned off here.
+setFlagsFromString('--no-memory-reducer')
 
 export type Net = TestNetworkNoAppView
 export type Did = `did:${string}:${string}`

@@ -67,7 +67,7 @@ function httpService(s: string): string {
 const run: Command = {
   path: ['sync', 'run'],
   usage:
-    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--collections NSID,…] [--concurrency N] [--until-idle]',
+    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--collections NSID,…] [--concurrency N] [--shard I/N] [--until-idle]',
   summary: 'backfill repositories and follow the firehose into SQLite or Postgres until SIGINT/SIGTERM',
   arity: [0, 0],
   options: {
@@ -77,6 +77,7 @@ const run: Command = {
     dids: { type: 'string', multiple: true },
     collections: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
+    shard: { type: 'string' },
     'until-idle': { type: 'boolean' },
   },
   async run({ values, out, streams }: CommandInput) {
@@ -86,6 +87,12 @@ const run: Command = {
     const concurrency = Number(stringOf(values['concurrency'], 'concurrency', false) ?? 4)
     if (!(Number.isSafeInteger(concurrency) && concurrency > 0))
       throw new UsageError('--concurrency must be a positive integer')
+    const shardText = stringOf(values['shard'], 'shard', false)
+    const shardMatch = shardText === undefined ? null : /^(\d+)\/(\d+)$/.exec(shardText)
+    if (shardText !== undefined && (shardMatch === null || Number(shardMatch[1]) >= Number(shardMatch[2])))
+      throw new UsageError(`--shard must be I/N with 0 <= I < N; shard=${shardText}`)
+    const shard =
+      shardMatch === null ? undefined : { index: Number(shardMatch[1]), count: Number(shardMatch[2]) }
     const dids = listOf(values['dids'])
     const collections = listOf(values['collections'])
     const mirror = await loadMirror()
@@ -97,6 +104,7 @@ const run: Command = {
       ...(plc === undefined ? {} : { plcUrl: plc }),
       ...(dids === undefined ? {} : { dids }),
       ...(collections === undefined ? {} : { collections }),
+      ...(shard === undefined ? {} : { shard }),
       concurrency,
       onReject: (r) => out.warn(`rejected ${r.did ?? ''} ${r.code}: ${r.message}`),
       onError: (err) => {
