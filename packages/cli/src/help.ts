@@ -95,6 +95,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--collections NSID,…', 'keep only records of these collections (repeatable)'],
       ['--concurrency N', 'repositories backfilled at once (default 4)'],
       [
+        '--shard I/N',
+        'mirror only shard I of N of the accounts (by DID hash, 0 <= I < N), so N processes can share one database',
+      ],
+      [
         '--until-idle',
         'stop once the backfill is done and the stream is caught up, instead of at SIGINT/SIGTERM',
       ],
