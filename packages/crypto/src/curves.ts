@@ -1,8 +1,7 @@
 // Curve arithmetic on @noble/curves shared by both entries: point parsing and compression,
-// signature-form checks (low-S, DER), and the pure-JS ECDSA used by the browser entry.
-import type { ECDSA, WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
-import { p256 } from '@noble/curves/nist.js'
-import { secp256k1 } from '@noble/curves/secp256k1.js'
+// signature-form checks (low-S, DER), and the pure-JS ECDSA verify used by the browser entry.
+import { DER } from '@noble/curves/abstract/der.js'
+import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
 import { bigIntToBytes, bytesToBigInt, compareBytes } from './bytes.ts'
 import {
   COMPACT_SIGNATURE_LENGTH,
@@ -14,14 +13,12 @@ import {
   UNCOMPRESSED_KEY_LENGTH,
 } from './constants.ts'
 import { InvalidPrivateKeyError, InvalidPublicKeyError } from './errors.ts'
-
-/** The noble curve object for a JWT alg. */
-export const NOBLE: Readonly<Record<JwtAlg, ECDSA>> = { ES256K: secp256k1, ES256: p256 }
+import { POINTS } from './points.ts'
 
 /** Group order n of each curve. */
 export const ORDER: Readonly<Record<JwtAlg, bigint>> = {
-  ES256K: secp256k1.Point.Fn.ORDER,
-  ES256: p256.Point.Fn.ORDER,
+  ES256K: POINTS.ES256K.Fn.ORDER,
+  ES256: POINTS.ES256.Fn.ORDER,
 }
 
 // floor(n / 2) as 32 big-endian bytes: s above this is "high-S".
@@ -45,7 +42,7 @@ export function pointFromBytes(alg: JwtAlg, bytes: Uint8Array): WeierstrassPoint
   }
   let point: WeierstrassPoint<bigint>
   try {
-    point = NOBLE[alg].Point.fromBytes(bytes)
+    point = POINTS[alg].fromBytes(bytes)
   } catch (cause) {
     const err = new InvalidPublicKeyError(alg, bytes.length, 'not a point on the curve')
     err.cause = cause
@@ -98,13 +95,26 @@ export function normalizeLowS(alg: JwtAlg, compact: Uint8Array): Uint8Array {
   return out
 }
 
-/** Compact r||s of a strict DER signature whose r and s are in [1, n-1]; null otherwise. */
+/**
+ * Compact r||s of a strict DER signature whose r and s are in [1, n-1]; null otherwise. The
+ * checks of noble's `Signature.fromBytes(der, 'der')` (at most 80 bytes, INTEGERs of at most 33
+ * bytes, r and s in range) on its DER parser alone (test/points.test.ts compares the two).
+ */
 export function derToCompact(alg: JwtAlg, der: Uint8Array): Uint8Array | null {
+  const n = ORDER[alg]
+  let sig: { r: bigint; s: bigint }
   try {
-    return NOBLE[alg].Signature.fromBytes(der, 'der').toBytes('compact')
+    if (der.length > 80) return null
+    sig = DER.toSig(der, 33)
   } catch {
     return null
   }
+  const { r, s } = sig
+  if (r < 1n || r >= n || s < 1n || s >= n) return null
+  const out = new Uint8Array(64)
+  out.set(bigIntToBytes(r, 32), 0)
+  out.set(bigIntToBytes(s, 32), 32)
+  return out
 }
 
 /** Pure-JS ECDSA verify of a compact signature over a 32-byte digest, against a parsed point. */
@@ -115,7 +125,8 @@ export function nobleVerifyDigest(
   compact: Uint8Array,
 ): boolean {
   if (compact.length !== COMPACT_SIGNATURE_LENGTH) return false
-  const Fn = NOBLE[alg].Point.Fn
+  const Point = POINTS[alg]
+  const Fn = Point.Fn
   const n = ORDER[alg]
   const r = bytesToBigInt(compact.subarray(0, 32))
   const s = bytesToBigInt(compact.subarray(32, 64))
@@ -123,12 +134,7 @@ export function nobleVerifyDigest(
   // sha256 output is exactly the order's bit length, so bits2int is the plain integer mod n.
   const h = Fn.create(bytesToBigInt(digest))
   const is = Fn.inv(s)
-  const R = NOBLE[alg].Point.BASE.mulAddUnsafe(Fn.create(h * is), point, Fn.create(r * is))
+  const R = Point.BASE.mulAddUnsafe(Fn.create(h * is), point, Fn.create(r * is))
   if (R.is0()) return false
   return Fn.create(R.toAffine().x) === r
-}
-
-/** Pure-JS deterministic (RFC 6979) low-S compact signature over a 32-byte digest. */
-export function nobleSignDigest(alg: JwtAlg, priv: Uint8Array, digest: Uint8Array): Uint8Array {
-  return NOBLE[alg].sign(digest, priv, { prehash: false, lowS: true, format: 'compact' })
 }

@@ -1,10 +1,13 @@
-// The pure-JS backend (@noble/curves, @noble/hashes): browsers, and the reference in Node tests.
-import { randomBytes } from '@noble/hashes/utils.js'
+// The pure-JS backend (@noble/curves' point arithmetic, the package's own sha256, HMAC and RFC 6979
+// signing): browsers, and the reference in Node tests.
+import { bytesToBigInt } from './bytes.ts'
 import type { JwtAlg } from './constants.ts'
-import { NOBLE, nobleSignDigest, nobleVerifyDigest, pointFromBytes } from './curves.ts'
+import { nobleVerifyDigest, pointFromBytes } from './curves.ts'
+import { signDigestJs } from './ecdsa-js.ts'
 import type { CryptoEngine, PrivateKeySigner, PublicKeyVerifier } from './engine.ts'
-import { hmacSha256Parts } from './hmac.browser.ts'
-import { sha256 } from './sha256.browser.ts'
+import { hmacSha256Parts } from './hmac-js.ts'
+import { POINTS } from './points.ts'
+import { sha256 } from './sha256-js.ts'
 
 function importPublicKey(alg: JwtAlg, compressed: Uint8Array): PublicKeyVerifier {
   // Parsed once per did:key (the caller caches this object), so no decompression per verify.
@@ -17,13 +20,18 @@ function importPublicKey(alg: JwtAlg, compressed: Uint8Array): PublicKeyVerifier
 
 function importPrivateKey(alg: JwtAlg, priv: Uint8Array): PrivateKeySigner {
   return {
-    publicKey: NOBLE[alg].getPublicKey(priv, true),
-    signData: (data) => nobleSignDigest(alg, priv, sha256(data)),
-    signDigest: (digest) => nobleSignDigest(alg, priv, digest),
+    publicKey: POINTS[alg].BASE.multiply(bytesToBigInt(priv)).toBytes(true),
+    signData: (data) => signDigestJs(alg, priv, sha256(data)),
+    signDigest: (digest) => signDigestJs(alg, priv, digest),
   }
 }
 
-/** The @noble backend. */
+/** The platform CSPRNG (Web Crypto, in browsers and Node alike). */
+function randomBytes(length: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(length))
+}
+
+/** The pure-JS backend. */
 export const browserEngine: CryptoEngine = {
   importPublicKey,
   importPrivateKey,

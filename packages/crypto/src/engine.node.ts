@@ -12,11 +12,12 @@ import {
 import * as libsecp256k1 from 'tiny-secp256k1'
 import { bigIntToBytes, bytesToBigInt, compareBytes } from './bytes.ts'
 import { COMPACT_SIGNATURE_LENGTH, type JwtAlg } from './constants.ts'
-import { NOBLE, nobleVerifyDigest, ORDER, pointFromBytes } from './curves.ts'
+import { nobleVerifyDigest, ORDER, pointFromBytes } from './curves.ts'
 import type { CryptoEngine, PrivateKeySigner, PublicKeyVerifier } from './engine.ts'
 import { InvalidPublicKeyError } from './errors.ts'
 import { hmacSha256Parts } from './hmac.node.ts'
 import { invertModPrime } from './invert.ts'
+import { POINTS } from './points.ts'
 import { sha256 } from './sha256.node.ts'
 
 // DER SubjectPublicKeyInfo header of a 65-byte uncompressed P-256 point. Keys of both curves are
@@ -133,7 +134,7 @@ const ONE = Uint8Array.of(1)
  */
 function signDigest(alg: JwtAlg, priv: Uint8Array, d: bigint, digest: Uint8Array): Uint8Array {
   const n = ORDER[alg]
-  const Fn = NOBLE[alg].Point.Fn
+  const Fn = POINTS[alg].Fn
   let h = bytesToBigInt(digest)
   if (h >= n) h -= n
   const h1 = bigIntToBytes(h, 32)

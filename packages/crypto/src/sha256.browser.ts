@@ -1,6 +1,6 @@
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { sha256 as jsSha256 } from './sha256-js.ts'
 
 /** sha256 of `data`, synchronously (pure JS; the browser and reference path). */
 export function sha256(data: Uint8Array): Uint8Array {
-  return nobleSha256(data)
+  return jsSha256(data)
 }

@@ -1,0 +1,175 @@
+// The browser backend no longer goes through @noble/curves' ECDSA objects (they bring DER,
+// signature classes and hash wiring into every bundle): it uses noble's point arithmetic alone,
+// with the curve parameters written out (src/points.ts), its own RFC 6979 signer
+// (src/ecdsa-js.ts), HMAC (src/hmac-js.ts) and DER check (derToCompact). Each one is compared
+// here with @noble/curves and @noble/hashes themselves on random inputs.
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { JwtAlg } from '../src/constants.ts'
+import { derToCompact, ORDER } from '../src/curves.ts'
+import { signDigestJs } from '../src/ecdsa-js.ts'
+import { hmacSha256Parts } from '../src/hmac-js.ts'
+import { POINTS } from '../src/points.ts'
+
+const NOBLE = { ES256K: secp256k1, ES256: p256 } as const
+const ALGS: JwtAlg[] = ['ES256K', 'ES256']
+
+/** A valid private scalar from 48 random bytes (reduced into [1, n-1]). */
+const privFor = (alg: JwtAlg) =>
+  fc.uint8Array({ minLength: 48, maxLength: 48 }).map((seed) => NOBLE[alg].utils.randomSecretKey(seed))
+
+describe.each(ALGS)('%s', (alg) => {
+  const noble = NOBLE[alg]
+
+  it('has the curve of @noble/curves', () => {
+    const P = POINTS[alg]
+    const N = noble.Point
+    expect(P.Fn.ORDER).toBe(N.Fn.ORDER)
+    expect(P.Fp.ORDER).toBe(N.Fp.ORDER)
+    expect(P.BASE.toBytes(false)).toEqual(N.BASE.toBytes(false))
+    expect(P.CURVE()).toEqual(N.CURVE())
+    expect(ORDER[alg]).toBe(N.Fn.ORDER)
+  })
+
+  it('derives the same public keys and parses points alike', () => {
+    fc.assert(
+      fc.property(
+        privFor(alg),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom(2, 3, 4),
+        (priv, x, tag) => {
+          const pub = POINTS[alg].BASE.multiply(BigInt(`0x${Buffer.from(priv).toString('hex')}`)).toBytes(
+            true,
+          )
+          expect(pub).toEqual(noble.getPublicKey(priv, true))
+          // Random x: on the curve about half the time; both must agree, error or not.
+          const bytes = tag === 4 ? Uint8Array.from([4, ...x, ...x]) : Uint8Array.from([tag, ...x])
+          const parse = (f: () => Uint8Array) => {
+            try {
+              return f()
+            } catch {
+              return 'error'
+            }
+          }
+          expect(parse(() => POINTS[alg].fromBytes(bytes).toBytes(false))).toEqual(
+            parse(() => noble.Point.fromBytes(bytes).toBytes(false)),
+          )
+        },
+      ),
+      { seed: 31, numRuns: 60 },
+    )
+  })
+
+  it('signs byte-identically to @noble/curves (RFC 6979, low-S)', () => {
+    fc.assert(
+      fc.property(privFor(alg), fc.uint8Array({ minLength: 32, maxLength: 32 }), (priv, digest) => {
+        const ours = signDigestJs(alg, priv, digest)
+        expect(ours).toEqual(noble.sign(digest, priv, { prehash: false, lowS: true, format: 'compact' }))
+        expect(noble.verify(ours, digest, noble.getPublicKey(priv), { prehash: false })).toBe(true)
+      }),
+      { seed: 32, numRuns: 60 },
+    )
+  })
+
+  it('signs digests at and above the order like noble (h reduced mod n)', () => {
+    const priv = noble.utils.randomSecretKey(new Uint8Array(48).fill(7))
+    const n = ORDER[alg]
+    for (const h of [n - 1n, n, n + 1n, 2n ** 256n - 1n, 0n]) {
+      const digest = Uint8Array.from(Buffer.from(h.toString(16).padStart(64, '0'), 'hex'))
+      expect(signDigestJs(alg, priv, digest)).toEqual(
+        noble.sign(digest, priv, { prehash: false, lowS: true, format: 'compact' }),
+      )
+    }
+  })
+
+  it('reads DER signatures exactly as noble Signature.fromBytes(der)', () => {
+    const ref = (der: Uint8Array): Uint8Array | null => {
+      try {
+        return noble.Signature.fromBytes(der, 'der').toBytes('compact')
+      } catch {
+        return null
+      }
+    }
+    const der = fc
+      .tuple(privFor(alg), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean())
+      .map(([priv, digest, high]) => {
+        const sig = noble.Signature.fromBytes(noble.sign(digest, priv, { prehash: false }), 'compact')
+        return (high ? new noble.Signature(sig.r, ORDER[alg] - sig.s) : sig).toBytes('der')
+      })
+    const edit = fc.record({
+      at: fc.nat(),
+      byte: fc.integer({ min: 0, max: 255 }),
+      op: fc.constantFrom(0, 1, 2, 3),
+    })
+    let valid = 0
+    fc.assert(
+      fc.property(
+        fc.oneof(der, fc.uint8Array({ maxLength: 90 })),
+        fc.array(edit, { maxLength: 2 }),
+        (bytes, edits) => {
+          let b = Array.from(bytes)
+          for (const e of edits) {
+            const at = e.at % (b.length + 1)
+            if (e.op === 0) b[at] = e.byte
+            else if (e.op === 1) b.splice(at, 0, e.byte)
+            else if (e.op === 2) b.splice(at, 1)
+            else b = b.slice(0, at)
+          }
+          const input = Uint8Array.from(b)
+          const want = ref(input)
+          if (want !== null) valid++
+          expect(derToCompact(alg, input)).toEqual(want)
+        },
+      ),
+      { seed: 33, numRuns: 600 },
+    )
+    expect(valid).toBeGreaterThan(50)
+    // r or s out of range, and lengths at the cap.
+    const n = ORDER[alg]
+    const int = (v: bigint) => {
+      let h = v.toString(16)
+      if (h.length % 2) h = `0${h}`
+      if (Number.parseInt(h.slice(0, 2), 16) >= 0x80) h = `00${h}`
+      return [2, h.length / 2, ...Buffer.from(h, 'hex')]
+    }
+    const seq = (...ints: number[][]) => {
+      const body = ints.flat()
+      return Uint8Array.from([0x30, body.length, ...body])
+    }
+    for (const [r, s] of [
+      [0n, 1n],
+      [1n, 0n],
+      [n, 1n],
+      [1n, n],
+      [n - 1n, n - 1n],
+      [1n, 1n],
+    ] as const) {
+      const b = seq(int(r), int(s))
+      expect(derToCompact(alg, b)).toEqual(ref(b))
+    }
+  })
+})
+
+describe('HMAC-SHA256', () => {
+  it('equals @noble/hashes on keys of every length class and split messages', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 150 }),
+        fc.array(fc.uint8Array({ maxLength: 80 }), { maxLength: 4 }),
+        (key, parts) => {
+          const joined = Uint8Array.from(parts.flatMap((p) => [...p]))
+          expect(hmacSha256Parts(key, parts)).toEqual(hmac(sha256, key, joined))
+        },
+      ),
+      { seed: 34, numRuns: 300 },
+    )
+    for (const len of [0, 63, 64, 65, 128]) {
+      const key = new Uint8Array(len).fill(0xab)
+      expect(hmacSha256Parts(key, [])).toEqual(hmac(sha256, key, new Uint8Array(0)))
+    }
+  })
+})
