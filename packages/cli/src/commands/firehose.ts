@@ -76,7 +76,7 @@ const firehose: Command = {
       ['--timeout SECONDS', 'how long to wait for the first connection and each key lookup (default 15)'],
     ],
     notes: [
-      'Prints one line per event until interrupted (Ctrl-C) or --limit: commits with their ops, #sync, #identity, #account and #info, and a REJECTED line with the code and reason for every event that fails its checks. With --json, one JSON object per line: {type: "commit", seq, did, rev, time, commit, verified, ops: [{action, path, cid, prev, record}]}, {type: "rejected", seq, did, t, code, message, resync}, ...',
+      'Prints one line per event until interrupted (Ctrl-C) or --limit: commits with their ops, #sync, #identity, #account and #info, a REJECTED line with the code and reason for every event that fails its checks, and (--verify full) a RESYNCED line when a repository was fetched and verified again after a gap in its chain. With --json, one JSON object per line: {type: "commit", seq, did, rev, time, commit, verified, ops: [{action, path, cid, prev, record}]}, {type: "rejected", seq, did, t, code, message, resync}, ...',
     ],
     invalid: 'never (rejected events are printed, not fatal)',
   },
@@ -259,6 +259,20 @@ const firehose: Command = {
       ...(cursor !== undefined ? { cursor } : {}),
       onEvent,
       onReject: reject,
+      // --verify full: a repository fetched and verified again after a gap in its chain.
+      onResync: (repo) => {
+        if (wanted !== undefined) return
+        emit(
+          {
+            type: 'resync',
+            did: repo.did,
+            rev: repo.rev,
+            commit: repo.commit.toString(),
+            records: repo.records,
+          },
+          `-  ${repo.did}  RESYNCED rev ${repo.rev}: ${repo.records} records, commit ${repo.commit.toString()}`,
+        )
+      },
       onError: (err) => {
         lastError = err
       },
