@@ -44,6 +44,7 @@ const PING_DOC = {
   defs: { main: { type: 'query', output: { encoding: 'application/json' } } },
 }
 const FEED = 'at://did:plc:aaaaaaaaaaaaaaaaaaaaaaaa/app.bsky.feed.generator/hot'
+const SKELETON_PATH = `/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(FEED)}&limit=30`
 const SKELETON = {
   cursor: '1700000000000::bafy',
   feed: Array.from({ length: 30 }, (_, i) => ({
@@ -200,9 +201,24 @@ const suite: BenchSuite = {
       ),
       httpCase(
         'getFeedSkeleton: params decoded + 30-post output validated',
-        `/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(FEED)}&limit=30`,
+        SKELETON_PATH,
         'Output validated against the lexicon by every implementation (atcute: by its schema in the handler, as it does not validate output itself).',
       ),
+      {
+        name: 'fetch handler in process: getFeedSkeleton Request -> Response (no sockets)',
+        unit: 'op',
+        note: 'The same request object shape both ways (a new Request per call, the body read to the end); isolates routing, params, validation and serialisation from the HTTP stack and the load generator.',
+        impls: {
+          '@rsky/xrpc toFetchHandler': () => {
+            const handle = toFetchHandler(oursServer())
+            return async () => (await handle(new Request(`http://x${SKELETON_PATH}`))).arrayBuffer()
+          },
+          '@atcute/xrpc-server XRPCRouter.fetch': () => {
+            const router = atcuteRouter()
+            return async () => (await router.fetch(new Request(`http://x${SKELETON_PATH}`))).arrayBuffer()
+          },
+        },
+      },
       {
         name: 'service-auth JWT verify (ES256K, key already resolved)',
         unit: 'op',
