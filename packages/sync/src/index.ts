@@ -97,7 +97,12 @@ export {
   type SignatureVerifier,
   staticKeys,
 } from './keys.ts'
-export { LabelSubscription, type LabelSubscriptionOptions } from './labels.ts'
+export {
+  type LabelKeyRetryOptions,
+  LabelKeyUnavailableError,
+  LabelSubscription,
+  type LabelSubscriptionOptions,
+} from './labels.ts'
 export { syncStoreOver } from './legacy-store.ts'
 export { MemoryRepoStateStore, type RepoState, type RepoStateStore } from './repo-state.ts'
 export {
