@@ -1,0 +1,307 @@
+// The durable sync engine: backfill of repository CARs into SQLite and Postgres, and live verified
+// commits applied durably (records + repository state + cursor in one transaction each). The
+// baseline is what a user composes today: @atproto/repo (or @atproto/sync) to verify, then one
+// INSERT per record into the same database.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import * as at from '@atproto/repo'
+import { parseCommitAuthenticated } from '@atproto/sync'
+import * as ipldCbor from '@ipld/dag-cbor'
+import { Secp256k1Keypair } from '@rsky/crypto'
+import { decode, encode, type LexMap } from '@rsky/dag-cbor'
+import {
+  type MirrorStore,
+  PostgresMirrorStore,
+  prepareFrame,
+  readVerifiedRepo,
+  SqliteMirrorStore,
+} from '@rsky/mirror'
+import { exportRepoCarBytes, MemoryRepoStorage, type RecordWrite, Repo } from '@rsky/repo'
+import { authenticateCommit, decodeFrame, parseCommitEvent, staticKeys } from '@rsky/sync'
+import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
+import pg from 'pg'
+import type { BenchCase, BenchSuite, ImplFactory } from '../harness.ts'
+import { DID, generateRepoCar, KEY_HEX } from '../workloads/car.ts'
+import { headerLength, syncWorkload } from '../workloads/sync.ts'
+import { loadWorkload, rng } from '../workloads.ts'
+
+const key = Secp256k1Keypair.import(KEY_HEX)
+const REPOS = 1000
+const PER_REPO = 100
+
+/** 1,000 repositories of 100 records, one key, DIDs from a seeded generator. */
+async function smallRepos(): Promise<{ did: string; car: Uint8Array }[]> {
+  const bytes = await loadWorkload(`mirror-${REPOS}x${PER_REPO}.cbor`, async () => {
+    const r = rng(1313)
+    const out: LexMap[] = []
+    for (let i = 0; i < REPOS; i++) {
+      const did = `did:plc:mirror${String(i).padStart(18, '0')}`
+      const writes: RecordWrite[] = Array.from({ length: PER_REPO }, (_, j) => ({
+        action: 'create' as const,
+        collection: j % 3 === 0 ? 'app.bsky.feed.like' : 'app.bsky.feed.post',
+        rkey: `3k${String(j).padStart(4, '0')}${String(r.int(1e6)).padStart(7, '0')}`,
+        record: {
+          $type: 'app.bsky.feed.post',
+          text: `post ${j} of repo ${i}, about as long as a short post`,
+          createdAt: '2026-11-24T12:00:00.000Z',
+        },
+      }))
+      const storage = new MemoryRepoStorage()
+      await Repo.create({ storage, did, keypair: key, writes })
+      out.push({ did, car: await exportRepoCarBytes(storage) })
+    }
+    return encode({ repos: out })
+  })
+  return (decode(bytes, { maxInputLength: 1 << 30 }) as { repos: { did: string; car: Uint8Array }[] }).repos
+}
+
+function bigRepo(): Promise<Uint8Array> {
+  return loadWorkload('repo-100k.car', () => generateRepoCar(100_000))
+}
+
+const keyOf = { resolveAtprotoKey: () => key.did() }
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes
+}
+
+/** Ours: verified walk + completeBackfill (one transaction per repository). */
+async function oursBackfill(store: MirrorStore, repos: { did: string; car: Uint8Array }[]): Promise<void> {
+  await store.addRepos(repos.map((r) => r.did))
+  for (const { did, car } of repos) {
+    const repo = await readVerifiedRepo({ did, car: once(car), keys: keyOf })
+    await store.completeBackfill(repo)
+  }
+}
+
+/** Baseline: @atproto/repo verifyRepoCar, then one INSERT per record, one transaction per repository. */
+async function atprotoSqlite(path: string, repos: { did: string; car: Uint8Array }[]): Promise<void> {
+  const db = new DatabaseSync(path)
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
+  db.exec(
+    'CREATE TABLE record (did TEXT, collection TEXT, rkey TEXT, cid TEXT, value BLOB, PRIMARY KEY (did, collection, rkey))',
+  )
+  const insert = db.prepare('INSERT INTO record VALUES (?, ?, ?, ?, ?)')
+  for (const { did, car } of repos) {
+    const v = await at.verifyRepoCar(car, did, key.did())
+    db.exec('BEGIN')
+    for (const c of v.creates)
+      insert.run(did, c.collection, c.rkey, c.cid.toString(), v.commit.newBlocks.get(c.cid) as Uint8Array)
+    db.exec('COMMIT')
+  }
+  db.close()
+}
+
+async function atprotoPostgres(url: string, repos: { did: string; car: Uint8Array }[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  await client.query(
+    'CREATE TABLE record (did text, collection text, rkey text, cid text, value bytea, PRIMARY KEY (did, collection, rkey))',
+  )
+  for (const { did, car } of repos) {
+    const v = await at.verifyRepoCar(car, did, key.did())
+    await client.query('BEGIN')
+    for (const c of v.creates)
+      await client.query('INSERT INTO record VALUES ($1, $2, $3, $4, $5)', [
+        did,
+        c.collection,
+        c.rkey,
+        c.cid.toString(),
+        Buffer.from(v.commit.newBlocks.get(c.cid) as Uint8Array),
+      ])
+    await client.query('COMMIT')
+  }
+  await client.end()
+}
+
+function tmpDb(): { path: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'rsky-bench-mirror-'))
+  return { path: join(dir, 'm.db'), done: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+function sqliteBackfill(
+  load: () => Promise<{ did: string; car: Uint8Array }[]>,
+): Record<string, ImplFactory> {
+  return {
+    '@rsky/mirror SQLite': async () => {
+      const repos = await load()
+      return async () => {
+        const t = tmpDb()
+        const store = SqliteMirrorStore.open(t.path)
+        await oursBackfill(store, repos)
+        store.close()
+        t.done()
+      }
+    },
+    '@atproto/repo + INSERT per record (node:sqlite)': async () => {
+      const repos = await load()
+      return async () => {
+        const t = tmpDb()
+        await atprotoSqlite(t.path, repos)
+        t.done()
+      }
+    },
+  }
+}
+
+let pgDb: Promise<TestDatabase> | undefined
+function pgDatabase(): Promise<TestDatabase> {
+  pgDb ??= createTestDatabase('rsky_bench_mirror')
+  process.once('beforeExit', () => void pgDb?.then((d) => d.drop()).catch(() => {}))
+  return pgDb
+}
+
+async function resetPg(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  await c.query(
+    'DROP TABLE IF EXISTS record, mirror_cursor, mirror_repo, mirror_account, mirror_record, mirror_buffer, mirror_change',
+  )
+  await c.end()
+}
+
+function postgresBackfill(
+  load: () => Promise<{ did: string; car: Uint8Array }[]>,
+): Record<string, ImplFactory> {
+  return {
+    '@rsky/mirror Postgres (COPY)': async () => {
+      const repos = await load()
+      const db = await pgDatabase()
+      return async () => {
+        await resetPg(db.url)
+        const store = await PostgresMirrorStore.connect(db.url, { maxConnections: 2 })
+        await oursBackfill(store, repos)
+        await store.close()
+      }
+    },
+    '@atproto/repo + INSERT per record (pg)': async () => {
+      const repos = await load()
+      const db = await pgDatabase()
+      return async () => {
+        await resetPg(db.url)
+        await atprotoPostgres(db.url, repos)
+      }
+    },
+  }
+}
+
+const COMMITS = 2000
+const ACCOUNTS = 200
+
+/** Ours: each frame authenticated (sync 1.1) and applied with the cursor in one SQLite transaction. */
+function oursLive(): ImplFactory {
+  return async () => {
+    const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
+    const keys = staticKeys(w.keys)
+    const opts = { keys, authenticator: { authenticateCommit }, maxFrameSize: 5 << 20, wanted: () => true }
+    return async () => {
+      const t = tmpDb()
+      const store = SqliteMirrorStore.open(t.path)
+      await seedStates(store, w.frames)
+      for (const frame of w.frames) {
+        const item = await prepareFrame(frame, opts).item
+        if (item.kind !== 'commit') throw new Error(`not applied: ${JSON.stringify(item)}`)
+        const out = store.applyCommit(item.commit, 'bench')
+        if (out !== 'applied') throw new Error(`commit ${out}`)
+      }
+      store.close()
+      t.done()
+    }
+  }
+}
+
+/** Each DID starts at the state its first commit in the stream follows. */
+async function seedStates(store: MirrorStore, frames: Uint8Array[]): Promise<void> {
+  const seen = new Set<string>()
+  const repos = []
+  for (const frame of frames) {
+    const f = decodeFrame(frame)
+    const p = parseCommitEvent(f.body as LexMap)
+    if (!p.success) throw new Error('bad frame')
+    const e = p.value
+    if (seen.has(e.repo) || e.since === null || e.prevData === undefined) continue
+    seen.add(e.repo)
+    repos.push({ did: e.repo, state: { rev: e.since, data: e.prevData, status: 'synchronized' as const } })
+  }
+  await store.commit({ repos })
+}
+
+/** Baseline: @atproto/sync parseCommitAuthenticated, then one statement per op and the cursor, one transaction per commit. */
+function atprotoLive(): ImplFactory {
+  return async () => {
+    const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
+    const resolver = {
+      did: { resolveAtprotoKey: async (did: string) => w.keys.get(did) as string },
+    } as unknown as Parameters<typeof parseCommitAuthenticated>[0]
+    return async () => {
+      const t = tmpDb()
+      const db = new DatabaseSync(t.path)
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
+      db.exec(
+        'CREATE TABLE record (did TEXT, collection TEXT, rkey TEXT, cid TEXT, value BLOB, PRIMARY KEY (did, collection, rkey))',
+      )
+      db.exec('CREATE TABLE cursor (id INTEGER PRIMARY KEY, seq INTEGER)')
+      const put = db.prepare('INSERT OR REPLACE INTO record VALUES (?, ?, ?, ?, ?)')
+      const del = db.prepare('DELETE FROM record WHERE did = ? AND collection = ? AND rkey = ?')
+      const cur = db.prepare('INSERT OR REPLACE INTO cursor VALUES (1, ?)')
+      for (const frame of w.frames) {
+        const hl = headerLength(frame)
+        const evt = ipldCbor.decode(frame.subarray(hl)) as Parameters<typeof parseCommitAuthenticated>[1]
+        const ops = await parseCommitAuthenticated(resolver, evt)
+        db.exec('BEGIN')
+        for (const op of ops) {
+          if (op.event === 'delete') del.run(evt.repo, op.collection, op.rkey)
+          else
+            put.run(evt.repo, op.collection, op.rkey, op.cid.toString(), op.blocks.get(op.cid) as Uint8Array)
+        }
+        cur.run(evt.seq)
+        db.exec('COMMIT')
+      }
+      db.close()
+      t.done()
+    }
+  }
+}
+
+const suite: BenchSuite = {
+  name: 'mirror',
+  description:
+    'Durable sync engine: backfill (verify + write) into SQLite and Postgres, and live verified commits committed durably, against @atproto/repo or @atproto/sync + one INSERT per record.',
+  async cases(): Promise<BenchCase[]> {
+    const big = async () => [{ did: DID, car: await bigRepo() }]
+    return [
+      {
+        name: `backfill ${REPOS} repos × ${PER_REPO} records into SQLite`,
+        unit: 'record',
+        perCall: REPOS * PER_REPO,
+        impls: sqliteBackfill(smallRepos),
+        note: 'every CAR fully verified (hashes, signature, tree, records); records with their CBOR bytes, one transaction per repository; WAL, synchronous=NORMAL on both sides',
+      },
+      {
+        name: 'backfill one 100k-record repo into SQLite',
+        unit: 'record',
+        perCall: 100_000,
+        memory: true,
+        impls: sqliteBackfill(big),
+      },
+      {
+        name: `backfill ${REPOS} repos × ${PER_REPO} records into Postgres`,
+        unit: 'record',
+        perCall: REPOS * PER_REPO,
+        impls: postgresBackfill(smallRepos),
+        note: 'ours writes each repository with COPY inside its transaction; the baseline one INSERT per record',
+      },
+      {
+        name: `live: ${COMMITS} verified commits applied durably (SQLite)`,
+        unit: 'commit',
+        perCall: COMMITS,
+        impls: { '@rsky/mirror applyCommit': oursLive(), '@atproto/sync + INSERT per op': atprotoLive() },
+        note: 'sync 1.1 authentication of each commit (CAR hashes, inversion to prevData, secp256k1 signature), then records + repository state + cursor in one transaction per commit',
+      },
+    ]
+  },
+}
+
+export default suite
