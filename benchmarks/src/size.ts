@@ -35,7 +35,7 @@ export const sizeJobs: SizeJob[] = [
   },
   {
     name: 'read repository records',
-    ours: `import { readRepoRecords } from '@rsky/repo'
+    ours: `import { readRepoRecords } from '@rsky/repo/read'
       export async function f(bytes) { const out = []; for await (const r of readRepoRecords(bytes)) out.push(r); return out }`,
     atcute: `import { fromUint8Array } from '@atcute/repo'
       export function f(bytes) { return [...fromUint8Array(bytes)] }`,

@@ -8,27 +8,15 @@ import {
   readCarWithRoot,
 } from '@rsky/car'
 import { type Cid, decode, isCid, type LexValue } from '@rsky/dag-cbor'
-import {
-  InvalidMstKeyError,
-  InvalidMstNodeError,
-  MemoryBlockstore,
-  MissingBlocksError,
-  MST,
-  mstDiff,
-  type ReadableBlockstore,
-} from '@rsky/mst'
-import { decodeCommit, type VersionedCommit, verifyCommitSignature } from './commit.ts'
-import {
-  DidMismatchError,
-  InvalidCarRootError,
-  InvalidCommitError,
-  InvalidRecordError,
-  InvalidSignatureError,
-  MissingBlockError,
-  RepoError,
-} from './errors.ts'
+import { MemoryBlockstore, MissingBlocksError, MST, mstDiff, type ReadableBlockstore } from '@rsky/mst'
+import { asRepoError } from './as-repo-error.ts'
+import { checkCommitWith } from './check-commit.ts'
+import { type VersionedCommit, verifyCommitSignature } from './commit.ts'
+import { InvalidCarRootError, InvalidRecordError, MissingBlockError, RepoError } from './errors.ts'
 import type { CommitOp, Repo } from './repo.ts'
 import { addRemovedRecordBlocks } from './shared-blocks.ts'
+
+export { asRepoError }
 
 /** What the caller already knows about the repository. */
 export interface VerifyOptions {
@@ -85,21 +73,7 @@ export function checkCommit(
   bytes: Uint8Array | undefined,
   opts: VerifyOptions,
 ): { commit: VersionedCommit; signature: 'valid' | 'unchecked' } {
-  if (!bytes) throw new InvalidCarRootError('the root block is not in the CAR', { cid: root })
-  let commit: VersionedCommit
-  try {
-    commit = decodeCommit(bytes, root)
-  } catch (err) {
-    if (!(err instanceof InvalidCommitError)) throw err
-    throw new InvalidCarRootError(`the root block is not a commit (${err.message})`, { cause: err })
-  }
-  if (opts.did !== undefined && commit.did !== opts.did) throw new DidMismatchError(opts.did, commit.did)
-  let signature: 'valid' | 'unchecked' = 'unchecked'
-  if (opts.key !== undefined) {
-    if (!verifyCommitSignature(commit, opts.key)) throw new InvalidSignatureError(opts.key, { cid: root })
-    signature = 'valid'
-  }
-  return { commit, signature }
+  return checkCommitWith(root, bytes, opts, verifyCommitSignature)
 }
 
 /**
@@ -139,15 +113,6 @@ export function readRecordBlock(blocks: BlockMap, path: string, cid: Cid): LexVa
   }
   if (!isMap(value)) throw new InvalidRecordError(path, 'not a map', { cid })
   return value
-}
-
-/** Maps the tree's own errors onto repository errors, so callers handle one family. */
-export function asRepoError(err: unknown): unknown {
-  if (err instanceof MissingBlocksError) return new MissingBlockError(err.cids[0]!, 'MST node')
-  if (err instanceof InvalidMstNodeError || err instanceof InvalidMstKeyError) {
-    return new RepoError('BAD_TREE', `invalid record tree: ${err.message}`, { cause: err })
-  }
-  return err
 }
 
 /** A claim about one record: present with `cid`, or absent when `cid` is null. */

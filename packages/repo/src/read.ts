@@ -1,0 +1,17 @@
+// @rsky/repo/read: reading the records of a repository CAR (every block hash-checked, the tree's
+// structure checked) without the signature code, for browser bundles. To check a signature too,
+// pass `key` with `verifyCommitSignature` (from `@rsky/repo`), or use `@rsky/repo` itself.
+
+export type { CommitSignatureCheck } from './check-commit.ts'
+export type { Commit, LegacyV2Commit, VersionedCommit } from './commit-types.ts'
+export {
+  DidMismatchError,
+  InvalidCarRootError,
+  InvalidCommitError,
+  InvalidRecordError,
+  InvalidSignatureError,
+  MissingBlockError,
+  RepoError,
+  type RepoErrorCode,
+} from './errors.ts'
+export { type ReadRepoRecordsOptions, type RepoRecordEntry, readRepoRecords } from './read-records-core.ts'
