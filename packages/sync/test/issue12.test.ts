@@ -426,7 +426,26 @@ describe('issue 12: every failure path delivers again, never skips', () => {
   })
 })
 
-describe('ergonomics: filter, stores from another run', () => {
+describe('ergonomics: filter, stores from another run, lenient mode', () => {
+  it('lenient: a commit without prevData is delivered and its state marked unproven; strictly it is rejected', async () => {
+    const [x] = await makeAccounts(1, rng(1240), () => 'k256')
+    if (!x) throw new Error('no account')
+    const keys = staticKeys(keyTable([x]))
+    const [c1, c2] = await commits(x, 2, 500)
+    const s = new Script()
+    s.commit(x.did, c1 as Commit)
+    const body = commitBody(x.did, 0, c2 as Commit)
+    delete body.prevData
+    s.raw('#commit', body)
+    const strict = await runUntil(s, { keys }, (r) => r.fh.cursor === 2)
+    expect(strict.rejected).toEqual(['2 MISSING_PREV_DATA'])
+    const store = new MemorySyncStore()
+    const lenient = await runUntil(s, { keys, store, lenient: true }, (r) => r.fh.cursor === 2)
+    expect(lenient.rejected).toEqual([])
+    expect(lenient.delivered).toEqual(['1 commit', '2 commit'])
+    expect(store.getRepo(x.did)).toMatchObject({ rev: c2?.rev, unproven: true })
+  })
+
   it('a repository left desynchronized by a run that could resync re-bases when there is no fetcher', async () => {
     const [x] = await makeAccounts(1, rng(1230), () => 'k256')
     if (!x) throw new Error('no account')
