@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
+import { decodeFrame } from '@rsky/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
 import { repoRoot } from './test-helpers.ts'
 
 const bin = join(repoRoot, 'packages/cli/dist/bin.js')
@@ -356,8 +358,13 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       for (const e of events.filter((x) => x['type'] === 'rejected')) {
         expect(e).toMatchObject({ code: 'STALE_REV', t: '#sync' })
       }
-      const seqs = events.filter((e) => typeof e['seq'] === 'number').map((e) => e['seq'] as number)
-      expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+      // Each account's events in sequence order (accounts may interleave).
+      for (const did of new Set(events.map((e) => e['did']))) {
+        const seqs = events
+          .filter((e) => e['did'] === did && typeof e['seq'] === 'number')
+          .map((e) => e['seq'] as number)
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+      }
 
       const likes = lines(
         (await rsky([...base, '--collections', 'app.bsky.feed.like', '--limit', '1', '--json'])).stdout,
@@ -409,6 +416,77 @@ describe.runIf(existsSync(bin) || process.env['CI'] === 'true')(
       clearTimeout(killer)
       expect(status).toBe(0)
       expect(lines(stdout).length).toBeGreaterThanOrEqual(3)
+    })
+
+    it('firehose through a relay that drops one commit: the gap is a REJECTED CHAIN_BREAK line and a RESYNCED one (--verify full)', async () => {
+      // The PDS's own frames, replayed by a loopback relay that leaves out alice's second post.
+      const frames: Uint8Array[] = []
+      const upstream = new WebSocket(
+        `${net.pds.url.replace(/^http/, 'ws')}/xrpc/com.atproto.sync.subscribeRepos?cursor=0`,
+      )
+      await new Promise<void>((done, fail) => {
+        const timer = setTimeout(done, 3000)
+        upstream.on('message', (data: Buffer) => {
+          frames.push(new Uint8Array(data))
+          if (frames.length >= 12) {
+            clearTimeout(timer)
+            done()
+          }
+        })
+        upstream.on('error', fail)
+      })
+      upstream.close()
+      const commits = frames.filter((f) => {
+        const frame = decodeFrame(f)
+        return frame.op === 1 && frame.t === '#commit' && (frame.body as { repo?: string }).repo === alice
+      })
+      const dropped = commits[commits.length - 3]! // the second post: the like and follow come after it
+      const relay = await serve(async (req, res) => {
+        // getRepo for the resync goes to the real PDS.
+        const answer = await fetch(`${net.pds.url}${req.url}`)
+        res.statusCode = answer.status
+        res.end(Buffer.from(await answer.arrayBuffer()))
+      })
+      const wss = new WebSocketServer({ server: relay.server })
+      wss.on('connection', (socket) => {
+        for (const f of frames) if (f !== dropped) socket.send(f)
+      })
+      try {
+        // Until the resync line (or 20 s), then SIGINT.
+        const child = spawn(
+          process.execPath,
+          [bin, 'firehose', '--service', relay.url, '--plc', net.plc.url, '--cursor', '0', '--json'],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        )
+        let stdout = ''
+        let sent = false
+        const stop = () => {
+          if (!sent) {
+            sent = true
+            child.kill('SIGINT')
+          }
+        }
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          if (stdout.includes('"type":"resync"')) stop()
+        })
+        const timer = setTimeout(stop, 20_000)
+        const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)))
+        clearTimeout(timer)
+        const r = { status, stdout }
+        expect(r.status).toBe(0)
+        const out = lines(r.stdout)
+        const gap = out.find((e) => e['type'] === 'rejected' && e['t'] === '#commit')
+        expect(gap).toMatchObject({ did: alice, resync: true })
+        const resync = out.find((e) => e['type'] === 'resync')
+        expect(resync).toMatchObject({ did: alice, records })
+        expect(gap!['code']).toBe('CHAIN_BREAK')
+      } finally {
+        for (const c of wss.clients) c.terminate()
+        wss.close()
+        relay.server.closeAllConnections()
+        relay.server.close()
+      }
     })
 
     it('firehose: a wrong key is a REJECTED line with the reason (sig), an unreachable service is 2, bad flags are 2', async () => {

@@ -76,7 +76,7 @@ const firehose: Command = {
       ['--timeout SECONDS', 'how long to wait for the first connection and each key lookup (default 15)'],
     ],
     notes: [
-      'Prints one line per event until interrupted (Ctrl-C) or --limit: commits with their ops, #sync, #identity, #account and #info, a REJECTED line with the code and reason for every event that fails its checks, and (--verify full) a RESYNCED line when a repository was fetched and verified again after a gap in its chain. With --json, one JSON object per line: {type: "commit", seq, did, rev, time, commit, verified, ops: [{action, path, cid, prev, record}]}, {type: "rejected", seq, did, t, code, message, resync}, ...',
+      'Prints one line per event until interrupted (Ctrl-C) or --limit: commits with their ops, #sync, #identity, #account and #info, a REJECTED line with the code and reason for every event that fails its checks, and (--verify full) a RESYNCED line when a repository was fetched and verified again after a gap in its chain. The lines of one account come in sequence order; those of different accounts may interleave. With --json, one JSON object per line: {type: "commit", seq, did, rev, time, commit, verified, ops: [{action, path, cid, prev, record}]}, {type: "rejected", seq, did, t, code, message, resync}, ...',
     ],
     invalid: 'never (rejected events are printed, not fatal)',
   },
@@ -278,7 +278,8 @@ const firehose: Command = {
       },
       authenticate: mode === 'full',
       keys: ids,
-      // The stream is printed as it comes: one DID at a time keeps the lines in sequence order.
+      // One account at a time: each account's lines are in sequence order (the client keeps that
+      // order per DID); lines of different accounts may interleave when events arrive in a burst.
       concurrency: 1,
       ...(mode === 'full' ? {} : { fetchRepo: null }),
     })
