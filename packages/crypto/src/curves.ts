@@ -1,6 +1,5 @@
 // Curve arithmetic on @noble/curves shared by both entries: point parsing and compression,
 // signature-form checks (low-S, DER), and the pure-JS ECDSA verify used by the browser entry.
-import { DER } from '@noble/curves/abstract/der.js'
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
 import { bigIntToBytes, bytesToBigInt, compareBytes } from './bytes.ts'
 import {
@@ -95,22 +94,38 @@ export function normalizeLowS(alg: JwtAlg, compact: Uint8Array): Uint8Array {
   return out
 }
 
+/** End of the INTEGER last read by {@link derInteger}. */
+let integerEnd = 0
+
 /**
- * Compact r||s of a strict DER signature whose r and s are in [1, n-1]; null otherwise. The
- * checks of noble's `Signature.fromBytes(der, 'der')` (at most 80 bytes, INTEGERs of at most 33
- * bytes, r and s in range) on its DER parser alone (test/points.test.ts compares the two).
+ * The positive DER INTEGER at `p` (short-form length 1-33, no sign bit, no unneeded leading
+ * zero), or null. Sets `integerEnd`.
+ */
+function derInteger(b: Uint8Array, p: number, end: number): bigint | null {
+  if (p + 2 > end || b[p] !== 0x02) return null
+  const len = b[p + 1] as number
+  const start = p + 2
+  if (len < 1 || len > 33 || start + len > end) return null
+  const first = b[start] as number
+  if (first & 0x80 || (len > 1 && first === 0 && !((b[start + 1] as number) & 0x80))) return null
+  integerEnd = start + len
+  return bytesToBigInt(b.subarray(start, integerEnd))
+}
+
+/**
+ * Compact r||s of a strict DER signature whose r and s are in [1, n-1]; null otherwise. What
+ * noble's `Signature.fromBytes(der, 'der')` accepts (at most 80 bytes, so every length is in
+ * the short form; INTEGERs of at most 33 bytes; nothing left over), without its DER module:
+ * test/js-backend.test.ts compares the two on generated and mutated signatures.
  */
 export function derToCompact(alg: JwtAlg, der: Uint8Array): Uint8Array | null {
+  const len = der.length
+  if (len < 2 || len > 80 || der[0] !== 0x30 || der[1] !== len - 2) return null
+  const r = derInteger(der, 2, len)
+  if (r === null) return null
+  const s = derInteger(der, integerEnd, len)
   const n = ORDER[alg]
-  let sig: { r: bigint; s: bigint }
-  try {
-    if (der.length > 80) return null
-    sig = DER.toSig(der, 33)
-  } catch {
-    return null
-  }
-  const { r, s } = sig
-  if (r < 1n || r >= n || s < 1n || s >= n) return null
+  if (s === null || integerEnd !== len || r >= n || s >= n || r === 0n || s === 0n) return null
   const out = new Uint8Array(64)
   out.set(bigIntToBytes(r, 32), 0)
   out.set(bigIntToBytes(s, 32), 32)

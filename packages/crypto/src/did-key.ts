@@ -140,7 +140,7 @@ export function createDidKeyParsers(checkPoint: CompressedPointCheck): DidKeyPar
 }
 
 // The @noble parsers, used inside this package (DID-document suites) and by the browser entry.
-const noble = createDidKeyParsers(noblePointCheck)
+const noble = /* @__PURE__ */ createDidKeyParsers(noblePointCheck)
 
 /**
  * Structure of a did:key (prefix, base58btc, multicodec, length) without the curve check; throws

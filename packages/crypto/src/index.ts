@@ -6,14 +6,22 @@ import { createDidKeyParsers, noblePointCheck, type ParsedDidKey } from './did-k
 import { browserEngine } from './engine.browser.ts'
 import { EcKeypair, type KeypairOptions, randomPrivateKey } from './keypair.ts'
 import type { ByteEncoding } from './multibase.ts'
-import { bindFunctions } from './runtime.ts'
-import type { VerifyOptions } from './verify.ts'
+import {
+  bindHkdfSha256Expand,
+  bindHmacSha256,
+  bindRandomBytes,
+  bindRandomIntFromSeed,
+  bindRandomStr,
+  bindVerify,
+} from './runtime.ts'
+import { createDidKeyCache, type VerifyOptions } from './verify.ts'
 
 export { sha256 } from './sha256.browser.ts'
 export * from './shared-exports.ts'
 
 const engine = browserEngine
-const bound = bindFunctions(engine)
+// Each export is bound on its own (and marked pure), so a bundle keeps only what the app calls.
+const lookup = /* @__PURE__ */ createDidKeyCache(engine)
 
 /**
  * Verifies a 64-byte compact low-S ECDSA signature over sha256(`data`) against a did:key
@@ -28,7 +36,7 @@ export const verifySignature: (
   data: Uint8Array,
   sig: Uint8Array,
   opts?: VerifyOptions,
-) => boolean = bound.verifySignature
+) => boolean = /* @__PURE__ */ bindVerify(lookup, false)
 
 /**
  * `verifySignature` for a caller that already holds the 32-byte sha256 of the data.
@@ -40,14 +48,15 @@ export const verifySignatureDigest: (
   digest: Uint8Array,
   sig: Uint8Array,
   opts?: VerifyOptions,
-) => boolean = bound.verifySignatureDigest
+) => boolean = /* @__PURE__ */ bindVerify(lookup, true)
 
 /**
  * HMAC-SHA256 of `data` under `key`.
  * @throws {TypeError} unless both are Uint8Arrays.
  * @example hmacSha256(key, data) // 32 bytes
  */
-export const hmacSha256: (key: Uint8Array, data: Uint8Array) => Uint8Array = bound.hmacSha256
+export const hmacSha256: (key: Uint8Array, data: Uint8Array) => Uint8Array =
+  /* @__PURE__ */ bindHmacSha256(engine)
 
 /**
  * HKDF-SHA256 expand step only (RFC 5869 §2.3): `length` bytes from a pseudorandom key and info.
@@ -55,24 +64,26 @@ export const hmacSha256: (key: Uint8Array, data: Uint8Array) => Uint8Array = bou
  * @example hkdfSha256Expand(prk, new TextEncoder().encode('ctx'), 32)
  */
 export const hkdfSha256Expand: (prk: Uint8Array, info: Uint8Array, length: number) => Uint8Array =
-  bound.hkdfSha256Expand
+  /* @__PURE__ */ bindHkdfSha256Expand(engine)
 
 /**
  * `n` bytes from the platform CSPRNG.
  * @throws {RangeError} when `n` is outside [0, 65536].
  */
-export const randomBytes: (n: number) => Uint8Array = bound.randomBytes
+export const randomBytes: (n: number) => Uint8Array = /* @__PURE__ */ bindRandomBytes(engine)
 
 /**
  * `byteLength` random bytes as text in `encoding` (no multibase prefix).
  * @example randomStr(16, 'base32')
  */
-export const randomStr: (byteLength: number, encoding: ByteEncoding) => string = bound.randomStr
+export const randomStr: (byteLength: number, encoding: ByteEncoding) => string =
+  /* @__PURE__ */ bindRandomStr(engine)
 
 /** An integer in [low, high) (low defaults to 0) chosen deterministically by sha256(seed). */
-export const randomIntFromSeed: (seed: string, high: number, low?: number) => number = bound.randomIntFromSeed
+export const randomIntFromSeed: (seed: string, high: number, low?: number) => number =
+  /* @__PURE__ */ bindRandomIntFromSeed(engine)
 
-const parsers = createDidKeyParsers(noblePointCheck)
+const parsers = /* @__PURE__ */ createDidKeyParsers(noblePointCheck)
 
 /**
  * Parses a did:key into its algorithm and compressed public key, checking the point is on the

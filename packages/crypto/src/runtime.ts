@@ -6,7 +6,7 @@ import type { CryptoEngine } from './engine.ts'
 import { hkdfExpandWith } from './hkdf.ts'
 import type { ByteEncoding } from './multibase.ts'
 import { checkByteLength, randomIntFromSeedWith, randomStrWith } from './random.ts'
-import { createDidKeyCache, type VerifyOptions, verifyWith } from './verify.ts'
+import { createDidKeyCache, type ImportedDidKey, type VerifyOptions, verifyWith } from './verify.ts'
 
 /** The functions each entry exports, bound to its engine (documented on the exports in index.ts). */
 export interface BoundFunctions {
@@ -29,21 +29,52 @@ export interface BoundFunctions {
   readonly randomIntFromSeed: (seed: string, high: number, low?: number) => number
 }
 
+// One binder per public function, so an entry can bind each export on its own and a bundler
+// drops the ones an app never calls (one object of all of them would keep every one alive).
+
+/** verifySignature (or, with `prehashed`, verifySignatureDigest) over a did:key lookup. */
+export function bindVerify(
+  lookup: (didKey: string) => ImportedDidKey,
+  prehashed: boolean,
+): BoundFunctions['verifySignature'] {
+  return (didKey, message, sig, opts) => verifyWith(lookup, didKey, message, sig, opts, prehashed)
+}
+
+export function bindHmacSha256(engine: CryptoEngine): BoundFunctions['hmacSha256'] {
+  const hmac = engine.hmacSha256Parts
+  return (key, data) => {
+    abytes(key, 'key')
+    abytes(data, 'data')
+    return hmac(key, [data])
+  }
+}
+
+export function bindHkdfSha256Expand(engine: CryptoEngine): BoundFunctions['hkdfSha256Expand'] {
+  return (prk, info, length) => hkdfExpandWith(engine.hmacSha256Parts, prk, info, length)
+}
+
+export function bindRandomBytes(engine: CryptoEngine): BoundFunctions['randomBytes'] {
+  return (n) => engine.randomBytes(checkByteLength(n))
+}
+
+export function bindRandomStr(engine: CryptoEngine): BoundFunctions['randomStr'] {
+  return (byteLength, encoding) => randomStrWith(engine.randomBytes, byteLength, encoding)
+}
+
+export function bindRandomIntFromSeed(engine: CryptoEngine): BoundFunctions['randomIntFromSeed'] {
+  return (seed, high, low = 0) => randomIntFromSeedWith(engine.sha256, seed, high, low)
+}
+
 /** The functions of the public API over one engine, with their own did:key cache. */
 export function bindFunctions(engine: CryptoEngine): BoundFunctions {
   const lookup = createDidKeyCache(engine)
-  const hmac = engine.hmacSha256Parts
   return {
-    verifySignature: (didKey, data, sig, opts) => verifyWith(lookup, didKey, data, sig, opts, false),
-    verifySignatureDigest: (didKey, digest, sig, opts) => verifyWith(lookup, didKey, digest, sig, opts, true),
-    hmacSha256: (key, data) => {
-      abytes(key, 'key')
-      abytes(data, 'data')
-      return hmac(key, [data])
-    },
-    hkdfSha256Expand: (prk, info, length) => hkdfExpandWith(hmac, prk, info, length),
-    randomBytes: (n) => engine.randomBytes(checkByteLength(n)),
-    randomStr: (byteLength, encoding) => randomStrWith(engine.randomBytes, byteLength, encoding),
-    randomIntFromSeed: (seed, high, low = 0) => randomIntFromSeedWith(engine.sha256, seed, high, low),
+    verifySignature: bindVerify(lookup, false),
+    verifySignatureDigest: bindVerify(lookup, true),
+    hmacSha256: bindHmacSha256(engine),
+    hkdfSha256Expand: bindHkdfSha256Expand(engine),
+    randomBytes: bindRandomBytes(engine),
+    randomStr: bindRandomStr(engine),
+    randomIntFromSeed: bindRandomIntFromSeed(engine),
   }
 }

@@ -140,6 +140,22 @@ describe.each(ALGS)('%s', (alg) => {
       const body = ints.flat()
       return Uint8Array.from([0x30, body.length, ...body])
     }
+    // Long-form and zero lengths, empty and padded INTEGERs, leftovers.
+    for (const hexSig of [
+      '3081060201010201 01'.replace(/ /g, ''),
+      '300602010102010100',
+      '3007020101020201',
+      '30060200020101',
+      '3007020200010201 01'.replace(/ /g, ''),
+      '3007020200800201 01'.replace(/ /g, ''),
+      '300602810101020101',
+      '3000',
+      '30',
+      '',
+    ]) {
+      const b = Uint8Array.from(Buffer.from(hexSig, 'hex'))
+      expect([hexSig, derToCompact(alg, b)]).toEqual([hexSig, ref(b)])
+    }
     for (const [r, s] of [
       [0n, 1n],
       [1n, 0n],
