@@ -142,11 +142,11 @@ class FileWriter {
         this.lines.push(
           `/** Validates a ${id} record. */`,
           `export function validate${typeName}(value: unknown): ValidationResult<${typeName}> {`,
-          `  return lexicons.validateRecord(${JSON.stringify(id)}, value) as ValidationResult<${typeName}>`,
+          `  return getLexicons().validateRecord(${JSON.stringify(id)}, value) as ValidationResult<${typeName}>`,
           '}',
           `/** True when \`value\` is a valid ${id} record. */`,
           `export function is${typeName}(value: unknown): value is ${typeName} {`,
-          `  return lexicons.validateRecord(${JSON.stringify(id)}, value).success`,
+          `  return getLexicons().validateRecord(${JSON.stringify(id)}, value).success`,
           '}',
         )
         return
@@ -155,7 +155,7 @@ class FileWriter {
         this.lines.push(
           `/** Validates a ${tag} object. */`,
           `export function validate${typeName}(value: unknown): ValidationResult<${typeName}> {`,
-          `  return lexicons.validate(${JSON.stringify(uri)}, value) as ValidationResult<${typeName}>`,
+          `  return getLexicons().validate(${JSON.stringify(uri)}, value) as ValidationResult<${typeName}>`,
           '}',
         )
         return
@@ -172,7 +172,7 @@ class FileWriter {
         this.lines.push(
           `/** Validates ${id} parameters (defaults applied). */`,
           'export function validateParams(value: unknown): ValidationResult<Params> {',
-          `  return lexicons.validateXrpcParams(${nsid}, value) as ValidationResult<Params>`,
+          `  return getLexicons().validateXrpcParams(${nsid}, value) as ValidationResult<Params>`,
           '}',
         )
         if (def.type === 'procedure') {
@@ -180,7 +180,7 @@ class FileWriter {
           if (def.input) {
             this.lines.push(
               'export function validateInput(value: unknown): ValidationResult<Input> {',
-              `  return lexicons.validateXrpcInput(${nsid}, value) as ValidationResult<Input>`,
+              `  return getLexicons().validateXrpcInput(${nsid}, value) as ValidationResult<Input>`,
               '}',
             )
           }
@@ -190,7 +190,7 @@ class FileWriter {
           if (def.output) {
             this.lines.push(
               'export function validateOutput(value: unknown): ValidationResult<Output> {',
-              `  return lexicons.validateXrpcOutput(${nsid}, value) as ValidationResult<Output>`,
+              `  return getLexicons().validateXrpcOutput(${nsid}, value) as ValidationResult<Output>`,
               '}',
             )
           }
@@ -198,7 +198,7 @@ class FileWriter {
           this.lines.push(`export type Message = ${this.type(def.message.schema, '')}`)
           this.lines.push(
             'export function validateMessage(value: unknown): ValidationResult<Message> {',
-            `  return lexicons.validateSubscriptionMessage(${nsid}, value) as ValidationResult<Message>`,
+            `  return getLexicons().validateSubscriptionMessage(${nsid}, value) as ValidationResult<Message>`,
             '}',
           )
         }
@@ -215,20 +215,54 @@ class FileWriter {
   }
 
   render(runtime: string): string {
-    const path = nsidPath(this.doc.id)
+    const id = this.doc.id
+    const path = nsidPath(id)
+    // Documents this one references (directly): their modules add themselves and what they
+    // reference to the registry, so one module's registry holds exactly what it needs.
+    const referenced = new Set<string>()
+    for (const found of collectRefs(this.doc)) {
+      const uri = resolveRef(found.ref, id)
+      const nsid = uri.slice(0, uri.indexOf('#'))
+      if (nsid !== id) referenced.add(nsid)
+    }
+    const collects = [...referenced].sort().map((nsid) => ({
+      ident: `collect${nsidIdent(nsid)}`,
+      spec: relativeImport(path, nsidPath(nsid), this.ext),
+    }))
     const head = [
       HEADER,
-      `import type { BlobValue, BytesValue, CidLinkValue, UnknownValue, ValidationResult } from '${runtime}'`,
-      `import { lexicons } from '${relativeImport(path, 'lexicons', this.ext)}'`,
+      `import { type BlobValue, type BytesValue, type CidLinkValue, Lexicons, type UnknownValue, type ValidationResult } from '${runtime}'`,
+      ...collects.map((c) => `import { collectSchemas as ${c.ident} } from '${c.spec}'`),
       ...[...this.imports].sort().map(([ident, spec]) => `import type * as ${ident} from '${spec}'`),
     ]
-    // Re-exported so that no import is ever unused under noUnusedLocals.
-    const tail = [
+    const docJson = JSON.stringify(this.doc, null, 2).replace(/\n/g, '\n  ')
+    // Functions only (hoisted, so safe when references form a cycle of modules); the registry is
+    // built on first use.
+    const registry = [
+      `/** The lexicon document ${id}. */`,
+      'export function schema(): unknown {',
+      `  return ${docJson}`,
+      '}',
       '',
-      'export type { BlobValue, BytesValue, CidLinkValue, UnknownValue, ValidationResult }',
-      'export { lexicons }',
+      '/** Adds this document and every document it references, directly or not, to `into` (by id). */',
+      'export function collectSchemas(into: Map<string, unknown> = new Map()): Map<string, unknown> {',
+      `  if (into.has(${JSON.stringify(id)})) return into`,
+      `  into.set(${JSON.stringify(id)}, schema())`,
+      ...collects.map((c) => `  ${c.ident}(into)`),
+      '  return into',
+      '}',
+      '',
+      '// `var` is hoisted: reading it is safe even while a cycle of modules is being evaluated.',
+      'var cached: Lexicons | undefined',
+      '/** A registry of this document and those it references, built on first use. */',
+      'export function getLexicons(): Lexicons {',
+      '  if (cached === undefined) cached = new Lexicons(collectSchemas().values())',
+      '  return cached',
+      '}',
     ]
-    return `${head.join('\n')}\n\n${this.lines.join('\n')}\n${tail.join('\n')}\n`
+    // Re-exported so that no import is ever unused under noUnusedLocals.
+    const tail = ['', 'export type { BlobValue, BytesValue, CidLinkValue, UnknownValue, ValidationResult }']
+    return `${head.join('\n')}\n\n${registry.join('\n')}\n\n${this.lines.join('\n')}\n${tail.join('\n')}\n`
   }
 }
 
@@ -275,8 +309,10 @@ function selectDocuments(options: GenerateOptions): LexiconDoc[] {
 }
 
 /**
- * Generates TypeScript for a set of lexicons: one file per document (types and typed validators),
- * `lexicons.ts` (the documents and a shared registry) and `index.ts` (every document as a namespace).
+ * Generates TypeScript for a set of lexicons: one file per document (its document, types and typed
+ * validators over a registry of that document and the ones it references, built on first use, so
+ * importing one validator bundles only the documents it needs), `lexicons.ts` (every document and
+ * a registry of them all) and `index.ts` (every document as a namespace).
  * @throws {InvalidLexiconError} when a document is not valid lexicon.
  * @throws {UnresolvedLexiconRefsError} when a reference points at a definition no document holds
  * (the output would not type-check).
@@ -294,9 +330,12 @@ export function generateLexiconTypes(options: GenerateOptions): GeneratedFile[] 
     for (const [name, def] of Object.entries(doc.defs)) w.def(name, def)
     files.push({ path: `${nsidPath(doc.id)}.ts`, contents: w.render(runtime) })
   }
+  const schemaImports = docs.map(
+    (d) => `import { schema as ${nsidIdent(d.id)}Schema } from './${nsidPath(d.id)}${ext}'`,
+  )
   files.push({
     path: 'lexicons.ts',
-    contents: `${HEADER}import { Lexicons } from '${runtime}'\n\n/** The lexicon documents this code was generated from. */\nexport const schemas: readonly unknown[] = ${JSON.stringify(docs, null, 2)}\n\n/** A registry holding every document above. */\nexport const lexicons: Lexicons = new Lexicons(schemas)\n`,
+    contents: `${HEADER}import { Lexicons } from '${runtime}'\n${schemaImports.join('\n')}\n\n/** The lexicon documents this code was generated from. */\nexport const schemas: readonly unknown[] = [\n${docs.map((d) => `  ${nsidIdent(d.id)}Schema(),`).join('\n')}\n]\n\n/** A registry holding every document above. */\nexport const lexicons: Lexicons = new Lexicons(schemas)\n`,
   })
   files.push({
     path: 'index.ts',
