@@ -1,11 +1,14 @@
-// The SIGKILL crash/restart scenario (crash.ts) on Postgres, in its own Node process (see
-// crash-sqlite.test.ts); a database created for this run and dropped after.
+// The SIGKILL crash/restart scenario (crash.ts) on Postgres, (see
+// crash-sqlite.test.ts: the PDS in its own process); a database created for this run and dropped after.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runDriver } from './run-driver.ts'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import { PostgresMirrorStore } from '../src/index.ts'
+import { crashScenario } from './crash.ts'
+import { startRemotePds } from './remote-pds.ts'
 
 let db: TestDatabase
 let dir: string
@@ -18,13 +21,34 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe.runIf(process.env['RSKY_MIRROR_CRASH'] === '1')(
-  'rsky sync run on Postgres, killed with SIGKILL and restarted',
-  () => {
-    it('ends with rsky sync records equal to getRepo for every account', { timeout: 200_000 }, async () => {
-      const r = await runDriver(['postgres', dir, db.url])
-      expect(r.code, r.output).toBe(0)
-      expect(r.output).toMatch(/crash scenario passed/)
-    })
-  },
-)
+describe('rsky sync run on Postgres, killed with SIGKILL and restarted', () => {
+  it('ends with rsky sync records equal to getRepo for every account', { timeout: 200_000 }, async () => {
+    const pds = await startRemotePds()
+    try {
+      await crashScenario({
+        writer: pds.writer,
+        db: db.url,
+        store: () => PostgresMirrorStore.connect(db.url, { maxConnections: 1 }),
+        progress: async () => {
+          const c = new pg.Client({ connectionString: db.url })
+          await c.connect()
+          try {
+            const r = await c.query(
+              'SELECT (SELECT max(seq) FROM mirror_cursor) AS c, (SELECT count(*) FROM mirror_record) AS n',
+            )
+            return `${r.rows[0]?.c} ${r.rows[0]?.n}`
+          } catch {
+            return ''
+          } finally {
+            await c.end()
+          }
+        },
+        seed: 1313,
+        rounds: 4,
+        workDir: dir,
+      })
+    } finally {
+      await pds.close()
+    }
+  })
+})

@@ -57,15 +57,44 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
-interface Post {
+export interface Post {
   uri: string
   cid: string
   rkey: string
 }
 
+/** The writes the scenario makes on the PDS (in this process, or in the PDS's own process over IPC). */
+export interface Writer {
+  pdsUrl: string
+  plcUrl: string
+  newAccount(): Promise<Did>
+  post(did: Did, text: string): Promise<Post>
+  /** `creates` new posts and deletes of `deletes` (rkeys) in one commit. */
+  applyWrites(did: Did, creates: number, deletes: string[]): Promise<Post[]>
+  like(did: Did, post: Post): Promise<void>
+}
+
+/** A {@link Writer} over the seed client of a network in this process. */
+export function localWriter(net: Net, sc: Seed): Writer {
+  return {
+    pdsUrl: net.pds.url,
+    plcUrl: net.plc.url,
+    newAccount: () => newAccount(sc),
+    async post(did, text) {
+      const p = await sc.post(did, text)
+      const uri = p.ref.uriStr
+      return { uri, cid: p.ref.cidStr, rkey: uri.split('/').pop() as string }
+    },
+    applyWrites: (did, creates, deletes) => applyWrites(sc, did, creates, deletes),
+    async like(did, p) {
+      await sc.like(did, { uriStr: p.uri, cidStr: p.cid, raw: { uri: p.uri, cid: p.cid } } as never)
+    },
+  }
+}
+
 /** One random write: a post, a batch with a delete, a delete, a like or a new account. */
 async function randomWrite(
-  sc: Seed,
+  w: Writer,
   dids: Did[],
   rand: () => number,
   posts: Map<Did, Post[]>,
@@ -74,22 +103,19 @@ async function randomWrite(
   const held = posts.get(did) as Post[]
   const r = rand()
   if (r < 0.4) {
-    const p = await sc.post(did, `post ${Math.floor(rand() * 1e6)}`)
-    const uri = p.ref.uriStr
-    held.push({ uri, cid: p.ref.cidStr, rkey: uri.split('/').pop() as string })
+    held.push(await w.post(did, `post ${Math.floor(rand() * 1e6)}`))
   } else if (r < 0.6) {
     const gone = held.splice(0, 1).map((p) => p.rkey)
-    held.push(...(await applyWrites(sc, did, 1 + Math.floor(rand() * 4), gone)))
+    held.push(...(await w.applyWrites(did, 1 + Math.floor(rand() * 4), gone)))
   } else if (r < 0.8) {
     const p = held.shift()
-    if (p !== undefined) await applyWrites(sc, did, 0, [p.rkey])
+    if (p !== undefined) await w.applyWrites(did, 0, [p.rkey])
   } else if (r < 0.95) {
     const other = posts.get(dids[Math.floor(rand() * dids.length)] as Did) as Post[]
     const p = other[other.length - 1]
-    if (p !== undefined)
-      await sc.like(did, { uriStr: p.uri, cidStr: p.cid, raw: { uri: p.uri, cid: p.cid } } as never)
+    if (p !== undefined) await w.like(did, p)
   } else {
-    const d = await newAccount(sc)
+    const d = await w.newAccount()
     dids.push(d)
     posts.set(d, [])
   }
@@ -100,8 +126,7 @@ async function randomWrite(
  * `rsky sync records --json` against getRepo for every account.
  */
 export async function crashScenario(opts: {
-  net: Net
-  sc: Seed
+  writer: Writer
   db: string
   store: () => Promise<MirrorStore>
   /** Something that changes whenever the engine wrote (read cheaply: one query, no store object). */
@@ -111,15 +136,16 @@ export async function crashScenario(opts: {
   /** A folder for the engine's log and the records listing. */
   workDir: string
 }): Promise<void> {
-  const { net, sc, db } = opts
+  const { writer: w, db } = opts
+  const net = { pds: { url: w.pdsUrl }, plc: { url: w.plcUrl } } as Net
   const rand = rng(opts.seed)
   const dids: Did[] = []
   const posts = new Map<Did, Post[]>()
   for (let i = 0; i < 3; i++) {
-    const d = await newAccount(sc)
+    const d = await w.newAccount()
     dids.push(d)
     posts.set(d, [])
-    for (let j = 0; j < 4; j++) await randomWrite(sc, [d], rand, posts)
+    for (let j = 0; j < 4; j++) await randomWrite(w, [d], rand, posts)
   }
   const log = `${opts.workDir}/engine.log`
   const trace = (m: string): void => {
@@ -131,18 +157,18 @@ export async function crashScenario(opts: {
     // kill only once this run has written something, at a random moment after
     const before = await opts.progress()
     const ready = Date.now() + 15_000
-    await randomWrite(sc, dids, rand, posts)
+    await randomWrite(w, dids, rand, posts)
     while ((await opts.progress()) === before && Date.now() < ready) await sleep(200)
     const killAt = Date.now() + Math.floor(rand() * 800)
-    while (Date.now() < killAt) await randomWrite(sc, dids, rand, posts)
+    while (Date.now() < killAt) await randomWrite(w, dids, rand, posts)
     trace('kill')
     child.kill('SIGKILL')
     await exited(child)
     // writes while the engine is down: the restart must catch up from its cursor
-    for (let i = 0; i < 3; i++) await randomWrite(sc, dids, rand, posts)
+    for (let i = 0; i < 3; i++) await randomWrite(w, dids, rand, posts)
   }
   const child = startEngine(net, db, log)
-  for (let i = 0; i < 5; i++) await randomWrite(sc, dids, rand, posts)
+  for (let i = 0; i < 5; i++) await randomWrite(w, dids, rand, posts)
   trace('final run')
   const store = await opts.store()
   try {
