@@ -21,7 +21,7 @@ export {
 } from './errors.ts'
 export { MAX_SELF_LABELS, readSelfLabels, SELF_LABELS_TYPE, type SelfLabelsResult } from './self-labels.ts'
 export { normalizeLabel, signLabel } from './sign.ts'
-export { type CurrentLabelsOptions, LabelState } from './state.ts'
+export { type CurrentLabelsOptions, LabelState, type LabelStateOptions } from './state.ts'
 export {
   LABEL_FIELDS,
   LABEL_SIG_LENGTH,

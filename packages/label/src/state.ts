@@ -1,6 +1,22 @@
 // The current labels per subject: the newest label for each (src, uri, val) wins, negations retract,
-// expired labels drop out.
+// expired labels drop out. Memory is bounded: least recently used subjects are evicted past a cap.
 import type { Label } from './types.ts'
+
+/** Options of {@link LabelState}. */
+export interface LabelStateOptions {
+  /**
+   * Most subjects (URIs or DIDs) held. Past it, the least recently used one (applied to or read with
+   * `current`) is forgotten whole. Default 100,000; `Infinity` for no cap.
+   */
+  readonly maxSubjects?: number
+  /**
+   * Most (src, val) keys held for one subject. Past it, the key least recently applied for that
+   * subject is dropped. Default 1,000; `Infinity` for no cap.
+   */
+  readonly maxLabelsPerSubject?: number
+  /** Told of every subject forgotten for room (a whole subject, or one key of it). */
+  readonly onEvict?: (info: { uri: string; labels: number }) => void
+}
 
 /** Options of {@link LabelState.current}. */
 export interface CurrentLabelsOptions {
@@ -8,34 +24,68 @@ export interface CurrentLabelsOptions {
   readonly now?: number
 }
 
+const DEFAULT_MAX_SUBJECTS = 100_000
+const DEFAULT_MAX_LABELS_PER_SUBJECT = 1_000
+
 function ctsOf(label: Label): number {
   const t = Date.parse(label.cts)
   return Number.isNaN(t) ? 0 : t
+}
+
+function capOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (value === Number.POSITIVE_INFINITY || (Number.isSafeInteger(value) && value > 0)) return value
+  throw new RangeError(`LabelState: ${name} must be a positive integer or Infinity`)
 }
 
 /**
  * Folds a stream of (verified) labels into the set that currently applies to each subject. For one
  * `src`, `uri` and `val`, the label with the latest `cts` is kept (a later-received one wins a tie);
  * a kept negation means no label, and an expired one is hidden. Feed it labels in stream order.
+ *
+ * Memory is capped (`maxSubjects`, `maxLabelsPerSubject`): a forgotten subject reads as unlabelled
+ * and forgets its negations too, so a pipeline that must never lose a label keeps them in a store
+ * (e.g. `@rsky/labeler`'s) and uses this as a cache, or sets the caps to `Infinity`.
+ * @throws {RangeError} for a cap that is not a positive integer or `Infinity`.
  * @example
- * const state = new LabelState()
+ * const state = new LabelState({ maxSubjects: 50_000 })
  * state.apply(label)
  * state.current('at://did:plc:x/app.bsky.feed.post/1') // Label[]
  */
 export class LabelState {
+  // Insertion order is recency order: a used subject (or an applied key) is moved to the end.
   readonly #bySubject = new Map<string, Map<string, Label>>()
+  readonly #maxSubjects: number
+  readonly #maxPerSubject: number
+  readonly #onEvict: LabelStateOptions['onEvict']
+  #size = 0
+  #evictions = 0
+
+  constructor(opts: LabelStateOptions = {}) {
+    this.#maxSubjects = capOption(opts.maxSubjects, DEFAULT_MAX_SUBJECTS, 'maxSubjects')
+    this.#maxPerSubject = capOption(
+      opts.maxLabelsPerSubject,
+      DEFAULT_MAX_LABELS_PER_SUBJECT,
+      'maxLabelsPerSubject',
+    )
+    this.#onEvict = opts.onEvict
+  }
 
   /** Records a label. Returns false when an existing label for the same key is newer. */
   apply(label: Label): boolean {
-    let forSubject = this.#bySubject.get(label.uri)
-    if (forSubject === undefined) {
-      forSubject = new Map()
-      this.#bySubject.set(label.uri, forSubject)
-    }
+    const forSubject = this.#use(label.uri) ?? this.#add(label.uri)
     const key = `${label.src}\u0000${label.val}`
     const prior = forSubject.get(key)
     if (prior !== undefined && ctsOf(prior) > ctsOf(label)) return false
+    if (prior !== undefined) forSubject.delete(key)
+    else if (forSubject.size >= this.#maxPerSubject) {
+      const oldest = forSubject.keys().next().value as string
+      forSubject.delete(oldest)
+      this.#size--
+      this.#evicted(label.uri, 1)
+    }
     forSubject.set(key, label)
+    if (prior === undefined) this.#size++
     return true
   }
 
@@ -46,7 +96,7 @@ export class LabelState {
 
   /** The labels that apply to `uri` now: not negated, not expired; sorted by `src` then `val`. */
   current(uri: string, opts: CurrentLabelsOptions = {}): Label[] {
-    const forSubject = this.#bySubject.get(uri)
+    const forSubject = this.#use(uri)
     if (forSubject === undefined) return []
     const now = opts.now ?? Date.now()
     const out: Label[] = []
@@ -58,16 +108,54 @@ export class LabelState {
     return out.sort((a, b) => (a.src === b.src ? cmp(a.val, b.val) : cmp(a.src, b.src)))
   }
 
-  /** Subjects with any recorded label (negations included). */
+  /**
+   * Subjects with any recorded label (negations included), least recently used first: a snapshot,
+   * so calling `current` while iterating (which marks a subject used) is safe.
+   */
   subjects(): IterableIterator<string> {
-    return this.#bySubject.keys()
+    return [...this.#bySubject.keys()].values()
   }
 
   /** Number of (src, uri, val) keys held. */
   get size(): number {
-    let n = 0
-    for (const m of this.#bySubject.values()) n += m.size
-    return n
+    return this.#size
+  }
+
+  /** Number of subjects held. */
+  get subjectCount(): number {
+    return this.#bySubject.size
+  }
+
+  /** Subjects and keys forgotten for room so far. */
+  get evictions(): number {
+    return this.#evictions
+  }
+
+  // The subject's labels, marked most recently used.
+  #use(uri: string): Map<string, Label> | undefined {
+    const forSubject = this.#bySubject.get(uri)
+    if (forSubject !== undefined) {
+      this.#bySubject.delete(uri)
+      this.#bySubject.set(uri, forSubject)
+    }
+    return forSubject
+  }
+
+  #add(uri: string): Map<string, Label> {
+    if (this.#bySubject.size >= this.#maxSubjects) {
+      const [oldest, labels] = this.#bySubject.entries().next().value as [string, Map<string, Label>]
+      this.#bySubject.delete(oldest)
+      this.#size -= labels.size
+      this.#evicted(oldest, labels.size)
+    }
+    const forSubject = new Map<string, Label>()
+    this.#bySubject.set(uri, forSubject)
+    return forSubject
+  }
+
+  #evicted(uri: string, labels: number): void {
+    this.#evictions++
+    this.#onEvict?.({ uri, labels })
   }
 }
 
