@@ -38,6 +38,14 @@ function capOption(value: number | undefined, fallback: number, name: string): n
   throw new RangeError(`LabelState: ${name} must be a positive integer or Infinity`)
 }
 
+/** One subject's labels, a link in the recency list. */
+interface SubjectEntry {
+  readonly uri: string
+  readonly labels: Map<string, Label>
+  prev: SubjectEntry | undefined
+  next: SubjectEntry | undefined
+}
+
 /**
  * Folds a stream of (verified) labels into the set that currently applies to each subject. For one
  * `src`, `uri` and `val`, the label with the latest `cts` is kept (a later-received one wins a tie);
@@ -53,8 +61,12 @@ function capOption(value: number | undefined, fallback: number, name: string): n
  * state.current('at://did:plc:x/app.bsky.feed.post/1') // Label[]
  */
 export class LabelState {
-  // Insertion order is recency order: a used subject (or an applied key) is moved to the end.
-  readonly #bySubject = new Map<string, Map<string, Label>>()
+  // Recency is a doubly linked list (head least recently used) beside the map: moving and evicting
+  // are O(1), where deleting and re-inserting map keys would leave holes that V8 skips on every
+  // `keys().next()` (24 µs per eviction at 100,000 subjects, measured).
+  readonly #bySubject = new Map<string, SubjectEntry>()
+  #head: SubjectEntry | undefined
+  #tail: SubjectEntry | undefined
   readonly #maxSubjects: number
   readonly #maxPerSubject: number
   readonly #onEvict: LabelStateOptions['onEvict']
@@ -73,19 +85,20 @@ export class LabelState {
 
   /** Records a label. Returns false when an existing label for the same key is newer. */
   apply(label: Label): boolean {
-    const forSubject = this.#use(label.uri) ?? this.#add(label.uri)
+    const forSubject = (this.#use(label.uri) ?? this.#add(label.uri)).labels
     const key = `${label.src}\u0000${label.val}`
     const prior = forSubject.get(key)
     if (prior !== undefined && ctsOf(prior) > ctsOf(label)) return false
+    let dropped = false
     if (prior !== undefined) forSubject.delete(key)
     else if (forSubject.size >= this.#maxPerSubject) {
-      const oldest = forSubject.keys().next().value as string
-      forSubject.delete(oldest)
+      forSubject.delete(forSubject.keys().next().value as string)
       this.#size--
-      this.#evicted(label.uri, 1)
+      dropped = true
     }
     forSubject.set(key, label)
     if (prior === undefined) this.#size++
+    if (dropped) this.#evicted(label.uri, 1)
     return true
   }
 
@@ -96,11 +109,11 @@ export class LabelState {
 
   /** The labels that apply to `uri` now: not negated, not expired; sorted by `src` then `val`. */
   current(uri: string, opts: CurrentLabelsOptions = {}): Label[] {
-    const forSubject = this.#use(uri)
-    if (forSubject === undefined) return []
+    const entry = this.#use(uri)
+    if (entry === undefined) return []
     const now = opts.now ?? Date.now()
     const out: Label[] = []
-    for (const l of forSubject.values()) {
+    for (const l of entry.labels.values()) {
       if (l.neg === true) continue
       if (l.exp !== undefined && !(Date.parse(l.exp) > now)) continue
       out.push(l)
@@ -113,7 +126,9 @@ export class LabelState {
    * so calling `current` while iterating (which marks a subject used) is safe.
    */
   subjects(): IterableIterator<string> {
-    return [...this.#bySubject.keys()].values()
+    const out: string[] = []
+    for (let e = this.#head; e !== undefined; e = e.next) out.push(e.uri)
+    return out.values()
   }
 
   /** Number of (src, uri, val) keys held. */
@@ -131,26 +146,44 @@ export class LabelState {
     return this.#evictions
   }
 
-  // The subject's labels, marked most recently used.
-  #use(uri: string): Map<string, Label> | undefined {
-    const forSubject = this.#bySubject.get(uri)
-    if (forSubject !== undefined) {
-      this.#bySubject.delete(uri)
-      this.#bySubject.set(uri, forSubject)
-    }
-    return forSubject
+  // The subject's entry, moved to the most recently used end.
+  #use(uri: string): SubjectEntry | undefined {
+    const e = this.#bySubject.get(uri)
+    if (e === undefined || e === this.#tail) return e
+    this.#unlink(e)
+    this.#append(e)
+    return e
   }
 
-  #add(uri: string): Map<string, Label> {
-    if (this.#bySubject.size >= this.#maxSubjects) {
-      const [oldest, labels] = this.#bySubject.entries().next().value as [string, Map<string, Label>]
-      this.#bySubject.delete(oldest)
-      this.#size -= labels.size
-      this.#evicted(oldest, labels.size)
+  #add(uri: string): SubjectEntry {
+    let evicted: SubjectEntry | undefined
+    if (this.#bySubject.size >= this.#maxSubjects && this.#head !== undefined) {
+      evicted = this.#head
+      this.#unlink(evicted)
+      this.#bySubject.delete(evicted.uri)
+      this.#size -= evicted.labels.size
     }
-    const forSubject = new Map<string, Label>()
-    this.#bySubject.set(uri, forSubject)
-    return forSubject
+    const e: SubjectEntry = { uri, labels: new Map(), prev: undefined, next: undefined }
+    this.#bySubject.set(uri, e)
+    this.#append(e)
+    if (evicted !== undefined) this.#evicted(evicted.uri, evicted.labels.size)
+    return e
+  }
+
+  #unlink(e: SubjectEntry): void {
+    if (e.prev === undefined) this.#head = e.next
+    else e.prev.next = e.next
+    if (e.next === undefined) this.#tail = e.prev
+    else e.next.prev = e.prev
+    e.prev = undefined
+    e.next = undefined
+  }
+
+  #append(e: SubjectEntry): void {
+    e.prev = this.#tail
+    if (this.#tail === undefined) this.#head = e
+    else this.#tail.next = e
+    this.#tail = e
   }
 
   #evicted(uri: string, labels: number): void {
