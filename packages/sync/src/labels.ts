@@ -210,8 +210,9 @@ export class LabelSubscription {
 
   /**
    * Disconnects and lets queued events finish, then saves the cursor. A label waiting for its key
-   * is abandoned at once (its event stays unhandled, and so do the events queued behind it: the
-   * cursor stays before it and the next start receives them again).
+   * (in a backoff, or a key fetch under way) is abandoned at once, and a queued one whose key cannot
+   * be had on its one try is not retried: its event stays unhandled, and so do the events behind
+   * it (the cursor stays before it and the next start receives them again).
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop()
@@ -330,10 +331,12 @@ export class LabelSubscription {
   ): Promise<LabelVerdict | undefined> {
     const signal = this.#abort.signal
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) return undefined
       // the failed fetch is cached by the verifier (its refresh cooldown): drop it so this try fetches
       if (attempt > 1) verifier.forget(label.src)
-      const verdict = await untilAborted(verifier.verify(label), signal)
+      const work = verifier.verify(label)
+      // a label queued before stop() still gets its one try (as the firehose lets queued events
+      // finish); a wait that began before stop() ends with it
+      const verdict = signal.aborted ? await work : await untilAborted(work, signal)
       if (verdict === undefined) return undefined
       if (verdict.valid || verdict.reason !== 'KEY_UNAVAILABLE') return verdict
       const last = attempt >= this.#retry.maxAttempts
