@@ -34,8 +34,9 @@ if [ "$host_major" -lt 24 ]; then
       { echo "toolchain: could not install Node $RSKY_NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$node_bin:$PATH"
-  # Native addons (better-sqlite3 under @atproto/dev-env) have no reachable prebuilt binary: node-gyp
-  # builds them against the headers this package ships (include/node), not a download.
+  # A native addon without a binary in its npm package is built by node-gyp against the headers this
+  # package ships (include/node), never a download. (better-sqlite3, under @atproto/dev-env, is
+  # pinned to 13 in pnpm-workspace.yaml, which carries its own binaries.)
   export npm_config_nodedir="$tools/node_modules/$node_pkg"
 fi
 
