@@ -130,7 +130,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     cases: [],
     sizes,
   }
-  mkdirSync(join(here, '..', 'results'), { recursive: true })
-  writeFileSync(join(here, '..', 'results', 'size.json'), `${JSON.stringify(report, null, 2)}\n`)
-  if (!process.argv.includes('--no-doc')) console.log(`wrote ${writeBenchmarksDoc()}`)
+  // --no-doc prints only: results/size.json and docs/benchmarks.md are tracked files.
+  if (!process.argv.includes('--no-doc')) {
+    mkdirSync(join(here, '..', 'results'), { recursive: true })
+    writeFileSync(join(here, '..', 'results', 'size.json'), `${JSON.stringify(report, null, 2)}\n`)
+    console.log(`wrote ${writeBenchmarksDoc()}`)
+  }
 }
