@@ -1,29 +1,31 @@
-// The SIGKILL crash/restart scenario (crash.ts) on Postgres, (see
-// crash-sqlite.test.ts: the PDS in its own process); a database created for this run and dropped after.
+// The SIGKILL crash/restart scenario (crash.ts) on Postgres (see crash-sqlite.test.ts: the PDS in
+// its own process, retried when it aborts); a database created per attempt and dropped after.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
+import { createTestDatabase } from '@rsky/test-vectors'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { PostgresMirrorStore } from '../src/index.ts'
 import { crashScenario } from './crash.ts'
 import { startRemotePds } from './remote-pds.ts'
 
-let db: TestDatabase
 let dir: string
-beforeAll(async () => {
-  db = await createTestDatabase('rsky_mirror_crash')
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rsky-mirror-crash-pg-'))
 })
-afterAll(async () => {
-  await db?.drop()
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
 describe('rsky sync run on Postgres, killed with SIGKILL and restarted', () => {
-  it('ends with rsky sync records equal to getRepo for every account', { timeout: 200_000 }, async () => {
+  // retry: a fresh PDS and database when the PDS process aborted (see crash-sqlite.test.ts)
+  it('ends with rsky sync records equal to getRepo for every account', {
+    timeout: 200_000,
+    retry: 2,
+  }, async () => {
     const pds = await startRemotePds()
+    const db = await createTestDatabase('rsky_mirror_crash')
     try {
       await crashScenario({
         writer: pds.writer,
@@ -49,6 +51,7 @@ describe('rsky sync run on Postgres, killed with SIGKILL and restarted', () => {
       })
     } finally {
       await pds.close()
+      await db.drop()
     }
   })
 })
