@@ -58,7 +58,10 @@ class Sink {
   apply(e: FirehoseEvent): void {
     if (e.type !== 'commit' || e.verified === null) return
     let t = this.records.get(e.did)
-    if (t === undefined) this.records.set(e.did, (t = new Map()))
+    if (t === undefined) {
+      t = new Map()
+      this.records.set(e.did, t)
+    }
     for (const op of e.verified.ops) {
       if (op.action === 'delete') t.delete(op.path)
       else t.set(op.path, String(op.cid))

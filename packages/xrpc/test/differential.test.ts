@@ -33,7 +33,7 @@ beforeAll(async () => {
   })
   r.method('com.example.echo', async ({ input }) => ({
     encoding: 'application/json',
-    body: { text: (input?.body as { text: string }).text },
+    body: { text: (input?.body as { text: string } | undefined)?.text },
   }))
   r.method('com.example.noinput', async () => undefined)
   r.method('com.example.badOutput', async () => ({ encoding: 'application/json', body: { n: 'x' } }))
