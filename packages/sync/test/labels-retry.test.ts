@@ -380,6 +380,78 @@ describe('LabelSubscription: labeler key unavailable', () => {
     expect(retries).toEqual([...tries(1), ...tries(2), ...tries(7)])
   })
 
+  it('stop() lets queued labels have their one try; the first whose key is missing holds the rest', async () => {
+    const frames: Uint8Array[] = []
+    for (let seq = 1; seq <= 5; seq++) {
+      const item = await event(seq, signed(seq, seq === 3 ? key2 : key1))
+      if (item.kind === 'event') frames.push(item.frame)
+    }
+    // a socket that hands over all five frames at once, so they are queued when stop() is called
+    const socketFactory = () => {
+      const socket = {
+        binaryType: 'arraybuffer',
+        onopen: null,
+        onmessage: null as ((ev: { data: unknown }) => void) | null,
+        onclose: null,
+        onerror: null,
+        close: () => {},
+      }
+      queueMicrotask(() => {
+        for (const f of frames) socket.onmessage?.({ data: f })
+      })
+      return socket
+    }
+    let fetches = 0
+    const keyDoc = {
+      id: SRC,
+      verificationMethod: [
+        {
+          id: `${SRC}#atproto_label`,
+          type: 'Multikey',
+          controller: SRC,
+          publicKeyMultibase: key1.did().slice(8),
+        },
+      ],
+    }
+    const handled: number[] = []
+    const retries: string[] = []
+    let stopping: Promise<void> | undefined
+    const sub: LabelSubscription = new LabelSubscription({
+      service: 'ws://127.0.0.1:1',
+      labeler: SRC,
+      socketFactory,
+      // key1 at first; the refresh that label 3 (signed with key2) asks for fails
+      resolver: {
+        resolve: async () => {
+          if (++fetches > 1) throw new Error('directory down')
+          return keyDoc as never
+        },
+      },
+      keyRetry: { minDelayMs: 600_000, maxDelayMs: 600_000 },
+      onEvent: (e) => {
+        if (e.$type !== '#labels') return
+        handled.push(e.seq)
+        if (e.seq === 1) stopping = sub.stop()
+      },
+      onError: (err) => {
+        if (err instanceof LabelKeyUnavailableError) retries.push(`${err.seq}:${err.attempt}`)
+      },
+    })
+    await sub.start()
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (stopping !== undefined) {
+          clearInterval(t)
+          r()
+        }
+      }, 1)
+    })
+    await stopping
+    expect(handled).toEqual([1, 2])
+    expect(retries).toEqual(['3:1'])
+    expect(sub.cursor).toBe(2)
+  })
+
   it('refuses bad retry options', () => {
     const base = { service: 'ws://127.0.0.1:1', labeler: SRC, onEvent: () => {} }
     for (const keyRetry of [
