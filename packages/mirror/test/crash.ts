@@ -125,7 +125,17 @@ async function randomWrite(
  * Runs `rounds` kill/restart cycles, then a last run until the mirror equals the host; checks
  * `rsky sync records --json` against getRepo for every account.
  */
-export async function crashScenario(opts: {
+export async function crashScenario(opts: ScenarioOptions): Promise<void> {
+  // Every engine started is killed on the way out, whatever failed: none is left running as an orphan.
+  const started: ChildProcess[] = []
+  try {
+    await runScenario(opts, started)
+  } finally {
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  }
+}
+
+export interface ScenarioOptions {
   writer: Writer
   db: string
   store: () => Promise<MirrorStore>
@@ -135,7 +145,14 @@ export async function crashScenario(opts: {
   rounds: number
   /** A folder for the engine's log and the records listing. */
   workDir: string
-}): Promise<void> {
+}
+
+function track(list: ChildProcess[], child: ChildProcess): ChildProcess {
+  list.push(child)
+  return child
+}
+
+async function runScenario(opts: ScenarioOptions, started: ChildProcess[]): Promise<void> {
   const { writer: w, db } = opts
   const net = { pds: { url: w.pdsUrl }, plc: { url: w.plcUrl } } as Net
   const rand = rng(opts.seed)
@@ -153,7 +170,7 @@ export async function crashScenario(opts: {
   }
   for (let round = 0; round < opts.rounds; round++) {
     trace(`round ${round}`)
-    const child = startEngine(net, db, log)
+    const child = track(started, startEngine(net, db, log))
     // kill only once this run has written something, at a random moment after
     const before = await opts.progress()
     const ready = Date.now() + 15_000
@@ -167,7 +184,7 @@ export async function crashScenario(opts: {
     // writes while the engine is down: the restart must catch up from its cursor
     for (let i = 0; i < 3; i++) await randomWrite(w, dids, rand, posts)
   }
-  const child = startEngine(net, db, log)
+  const child = track(started, startEngine(net, db, log))
   for (let i = 0; i < 5; i++) await randomWrite(w, dids, rand, posts)
   trace('final run')
   const store = await opts.store()
