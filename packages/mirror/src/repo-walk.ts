@@ -1,10 +1,9 @@
 // Reads a repository CAR into verified records: every block hash (@rsky/car), the commit, its DID
-// and signature, every tree node's structure and key order (@rsky/mst), every record present and a
+// and signature, every tree node's structure and key order (@rsky/repo's walkRecordTree), every record present and a
 // strict DAG-CBOR map. Records stay views into the CAR's slabs; nothing is copied until written.
 import type { CarReadOptions, CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, ensureValidDagCbor } from '@rsky/dag-cbor'
-import { DEFAULT_NODE_LIMITS, decodeNode, type MstNode, type NodeRef } from '@rsky/mst'
-import { CarBlockIndex, decodeCommit, verifyCommitSignature } from '@rsky/repo'
+import { CarBlockIndex, decodeCommit, RepoError, verifyCommitSignature, walkRecordTree } from '@rsky/repo'
 import { MirrorError } from './errors.ts'
 import type { BackfilledRepo } from './types.ts'
 
@@ -59,61 +58,27 @@ export async function readVerifiedRepo(opts: {
     throw new MirrorError('REPO_DID_MISMATCH', `the repository is another DID's; got=${commit.did}`, { did })
   await checkSignature(did, commit, opts.keys)
 
-  const limits =
-    opts.maxNodeEntries === undefined ? DEFAULT_NODE_LIMITS : { maxNodeEntries: opts.maxNodeEntries }
-  const load = (cid: Cid, ref: NodeRef | null): MstNode => {
-    const n = index.indexOf(cid)
-    if (n < 0) throw bad(did, `a tree node is missing; cid=${cid}`)
-    try {
-      return ref === null
-        ? decodeNode(index.bytesAt(n), cid, { limits })
-        : decodeNode(index.bytesAt(n), cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
-    } catch (err) {
-      throw bad(did, `a tree node is invalid: ${(err as Error).message}`, err)
-    }
-  }
   const records: WalkedRecord[] = []
-  const nodes: MstNode[] = [load(commit.data, null)]
-  const slots: number[] = [0]
-  const descended: boolean[] = [false]
-  while (nodes.length > 0) {
-    const top = nodes.length - 1
-    const node = nodes[top] as MstNode
-    const i = slots[top] as number
-    if (!descended[top]) {
-      descended[top] = true
-      const child = node.child(i)
-      if (child !== null) {
-        const ref = child as NodeRef
-        nodes.push(load(ref.cid, ref))
-        slots.push(0)
-        descended.push(false)
-        continue
+  try {
+    for (const { key, collection, rkey, cid } of walkRecordTree(index, commit.data, {
+      maxNodeEntries: opts.maxNodeEntries,
+    })) {
+      const n = index.indexOf(cid)
+      if (n < 0) throw bad(did, `a record is missing; key=${key} cid=${cid}`)
+      const record = index.bytesAt(n)
+      let kind: string
+      try {
+        kind = ensureValidDagCbor(record)
+      } catch (err) {
+        if (!(err instanceof DagCborDecodeError)) throw err
+        throw bad(did, `a record is not valid DAG-CBOR; key=${key}`, err)
       }
+      if (kind !== 'map') throw bad(did, `a record is not a map; key=${key}`)
+      records.push({ collection, rkey, cid, record })
     }
-    if (i >= node.keys.length) {
-      nodes.pop()
-      slots.pop()
-      descended.pop()
-      continue
-    }
-    slots[top] = i + 1
-    descended[top] = false
-    const key = node.keys[i] as string
-    const cid = node.values[i] as Cid
-    const n = index.indexOf(cid)
-    if (n < 0) throw bad(did, `a record is missing; key=${key} cid=${cid}`)
-    const record = index.bytesAt(n)
-    let kind: string
-    try {
-      kind = ensureValidDagCbor(record)
-    } catch (err) {
-      if (!(err instanceof DagCborDecodeError)) throw err
-      throw bad(did, `a record is not valid DAG-CBOR; key=${key}`, err)
-    }
-    if (kind !== 'map') throw bad(did, `a record is not a map; key=${key}`)
-    const slash = key.indexOf('/')
-    records.push({ collection: key.slice(0, slash), rkey: key.slice(slash + 1), cid, record })
+  } catch (err) {
+    if (err instanceof RepoError) throw bad(did, `the record tree is invalid: ${err.message}`, err)
+    throw err
   }
   return { did, rev: commit.rev ?? '', data: commit.data, records }
 }

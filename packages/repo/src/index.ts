@@ -27,6 +27,7 @@ export { exportRepoBlocks, exportRepoCar, exportRepoCarBytes, getRecordsProofCar
 export { type ReadRepoRecordsOptions, type RepoRecordEntry, readRepoRecords } from './read-records.ts'
 export { type CommitData, type CommitOp, type RecordWrite, Repo, type RepoRecord } from './repo.ts'
 export { MemoryRepoStorage, type RepoStorage } from './storage.ts'
+export { type TreeEntry, type WalkRecordTreeOptions, walkRecordTree } from './tree-walk.ts'
 export {
   asRepoError,
   type LoadedRepoCar,

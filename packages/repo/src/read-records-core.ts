@@ -5,11 +5,10 @@
 // caller holds the CAR's bytes plus one path of tree nodes and one record, never every record.
 import type { CarReadOptions, CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, decode, isLexMap, type LexMap } from '@rsky/dag-cbor'
-import { DEFAULT_NODE_LIMITS, decodeNode, type MstNode, type NodeLimits, type NodeRef } from '@rsky/mst'
-import { asRepoError } from './as-repo-error.ts'
 import { CarBlockIndex } from './block-index.ts'
 import { type CommitSignatureCheck, checkCommitWith } from './check-commit.ts'
-import { InvalidCarRootError, InvalidRecordError, MissingBlockError, RepoError } from './errors.ts'
+import { InvalidCarRootError, InvalidRecordError, MissingBlockError } from './errors.ts'
+import { nodeLimitsOf, walkRecordTree } from './tree-walk.ts'
 
 /** One record of a repository, as {@link readRepoRecords} yields it. */
 export interface RepoRecordEntry {
@@ -46,25 +45,6 @@ export interface ReadRepoRecordsOptions {
   collection?: string
 }
 
-function limitsOf(max: number | undefined): NodeLimits {
-  if (max === undefined) return DEFAULT_NODE_LIMITS
-  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('maxNodeEntries must be a positive integer')
-  return { maxNodeEntries: max }
-}
-
-function nodeAt(index: CarBlockIndex, cid: Cid, ref: NodeRef | null, limits: NodeLimits): MstNode {
-  const n = index.indexOf(cid)
-  if (n < 0) throw new MissingBlockError(cid, 'MST node')
-  const bytes = index.bytesAt(n)
-  try {
-    return ref === null
-      ? decodeNode(bytes, cid, { limits })
-      : decodeNode(bytes, cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
-  } catch (err) {
-    throw asRepoError(err)
-  }
-}
-
 function recordAt(index: CarBlockIndex, key: string, cid: Cid): LexMap {
   const n = index.indexOf(cid)
   if (n < 0) throw new MissingBlockError(cid, `record ${key}`)
@@ -96,7 +76,7 @@ export async function* readRepoRecords(
   car: Uint8Array | CarSource,
   opts: ReadRepoRecordsOptions = {},
 ): AsyncGenerator<RepoRecordEntry, void, undefined> {
-  const limits = limitsOf(opts.maxNodeEntries)
+  nodeLimitsOf(opts.maxNodeEntries) // a bad limit is a RangeError before the CAR is read
   if (opts.collection !== undefined && (typeof opts.collection !== 'string' || opts.collection.includes('/')))
     throw new TypeError('collection must be an NSID string without "/"')
   const index =
@@ -106,60 +86,13 @@ export async function* readRepoRecords(
   const root = index.roots[0]
   if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
   const { commit } = checkCommitWith(root, index.get(root), opts, opts.verifyCommitSignature)
-  const prefix = opts.collection === undefined ? null : `${opts.collection}/`
-
-  // In-order walk: slot i of a node is its child i, then its key i.
-  const nodes: MstNode[] = [nodeAt(index, commit.data, null, limits)]
-  const slots: number[] = [0]
-  const descended: boolean[] = [false]
-  while (nodes.length > 0) {
-    const top = nodes.length - 1
-    const node = nodes[top] as MstNode
-    const i = slots[top] as number
-    if (!descended[top]) {
-      descended[top] = true
-      const child = node.child(i)
-      if (child !== null) {
-        const ref = child as NodeRef
-        // With a collection filter, a subtree entirely outside the collection is skipped unread.
-        if (prefix === null || mayHold(ref, prefix)) {
-          nodes.push(nodeAt(index, ref.cid, ref, limits))
-          slots.push(0)
-          descended.push(false)
-          continue
-        }
-      }
-    }
-    if (i >= node.keys.length) {
-      nodes.pop()
-      slots.pop()
-      descended.pop()
-      continue
-    }
-    slots[top] = i + 1
-    descended[top] = false
-    const key = node.keys[i] as string
-    if (prefix !== null && !key.startsWith(prefix)) {
-      if (key > prefix) return // keys are in order: nothing later can match
-      continue
-    }
-    const slash = key.indexOf('/')
-    if (slash <= 0)
-      throw new RepoError('BAD_TREE', `invalid record tree: key without a collection; key=${key}`)
-    const cid = node.values[i] as Cid
+  const walk = { maxNodeEntries: opts.maxNodeEntries, collection: opts.collection }
+  for (const entry of walkRecordTree(index, commit.data, walk)) {
     yield {
-      collection: key.slice(0, slash),
-      rkey: key.slice(slash + 1),
-      cid,
-      record: recordAt(index, key, cid),
+      collection: entry.collection,
+      rkey: entry.rkey,
+      cid: entry.cid,
+      record: recordAt(index, entry.key, entry.cid),
     }
   }
-}
-
-/** Whether a subtree bounded by (lo, hi) can hold a key starting with `prefix`. */
-function mayHold(ref: NodeRef, prefix: string): boolean {
-  const { lo, hi } = ref
-  if (hi !== null && hi !== undefined && hi <= prefix) return false
-  if (lo !== null && lo !== undefined && lo > prefix && !lo.startsWith(prefix)) return false
-  return true
 }

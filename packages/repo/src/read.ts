@@ -15,3 +15,4 @@ export {
   type RepoErrorCode,
 } from './errors.ts'
 export { type ReadRepoRecordsOptions, type RepoRecordEntry, readRepoRecords } from './read-records-core.ts'
+export { type TreeEntry, type WalkRecordTreeOptions, walkRecordTree } from './tree-walk.ts'

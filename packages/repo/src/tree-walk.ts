@@ -1,0 +1,108 @@
+// The in-order walk of a repository's record tree inside a CAR block index: each node decoded (and
+// checked: structure, layer, key bounds, entry limit) when reached and dropped when left, so a
+// caller holds one path of nodes, never the whole tree. readRepoRecords and @rsky/mirror's backfill
+// read records through it. (verifyRepoCar keeps its own loop: it also counts every block it reaches.)
+import type { Cid } from '@rsky/dag-cbor'
+import { DEFAULT_NODE_LIMITS, decodeNode, type MstNode, type NodeLimits, type NodeRef } from '@rsky/mst'
+import { asRepoError } from './as-repo-error.ts'
+import type { CarBlockIndex } from './block-index.ts'
+import { MissingBlockError, RepoError } from './errors.ts'
+
+/** One leaf of the record tree: `collection/rkey` and the record's CID (the block may be absent). */
+export interface TreeEntry {
+  key: string
+  collection: string
+  rkey: string
+  cid: Cid
+}
+
+/** Options of {@link walkRecordTree}. */
+export interface WalkRecordTreeOptions {
+  /** Most entries one tree node may hold (default 8,192): a defence against mined keys. */
+  maxNodeEntries?: number
+  /** Only the entries of this collection; subtrees entirely outside it are not read. */
+  collection?: string
+}
+
+/** The node-entry limit of `max`, checked. */
+export function nodeLimitsOf(max: number | undefined): NodeLimits {
+  if (max === undefined) return DEFAULT_NODE_LIMITS
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('maxNodeEntries must be a positive integer')
+  return { maxNodeEntries: max }
+}
+
+function nodeAt(index: CarBlockIndex, cid: Cid, ref: NodeRef | null, limits: NodeLimits): MstNode {
+  const n = index.indexOf(cid)
+  if (n < 0) throw new MissingBlockError(cid, 'MST node')
+  const bytes = index.bytesAt(n)
+  try {
+    return ref === null
+      ? decodeNode(bytes, cid, { limits })
+      : decodeNode(bytes, cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
+  } catch (err) {
+    throw asRepoError(err)
+  }
+}
+
+/** Whether a subtree bounded by (lo, hi) can hold a key starting with `prefix`. */
+function mayHold(ref: NodeRef, prefix: string): boolean {
+  const { lo, hi } = ref
+  if (hi !== null && hi !== undefined && hi <= prefix) return false
+  if (lo !== null && lo !== undefined && lo > prefix && !lo.startsWith(prefix)) return false
+  return true
+}
+
+/**
+ * Walks the record tree rooted at `data` (a commit's `data` CID) in key order, yielding each leaf.
+ * Record blocks are not read: look them up in `index` by `cid`.
+ * @throws MissingBlockError for an absent node; RepoError BAD_TREE for a malformed node, keys out of
+ *   order or a key without a collection (raised from the iteration, after the entries before it)
+ * @example for (const { key, cid } of walkRecordTree(index, commit.data)) console.log(key, index.get(cid))
+ */
+export function* walkRecordTree(
+  index: CarBlockIndex,
+  data: Cid,
+  opts: WalkRecordTreeOptions = {},
+): Generator<TreeEntry, void, undefined> {
+  const limits = nodeLimitsOf(opts.maxNodeEntries)
+  const prefix = opts.collection === undefined ? null : `${opts.collection}/`
+  // slot i of a node is its child i, then its key i
+  const nodes: MstNode[] = [nodeAt(index, data, null, limits)]
+  const slots: number[] = [0]
+  const descended: boolean[] = [false]
+  while (nodes.length > 0) {
+    const top = nodes.length - 1
+    const node = nodes[top] as MstNode
+    const i = slots[top] as number
+    if (!descended[top]) {
+      descended[top] = true
+      const child = node.child(i)
+      if (child !== null) {
+        const ref = child as NodeRef
+        if (prefix === null || mayHold(ref, prefix)) {
+          nodes.push(nodeAt(index, ref.cid, ref, limits))
+          slots.push(0)
+          descended.push(false)
+          continue
+        }
+      }
+    }
+    if (i >= node.keys.length) {
+      nodes.pop()
+      slots.pop()
+      descended.pop()
+      continue
+    }
+    slots[top] = i + 1
+    descended[top] = false
+    const key = node.keys[i] as string
+    if (prefix !== null && !key.startsWith(prefix)) {
+      if (key > prefix) return // keys are in order: nothing later can match
+      continue
+    }
+    const slash = key.indexOf('/')
+    if (slash <= 0)
+      throw new RepoError('BAD_TREE', `invalid record tree: key without a collection; key=${key}`)
+    yield { key, collection: key.slice(0, slash), rkey: key.slice(slash + 1), cid: node.values[i] as Cid }
+  }
+}
