@@ -141,7 +141,7 @@ describe.skipIf(!executable)('core packages in headless Chromium', () => {
       expect(r, 'the check did not run').toBeDefined()
       expect(r?.error).toBeUndefined()
       expect(r?.ok).toBe(true)
-      const count = /^(\d+) vectors$/.exec(r?.detail ?? '')
+      const count = /^(\d+) (vectors|fixtures)$/.exec(r?.detail ?? '')
       if (count) recordInteropCount(`browser: ${name}`, Number(count[1]))
     })
   }
