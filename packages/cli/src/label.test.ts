@@ -167,4 +167,27 @@ describe('rsky label subscribe', () => {
       await server.close()
     }
   })
+
+  it('says on stderr when a label waits for its labeler key, and stops on SIGINT', async () => {
+    const unknown = 'did:plc:unknownunknownunknownun'
+    const labeler = await Labeler.create({
+      did: unknown,
+      keypair: Secp256k1Keypair.import(K256_HEX),
+      store: SqliteLabelStore.open(':memory:'),
+    })
+    const server = await serveLabeler(labeler)
+    try {
+      await labeler.issue({ uri: 'did:plc:subjectaaaaaaaaaaaaaaaa', val: 'v0' })
+      const pending = run('subscribe', [server.url], { cursor: '0', labeler: unknown, plc: plcUrl })
+      // the first try fails at once (the directory answers 404); then the command waits with backoff
+      await new Promise((r) => setTimeout(r, 500))
+      process.emit('SIGINT')
+      const r = await pending
+      expect(r.code).toBe(0)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(/labeler key unavailable, retry in \d+ ms; seq=1 src=did:plc:unknown/)
+    } finally {
+      await server.close()
+    }
+  })
 })

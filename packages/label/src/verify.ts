@@ -8,8 +8,18 @@ import type { LabelIssue } from './errors.ts'
 import type { Label } from './types.ts'
 import { validateLabel } from './validate.ts'
 
-/** Why a label failed verification. */
-export type LabelFailure = 'MALFORMED' | 'UNSIGNED' | 'BAD_SIGNATURE' | 'KEY_UNAVAILABLE' | 'EXPIRED'
+/**
+ * Why a label failed verification. `KEY_UNAVAILABLE` may pass (the DID document could not be had
+ * right now); `UNKNOWN_SOURCE` is final: a verifier with fixed keys and no resolver has no key for
+ * that `src` and never will.
+ */
+export type LabelFailure =
+  | 'MALFORMED'
+  | 'UNSIGNED'
+  | 'BAD_SIGNATURE'
+  | 'KEY_UNAVAILABLE'
+  | 'UNKNOWN_SOURCE'
+  | 'EXPIRED'
 
 /** Outcome of verifying one label. */
 export type LabelVerdict =
@@ -155,7 +165,7 @@ export class LabelVerifier {
       return fail('BAD_SIGNATURE', 'signature does not match the configured key', { label, key: fixed })
     }
     if (this.#opts.resolver === undefined) {
-      return fail('KEY_UNAVAILABLE', `no key configured for the labeler; src=${label.src}`, { label })
+      return fail('UNKNOWN_SOURCE', `no key configured for the labeler; src=${label.src}`, { label })
     }
     let entry = this.#keys.get(label.src) ?? (await this.#fetch(label.src, false))
     if (entry.key !== undefined && labelSignatureMatches(label, entry.key)) {

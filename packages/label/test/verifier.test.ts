@@ -98,7 +98,7 @@ describe('LabelVerifier', () => {
     const v = new LabelVerifier({ keys: { [SRC]: key.did() } })
     expect((await v.verify(await signLabel(label, key))).valid).toBe(true)
     const other = await v.verify(await signLabel({ ...label, src: 'did:web:other.test' }, key))
-    expect(other.valid ? 'valid' : other.reason).toBe('KEY_UNAVAILABLE')
+    expect(other.valid ? 'valid' : other.reason).toBe('UNKNOWN_SOURCE')
     expect(() => new LabelVerifier({})).toThrow(TypeError)
   })
 })

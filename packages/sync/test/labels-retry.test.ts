@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { P256Keypair, Secp256k1Keypair } from '@rsky/crypto'
 import type { LexMap } from '@rsky/dag-cbor'
 import { DidResolver } from '@rsky/identity'
-import { labelToLex, signLabel } from '@rsky/label'
+import { LabelVerifier, labelToLex, signLabel } from '@rsky/label'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryCursorStore } from '../src/cursor.ts'
 import { encodeMessageFrame } from '../src/frame.ts'
@@ -378,6 +378,42 @@ describe('LabelSubscription: labeler key unavailable', () => {
     ])
     const tries = (seq: number) => [`${seq}:1:retry`, `${seq}:2:retry`, `${seq}:3:given up`]
     expect(retries).toEqual([...tries(1), ...tries(2), ...tries(7)])
+  })
+
+  it("a fixed-key verifier with allowedSources '*': an unknown src is final at once, never retried", async () => {
+    const script: ScriptItem[] = [
+      await event(1, signed(1, key1)),
+      await event(2, signed(2, key2, { src: OTHER })),
+      await event(3, signed(3, key1)),
+    ]
+    const server = await startLabels(script)
+    const handled: number[] = []
+    const invalid: string[] = []
+    const retries: unknown[] = []
+    const done = deferred()
+    const sub = new LabelSubscription({
+      service: server.url,
+      allowedSources: '*',
+      verify: new LabelVerifier({ keys: { [SRC]: key1.did() } }),
+      cursor: 0,
+      keyRetry: { minDelayMs: 1, maxDelayMs: 5 },
+      onEvent: (e) => {
+        if (e.$type !== '#labels') return
+        handled.push(e.seq)
+        if (e.seq === 3) done.resolve()
+      },
+      onInvalidLabel: (i) => invalid.push(`${i.seq}:${i.reason}`),
+      onError: (err) => {
+        if (err instanceof LabelKeyUnavailableError) retries.push(err)
+      },
+    })
+    closers.push(() => sub.stop())
+    await sub.start()
+    await done.promise
+    await sub.stop()
+    expect(handled).toEqual([1, 3])
+    expect(invalid).toEqual(['2:UNKNOWN_SOURCE'])
+    expect(retries).toEqual([])
   })
 
   it('stop() lets queued labels have their one try; the first whose key is missing holds the rest', async () => {

@@ -13,7 +13,7 @@ import {
   signLabel,
   verifyLabelWithKey,
 } from '@rsky/label'
-import { LabelSubscription } from '@rsky/sync'
+import { LabelKeyUnavailableError, LabelSubscription } from '@rsky/sync'
 import type { Command, CommandInput } from '../command.ts'
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../errors.ts'
 
@@ -85,7 +85,7 @@ const verify: LabelCommand = {
     ],
     notes: [
       'FILE holds one label or an array of labels in their JSON form (sig as {"$bytes": base64}); - reads stdin. Without --key each label is checked against the #atproto_label key of its src DID, fetched again once after a failure in case the labeler rotated its key.',
-      'Prints one verdict per label; with --json {"valid", "labels": [{index, src, uri, val, valid, key | reason, message}]}. Reasons: MALFORMED, UNSIGNED, BAD_SIGNATURE, KEY_UNAVAILABLE, EXPIRED.',
+      'Prints one verdict per label; with --json {"valid", "labels": [{index, src, uri, val, valid, key | reason, message}]}. Reasons: MALFORMED, UNSIGNED, BAD_SIGNATURE, KEY_UNAVAILABLE, UNKNOWN_SOURCE, EXPIRED.',
     ],
     invalid: 'any label is malformed, unsigned, expired, or its signature does not verify',
   },
@@ -246,6 +246,12 @@ const subscribe: LabelCommand = {
         streams.stderr.write(`invalid label at seq ${i.seq}: ${i.reason}: ${i.message}\n`)
       },
       onError: (err) => {
+        // a label held back while its labeler's key cannot be fetched: the stream is up; say why it waits
+        if (err instanceof LabelKeyUnavailableError) {
+          connected = true
+          streams.stderr.write(`${err.message}\n`)
+          return
+        }
         lastError = err
         const e = err as { error?: string }
         if (e.error === 'FutureCursor') finish?.()
