@@ -5,8 +5,18 @@
 import type { Cid } from '@rsky/dag-cbor'
 import { DEFAULT_NODE_LIMITS, decodeNode, type MstNode, type NodeLimits, type NodeRef } from '@rsky/mst'
 import { asRepoError } from './as-repo-error.ts'
-import type { CarBlockIndex } from './block-index.ts'
 import { MissingBlockError, RepoError } from './errors.ts'
+
+/**
+ * Where the walk finds blocks by CID: a `CarBlockIndex`, or any
+ * store with the same two lookups (e.g. blocks spooled to a file).
+ */
+export interface TreeBlocks {
+  /** Block number of `cid`, or -1 when absent. */
+  indexOf(cid: Cid): number
+  /** Bytes of block number `n`. */
+  bytesAt(n: number): Uint8Array
+}
 
 /** One leaf of the record tree: `collection/rkey` and the record's CID (the block may be absent). */
 export interface TreeEntry {
@@ -31,7 +41,7 @@ export function nodeLimitsOf(max: number | undefined): NodeLimits {
   return { maxNodeEntries: max }
 }
 
-function nodeAt(index: CarBlockIndex, cid: Cid, ref: NodeRef | null, limits: NodeLimits): MstNode {
+function nodeAt(index: TreeBlocks, cid: Cid, ref: NodeRef | null, limits: NodeLimits): MstNode {
   const n = index.indexOf(cid)
   if (n < 0) throw new MissingBlockError(cid, 'MST node')
   const bytes = index.bytesAt(n)
@@ -60,7 +70,7 @@ function mayHold(ref: NodeRef, prefix: string): boolean {
  * @example for (const { key, cid } of walkRecordTree(index, commit.data)) console.log(key, index.get(cid))
  */
 export function* walkRecordTree(
-  index: CarBlockIndex,
+  index: TreeBlocks,
   data: Cid,
   opts: WalkRecordTreeOptions = {},
 ): Generator<TreeEntry, void, undefined> {
