@@ -15,6 +15,7 @@ import {
 import { MirrorError } from './errors.ts'
 import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
 import { type LiveItem, prepareFrame } from './live.ts'
+import { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
 import { readVerifiedRepo } from './repo-walk.ts'
 import { listRepos, probeHost } from './scope.ts'
 import { checkShard, inShard, type Shard } from './shard.ts'
@@ -49,6 +50,11 @@ export interface MirrorOptions {
   retryDelayMs?: number
   /** Limits of each `getRepo`. */
   fetchLimits?: FetchLimits
+  /**
+   * Most `getRepo` requests per second to the host (a token bucket; default none). `concurrency`
+   * bounds how many run at once, this how often a new one starts.
+   */
+  rateLimit?: RateLimit
   /** Where repository CARs come from (default `getRepo` on `service`). */
   repoSource?: RepoSource
   /** Largest firehose frame (default 5 MiB); larger ones are rejected. */
@@ -152,7 +158,9 @@ export class MirrorEngine {
       opts.keys ??
       (new IdResolver(opts.plcUrl === undefined ? {} : { did: { plcUrl: opts.plcUrl } }) as KeyResolver)
     this.#auth = opts.authenticator ?? { authenticateCommit }
-    this.#source = opts.repoSource ?? getRepoSource(http, { ...DEFAULT_FETCH_LIMITS, ...opts.fetchLimits })
+    const source = opts.repoSource ?? getRepoSource(http, { ...DEFAULT_FETCH_LIMITS, ...opts.fetchLimits })
+    this.#source =
+      opts.rateLimit === undefined ? source : rateLimitedSource(source, new TokenBucket(opts.rateLimit))
     this.#scope = opts.dids === undefined ? undefined : new Set(opts.dids)
     this.#collections =
       opts.collections === undefined || opts.collections.length === 0 ? undefined : new Set(opts.collections)
