@@ -8,6 +8,11 @@ export { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource 
 export { type LiveItem, prepareFrame } from './live.ts'
 export { type OpenStoreOptions, openMirrorStore } from './open-store.ts'
 export { PostgresMirrorStore, type PostgresStoreOptions } from './postgres-store.ts'
+export {
+  PostgresRepoStorage,
+  type PostgresRepoStorageOptions,
+} from './repo-storage-postgres.ts'
+export { SqliteRepoStorage, type SqliteRepoStorageOptions } from './repo-storage-sqlite.ts'
 export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-walk.ts'
 export { listRepos, probeHost } from './scope.ts'
 export { checkShard, didHash, inShard, type Shard } from './shard.ts'
