@@ -73,6 +73,18 @@ describe('rsky sync', () => {
     expect(b.err()).toMatch(/--db is required/)
   })
 
+  it('a --rate-limit that is not a positive number is a usage error', async () => {
+    for (const bad of ['0', '-2', 'fast']) {
+      const c = capture()
+      const code = await main(
+        ['sync', 'run', '--service', 'http://127.0.0.1:9', '--db', join(dir, 'r.db'), `--rate-limit=${bad}`],
+        c.streams,
+      )
+      expect(code).toBe(2)
+      expect(c.err()).toMatch(/--rate-limit must be a positive number/)
+    }
+  })
+
   it('status and records read what the database holds', async () => {
     const path = join(dir, 'held.db')
     const store = SqliteMirrorStore.open(path)

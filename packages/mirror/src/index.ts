@@ -8,6 +8,7 @@ export { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource 
 export { type LiveItem, prepareFrame } from './live.ts'
 export { type OpenStoreOptions, openMirrorStore } from './open-store.ts'
 export { PostgresMirrorStore, type PostgresStoreOptions } from './postgres-store.ts'
+export { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
 export {
   PostgresRepoStorage,
   type PostgresRepoStorageOptions,

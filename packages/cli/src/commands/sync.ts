@@ -67,7 +67,7 @@ function httpService(s: string): string {
 const run: Command = {
   path: ['sync', 'run'],
   usage:
-    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--collections NSID,…] [--concurrency N] [--shard I/N] [--until-idle]',
+    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N] [--until-idle]',
   summary: 'backfill repositories and follow the firehose into SQLite or Postgres until SIGINT/SIGTERM',
   arity: [0, 0],
   options: {
@@ -77,6 +77,7 @@ const run: Command = {
     dids: { type: 'string', multiple: true },
     collections: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
+    'rate-limit': { type: 'string' },
     shard: { type: 'string' },
     'until-idle': { type: 'boolean' },
   },
@@ -87,6 +88,12 @@ const run: Command = {
     const concurrency = Number(stringOf(values['concurrency'], 'concurrency', false) ?? 4)
     if (!(Number.isSafeInteger(concurrency) && concurrency > 0))
       throw new UsageError('--concurrency must be a positive integer')
+    const rateText = stringOf(values['rate-limit'], 'rate-limit', false)
+    const rate = rateText === undefined ? undefined : Number(rateText)
+    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0))
+      throw new UsageError(
+        `--rate-limit must be a positive number of getRepo requests per second; rate-limit=${rateText}`,
+      )
     const shardText = stringOf(values['shard'], 'shard', false)
     const shardMatch = shardText === undefined ? null : /^(\d+)\/(\d+)$/.exec(shardText)
     if (shardText !== undefined && (shardMatch === null || Number(shardMatch[1]) >= Number(shardMatch[2])))
@@ -106,6 +113,7 @@ const run: Command = {
       ...(collections === undefined ? {} : { collections }),
       ...(shard === undefined ? {} : { shard }),
       concurrency,
+      ...(rate === undefined ? {} : { rateLimit: { requestsPerSecond: rate } }),
       onReject: (r) => out.warn(`rejected ${r.did ?? ''} ${r.code}: ${r.message}`),
       onError: (err) => {
         // recovered from (a dropped connection, a store write retried): one line, at most every few seconds
