@@ -95,6 +95,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--collections NSID,…', 'keep only records of these collections (repeatable)'],
       ['--concurrency N', 'repositories backfilled at once (default 4)'],
       [
+        '--rate-limit N',
+        'at most N getRepo requests started per second (fractions allowed; default no limit)',
+      ],
+      [
         '--shard I/N',
         'mirror only shard I of N of the accounts (by DID hash, 0 <= I < N), so N processes can share one database',
       ],
