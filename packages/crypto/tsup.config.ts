@@ -5,7 +5,7 @@ import { packageBuild } from '../../tsup.base.ts'
 // sha256 alone behind `@rsky/crypto/sha256` (OpenSSL in Node, else the small JavaScript sha256 of
 // sha256-js.ts) and base58btc behind `@rsky/crypto/base58`, for packages that need only those
 // (dag-cbor, car, mst) and must not bundle the curves. The main entry uses that same sha256 and
-// only the point arithmetic of @noble/curves (src/points.ts).
+// the package's own point arithmetic (src/weierstrass.ts).
 export default defineConfig({
   ...packageBuild({
     index: 'src/index.ts',

@@ -1,6 +1,5 @@
-// Curve arithmetic on @noble/curves shared by both entries: point parsing and compression,
-// signature-form checks (low-S, DER), and the pure-JS ECDSA verify used by the browser entry.
-import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js'
+// Curve operations shared by both entries: point parsing and compression, signature-form checks
+// (low-S, DER), and the pure-JS ECDSA verify used by the browser entry (weierstrass.ts arithmetic).
 import { bigIntToBytes, bytesToBigInt, compareBytes } from './bytes.ts'
 import {
   COMPACT_SIGNATURE_LENGTH,
@@ -12,12 +11,13 @@ import {
   UNCOMPRESSED_KEY_LENGTH,
 } from './constants.ts'
 import { InvalidPrivateKeyError, InvalidPublicKeyError } from './errors.ts'
-import { POINTS } from './points.ts'
+import { CURVES } from './points.ts'
+import { type AffinePoint, invert, mod } from './weierstrass.ts'
 
 /** Group order n of each curve. */
 export const ORDER: Readonly<Record<JwtAlg, bigint>> = {
-  ES256K: POINTS.ES256K.Fn.ORDER,
-  ES256: POINTS.ES256.Fn.ORDER,
+  ES256K: CURVES.ES256K.params.n,
+  ES256: CURVES.ES256.params.n,
 }
 
 // floor(n / 2) as 32 big-endian bytes: s above this is "high-S".
@@ -33,21 +33,14 @@ export function isJwtAlg(alg: unknown): alg is JwtAlg {
 
 /**
  * The curve point of SEC1 public key bytes (33 compressed or 65 uncompressed).
- * @throws {InvalidPublicKeyError} on a wrong length, the identity, or a point not on the curve.
+ * @throws {InvalidPublicKeyError} on a wrong length or tag, or a point not on the curve.
  */
-export function pointFromBytes(alg: JwtAlg, bytes: Uint8Array): WeierstrassPoint<bigint> {
+export function pointFromBytes(alg: JwtAlg, bytes: Uint8Array): AffinePoint {
   if (bytes.length !== COMPRESSED_KEY_LENGTH && bytes.length !== UNCOMPRESSED_KEY_LENGTH) {
     throw new InvalidPublicKeyError(alg, bytes.length, 'expected 33 (compressed) or 65 (uncompressed) bytes')
   }
-  let point: WeierstrassPoint<bigint>
-  try {
-    point = POINTS[alg].fromBytes(bytes)
-  } catch (cause) {
-    const err = new InvalidPublicKeyError(alg, bytes.length, 'not a point on the curve')
-    err.cause = cause
-    throw err
-  }
-  if (point.is0()) throw new InvalidPublicKeyError(alg, bytes.length, 'the point at infinity')
+  const point = CURVES[alg].fromBytes(bytes)
+  if (point === null) throw new InvalidPublicKeyError(alg, bytes.length, 'not a point on the curve')
   return point
 }
 
@@ -56,7 +49,7 @@ export function pointFromBytes(alg: JwtAlg, bytes: Uint8Array): WeierstrassPoint
  * @throws {InvalidPublicKeyError} when the bytes are not a point on the curve.
  */
 export function compressPublicKey(alg: JwtAlg, bytes: Uint8Array): Uint8Array {
-  return pointFromBytes(alg, bytes).toBytes(true)
+  return CURVES[alg].toBytes(pointFromBytes(alg, bytes), true)
 }
 
 /**
@@ -64,7 +57,7 @@ export function compressPublicKey(alg: JwtAlg, bytes: Uint8Array): Uint8Array {
  * @throws {InvalidPublicKeyError} when the bytes are not a point on the curve.
  */
 export function decompressPublicKey(alg: JwtAlg, bytes: Uint8Array): Uint8Array {
-  return pointFromBytes(alg, bytes).toBytes(false)
+  return CURVES[alg].toBytes(pointFromBytes(alg, bytes), false)
 }
 
 /**
@@ -132,24 +125,24 @@ export function derToCompact(alg: JwtAlg, der: Uint8Array): Uint8Array | null {
   return out
 }
 
-/** Pure-JS ECDSA verify of a compact signature over a 32-byte digest, against a parsed point. */
-export function nobleVerifyDigest(
+/**
+ * Pure-JS ECDSA verify of a compact signature over a 32-byte digest, against a public key's window
+ * table (`CURVES[alg].keyTable(point)`, built once per key).
+ */
+export function verifyDigestJs(
   alg: JwtAlg,
-  point: WeierstrassPoint<bigint>,
+  keyTable: readonly AffinePoint[],
   digest: Uint8Array,
   compact: Uint8Array,
 ): boolean {
   if (compact.length !== COMPACT_SIGNATURE_LENGTH) return false
-  const Point = POINTS[alg]
-  const Fn = Point.Fn
   const n = ORDER[alg]
   const r = bytesToBigInt(compact.subarray(0, 32))
   const s = bytesToBigInt(compact.subarray(32, 64))
   if (r === 0n || r >= n || s === 0n || s >= n) return false
   // sha256 output is exactly the order's bit length, so bits2int is the plain integer mod n.
-  const h = Fn.create(bytesToBigInt(digest))
-  const is = Fn.inv(s)
-  const R = Point.BASE.mulAddUnsafe(Fn.create(h * is), point, Fn.create(r * is))
-  if (R.is0()) return false
-  return Fn.create(R.toAffine().x) === r
+  const h = mod(bytesToBigInt(digest), n)
+  const is = invert(s, n)
+  const x = CURVES[alg].mulAddX((h * is) % n, (r * is) % n, keyTable)
+  return x !== null && mod(x, n) === r
 }

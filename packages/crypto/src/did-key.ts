@@ -91,12 +91,12 @@ type Fail = (issue: KeyStringIssue, detail: string, cause?: unknown) => Error
 
 /**
  * Throws InvalidPublicKeyError unless `compressed` (33 bytes, any tag) is a point of the curve.
- * Each entry supplies its own: @noble in browsers, libsecp256k1 / OpenSSL in Node.
+ * Each entry supplies its own: pure JS in browsers, libsecp256k1 / OpenSSL in Node.
  */
 export type CompressedPointCheck = (jwtAlg: JwtAlg, compressed: Uint8Array) => void
 
-/** The @noble point check (browser entry): decompresses in JS. */
-export const noblePointCheck: CompressedPointCheck = (jwtAlg, compressed) => {
+/** The pure-JS point check (browser entry): decompresses in JS. */
+export const jsPointCheck: CompressedPointCheck = (jwtAlg, compressed) => {
   pointFromBytes(jwtAlg, compressed)
 }
 
@@ -139,8 +139,8 @@ export function createDidKeyParsers(checkPoint: CompressedPointCheck): DidKeyPar
   }
 }
 
-// The @noble parsers, used inside this package (DID-document suites) and by the browser entry.
-const noble = /* @__PURE__ */ createDidKeyParsers(noblePointCheck)
+// The pure-JS parsers, used inside this package (DID-document suites) and by the browser entry.
+const jsParsers = /* @__PURE__ */ createDidKeyParsers(jsPointCheck)
 
 /**
  * Structure of a did:key (prefix, base58btc, multicodec, length) without the curve check; throws
@@ -202,7 +202,7 @@ export function didKeyFromVerificationMethod(method: VerificationMethodKey): str
   astring(type, 'method.type')
   astring(publicKeyMultibase, 'method.publicKeyMultibase')
   if (type === 'Multikey') {
-    const parsed = noble.parseMultikey(publicKeyMultibase)
+    const parsed = jsParsers.parseMultikey(publicKeyMultibase)
     return formatDidKey(parsed.jwtAlg, parsed.keyBytes)
   }
   const alg = Object.hasOwn(LEGACY_SUITES, type) ? LEGACY_SUITES[type] : undefined

@@ -1,12 +1,13 @@
 // Deterministic ECDSA signing in JavaScript for the browser backend: the RFC 6979 nonce (HMAC-DRBG
-// over HMAC-SHA256), R = k·G on @noble/curves' points, s = k⁻¹(h + r·d) mod n, low-S. The same
-// steps as noble's `sign(digest, key, { prehash: false, lowS: true })`, so the same bytes
-// (test/ecdsa-js.test.ts compares them on random keys and digests); engine.node.ts does the same
-// with OpenSSL computing R.
+// over HMAC-SHA256), R = k·G (weierstrass.ts), s = k⁻¹(h + r·d) mod n, low-S. The same steps as
+// @noble/curves' `sign(digest, key, { prehash: false, lowS: true })`, so the same bytes
+// (test/js-backend.test.ts compares them on random keys and digests); engine.node.ts does the
+// same with OpenSSL computing R.
 import { bigIntToBytes, bytesToBigInt } from './bytes.ts'
 import type { JwtAlg } from './constants.ts'
 import { hmacSha256Parts } from './hmac-js.ts'
-import { POINTS } from './points.ts'
+import { CURVES } from './points.ts'
+import { invert, mod } from './weierstrass.ts'
 
 const ZERO = /* @__PURE__ */ Uint8Array.of(0)
 const ONE = /* @__PURE__ */ Uint8Array.of(1)
@@ -16,11 +17,10 @@ const ONE = /* @__PURE__ */ Uint8Array.of(1)
  * already checked to be in [1, n-1]).
  */
 export function signDigestJs(alg: JwtAlg, priv: Uint8Array, digest: Uint8Array): Uint8Array {
-  const Point = POINTS[alg]
-  const Fn = Point.Fn
-  const n = Fn.ORDER
+  const curve = CURVES[alg]
+  const n = curve.params.n
   // sha256 output has the order's bit length, so bits2int is the integer, reduced once mod n.
-  const h = Fn.create(bytesToBigInt(digest))
+  const h = mod(bytesToBigInt(digest), n)
   const d = bytesToBigInt(priv)
   const h1 = bigIntToBytes(h, 32)
   let v: Uint8Array = new Uint8Array(32).fill(1)
@@ -34,9 +34,11 @@ export function signDigestJs(alg: JwtAlg, priv: Uint8Array, digest: Uint8Array):
     v = hmacSha256Parts(k, [v])
     const nonce = bytesToBigInt(v)
     if (nonce !== 0n && nonce < n) {
-      const r = Fn.create(Point.BASE.multiply(nonce).toAffine().x)
+      const r = mod(curve.baseX(nonce), n)
       if (r !== 0n) {
-        let s = Fn.mul(Fn.inv(nonce), Fn.create(h + Fn.mul(d, r)))
+        // k⁻¹ through a random blind b, (b·k)⁻¹·b, so the variable-time inversion never sees k.
+        const b = (bytesToBigInt(crypto.getRandomValues(new Uint8Array(48))) % (n - 1n)) + 1n
+        let s = (((invert((b * nonce) % n, n) * b) % n) * ((h + d * r) % n)) % n
         if (s !== 0n) {
           if (s > n >> 1n) s = n - s
           const out = new Uint8Array(64)

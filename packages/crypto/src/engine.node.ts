@@ -1,6 +1,6 @@
 // The Node backend: secp256k1 ECDSA through libsecp256k1 compiled to WebAssembly (tiny-secp256k1,
 // loaded synchronously at import), P-256 and sha256 through OpenSSL (node:crypto). Produces
-// byte-identical results to the @noble backend.
+// byte-identical results to the pure-JS backend.
 import {
   createECDH,
   createPublicKey,
@@ -12,13 +12,14 @@ import {
 import * as libsecp256k1 from 'tiny-secp256k1'
 import { bigIntToBytes, bytesToBigInt, compareBytes } from './bytes.ts'
 import { COMPACT_SIGNATURE_LENGTH, type JwtAlg } from './constants.ts'
-import { nobleVerifyDigest, ORDER, pointFromBytes } from './curves.ts'
+import { ORDER, pointFromBytes, verifyDigestJs } from './curves.ts'
 import type { CryptoEngine, PrivateKeySigner, PublicKeyVerifier } from './engine.ts'
 import { InvalidPublicKeyError } from './errors.ts'
 import { hmacSha256Parts } from './hmac.node.ts'
 import { invertModPrime } from './invert.ts'
-import { POINTS } from './points.ts'
+import { CURVES } from './points.ts'
 import { sha256 } from './sha256.node.ts'
+import { invert } from './weierstrass.ts'
 
 // DER SubjectPublicKeyInfo header of a 65-byte uncompressed P-256 point. Keys of both curves are
 // decompressed once in OpenSSL (ECDH.convertKey, which also rejects points off the curve); a P-256
@@ -61,14 +62,14 @@ function importPublicKey(alg: JwtAlg, compressed: Uint8Array): PublicKeyVerifier
     }
   }
   const keyInput = { key: key as KeyObject, dsaEncoding: 'ieee-p1363' as const }
-  let nobleKey: ReturnType<typeof pointFromBytes> | undefined
+  let table: ReturnType<typeof CURVES.ES256.keyTable> | undefined
   return {
     // OpenSSL accepts high-S; the caller has already applied the low-S rule.
     verifyData: (data, compact) => verify('sha256', data, keyInput, compact),
     // node:crypto cannot verify a prehashed message, so P-256 digests take the JS path.
     verifyDigest: (digest, compact) => {
-      nobleKey ??= pointFromBytes(alg, compressed)
-      return nobleVerifyDigest(alg, nobleKey, digest, compact)
+      table ??= CURVES[alg].keyTable(pointFromBytes(alg, compressed))
+      return verifyDigestJs(alg, table, digest, compact)
     },
   }
 }
@@ -77,7 +78,7 @@ function importPublicKey(alg: JwtAlg, compressed: Uint8Array): PublicKeyVerifier
  * The Node entry's did:key point check, about 3x faster than decompressing in JS: libsecp256k1's
  * public-key parser (which decompresses) for secp256k1, OpenSSL's for P-256 (ECDH.convertKey
  * rejects x >= p, an x with no point above it and any tag but 0x02 / 0x03 for 33 bytes).
- * @throws {InvalidPublicKeyError} with the message the @noble check gives.
+ * @throws {InvalidPublicKeyError} with the message the pure-JS check gives.
  */
 export function nodePointCheck(alg: JwtAlg, compressed: Uint8Array): void {
   const tag = compressed[0]
@@ -134,7 +135,6 @@ const ONE = Uint8Array.of(1)
  */
 function signDigest(alg: JwtAlg, priv: Uint8Array, d: bigint, digest: Uint8Array): Uint8Array {
   const n = ORDER[alg]
-  const Fn = POINTS[alg].Fn
   let h = bytesToBigInt(digest)
   if (h >= n) h -= n
   const h1 = bigIntToBytes(h, 32)
@@ -151,12 +151,12 @@ function signDigest(alg: JwtAlg, priv: Uint8Array, d: bigint, digest: Uint8Array
     if (nonce !== 0n && nonce < n) {
       ecdh.setPrivateKey(v)
       const R = ecdh.getPublicKey()
-      const r = Fn.create(bytesToBigInt(R.subarray(1, 33)))
+      const r = bytesToBigInt(R.subarray(1, 33)) % n
       if (r !== 0n) {
         const b = (bytesToBigInt(nodeRandomBytes(48)) % (n - 1n)) + 1n
-        const bk = Fn.mul(b, nonce)
-        const ibk = invertModPrime(bk, n) ?? Fn.inv(bk)
-        let s = Fn.mul(ibk, Fn.create(Fn.mul(b, h) + Fn.mul(Fn.mul(b, d), r)))
+        const bk = (b * nonce) % n
+        const ibk = invertModPrime(bk, n) ?? invert(bk, n)
+        let s = (ibk * ((((b * h) % n) + ((((b * d) % n) * r) % n)) % n)) % n
         if (s !== 0n) {
           if (s > n >> 1n) s = n - s
           const out = new Uint8Array(64)

@@ -1,6 +1,6 @@
 import type { JwtAlg } from './constants.ts'
 
-// The seam between the shared API and the two backends (OpenSSL in Node, @noble in browsers).
+// The seam between the shared API and the two backends (OpenSSL in Node, pure JS in browsers).
 // Each entry (index.ts / index.node.ts) binds the shared API (runtime.ts) to one engine at import
 // time, so nothing checks the runtime on a hot path.
 

@@ -1,8 +1,8 @@
-// @rsky/crypto, browser and reference entry (pure JS on @noble/*). Node resolves index.node.ts,
+// @rsky/crypto, browser and reference entry (pure JS). Node resolves index.node.ts,
 // which exports the same names bound to node:crypto; the published types come from this file.
 
 import { SECP256K1_JWT_ALG as K256, P256_JWT_ALG as P256 } from './constants.ts'
-import { createDidKeyParsers, noblePointCheck, type ParsedDidKey } from './did-key.ts'
+import { createDidKeyParsers, jsPointCheck, type ParsedDidKey } from './did-key.ts'
 import { browserEngine } from './engine.browser.ts'
 import { EcKeypair, type KeypairOptions, randomPrivateKey } from './keypair.ts'
 import type { ByteEncoding } from './multibase.ts'
@@ -83,11 +83,11 @@ export const randomStr: (byteLength: number, encoding: ByteEncoding) => string =
 export const randomIntFromSeed: (seed: string, high: number, low?: number) => number =
   /* @__PURE__ */ bindRandomIntFromSeed(engine)
 
-const parsers = /* @__PURE__ */ createDidKeyParsers(noblePointCheck)
+const parsers = /* @__PURE__ */ createDidKeyParsers(jsPointCheck)
 
 /**
  * Parses a did:key into its algorithm and compressed public key, checking the point is on the
- * curve (libsecp256k1 / OpenSSL in Node, @noble here; the same errors on both).
+ * curve (libsecp256k1 / OpenSSL in Node, pure JS here; the same errors on both).
  * @throws {InvalidDidKeyError} on any malformed or off-curve key (see `issue`).
  * @example parseDidKey('did:key:zDnaembgSGUhZULN2Caob4HLJPaxBh92N7rtH21TErzqf8HQo').jwtAlg // 'ES256'
  */

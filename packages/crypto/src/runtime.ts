@@ -1,4 +1,4 @@
-// The public functions written once over a backend. Each entry (index.ts for @noble, index.node.ts
+// The public functions written once over a backend. Each entry (index.ts for pure JS, index.node.ts
 // for node:crypto) binds them to its engine at import time, so nothing checks the runtime on a hot
 // path; the keypair classes are EcKeypair (keypair.ts) with the engine passed in.
 import { abytes } from './bytes.ts'
