@@ -11,6 +11,12 @@ export type MirrorErrorCode =
   | 'KEY_UNAVAILABLE'
   | 'STALE_REPO'
   | 'BAD_EVENT'
+  /** the host does not implement the listing a scope needs (`listReposByCollection`) */
+  | 'SCOPE_UNSUPPORTED'
+  /** a write of a leased partition whose lease this engine no longer holds (nothing was written) */
+  | 'LEASE_LOST'
+  /** leases asked of a store that has none (SQLite: one engine per file) */
+  | 'LEASE_UNSUPPORTED'
 
 /** An error of @rsky/mirror: `code` is stable, `did` names the repository when there is one. */
 export class MirrorError extends Error {

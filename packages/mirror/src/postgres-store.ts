@@ -8,8 +8,12 @@ import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncSt
 import pg from 'pg'
 import copyStreams from 'pg-copy-streams'
 import { chainStep } from './chain.ts'
-import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
+import { decodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
+import type { LeaseClaim, LeaseInfo, LeaseStore } from './leases.ts'
+import { type Fence, fencedPartitions, type LiveBatch } from './live-batch.ts'
+import * as leases from './postgres-leases.ts'
+import { applyLiveBatch } from './postgres-live.ts'
 import { POSTGRES_SCHEMA } from './postgres-schema.ts'
 import { didHash, type Shard } from './shard.ts'
 import { pickCursor } from './status.ts'
@@ -82,11 +86,12 @@ function copyText(s: string): string {
  * @throws MirrorError `BAD_DATABASE` from `connect` when the server cannot be reached or used
  * @example const store = await PostgresMirrorStore.connect('postgres://postgres@127.0.0.1:5432/mirror')
  */
-export class PostgresMirrorStore implements MirrorStore {
+export class PostgresMirrorStore implements MirrorStore, LeaseStore {
   readonly kind = 'postgres' as const
   readonly pool: pg.Pool
   readonly #changeFeed: boolean
   #commits: Promise<void> = Promise.resolve()
+  #fence: Fence | undefined
 
   private constructor(pool: pg.Pool, opts: PostgresStoreOptions) {
     this.pool = pool
@@ -111,6 +116,7 @@ export class PostgresMirrorStore implements MirrorStore {
       try {
         await c.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
         await c.query(POSTGRES_SCHEMA)
+        await c.query(leases.POSTGRES_LEASE_SCHEMA)
       } finally {
         await c.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => {})
         c.release()
@@ -128,11 +134,23 @@ export class PostgresMirrorStore implements MirrorStore {
     return new PostgresMirrorStore(pool, opts)
   }
 
-  async #tx<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  /**
+   * One transaction. With a fence set, the leases of `fenced` (the DIDs it writes, or every held
+   * partition) are checked and share-locked first: a lost lease rolls it back with `LEASE_LOST`.
+   */
+  async #tx<T>(fn: (c: Client) => Promise<T>, fenced?: readonly string[] | 'held'): Promise<T> {
+    const fence = this.#fence
+    const parts =
+      fence === undefined || fenced === undefined
+        ? undefined
+        : fenced === 'held'
+          ? [...fence.tokens.keys()]
+          : fencedPartitions(fence, fenced)
     const c = await this.pool.connect()
     let broken = false
     try {
       await c.query('BEGIN')
+      if (fence !== undefined && parts !== undefined) await leases.checkFence(c, fence, parts)
       const out = await fn(c)
       await c.query('COMMIT')
       return out
@@ -269,12 +287,21 @@ export class PostgresMirrorStore implements MirrorStore {
     now: number
     exclude?: ReadonlySet<string>
     shard?: Shard
+    partitions?: { count: number; held: readonly number[] }
   }): Promise<MirrorRepo[]> {
+    const parts = opts.partitions
     const r = await this.pool.query<RepoRow>(
       `SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= $1 AND NOT (did = ANY($3::text[]))
-         AND hash % $4 = $5
+         AND hash % $4 = $5 ${parts === undefined ? '' : 'AND hash % $6 = ANY($7::int[])'}
        ORDER BY retry_at, added, did LIMIT $2`,
-      [opts.now, opts.limit, [...(opts.exclude ?? [])], opts.shard?.count ?? 1, opts.shard?.index ?? 0],
+      [
+        opts.now,
+        opts.limit,
+        [...(opts.exclude ?? [])],
+        opts.shard?.count ?? 1,
+        opts.shard?.index ?? 0,
+        ...(parts === undefined ? [] : [parts.count, parts.held]),
+      ],
     )
     return r.rows.map(toMirrorRepo)
   }
@@ -310,45 +337,25 @@ export class PostgresMirrorStore implements MirrorStore {
     }
   }
 
-  async #buffer(c: Client, commit: PreparedCommit): Promise<void> {
-    await c.query('INSERT INTO mirror_buffer (did, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-      commit.did,
-      commit.seq,
-      Buffer.from(encodePreparedCommit(commit)),
-    ])
+  async applyCommit(commit: PreparedCommit, stream: string): Promise<ApplyOutcome> {
+    const out = await this.applyLive({ commits: [commit], cursors: [{ stream, seq: commit.seq }] })
+    return out[0] as ApplyOutcome
   }
 
-  applyCommit(commit: PreparedCommit, stream: string): Promise<ApplyOutcome> {
-    return this.#tx(async (c): Promise<ApplyOutcome> => {
-      await this.#setCursor(c, stream, commit.seq)
-      const r = await this.#lockRow(c, commit.did)
-      if (r === undefined || r.phase === 'parked' || r.phase === 'deleted') return 'ignored'
-      if (r.phase === 'pending') {
-        await this.#buffer(c, commit)
-        return 'buffered'
-      }
-      const step = chainStep(
-        { rev: r.rev ?? undefined, data: r.data === null ? undefined : parseCid(r.data) },
-        commit,
-      )
-      if (step === 'stale') return 'stale'
-      if (step === 'break') {
-        await this.#buffer(c, commit)
-        await c.query("UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE did = $1", [commit.did])
-        return 'chain-break'
-      }
-      await this.#applyChanges(c, commit.did, commit.rev, commit.changes)
-      await c.query('UPDATE mirror_repo SET rev = $1, data = $2, seq = $3 WHERE did = $4', [
-        commit.rev,
-        commit.data.toString(),
-        commit.seq,
-        commit.did,
-      ])
-      return 'applied'
-    })
+  /**
+   * A run of live commits and the cursors after it, in one transaction (see {@link LiveBatch}):
+   * the repository rows are locked at once, the chain decided in order in memory, and the writes
+   * go out as a few set-based statements (the last change of each record path wins).
+   */
+  applyLive(batch: LiveBatch): Promise<ApplyOutcome[]> {
+    return this.#tx(
+      (c) => applyLiveBatch(c, batch, this.#changeFeed),
+      this.#fence === undefined ? undefined : 'held',
+    )
   }
 
   completeBackfill(repo: BackfilledRepo): Promise<DrainResult> {
+    const fenced = [repo.did]
     return this.#tx(async (c): Promise<DrainResult> => {
       const { did } = repo
       await this.#lockRow(c, did)
@@ -395,7 +402,7 @@ export class PostgresMirrorStore implements MirrorStore {
         [held.rev, (held.data as Cid).toString(), did, chainBreak ? 'pending' : 'active'],
       )
       return { applied, skipped, chainBreak }
-    })
+    }, fenced)
   }
 
   async #copyRecords(c: Client, repo: BackfilledRepo): Promise<void> {
@@ -418,59 +425,113 @@ export class PostgresMirrorStore implements MirrorStore {
   }
 
   async failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Promise<void> {
-    await this.pool.query(
-      'UPDATE mirror_repo SET phase = $1, attempts = attempts + 1, reason = $2, retry_at = $3 WHERE did = $4',
-      [opts.park ? 'parked' : 'pending', opts.reason, opts.retryAt, did],
-    )
+    const sql =
+      'UPDATE mirror_repo SET phase = $1, attempts = attempts + 1, reason = $2, retry_at = $3 WHERE did = $4'
+    const args = [opts.park ? 'parked' : 'pending', opts.reason, opts.retryAt, did]
+    if (this.#fence === undefined) await this.pool.query(sql, args)
+    else await this.#tx((c) => c.query(sql, args), [did])
   }
 
   requestResync(did: string, stream: string, seq: number): Promise<void> {
-    return this.#tx(async (c) => {
-      await this.#setCursor(c, stream, seq)
-      await c.query(
-        "UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE did = $1 AND phase = 'active'",
-        [did],
-      )
-    })
+    return this.#tx(
+      async (c) => {
+        await this.#setCursor(c, stream, seq)
+        await c.query(
+          "UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE did = $1 AND phase = 'active'",
+          [did],
+        )
+      },
+      [did],
+    )
   }
 
   advanceRev(did: string, opts: { rev: string; data: Cid; stream: string; seq: number }): Promise<void> {
-    return this.#tx(async (c) => {
-      await this.#setCursor(c, opts.stream, opts.seq)
-      await c.query(
-        "UPDATE mirror_repo SET rev = $1, data = $2, seq = $3 WHERE did = $4 AND phase = 'active' AND (rev IS NULL OR rev < $1)",
-        [opts.rev, opts.data.toString(), opts.seq, did],
-      )
-    })
+    return this.#tx(
+      async (c) => {
+        await this.#setCursor(c, opts.stream, opts.seq)
+        await c.query(
+          "UPDATE mirror_repo SET rev = $1, data = $2, seq = $3 WHERE did = $4 AND phase = 'active' AND (rev IS NULL OR rev < $1)",
+          [opts.rev, opts.data.toString(), opts.seq, did],
+        )
+      },
+      [did],
+    )
   }
 
   setAccountStatus(did: string, status: AccountStatus, stream: string, seq: number): Promise<void> {
-    return this.#tx(async (c) => {
-      await this.#setCursor(c, stream, seq)
-      await this.#putAccount(c, did, status)
-      const r = await this.#lockRow(c, did)
-      if (!status.active && status.status === 'deleted') {
-        await c.query('DELETE FROM mirror_record WHERE did = $1', [did])
-        await c.query('DELETE FROM mirror_buffer WHERE did = $1', [did])
-        await c.query(
-          "UPDATE mirror_repo SET phase = 'deleted', rev = NULL, data = NULL, sync_status = NULL, seq = NULL WHERE did = $1",
-          [did],
-        )
-        if (this.#changeFeed)
+    return this.#tx(
+      async (c) => {
+        await this.#setCursor(c, stream, seq)
+        await this.#putAccount(c, did, status)
+        const r = await this.#lockRow(c, did)
+        if (!status.active && status.status === 'deleted') {
+          await c.query('DELETE FROM mirror_record WHERE did = $1', [did])
+          await c.query('DELETE FROM mirror_buffer WHERE did = $1', [did])
           await c.query(
-            "INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES ($1, '', '', 'reset', NULL, '')",
+            "UPDATE mirror_repo SET phase = 'deleted', rev = NULL, data = NULL, sync_status = NULL, seq = NULL WHERE did = $1",
             [did],
           )
-      } else if (status.active && r !== undefined && (r.phase === 'deleted' || r.phase === 'parked')) {
-        await c.query("UPDATE mirror_repo SET phase = 'pending', retry_at = 0, attempts = 0 WHERE did = $1", [
-          did,
-        ])
-      }
-    })
+          if (this.#changeFeed)
+            await c.query(
+              "INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES ($1, '', '', 'reset', NULL, '')",
+              [did],
+            )
+        } else if (status.active && r !== undefined && (r.phase === 'deleted' || r.phase === 'parked')) {
+          await c.query(
+            "UPDATE mirror_repo SET phase = 'pending', retry_at = 0, attempts = 0 WHERE did = $1",
+            [did],
+          )
+        }
+      },
+      [did],
+    )
   }
 
   async saveCursor(stream: string, seq: number): Promise<void> {
-    await this.#setCursor(this.pool, stream, seq)
+    if (this.#fence === undefined) await this.#setCursor(this.pool, stream, seq)
+    else await this.#tx((c) => this.#setCursor(c, stream, seq), 'held')
+  }
+
+  // --- leases (see leases.ts)
+
+  setFence(fence: Fence | undefined): void {
+    this.#fence = fence
+  }
+
+  leaseHeartbeat(o: { group: string; owner: string; ttlMs: number }): Promise<number> {
+    return leases.heartbeat(this.pool, o)
+  }
+
+  async claimLeases(o: {
+    group: string
+    owner: string
+    count: number
+    want: number
+    ttlMs: number
+    cursorStream: (partition: number) => string
+  }): Promise<LeaseClaim[]> {
+    return this.#tx((c) => leases.claim(c, o))
+  }
+
+  renewLeases(o: {
+    group: string
+    owner: string
+    tokens: ReadonlyMap<number, number>
+    ttlMs: number
+  }): Promise<number[]> {
+    return leases.renew(this.pool, o)
+  }
+
+  releaseLeases(o: { group: string; owner: string; tokens: ReadonlyMap<number, number> }): Promise<void> {
+    return leases.release(this.pool, o)
+  }
+
+  leaveLeases(o: { group: string; owner: string }): Promise<void> {
+    return leases.leave(this.pool, o)
+  }
+
+  listLeases(): Promise<LeaseInfo[]> {
+    return leases.list(this.pool)
   }
 
   // --- reads

@@ -6,6 +6,7 @@ import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncSt
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
+import type { LiveBatch } from './live-batch.ts'
 import { didHash, type Shard } from './shard.ts'
 import { SQLITE_SCHEMA } from './sqlite-schema.ts'
 import { pickCursor } from './status.ts'
@@ -40,6 +41,7 @@ interface RepoRow {
   attempts: number
   reason: string | null
   retry_at: number
+  hash: number
 }
 
 const PHASES: readonly RepoPhase[] = ['pending', 'active', 'parked', 'deleted']
@@ -100,6 +102,9 @@ export class SqliteMirrorStore implements MirrorStore {
       ),
       due: p(
         "SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= ? AND hash % ? = ? ORDER BY retry_at, added, did LIMIT ?",
+      ),
+      dueAll: p(
+        "SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= ? AND hash % ? = ? ORDER BY retry_at, added, did",
       ),
       nextRetry: p("SELECT min(retry_at) AS t FROM mirror_repo WHERE phase = 'pending'"),
       account: p('SELECT active, status FROM mirror_account WHERE did = ?'),
@@ -251,14 +256,20 @@ export class SqliteMirrorStore implements MirrorStore {
     now: number
     exclude?: ReadonlySet<string>
     shard?: Shard
+    partitions?: { count: number; held: readonly number[] }
   }): MirrorRepo[] {
     const extra = opts.exclude?.size ?? 0
     const count = opts.shard?.count ?? 1
     const index = opts.shard?.index ?? 0
-    const rows = this.#s.due!.all(opts.now, count, index, opts.limit + extra) as unknown as RepoRow[]
+    const parts = opts.partitions
+    const held = parts === undefined ? undefined : new Set(parts.held)
+    const rows = (held === undefined
+      ? this.#s.due!.all(opts.now, count, index, opts.limit + extra)
+      : this.#s.dueAll!.all(opts.now, count, index)) as unknown as RepoRow[]
     const out: MirrorRepo[] = []
     for (const r of rows) {
       if (opts.exclude?.has(r.did)) continue
+      if (held !== undefined && !held.has(r.hash % (parts as { count: number }).count)) continue
       out.push(toMirrorRepo(r))
       if (out.length >= opts.limit) break
     }
@@ -289,28 +300,38 @@ export class SqliteMirrorStore implements MirrorStore {
   }
 
   applyCommit(c: PreparedCommit, stream: string): ApplyOutcome {
-    return this.#tx((): ApplyOutcome => {
-      this.#s.setCursor!.run(stream, c.seq)
-      const r = this.#row(c.did)
-      if (r === undefined || r.phase === 'parked' || r.phase === 'deleted') return 'ignored'
-      if (r.phase === 'pending') {
-        this.#s.buffer!.run(c.did, c.seq, encodePreparedCommit(c))
-        return 'buffered'
-      }
-      const step = chainStep(
-        { rev: r.rev ?? undefined, data: r.data === null ? undefined : parseCid(r.data) },
-        c,
-      )
-      if (step === 'stale') return 'stale'
-      if (step === 'break') {
-        this.#s.buffer!.run(c.did, c.seq, encodePreparedCommit(c))
-        this.#s.setPhase!.run('pending', 0, c.did)
-        return 'chain-break'
-      }
-      this.#applyChanges(c.did, c.rev, c.changes)
-      this.#s.moveRev!.run(c.rev, c.data.toString(), c.seq, c.did)
-      return 'applied'
+    return this.applyLive({ commits: [c], cursors: [{ stream, seq: c.seq }] })[0] as ApplyOutcome
+  }
+
+  /** A run of live commits and the cursors after it, in one transaction (see {@link LiveBatch}). */
+  applyLive(batch: LiveBatch): ApplyOutcome[] {
+    return this.#tx((): ApplyOutcome[] => {
+      const out = batch.commits.map((c) => this.#applyOne(c))
+      for (const cur of batch.cursors) this.#s.setCursor!.run(cur.stream, cur.seq)
+      return out
     })
+  }
+
+  #applyOne(c: PreparedCommit): ApplyOutcome {
+    const r = this.#row(c.did)
+    if (r === undefined || r.phase === 'parked' || r.phase === 'deleted') return 'ignored'
+    if (r.phase === 'pending') {
+      this.#s.buffer!.run(c.did, c.seq, encodePreparedCommit(c))
+      return 'buffered'
+    }
+    const step = chainStep(
+      { rev: r.rev ?? undefined, data: r.data === null ? undefined : parseCid(r.data) },
+      c,
+    )
+    if (step === 'stale') return 'stale'
+    if (step === 'break') {
+      this.#s.buffer!.run(c.did, c.seq, encodePreparedCommit(c))
+      this.#s.setPhase!.run('pending', 0, c.did)
+      return 'chain-break'
+    }
+    this.#applyChanges(c.did, c.rev, c.changes)
+    this.#s.moveRev!.run(c.rev, c.data.toString(), c.seq, c.did)
+    return 'applied'
   }
 
   completeBackfill(repo: BackfilledRepo): DrainResult {
