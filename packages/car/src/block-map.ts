@@ -1,4 +1,4 @@
-import { type Cid, encodeWithCid, type LexValue } from '@rsky/dag-cbor'
+import type { Cid } from '@rsky/dag-cbor'
 import { cidMapKey } from './cid-key.ts'
 
 interface Entry {
@@ -28,8 +28,8 @@ export interface BlocksAndMissing {
  *
  * @example
  * const blocks = new BlockMap()
- * const cid = blocks.add({ hello: 'world' })
- * blocks.get(cid) // the DAG-CBOR bytes
+ * const { cid, bytes } = encodeWithCid({ hello: 'world' }) // from @rsky/dag-cbor
+ * blocks.set(cid, bytes).get(cid) // the DAG-CBOR bytes
  */
 export class BlockMap implements Iterable<[Cid, Uint8Array]> {
   readonly #map = new Map<string, Entry>()
@@ -48,16 +48,6 @@ export class BlockMap implements Iterable<[Cid, Uint8Array]> {
   /** A map holding `entries` (later duplicates win). */
   constructor(entries?: Iterable<readonly [Cid, Uint8Array]>) {
     if (entries) for (const [cid, bytes] of entries) this.set(cid, bytes)
-  }
-
-  /**
-   * Encodes `value` as DAG-CBOR, stores it under its CID and returns the CID.
-   * @throws DagCborEncodeError when the value is not encodable.
-   */
-  add(value: LexValue): Cid {
-    const { cid, bytes } = encodeWithCid(value)
-    this.set(cid, bytes)
-    return cid
   }
 
   /** Stores `bytes` under `cid` (the caller vouches that they match). */

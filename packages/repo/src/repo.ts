@@ -1,6 +1,6 @@
 import { BlockMap, CidSet } from '@rsky/car'
 import type { Keypair } from '@rsky/crypto'
-import { type Cid, decode, isCid, type LexValue } from '@rsky/dag-cbor'
+import { type Cid, decode, encodeWithCid, isCid, type LexValue } from '@rsky/dag-cbor'
 import { getCoveringProof, getInversionProof, MST, mstDiff, type RecordOp } from '@rsky/mst'
 import { ensureValidNsid, ensureValidRecordKey, ensureValidTid, Tid } from '@rsky/syntax'
 import { type Commit, decodeCommit, encodeCommit, signCommit, type VersionedCommit } from './commit.ts'
@@ -319,7 +319,8 @@ async function formatCommitFrom(opts: {
       tree = await tree.delete(key)
     } else {
       if (!isRecordMap(write.record)) throw new InvalidRecordError(key, 'a record must be a map')
-      const cid = newBlocks.add(write.record)
+      const { cid, bytes } = encodeWithCid(write.record)
+      newBlocks.set(cid, bytes)
       tree = write.action === 'create' ? await tree.add(key, cid) : await tree.update(key, cid)
     }
   }
