@@ -57,7 +57,7 @@ export const sizeJobs: SizeJob[] = [
   {
     name: 'MST: load, list, diff',
     ours: `import { MST, MemoryBlockstore, mstDiff } from '@rsky/mst'
-      export function f(blocks, a, b) { const s = new MemoryBlockstore(blocks); const x = MST.load(s, a); return [[...x.list()], mstDiff(x, MST.load(s, b))] }`,
+      export async function f(blocks, a, b) { const s = new MemoryBlockstore(blocks); const x = MST.load(s, a); return [await x.list(), await mstDiff(x, MST.load(s, b))] }`,
     atcute: `import { NodeStore, MemoryBlockStore, NodeWalker, mstDiff, recordDiff } from '@atcute/mst'
       export async function f(blocks, a, b) { const s = new NodeStore(new MemoryBlockStore(blocks)); const out = []; const walker = await NodeWalker.create(s, a); while (!walker.done) { out.push(walker.frame); await walker.next() } const [c, d] = await mstDiff(s, a, b); return [out, await Array.fromAsync(recordDiff(s, c, d))] }`,
   },
