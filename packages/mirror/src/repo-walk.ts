@@ -1,9 +1,12 @@
 // Reads a repository CAR into verified records: every block hash (@rsky/car), the commit, its DID
 // and signature, every tree node's structure and key order (@rsky/repo's walkRecordTree), every record present and a
-// strict DAG-CBOR map. Records stay views into the CAR's slabs; nothing is copied until written.
-import type { CarReadOptions, CarSource } from '@rsky/car'
+// strict DAG-CBOR map. The blocks are held by a SpooledBlocks (memory up to a budget, a temporary
+// file past it); records are read, checked and handed over one at a time as the walk reaches them,
+// so a store can write them inside its transaction without the whole repository in memory.
+import { CarError, type CarReadOptions, type CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, ensureValidDagCbor } from '@rsky/dag-cbor'
-import { CarBlockIndex, decodeCommit, RepoError, verifyCommitSignature, walkRecordTree } from '@rsky/repo'
+import { decodeCommit, RepoError, verifyCommitSignature, walkRecordTree } from '@rsky/repo'
+import { SpooledBlocks, type SpoolOptions } from './block-spool.ts'
 import { MirrorError } from './errors.ts'
 import type { BackfilledRepo } from './types.ts'
 
@@ -20,52 +23,124 @@ export interface SigningKeys {
   resolveAtprotoKey(did: string, opts?: { forceRefresh?: boolean }): Promise<string> | string
 }
 
-function bad(did: string, message: string, cause?: unknown): MirrorError {
-  return new MirrorError('BAD_REPO', message, { did, cause })
-}
-
-/**
- * Reads and verifies a whole repository CAR of `did`, returning its records in key order.
- * @throws MirrorError `BAD_REPO`, `REPO_DID_MISMATCH`, `BAD_SIGNATURE`, `KEY_UNAVAILABLE`; the
- *   source's own errors (e.g. `FETCH_TOO_LARGE`) pass through
- */
-export async function readVerifiedRepo(opts: {
+/** Options of {@link openVerifiedRepo} and {@link readVerifiedRepo}. */
+export interface ReadRepoOptions extends SpoolOptions {
   did: string
   car: CarSource
   keys: SigningKeys
   carLimits?: CarReadOptions
   maxNodeEntries?: number
-}): Promise<BackfilledRepo & { records: WalkedRecord[] }> {
-  const { did } = opts
-  let index: CarBlockIndex
-  try {
-    index = await CarBlockIndex.fromStream(opts.car, opts.carLimits)
-  } catch (err) {
-    if (err instanceof MirrorError) throw err
-    throw bad(did, `the CAR is damaged: ${(err as Error).message}`, err)
-  }
-  const root = index.roots[0]
-  if (root === undefined) throw bad(did, 'the CAR has no root')
-  const bytes = index.get(root)
-  if (bytes === undefined) throw bad(did, `the commit block is missing; cid=${root}`)
-  let commit: ReturnType<typeof decodeCommit>
-  try {
-    commit = decodeCommit(bytes, root)
-  } catch (err) {
-    throw bad(did, `the root is not a commit: ${(err as Error).message}`, err)
-  }
-  if (commit.did !== did)
-    throw new MirrorError('REPO_DID_MISMATCH', `the repository is another DID's; got=${commit.did}`, { did })
-  await checkSignature(did, commit, opts.keys)
+}
 
-  const records: WalkedRecord[] = []
+/**
+ * A repository whose CAR, commit and signature are checked; its records are checked as they are
+ * read. `records` walks the tree again on each iteration (until {@link close}) and throws
+ * MirrorError `BAD_REPO` at the first bad node or record, after the records before it.
+ */
+export interface VerifiedRepo extends BackfilledRepo {
+  records: Iterable<WalkedRecord>
+  /** Distinct blocks in the CAR. */
+  readonly blocks: number
+  /** Bytes of the CAR that went to the temporary file (0 when it all fit in memory). */
+  readonly spooledBytes: number
+  /** The records of these collections only (the others are still checked). */
+  only(collections: ReadonlySet<string> | undefined): Iterable<WalkedRecord>
+  /** Frees the blocks (and the temporary file). */
+  close(): void
+}
+
+function bad(did: string, message: string, cause?: unknown): MirrorError {
+  return new MirrorError('BAD_REPO', message, { did, cause })
+}
+
+/**
+ * Reads a repository CAR of `did` (blocks past `memoryBytes` go to a temporary file) and checks
+ * its commit and signature; the records are checked as they are iterated.
+ * @throws MirrorError `BAD_REPO`, `REPO_DID_MISMATCH`, `BAD_SIGNATURE`, `KEY_UNAVAILABLE`; the
+ *   source's own errors (e.g. `FETCH_TOO_LARGE`) pass through
+ * @example
+ * const repo = await openVerifiedRepo({ did, car, keys })
+ * try { store.completeBackfill(repo) } finally { repo.close() }
+ */
+export async function openVerifiedRepo(opts: ReadRepoOptions): Promise<VerifiedRepo> {
+  const { did } = opts
+  let blocks: SpooledBlocks
   try {
-    for (const { key, collection, rkey, cid } of walkRecordTree(index, commit.data, {
-      maxNodeEntries: opts.maxNodeEntries,
-    })) {
-      const n = index.indexOf(cid)
+    const spool: SpoolOptions & { carLimits?: CarReadOptions } = {}
+    if (opts.memoryBytes !== undefined) spool.memoryBytes = opts.memoryBytes
+    if (opts.spoolDir !== undefined) spool.spoolDir = opts.spoolDir
+    if (opts.carLimits !== undefined) spool.carLimits = opts.carLimits
+    blocks = await SpooledBlocks.fromStream(opts.car, spool)
+  } catch (err) {
+    // the source's own errors and the spool directory's pass through as they are
+    if (!(err instanceof CarError)) throw err
+    throw bad(did, `the CAR is damaged: ${err.message}`, err)
+  }
+  try {
+    const root = blocks.roots[0]
+    if (root === undefined) throw bad(did, 'the CAR has no root')
+    const bytes = blocks.get(root)
+    if (bytes === undefined) throw bad(did, `the commit block is missing; cid=${root}`)
+    let commit: ReturnType<typeof decodeCommit>
+    try {
+      commit = decodeCommit(bytes, root)
+    } catch (err) {
+      throw bad(did, `the root is not a commit: ${(err as Error).message}`, err)
+    }
+    if (commit.did !== did)
+      throw new MirrorError('REPO_DID_MISMATCH', `the repository is another DID's; got=${commit.did}`, {
+        did,
+      })
+    await checkSignature(did, commit, opts.keys)
+    const data = commit.data
+    const walk = (keep: ReadonlySet<string> | undefined): Iterable<WalkedRecord> => ({
+      [Symbol.iterator]: () => walkRecords(blocks, did, data, opts.maxNodeEntries, keep),
+    })
+    return {
+      did,
+      rev: commit.rev ?? '',
+      data,
+      records: walk(undefined),
+      blocks: blocks.size,
+      spooledBytes: blocks.spooledBytes,
+      only: walk,
+      close: () => blocks.close(),
+    }
+  } catch (err) {
+    blocks.close()
+    throw err
+  }
+}
+
+/**
+ * Reads and verifies a whole repository CAR of `did`, returning all its records in key order
+ * (held in memory: for large repositories use {@link openVerifiedRepo}).
+ * @throws MirrorError `BAD_REPO`, `REPO_DID_MISMATCH`, `BAD_SIGNATURE`, `KEY_UNAVAILABLE`; the
+ *   source's own errors (e.g. `FETCH_TOO_LARGE`) pass through
+ */
+export async function readVerifiedRepo(
+  opts: ReadRepoOptions,
+): Promise<BackfilledRepo & { records: WalkedRecord[] }> {
+  const repo = await openVerifiedRepo({ memoryBytes: Number.MAX_SAFE_INTEGER, ...opts })
+  try {
+    return { did: repo.did, rev: repo.rev, data: repo.data, records: [...repo.records] }
+  } finally {
+    repo.close()
+  }
+}
+
+function* walkRecords(
+  blocks: SpooledBlocks,
+  did: string,
+  data: Cid,
+  maxNodeEntries: number | undefined,
+  keep: ReadonlySet<string> | undefined,
+): Generator<WalkedRecord, void, undefined> {
+  try {
+    for (const { key, collection, rkey, cid } of walkRecordTree(blocks, data, { maxNodeEntries })) {
+      const n = blocks.indexOf(cid)
       if (n < 0) throw bad(did, `a record is missing; key=${key} cid=${cid}`)
-      const record = index.bytesAt(n)
+      const record = blocks.bytesAt(n)
       let kind: string
       try {
         kind = ensureValidDagCbor(record)
@@ -74,13 +149,12 @@ export async function readVerifiedRepo(opts: {
         throw bad(did, `a record is not valid DAG-CBOR; key=${key}`, err)
       }
       if (kind !== 'map') throw bad(did, `a record is not a map; key=${key}`)
-      records.push({ collection, rkey, cid, record })
+      if (keep === undefined || keep.has(collection)) yield { collection, rkey, cid, record }
     }
   } catch (err) {
     if (err instanceof RepoError) throw bad(did, `the record tree is invalid: ${err.message}`, err)
     throw err
   }
-  return { did, rev: commit.rev ?? '', data: commit.data, records }
 }
 
 async function checkSignature(

@@ -8,6 +8,8 @@ import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
 import type { LiveBatch } from './live-batch.ts'
 import { didHash, type Shard } from './shard.ts'
+import { SqliteRecordInserter } from './sqlite-backfill.ts'
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts'
 import { SQLITE_SCHEMA } from './sqlite-schema.ts'
 import { pickCursor } from './status.ts'
 import type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
@@ -28,6 +30,17 @@ export interface SqliteStoreOptions {
   synchronous?: 'NORMAL' | 'FULL'
   /** Write every record change to the change feed table (default false). */
   changeFeed?: boolean
+  /**
+   * Page cache of the connection in KiB (default 65,536: 64 MiB). A backfill writes a whole
+   * repository in one transaction; a cache that holds it saves spilling pages mid-transaction.
+   */
+  cacheSizeKiB?: number
+  /**
+   * Run WAL checkpoints on a worker thread with its own connection instead of inside the COMMIT
+   * that fills the WAL (default false). Frees the writing thread from copying and fsyncing each
+   * large backfill a second time; the WAL may grow until the worker catches up.
+   */
+  backgroundCheckpoint?: boolean
 }
 
 interface RepoRow {
@@ -68,10 +81,13 @@ export class SqliteMirrorStore implements MirrorStore {
   readonly db: DatabaseSync
   readonly #changeFeed: boolean
   readonly #s: Record<string, StatementSync>
+  readonly #inserter: SqliteRecordInserter
+  #checkpointer: SqliteCheckpointer | undefined
 
   private constructor(db: DatabaseSync, opts: SqliteStoreOptions) {
     this.db = db
     this.#changeFeed = opts.changeFeed === true
+    this.#inserter = new SqliteRecordInserter(db)
     const p = (sql: string): StatementSync => db.prepare(sql)
     this.#s = {
       cursor: p('SELECT seq FROM mirror_cursor WHERE stream = ?'),
@@ -115,7 +131,10 @@ export class SqliteMirrorStore implements MirrorStore {
       putRecord: p(
         'INSERT INTO mirror_record (did, collection, rkey, cid, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value',
       ),
-      insertRecord: p('INSERT INTO mirror_record (did, collection, rkey, cid, value) VALUES (?, ?, ?, ?, ?)'),
+      backfillChanges: p(
+        `INSERT INTO mirror_change (did, collection, rkey, action, cid, rev)
+         SELECT did, collection, rkey, 'create', cid, ? FROM mirror_record WHERE did = ? ORDER BY collection, rkey`,
+      ),
       delRecord: p('DELETE FROM mirror_record WHERE did = ? AND collection = ? AND rkey = ?'),
       delRecords: p('DELETE FROM mirror_record WHERE did = ?'),
       getRecord: p('SELECT cid, value FROM mirror_record WHERE did = ? AND collection = ? AND rkey = ?'),
@@ -138,17 +157,26 @@ export class SqliteMirrorStore implements MirrorStore {
   static open(path: string, opts: SqliteStoreOptions = {}): SqliteMirrorStore {
     if (typeof path !== 'string' || path === '')
       throw new TypeError('SqliteMirrorStore.open: path must be a string')
+    const cache = opts.cacheSizeKiB ?? 65_536
+    if (!(Number.isSafeInteger(cache) && cache > 0))
+      throw new RangeError('SqliteMirrorStore.open: cacheSizeKiB must be a positive integer')
     let db: DatabaseSync | undefined
     try {
       db = new DatabaseSync(path, { timeout: 10_000 } as ConstructorParameters<typeof DatabaseSync>[1])
       db.exec('PRAGMA journal_mode = WAL')
       db.exec(`PRAGMA synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
+      db.exec(`PRAGMA cache_size = -${cache}`)
       db.exec(SQLITE_SCHEMA)
       // files made before the shard column existed
       const cols = db.prepare('PRAGMA table_info(mirror_repo)').all() as { name: string }[]
       if (!cols.some((c) => c.name === 'hash'))
         db.exec('ALTER TABLE mirror_repo ADD COLUMN hash INTEGER NOT NULL DEFAULT 0')
-      return new SqliteMirrorStore(db, opts)
+      const store = new SqliteMirrorStore(db, opts)
+      if (opts.backgroundCheckpoint === true && path !== ':memory:') {
+        db.exec('PRAGMA wal_autocheckpoint = 0')
+        store.#checkpointer = new SqliteCheckpointer(path)
+      }
+      return store
     } catch (err) {
       try {
         db?.close()
@@ -339,12 +367,9 @@ export class SqliteMirrorStore implements MirrorStore {
       const { did } = repo
       this.#s.delRecords!.run(did)
       if (this.#changeFeed) this.#s.change!.run(did, '', '', 'reset', null, repo.rev)
-      const insert = this.#s.insertRecord!
-      for (const rec of repo.records) {
-        insert.run(did, rec.collection, rec.rkey, rec.cid.toString(), rec.record)
-        if (this.#changeFeed)
-          this.#s.change!.run(did, rec.collection, rec.rkey, 'create', rec.cid.toString(), repo.rev)
-      }
+      // The records stream in (a bad one throws here and the transaction rolls back).
+      this.#inserter.insertAll(did, repo.records)
+      if (this.#changeFeed) this.#s.backfillChanges!.run(repo.rev, did)
       let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
       let applied = 0
       let skipped = 0
@@ -473,6 +498,8 @@ export class SqliteMirrorStore implements MirrorStore {
   }
 
   close(): void {
+    this.#checkpointer?.stop()
+    this.#checkpointer = undefined
     if (this.db.isOpen) this.db.close()
   }
 }
