@@ -23,7 +23,7 @@ export {
   readCar,
   readCarWithRoot,
 } from './reader.ts'
-export { type CarSource, type CarStreamReader, readCarStream } from './stream.ts'
+export { type CarBlockVisitor, type CarSource, type CarStreamReader, readCarStream } from './stream.ts'
 export { CAR_READ_DEFAULTS, type CarBlock, type CarHeader, type CarReadOptions } from './types.ts'
 export {
   type CarBlocks,

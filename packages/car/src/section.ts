@@ -66,6 +66,8 @@ export class SectionParser {
   blocks = 0
   /** Results of the last successful parse: the block, and where the next section starts. */
   cid: Cid | undefined = undefined
+  /** Where the last block's CID starts in its buffer (`scanBlock`). */
+  cidAt = 0
   bytes: Uint8Array = new Uint8Array(0)
   header: CarHeader | undefined = undefined
   next = 0
@@ -112,10 +114,12 @@ export class SectionParser {
   }
 
   /**
-   * Parses the block section at `pos`, checking its hash; false when incomplete (and not `final`).
+   * Checks the block section at `pos` (length, caps, CID form, hash) and builds nothing but the
+   * view of its bytes: its CID is then `buf[cidAt, cidAt + 36)` and its bytes `bytes`; false when
+   * incomplete (and not `final`).
    * @throws CarError subclasses for bad, oversized, forged or truncated blocks.
    */
-  parseBlock(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
+  scanBlock(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
     let len: number
     let p: number
     const first = buf[pos]
@@ -171,16 +175,29 @@ export class SectionParser {
       throw badCid(buf.subarray(p, end), base + pos, len)
     }
     const bytes = buf.subarray(p + CID_LENGTH, end)
-    // The prefix was checked above, so the CID is built without re-parsing or copying: it views
-    // the same buffer as the block bytes (both are subarrays of the caller's chunk).
-    const cid = new Cid(buf, p, CID_LENGTH, 1, codec, 2)
     if (this.verify && !sha256Matches(bytes, buf, p + 4)) {
-      throw new CarBlockHashMismatchError({ cid, offset: base + pos })
+      throw new CarBlockHashMismatchError({
+        cid: new Cid(buf, p, CID_LENGTH, 1, codec, 2),
+        offset: base + pos,
+      })
     }
-    this.cid = cid
+    this.cidAt = p
     this.bytes = bytes
     this.next = end
     this.blocks++
+    return true
+  }
+
+  /**
+   * {@link scanBlock}, then the block's Cid in `cid`; false when incomplete (and not `final`).
+   * @throws CarError subclasses for bad, oversized, forged or truncated blocks.
+   */
+  parseBlock(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
+    if (!this.scanBlock(buf, pos, base, final)) return false
+    const p = this.cidAt
+    // The prefix was checked, so the CID is built without re-parsing or copying: it views the
+    // same buffer as the block bytes (both are subarrays of the caller's chunk).
+    this.cid = new Cid(buf, p, CID_LENGTH, 1, buf[p + 1]!, 2)
     return true
   }
 

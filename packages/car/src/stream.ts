@@ -17,7 +17,21 @@ export interface CarStreamReader extends AsyncIterable<CarBlock> {
   readonly blocks: AsyncIterable<CarBlock>
   /** Blocks read so far (how far a failed read got). */
   readonly blocksRead: number
+  /**
+   * Reads every block (each hash-checked) and hands it to `visit` as a place in a buffer, building
+   * no object per block: for indexes that keep offsets, not blocks. Sections inside one chunk are
+   * visited synchronously, one after another. Instead of iterating, not as well; once only.
+   * @throws CarError subclasses as the iteration; whatever `visit` throws (the source is closed).
+   */
+  forEachBlock(visit: CarBlockVisitor): Promise<void>
 }
+
+/**
+ * Receives one hash-checked block: its CID is `buf[at, at + 36)` (the reader accepts only
+ * 36-byte CIDs: v1, dag-cbor or raw, sha2-256) and its bytes the `length` bytes after it. `buf` is
+ * a chunk of the source (or a few chunks joined): copy what you keep if the source reuses chunks.
+ */
+export type CarBlockVisitor = (buf: Uint8Array, at: number, length: number) => void
 
 const EMPTY = new Uint8Array(0)
 
@@ -158,6 +172,40 @@ class StreamReader implements CarStreamReader {
 
   [Symbol.asyncIterator](): AsyncIterator<CarBlock> {
     return this.#iterate()
+  }
+
+  async forEachBlock(visit: CarBlockVisitor): Promise<void> {
+    if (this.#started) throw new TypeError('the blocks of a CAR stream can be iterated only once')
+    this.#started = true
+    const c = this.#chunks
+    const parser = this.#parser
+    try {
+      await this.header
+      for (;;) {
+        // Every section that lies inside the current chunk, with no await between them.
+        while (c.pos < c.buf.length && parser.scanBlock(c.buf, c.pos, c.base, false)) {
+          c.pos = parser.next
+          visit(c.buf, parser.cidAt, parser.bytes.length)
+        }
+        if (c.pos >= c.buf.length) {
+          if (!(await c.advance())) break
+          continue
+        }
+        // A section straddles chunks: get its varint, then exactly its bytes.
+        await c.ensure(MAX_VARINT_BYTES)
+        if (!parser.scanBlock(c.buf, c.pos, c.base, c.ended)) {
+          await c.ensure(sectionLength(c))
+          parser.scanBlock(c.buf, c.pos, c.base, true)
+        }
+        c.pos = parser.next
+        visit(c.buf, parser.cidAt, parser.bytes.length)
+      }
+    } catch (err) {
+      if (err instanceof CarError) err.blocksRead = parser.blocks
+      await c.close().catch(() => {})
+      throw err
+    }
+    await c.close().catch(() => {})
   }
 
   async #readHeader(): Promise<CarHeader> {

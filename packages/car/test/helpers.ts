@@ -134,3 +134,18 @@ export async function readStream(source: CarSource, opts?: CarReadOptions): Prom
     return errorOutcome(err)
   }
 }
+
+/** Reads chunks with readCarStream's forEachBlock (no object per block), as the same Outcome. */
+export async function readVisited(source: CarSource, opts?: CarReadOptions): Promise<Outcome> {
+  try {
+    const car = readCarStream(source, opts)
+    const blocks: string[] = []
+    await car.forEachBlock((buf, at, length) => {
+      blocks.push(`${hex(buf.subarray(at, at + 36))}:${hex(buf.subarray(at + 36, at + 36 + length))}`)
+    })
+    const header = await car.header
+    return { ok: true, roots: header.roots.map((r) => hex(r.bytes)), blocks }
+  } catch (err) {
+    return errorOutcome(err)
+  }
+}

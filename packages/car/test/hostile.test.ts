@@ -20,7 +20,16 @@ import {
   readCarStream,
   writeCar,
 } from '../src/index.ts'
-import { concat, type Outcome, readStream, readSync, smallBlocks, splitAt, varint } from './helpers.ts'
+import {
+  concat,
+  type Outcome,
+  readStream,
+  readSync,
+  readVisited,
+  smallBlocks,
+  splitAt,
+  varint,
+} from './helpers.ts'
 
 const { roots, blocks } = smallBlocks()
 const good = writeCar(roots, blocks)
@@ -337,6 +346,17 @@ describe('hostile CARs: named errors with offsets', () => {
     expectError(await readStream(bytewise, c.opts), c)
   })
 
+  it.each(cases)('$name (forEachBlock, whole and byte by byte)', async (c) => {
+    expectError(await readVisited(c.bytes, c.opts), c)
+    expectError(
+      await readVisited(
+        Array.from(c.bytes, (b) => Uint8Array.of(b)),
+        c.opts,
+      ),
+      c,
+    )
+  })
+
   it('the header error surfaces from the header promise too', async () => {
     const car = readCarStream(headerOf({ version: 2, roots }))
     await expect(car.header).rejects.toBeInstanceOf(CarInvalidHeaderError)
@@ -358,6 +378,7 @@ describe('truncation at every offset', () => {
         if (!sync.ok) expect(sync.blocksRead).toBe(Math.max(blocksBefore, 0))
       }
       expect(await readStream(splitAt(prefix, [cut >> 1, cut - 1]))).toEqual(sync)
+      expect(await readVisited(splitAt(prefix, [cut >> 1, cut - 1]))).toEqual(sync)
     }
   })
 })
@@ -411,6 +432,7 @@ describe('fuzzed mutations', () => {
           for (const [at, x] of flips) bytes[at]! ^= x
           const sync = readSync(bytes)
           expect(await readStream(splitAt(bytes, cuts))).toEqual(sync)
+          expect(await readVisited(splitAt(bytes, cuts))).toEqual(sync)
         },
       ),
       { seed: 42, numRuns: 300 },

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BlockMap, iterateCar, readCar, readCarStream, writeCar, writeCarStream } from '../src/index.ts'
-import { blocksArb, readStream, readSync, rootsArb, splitAt, summary } from './helpers.ts'
+import { blocksArb, readStream, readSync, readVisited, rootsArb, splitAt, summary } from './helpers.ts'
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
@@ -69,6 +69,7 @@ describe('round trips', () => {
           const expected = readSync(car)
           expect(expected.ok).toBe(true)
           expect(await readStream(splitAt(car, cuts))).toEqual(expected)
+          expect(await readVisited(splitAt(car, cuts))).toEqual(expected)
         },
       ),
       { seed: 42, numRuns: 200 },

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { CarTruncatedError, iterateCar, readCarStream, writeCar, writeCarStream } from '../src/index.ts'
-import { readStream, readSync, smallBlocks, splitAt } from './helpers.ts'
+import { readStream, readSync, readVisited, smallBlocks, splitAt } from './helpers.ts'
 
 const { roots, blocks } = smallBlocks()
 const car = writeCar(roots, blocks)
@@ -116,5 +116,30 @@ describe('stream sources', () => {
     expect(it.blocksRead).toBe(1)
     expect([...it].length).toBe(2)
     expect(it.next().done).toBe(true)
+  })
+
+  it('forEachBlock: every source kind, once only, a throwing visitor closes the source', async () => {
+    expect(await readVisited(Readable.from(splitAt(car, [3, 60])))).toEqual(expected)
+    expect(await readVisited(writeCarStream(roots, blocks, { chunkSize: 7 }))).toEqual(expected)
+    const reader = readCarStream(car)
+    await reader.forEachBlock(() => {})
+    expect(reader.blocksRead).toBe(3)
+    await expect(reader.forEachBlock(() => {})).rejects.toBeInstanceOf(TypeError)
+    let cancelled = false
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(car)
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    const stop = new Error('stop')
+    await expect(
+      readCarStream(stream).forEachBlock(() => {
+        throw stop
+      }),
+    ).rejects.toBe(stop)
+    expect(cancelled).toBe(true)
   })
 })
