@@ -1,7 +1,7 @@
 // The blocks of a hash-checked repository CAR, found by CID through typed arrays instead of a
 // Map entry, key string, Cid and byte view per block. For a 100,000-record CAR (126,000 blocks)
 // a BlockMap costs well over 100 MB of small objects that the collector must trace; this index
-// costs about 3 MB, and a buffer CAR is not copied at all.
+// costs about 3.5 MB, and a buffer CAR is not copied at all.
 import { type CarReadOptions, type CarSource, iterateCar, readCarStream } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
 
@@ -48,6 +48,8 @@ export class CarBlockIndex {
   /** Per block: where its 36-byte CID starts in its slab; the block bytes follow it. */
   #at: Float64Array
   #len: Uint32Array
+  /** Per block: the bucket hash of its CID (compared before the CID bytes, reused on rehash). */
+  #hash: Int32Array
   #count = 0
   /** Open addressing: block number + 1, or 0 for an empty bucket. */
   #table: Int32Array
@@ -60,6 +62,7 @@ export class CarBlockIndex {
     this.#slabOf = streamed ? new Uint32Array(cap) : null
     this.#at = new Float64Array(cap)
     this.#len = new Uint32Array(cap)
+    this.#hash = new Int32Array(cap)
     let size = 256
     while (size < cap * 2) size *= 2
     this.#table = new Int32Array(size)
@@ -94,20 +97,18 @@ export class CarBlockIndex {
     const index = new CarBlockIndex(roots, slabs, true, 4096)
     let slab = new Uint8Array(0)
     let used = 0
-    for await (const block of car) {
-      const need = CID_LENGTH + block.bytes.length
-      if (block.cid.byteLength !== CID_LENGTH)
-        throw new Error('unreachable: the CAR reader accepts 36-byte CIDs only')
+    await car.forEachBlock((buf, at, len) => {
+      const need = CID_LENGTH + len
       if (used + need > slab.length) {
         slab = new Uint8Array(Math.max(SLAB_BYTES, need))
         slabs.push(slab)
         used = 0
       }
-      slab.set(block.cid.bytes, used)
-      slab.set(block.bytes, used + CID_LENGTH)
-      index.#add(slabs.length - 1, used, block.bytes.length)
+      // The CID and the bytes are adjacent in the section: one copy.
+      slab.set(buf.subarray(at, at + need), used)
+      index.#add(slabs.length - 1, used, len)
       used += need
-    }
+    })
     return index
   }
 
@@ -118,20 +119,22 @@ export class CarBlockIndex {
 
   #add(slab: number, at: number, len: number): void {
     const buf = this.#slabs[slab] as Uint8Array
-    if (this.#find(buf, at) >= 0) return // the same block twice: keep the first
+    const h = bucketHash(buf, at)
+    if (this.#find(buf, at, h) >= 0) return // the same block twice: keep the first
     if (this.#count === this.#at.length) this.#grow()
     const n = this.#count++
     if (this.#slabOf) this.#slabOf[n] = slab
     this.#at[n] = at
     this.#len[n] = len
+    this.#hash[n] = h
     if (this.#count * 2 > this.#table.length) this.#rehash()
-    else this.#place(buf, at, n)
+    else this.#place(h, n)
   }
 
-  #place(buf: Uint8Array, at: number, n: number): void {
+  #place(h: number, n: number): void {
     const table = this.#table
     const mask = this.#mask
-    let i = bucketHash(buf, at) & mask
+    let i = h & mask
     while (table[i] !== 0) i = (i + 1) & mask
     table[i] = n + 1
   }
@@ -144,6 +147,9 @@ export class CarBlockIndex {
     const len = new Uint32Array(cap)
     len.set(this.#len)
     this.#len = len
+    const hash = new Int32Array(cap)
+    hash.set(this.#hash)
+    this.#hash = hash
     if (this.#slabOf) {
       const slabOf = new Uint32Array(cap)
       slabOf.set(this.#slabOf)
@@ -154,33 +160,37 @@ export class CarBlockIndex {
   #rehash(): void {
     this.#table = new Int32Array(this.#table.length * 2)
     this.#mask = this.#table.length - 1
-    for (let n = 0; n < this.#count; n++) this.#place(this.#slab(n), this.#at[n] as number, n)
+    const hash = this.#hash
+    for (let n = 0; n < this.#count; n++) this.#place(hash[n] as number, n)
   }
 
   #slab(n: number): Uint8Array {
     return this.#slabs[this.#slabOf ? (this.#slabOf[n] as number) : 0] as Uint8Array
   }
 
-  /** Block number of the CID at `key[from..from+36)`, or -1. */
-  #find(key: Uint8Array, from: number): number {
+  /** Block number of the CID at `key[from..from+36)` whose bucket hash is `h`, or -1. */
+  #find(key: Uint8Array, from: number, h: number): number {
     const table = this.#table
     const mask = this.#mask
-    for (let i = bucketHash(key, from) & mask; ; i = (i + 1) & mask) {
+    const hash = this.#hash
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = table[i] as number
       if (e === 0) return -1
       const n = e - 1
+      if (hash[n] !== h) continue
       const buf = this.#slab(n)
       const at = this.#at[n] as number
-      let j = 0
-      while (j < CID_LENGTH && buf[at + j] === key[from + j]) j++
-      if (j === CID_LENGTH) return n
+      // The digest first: every CID here shares its first four bytes.
+      let j = CID_LENGTH - 1
+      while (j >= 0 && buf[at + j] === key[from + j]) j--
+      if (j < 0) return n
     }
   }
 
   /** Block number of `cid`, or -1 when the CAR does not hold it. */
   indexOf(cid: Cid): number {
     const b = cid.bytes
-    return b.length === CID_LENGTH ? this.#find(b, 0) : -1
+    return b.length === CID_LENGTH ? this.#find(b, 0, bucketHash(b, 0)) : -1
   }
 
   /** Bytes of block number `n` (a view into the CAR or a slab). */
