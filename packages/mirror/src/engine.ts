@@ -12,12 +12,13 @@ import {
   type SocketFactory,
   StreamConnection,
 } from '@rsky/sync'
+import { isValidNsid } from '@rsky/syntax'
 import { MirrorError } from './errors.ts'
 import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
 import { type LiveItem, prepareFrame } from './live.ts'
 import { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
 import { readVerifiedRepo } from './repo-walk.ts'
-import { listRepos, probeHost } from './scope.ts'
+import { listRepos, listReposByCollection, probeHost } from './scope.ts'
 import { checkShard, inShard, type Shard } from './shard.ts'
 import type { MirrorStore } from './store.ts'
 import type { PreparedCommit } from './types.ts'
@@ -29,6 +30,14 @@ export interface MirrorOptions {
   service: string
   /** Repositories to mirror. Without it: every repository of the host (`listRepos`) and every DID seen live. */
   dids?: readonly string[]
+  /**
+   * Scope by collection: mirror only repositories holding a record of one of these collections
+   * (`com.atproto.sync.listReposByCollection` on the host, one listing per collection), plus
+   * repositories first seen live in a commit that writes one of them. Every record of a scoped
+   * repository is kept (narrow that with `collections`). Not with `dids`. A host without the
+   * method fails `start` with MirrorError `SCOPE_UNSUPPORTED`.
+   */
+  scopeCollections?: readonly string[]
   /**
    * This engine's share when several run over one database: only DIDs whose FNV-1a hash modulo
    * `count` is `index` are backfilled and followed; the cursor is kept per shard.
@@ -123,6 +132,7 @@ export class MirrorEngine {
   readonly #http: string
   readonly #shard: Shard | undefined
   readonly #scope: ReadonlySet<string> | undefined
+  readonly #scopeCollections: ReadonlySet<string> | undefined
   readonly #collections: ReadonlySet<string> | undefined
   readonly #concurrency: number
   readonly #maxAttempts: number
@@ -162,6 +172,10 @@ export class MirrorEngine {
     this.#source =
       opts.rateLimit === undefined ? source : rateLimitedSource(source, new TokenBucket(opts.rateLimit))
     this.#scope = opts.dids === undefined ? undefined : new Set(opts.dids)
+    if (opts.scopeCollections !== undefined && opts.dids !== undefined)
+      throw new TypeError('MirrorEngine: scopeCollections and dids are two scopes; give one')
+    this.#scopeCollections =
+      opts.scopeCollections === undefined ? undefined : new Set(checkNsids(opts.scopeCollections))
     this.#collections =
       opts.collections === undefined || opts.collections.length === 0 ? undefined : new Set(opts.collections)
     this.#concurrency = positive(opts.concurrency ?? 4, 'concurrency')
@@ -193,7 +207,7 @@ export class MirrorEngine {
   async start(): Promise<void> {
     if (!this.#stopped) return
     this.#stopped = false
-    const listed = this.#o.dids ?? (await listRepos(this.#http))
+    const listed = this.#o.dids ?? (await this.#listScope())
     if (this.#o.dids !== undefined) await probeHost(this.#http)
     const dids = listed.filter((d) => inShard(d, this.#shard))
     // Chunks keep each transaction short on a large host.
@@ -212,6 +226,27 @@ export class MirrorEngine {
       this.#conn.start()
     }
     this.#backfillLoop = this.#runBackfills()
+  }
+
+  /** The host's repositories in scope: all of them, or those with a record of a scoped collection. */
+  async #listScope(): Promise<string[]> {
+    if (this.#scopeCollections === undefined) return listRepos(this.#http)
+    const all = new Set<string>()
+    for (const c of this.#scopeCollections)
+      for (const did of await listReposByCollection(this.#http, c)) all.add(did)
+    return [...all]
+  }
+
+  /** Whether a DID not yet known enters the scope: always without a collection scope, else when it writes one. */
+  #admits(commit: PreparedCommit): boolean {
+    const scope = this.#scopeCollections
+    if (scope === undefined) return true
+    return commit.changes.some((ch) => ch.action !== 'delete' && scope.has(ch.collection))
+  }
+
+  /** Under a collection scope, a DID not yet known enters only by a commit writing a scoped collection. */
+  async #outOfCollectionScope(did: string): Promise<boolean> {
+    return this.#scopeCollections !== undefined && (await this.#store.mirrorRepo(did)) === undefined
   }
 
   /** Stops reading, lets the frames already received be applied, aborts backfills. */
@@ -332,7 +367,7 @@ export class MirrorEngine {
         this.stats.eventsSeen++
         this.stats.lastEventTime = item.time
         const known = await this.#store.mirrorRepo(item.did)
-        if (known === undefined && this.#wanted(item.did)) {
+        if (known === undefined && this.#wanted(item.did) && this.#admits(item.commit)) {
           await this.#store.addRepos([item.did])
           this.#wake?.()
         }
@@ -349,7 +384,8 @@ export class MirrorEngine {
       }
       case 'sync': {
         this.stats.eventsSeen++
-        if (!this.#wanted(item.did)) return this.#cursorOnly(item.seq)
+        if (!this.#wanted(item.did) || (await this.#outOfCollectionScope(item.did)))
+          return this.#cursorOnly(item.seq)
         const prior = await this.#store.getRepo(item.did)
         const r = await authenticateSync(item.event, { keys: this.#keys, prior })
         if (!r.success) {
@@ -372,7 +408,8 @@ export class MirrorEngine {
       }
       case 'account': {
         this.stats.eventsSeen++
-        if (!this.#wanted(item.did)) return this.#cursorOnly(item.seq)
+        if (!this.#wanted(item.did) || (await this.#outOfCollectionScope(item.did)))
+          return this.#cursorOnly(item.seq)
         const e = item.event
         const status = e.status === undefined ? { active: e.active } : { active: e.active, status: e.status }
         if (e.active && (await this.#store.mirrorRepo(item.did)) === undefined)
@@ -486,6 +523,15 @@ export class MirrorEngine {
       }
     }
   }
+}
+
+function checkNsids(list: readonly string[]): readonly string[] {
+  if (!Array.isArray(list) || list.length === 0)
+    throw new TypeError('MirrorEngine: scopeCollections must be a non-empty array of NSIDs')
+  for (const c of list)
+    if (typeof c !== 'string' || !isValidNsid(c))
+      throw new TypeError(`MirrorEngine: scopeCollections holds a non-NSID; collection=${String(c)}`)
+  return list
 }
 
 function positive(n: number, name: string): number {

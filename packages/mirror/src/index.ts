@@ -15,7 +15,7 @@ export {
 } from './repo-storage-postgres.ts'
 export { SqliteRepoStorage, type SqliteRepoStorageOptions } from './repo-storage-sqlite.ts'
 export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-walk.ts'
-export { listRepos, probeHost } from './scope.ts'
+export { type ListOptions, listRepos, listReposByCollection, probeHost } from './scope.ts'
 export { checkShard, didHash, inShard, type Shard } from './shard.ts'
 export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'
 export type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
