@@ -1,17 +1,15 @@
 // The server backend: Postgres through `pg`. Each write is one transaction on one pooled
 // connection; the repository row is locked (`FOR UPDATE`) so a live commit and a finishing backfill
 // of the same repository never interleave. A backfill's records go in through `COPY … FROM STDIN`.
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { type Cid, parseCid } from '@rsky/dag-cbor'
 import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncStoreBatch } from '@rsky/sync'
 import pg from 'pg'
-import copyStreams from 'pg-copy-streams'
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
 import type { LeaseClaim, LeaseInfo, LeaseStore } from './leases.ts'
 import { type Fence, fencedPartitions, type LiveBatch } from './live-batch.ts'
+import { copyRecords } from './postgres-copy.ts'
 import * as leases from './postgres-leases.ts'
 import { applyLiveBatch } from './postgres-live.ts'
 import { POSTGRES_SCHEMA } from './postgres-schema.ts'
@@ -72,13 +70,6 @@ function toMirrorRepo(r: RepoRow): MirrorRepo {
     reason: r.reason ?? undefined,
     retryAt: r.retry_at,
   }
-}
-
-/** COPY text format: only these characters need escaping, and keys and CIDs never hold them. */
-function copyText(s: string): string {
-  return /[\\\t\n\r]/.test(s)
-    ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
-    : s
 }
 
 /**
@@ -360,12 +351,15 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       const { did } = repo
       await this.#lockRow(c, did)
       await c.query('DELETE FROM mirror_record WHERE did = $1', [did])
-      await this.#copyRecords(c, repo)
+      // The records stream in through binary COPY (a bad one aborts it and the transaction rolls back).
+      await copyRecords(c, did, repo.records)
       if (this.#changeFeed)
         await c.query(
           `INSERT INTO mirror_change (did, collection, rkey, action, cid, rev)
-           SELECT $1, '', '', 'reset', NULL, $2
-           UNION ALL SELECT did, collection, rkey, 'create', cid, $2 FROM mirror_record WHERE did = $1`,
+           SELECT d, c, r, a, cid, rev FROM (
+             SELECT 0 AS k, $1::text AS d, ''::text AS c, ''::text AS r, 'reset'::text AS a, NULL::text AS cid, $2::text AS rev
+             UNION ALL SELECT 1, did, collection, rkey, 'create', cid, $2 FROM mirror_record WHERE did = $1
+           ) t ORDER BY k, c COLLATE "C", r COLLATE "C"`,
           [did, repo.rev],
         )
       let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
@@ -403,25 +397,6 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       )
       return { applied, skipped, chainBreak }
     }, fenced)
-  }
-
-  async #copyRecords(c: Client, repo: BackfilledRepo): Promise<void> {
-    const did = copyText(repo.did)
-    async function* rows(): AsyncGenerator<string> {
-      let chunk = ''
-      for (const r of repo.records) {
-        chunk += `${did}\t${copyText(r.collection)}\t${copyText(r.rkey)}\t${r.cid.toString()}\t\\\\x${Buffer.from(r.record.buffer, r.record.byteOffset, r.record.length).toString('hex')}\n`
-        if (chunk.length > 1 << 20) {
-          yield chunk
-          chunk = ''
-        }
-      }
-      if (chunk !== '') yield chunk
-    }
-    const sink = c.query(
-      copyStreams.from('COPY mirror_record (did, collection, rkey, cid, value) FROM STDIN'),
-    )
-    await pipeline(Readable.from(rows()), sink)
   }
 
   async failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Promise<void> {
