@@ -153,6 +153,27 @@ describe('ensureValidDagCbor agrees with decode', () => {
     )
   })
 
+  it('on mostly-ASCII text with a few arbitrary bytes anywhere (the four-byte ASCII runs)', () => {
+    const ascii = fc.uint8Array({ maxLength: 120 }).map((b) => b.map((x) => x & 0x7f))
+    const poke = fc.tuple(fc.nat(), fc.integer({ min: 0x80, max: 0xff }))
+    fc.assert(
+      fc.property(ascii, fc.array(poke, { maxLength: 3 }), fc.boolean(), (raw, pokes, asKey) => {
+        for (const [at, byte] of pokes) if (raw.length > 0) raw[at % raw.length] = byte
+        const head = raw.length < 24 ? [0x60 | raw.length] : [0x78, raw.length]
+        const str = Uint8Array.of(...head, ...raw)
+        const outcome = agree(asKey ? Uint8Array.of(0xa1, ...str, 0xf6) : str)
+        let utf8 = true
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(raw)
+        } catch {
+          utf8 = false
+        }
+        expect(outcome.ok).toBe(utf8)
+      }),
+      { seed: 42, numRuns: 2000 },
+    )
+  })
+
   it('honours maxDepth, maxCollectionLength and maxInputLength the same way', () => {
     const nested = encode({ a: [[[[1, 2, 3]]]], b: { c: { d: 'x' } } })
     for (const maxDepth of [0, 1, 2, 3, 4, 5, 6]) agree(nested, { maxDepth })
