@@ -31,6 +31,23 @@ export function decodeCid(bytes: Uint8Array): Cid {
 }
 
 /**
+ * {@link decodeCid} without the copy: parses the binary CID filling `bytes[start, end)` and returns
+ * a Cid that views those bytes. For decoders whose links live inside a block that outlives them
+ * (an MST node's entries); the bytes must not change afterwards.
+ * @throws {InvalidCidError} on a malformed CID; {RangeError} when `start`/`end` are not integers
+ *   with 0 <= start <= end <= bytes.length
+ * @example decodeCidView(block, at + 1, at + 37).equals(decodeCid(block.subarray(at + 1, at + 37))) // true
+ */
+export function decodeCidView(bytes: Uint8Array, start = 0, end: number = bytes?.length): Cid {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCidView: bytes must be a Uint8Array')
+  if (
+    !(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= bytes.length)
+  )
+    throw new RangeError('decodeCidView: need integers 0 <= start <= end <= bytes.length')
+  return readCidAt(bytes, start, end)
+}
+
+/**
  * Parses the binary CID at the start of `bytes[offset..]` (as in a CAR block) and returns it with
  * the number of bytes it used. The Cid owns a copy of its bytes.
  * @throws {InvalidCidError} on a malformed or truncated CID

@@ -30,6 +30,7 @@ export {
   asCid,
   decodeCid,
   decodeCidPrefix,
+  decodeCidView,
   fromMultiformatsCid,
   parseCid,
 } from './cid-parse.ts'

@@ -10,6 +10,7 @@ import {
   DAG_PB_CODEC,
   decodeCid,
   decodeCidPrefix,
+  decodeCidView,
   fromMultiformatsCid,
   InvalidCidError,
   isCid,
@@ -99,6 +100,30 @@ describe('Cid', () => {
     ['dot', '.'],
   ])('rejects a malformed CID string: %s', (_name, s) => {
     expect(() => parseCid(s)).toThrow(InvalidCidError)
+  })
+
+  it('decodeCidView parses in place: the same CIDs and errors as decodeCid, no copy', () => {
+    fc.assert(
+      fc.property(cidArb, fc.nat(8), fc.nat(8), (cid, before, after) => {
+        const block = new Uint8Array(before + cid.bytes.length + after).fill(0xee)
+        block.set(cid.bytes, before)
+        const view = decodeCidView(block, before, before + cid.bytes.length)
+        expect(view.equals(cid)).toBe(true)
+        expect(view.toString()).toBe(cid.toString())
+        expect(view.bytes.buffer).toBe(block.buffer)
+        expect(decodeCidView(cid.bytes).equals(cid)).toBe(true)
+      }),
+      { seed: 42, numRuns: 300 },
+    )
+    for (const h of ['', '02711220', `01711220${'00'.repeat(31)}`, 'ffffffffffffffffffff']) {
+      const bytes = Uint8Array.of(9, ...Buffer.from(h, 'hex'), 9)
+      expect(() => decodeCidView(bytes, 1, bytes.length - 1)).toThrow(InvalidCidError)
+    }
+    const ok = parseCid(CBOR_CID).bytes
+    expect(() => decodeCidView(ok, 0, 37)).toThrow(RangeError)
+    expect(() => decodeCidView(ok, 2, 1)).toThrow(RangeError)
+    expect(() => decodeCidView(ok, -1)).toThrow(RangeError)
+    expect(() => decodeCidView([1] as never)).toThrow(TypeError)
   })
 
   it.each([
