@@ -86,30 +86,22 @@ export class CarBlockIndex {
     return index
   }
 
+  /** @internal An empty index for {@link indexCarStream} to copy blocks into. */
+  static forCopies(roots: Cid[]): CarBlockIndex {
+    return new CarBlockIndex(roots, [], true, 4096)
+  }
+
+  /** @internal Adds a slab for {@link indexCarStream} to copy blocks into; returns its number. */
+  addSlab(slab: Uint8Array): number {
+    return this.#slabs.push(slab) - 1
+  }
+
   /**
-   * Indexes a streamed CAR (every block hash-checked), copying the blocks into a few large slabs.
-   * @throws CarError subclasses with the byte offset
+   * @internal Indexes a hash-checked block copied into slab `slab`: its 36-byte CID at `at`, then
+   * `len` block bytes.
    */
-  static async fromStream(source: CarSource, opts?: CarReadOptions): Promise<CarBlockIndex> {
-    const car = readCarStream(source, opts)
-    const { roots } = await car.header
-    const slabs: Uint8Array[] = []
-    const index = new CarBlockIndex(roots, slabs, true, 4096)
-    let slab = new Uint8Array(0)
-    let used = 0
-    await car.forEachBlock((buf, at, len) => {
-      const need = CID_LENGTH + len
-      if (used + need > slab.length) {
-        slab = new Uint8Array(Math.max(SLAB_BYTES, need))
-        slabs.push(slab)
-        used = 0
-      }
-      // The CID and the bytes are adjacent in the section: one copy.
-      slab.set(buf.subarray(at, at + need), used)
-      index.#add(slabs.length - 1, used, len)
-      used += need
-    })
-    return index
+  indexCopied(slab: number, at: number, len: number): void {
+    this.#add(slab, at, len)
   }
 
   /** Number of distinct blocks. */
@@ -209,4 +201,33 @@ export class CarBlockIndex {
   has(cid: Cid): boolean {
     return this.indexOf(cid) >= 0
   }
+}
+
+/**
+ * Indexes a streamed CAR (every block hash-checked), copying the blocks into a few large slabs. A
+ * function rather than a static method of {@link CarBlockIndex}, so a bundle that indexes only
+ * bytes (`CarBlockIndex.fromBytes`) does not carry the stream reader.
+ * @throws CarError subclasses with the byte offset
+ * @example const index = await indexCarStream(response.body)
+ */
+export async function indexCarStream(source: CarSource, opts?: CarReadOptions): Promise<CarBlockIndex> {
+  const car = readCarStream(source, opts)
+  const { roots } = await car.header
+  const index = CarBlockIndex.forCopies(roots)
+  let slab = new Uint8Array(0)
+  let slabNo = -1
+  let used = 0
+  await car.forEachBlock((buf, at, len) => {
+    const need = CID_LENGTH + len
+    if (used + need > slab.length) {
+      slab = new Uint8Array(Math.max(SLAB_BYTES, need))
+      slabNo = index.addSlab(slab)
+      used = 0
+    }
+    // The CID and the bytes are adjacent in the section: one copy.
+    slab.set(buf.subarray(at, at + need), used)
+    index.indexCopied(slabNo, used, len)
+    used += need
+  })
+  return index
 }

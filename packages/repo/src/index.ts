@@ -1,6 +1,6 @@
 // @rsky/repo: AT Protocol repositories: signed commits, block storage, CAR export and import, verification.
 
-export { CarBlockIndex } from './block-index.ts'
+export { CarBlockIndex, indexCarStream } from './block-index.ts'
 export {
   type Commit,
   decodeCommit,
@@ -24,7 +24,12 @@ export {
   type RepoErrorCode,
 } from './errors.ts'
 export { exportRepoBlocks, exportRepoCar, exportRepoCarBytes, getRecordsProofCar } from './export.ts'
-export { type ReadRepoRecordsOptions, type RepoRecordEntry, readRepoRecords } from './read-records.ts'
+export {
+  iterateRepoRecords,
+  type ReadRepoRecordsOptions,
+  type RepoRecordEntry,
+  readRepoRecords,
+} from './read-records.ts'
 export { type CommitData, type CommitOp, type RecordWrite, Repo, type RepoRecord } from './repo.ts'
 export { MemoryRepoStorage, type RepoStorage } from './storage.ts'
 export { type TreeEntry, type WalkRecordTreeOptions, walkRecordTree } from './tree-walk.ts'

@@ -5,7 +5,7 @@
 // caller holds the CAR's bytes plus one path of tree nodes and one record, never every record.
 import type { CarReadOptions, CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, decode, isLexMap, type LexMap } from '@rsky/dag-cbor'
-import { CarBlockIndex } from './block-index.ts'
+import { CarBlockIndex, indexCarStream } from './block-index.ts'
 import { type CommitSignatureCheck, checkCommitWith } from './check-commit.ts'
 import { InvalidCarRootError, InvalidRecordError, MissingBlockError } from './errors.ts'
 import { nodeLimitsOf, walkRecordTree } from './tree-walk.ts'
@@ -59,30 +59,17 @@ function recordAt(index: CarBlockIndex, key: string, cid: Cid): LexMap {
   return value as LexMap
 }
 
-/**
- * Verifies a repository CAR and yields its records in key order as `{ collection, rkey, cid, record }`.
- * Before the first record: every block's hash, the commit's shape, its DID (`did`) and signature
- * (`key`, checked with `verifyCommitSignature`; without a key the signature is not checked; a
- * key without `verifyCommitSignature` is a TypeError). During the walk: every tree node's structure,
- * layer and key order, every node and record block present, every record a strict DAG-CBOR map.
- * A problem found mid-walk raises from the iteration after the records before it were yielded:
- * treat the records as verified only once the loop ends without an error.
- * @throws CarError subclasses (damaged CAR, with the byte offset); InvalidCarRootError,
- *   DidMismatchError, InvalidSignatureError, MissingBlockError, InvalidRecordError, RepoError BAD_TREE
- * @example
- * for await (const { collection, rkey, record } of readRepoRecords(car, { did })) console.log(collection, rkey, record)
- */
-export async function* readRepoRecords(
-  car: Uint8Array | CarSource,
-  opts: ReadRepoRecordsOptions = {},
-): AsyncGenerator<RepoRecordEntry, void, undefined> {
+function checkOptions(opts: ReadRepoRecordsOptions): void {
   nodeLimitsOf(opts.maxNodeEntries) // a bad limit is a RangeError before the CAR is read
   if (opts.collection !== undefined && (typeof opts.collection !== 'string' || opts.collection.includes('/')))
     throw new TypeError('collection must be an NSID string without "/"')
-  const index =
-    car instanceof Uint8Array
-      ? CarBlockIndex.fromBytes(car, opts.car)
-      : await CarBlockIndex.fromStream(car, opts.car)
+}
+
+/** The commit checks, then each record as the walk reaches it. */
+function* recordsOf(
+  index: CarBlockIndex,
+  opts: ReadRepoRecordsOptions,
+): Generator<RepoRecordEntry, void, undefined> {
   const root = index.roots[0]
   if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
   const { commit } = checkCommitWith(root, index.get(root), opts, opts.verifyCommitSignature)
@@ -95,4 +82,44 @@ export async function* readRepoRecords(
       record: recordAt(index, entry.key, entry.cid),
     }
   }
+}
+
+/**
+ * {@link readRepoRecords} for a CAR already in memory, as a plain (synchronous) iterator: the same
+ * checks, in the same order, with the same errors, and no stream reader in the bundle.
+ * @throws the errors of {@link readRepoRecords}
+ * @example
+ * for (const { collection, rkey, record } of iterateRepoRecords(carBytes, { did })) console.log(collection, rkey, record)
+ */
+export function* iterateRepoRecords(
+  car: Uint8Array,
+  opts: ReadRepoRecordsOptions = {},
+): Generator<RepoRecordEntry, void, undefined> {
+  checkOptions(opts)
+  if (!(car instanceof Uint8Array)) throw new TypeError('car must be a Uint8Array')
+  yield* recordsOf(CarBlockIndex.fromBytes(car, opts.car), opts)
+}
+
+/**
+ * Verifies a repository CAR and yields its records in key order as `{ collection, rkey, cid, record }`.
+ * Before the first record: every block's hash, the commit's shape, its DID (`did`) and signature
+ * (`key`, checked with `verifyCommitSignature`; without a key the signature is not checked; a
+ * key without `verifyCommitSignature` is a TypeError). During the walk: every tree node's structure,
+ * layer and key order, every node and record block present, every record a strict DAG-CBOR map.
+ * A problem found mid-walk raises from the iteration after the records before it were yielded:
+ * treat the records as verified only once the loop ends without an error. For bytes already in
+ * memory, {@link iterateRepoRecords} does the same synchronously.
+ * @throws CarError subclasses (damaged CAR, with the byte offset); InvalidCarRootError,
+ *   DidMismatchError, InvalidSignatureError, MissingBlockError, InvalidRecordError, RepoError BAD_TREE
+ * @example
+ * for await (const { collection, rkey, record } of readRepoRecords(car, { did })) console.log(collection, rkey, record)
+ */
+export async function* readRepoRecords(
+  car: Uint8Array | CarSource,
+  opts: ReadRepoRecordsOptions = {},
+): AsyncGenerator<RepoRecordEntry, void, undefined> {
+  checkOptions(opts)
+  const index =
+    car instanceof Uint8Array ? CarBlockIndex.fromBytes(car, opts.car) : await indexCarStream(car, opts.car)
+  yield* recordsOf(index, opts)
 }

@@ -3,6 +3,7 @@
 import type { CarSource } from '@rsky/car'
 import { verifyCommitSignature } from './commit.ts'
 import {
+  iterateRepoRecords as iterateRecords,
   type ReadRepoRecordsOptions,
   type RepoRecordEntry,
   readRepoRecords as readRecords,
@@ -28,6 +29,23 @@ export function readRepoRecords(
   opts: ReadRepoRecordsOptions = {},
 ): AsyncGenerator<RepoRecordEntry, void, undefined> {
   return readRecords(car, {
+    ...opts,
+    verifyCommitSignature: opts.verifyCommitSignature ?? verifyCommitSignature,
+  })
+}
+
+/**
+ * {@link readRepoRecords} for a CAR already in memory, as a plain (synchronous) iterator: the same
+ * checks (the signature too when `key` is given), in the same order, with the same errors.
+ * @throws the errors of {@link readRepoRecords}
+ * @example
+ * for (const { collection, rkey, record } of iterateRepoRecords(carBytes, { did, key })) console.log(collection, rkey, record)
+ */
+export function iterateRepoRecords(
+  car: Uint8Array,
+  opts: ReadRepoRecordsOptions = {},
+): Generator<RepoRecordEntry, void, undefined> {
+  return iterateRecords(car, {
     ...opts,
     verifyCommitSignature: opts.verifyCommitSignature ?? verifyCommitSignature,
   })

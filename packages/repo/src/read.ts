@@ -14,5 +14,10 @@ export {
   RepoError,
   type RepoErrorCode,
 } from './errors.ts'
-export { type ReadRepoRecordsOptions, type RepoRecordEntry, readRepoRecords } from './read-records-core.ts'
+export {
+  iterateRepoRecords,
+  type ReadRepoRecordsOptions,
+  type RepoRecordEntry,
+  readRepoRecords,
+} from './read-records-core.ts'
 export { type TreeEntry, type WalkRecordTreeOptions, walkRecordTree } from './tree-walk.ts'

@@ -8,7 +8,7 @@
 import type { CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, ensureValidDagCbor } from '@rsky/dag-cbor'
 import { DEFAULT_NODE_LIMITS, decodeNode, type MstNode, type NodeLimits, type NodeRef } from '@rsky/mst'
-import { CarBlockIndex } from './block-index.ts'
+import { CarBlockIndex, indexCarStream } from './block-index.ts'
 import { InvalidCarRootError, InvalidRecordError, MissingBlockError } from './errors.ts'
 import { asRepoError, checkCommit, type VerifiedRepo, type VerifyOptions } from './verify.ts'
 
@@ -60,9 +60,7 @@ export async function verifyRepoCar(
 ): Promise<VerifiedRepo> {
   const limits = limitsOf(opts)
   const index =
-    car instanceof Uint8Array
-      ? CarBlockIndex.fromBytes(car, opts.car)
-      : await CarBlockIndex.fromStream(car, opts.car)
+    car instanceof Uint8Array ? CarBlockIndex.fromBytes(car, opts.car) : await indexCarStream(car, opts.car)
   const root = index.roots[0]
   if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
   const { commit, signature } = checkCommit(root, index.get(root), opts)
