@@ -35,8 +35,10 @@ export const sizeJobs: SizeJob[] = [
   },
   {
     name: 'read repository records',
-    ours: `import { readRepoRecords } from '@rsky/repo/read'
-      export async function f(bytes) { const out = []; for await (const r of readRepoRecords(bytes)) out.push(r); return out }`,
+    // Both read bytes already in memory, synchronously (iterateRepoRecords is readRepoRecords
+    // without the stream input, as fromUint8Array is for @atcute).
+    ours: `import { iterateRepoRecords } from '@rsky/repo/read'
+      export function f(bytes) { return [...iterateRepoRecords(bytes)] }`,
     atcute: `import { fromUint8Array } from '@atcute/repo'
       export function f(bytes) { return [...fromUint8Array(bytes)] }`,
   },

@@ -7,7 +7,7 @@ import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { verifyCommitSignature } from './commit.ts'
 import { InvalidSignatureError } from './errors.ts'
-import { readRepoRecords as readLight } from './read.ts'
+import { iterateRepoRecords as iterateLight, readRepoRecords as readLight } from './read.ts'
 import { readRepoRecords as readFull } from './read-records.ts'
 
 const reposDir = join(import.meta.dirname, '../../../test-vectors/repos')
@@ -32,6 +32,9 @@ describe('@rsky/repo/read', () => {
     expect(full.length).toBeGreaterThan(0)
     expect(await keys(readLight(car, { did: spec.did }))).toEqual(full)
     expect(await keys(readLight(car, { did: spec.did, key: spec.key, verifyCommitSignature }))).toEqual(full)
+    const sync = Array.from(iterateLight(car, { did: spec.did }), (e) => `${e.collection}/${e.rkey} ${e.cid}`)
+    expect(sync).toEqual(full)
+    expect(() => iterateLight(car, { key: spec.key }).next()).toThrow(TypeError)
   })
 
   it('a key without verifyCommitSignature is a caller error, before any record', async () => {
@@ -48,6 +51,31 @@ describe('@rsky/repo/read', () => {
     await expect(
       keys(readLight(car, { key: spec.key, verifyCommitSignature: () => false })),
     ).rejects.toBeInstanceOf(InvalidSignatureError)
+  })
+
+  it('a browser bundle of iterateRepoRecords holds no CAR stream reader', async () => {
+    const out = await build({
+      stdin: {
+        contents: `import { iterateRepoRecords } from '@rsky/repo/read'
+          export const f = (bytes) => [...iterateRepoRecords(bytes)]`,
+        resolveDir: import.meta.dirname,
+        loader: 'js',
+      },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['source', 'browser'],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    })
+    const inputs = Object.values(out.metafile.outputs).flatMap((o) =>
+      Object.entries(o.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([p]) => p),
+    )
+    expect(inputs.some((p) => p.includes('repo/src/block-index.ts'))).toBe(true)
+    expect(inputs.filter((p) => /car\/src\/stream\.ts$/.test(p))).toEqual([])
   })
 
   it('a browser bundle of the plain read path holds neither curve code nor the CBOR encoder', async () => {

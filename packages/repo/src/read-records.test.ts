@@ -1,6 +1,8 @@
 // readRepoRecords: one call from a repository CAR to its verified records in key order, checked
 // against @atproto/repo's record listing on the sample repositories and on generated ones, over
-// bytes and streams, with a table of hostile repositories.
+// bytes and streams, with a table of hostile repositories. iterateRepoRecords (the synchronous
+// reader of bytes) is run beside it everywhere bytes are read and must agree row for row and
+// error for error.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as atCbor from '@atproto/lex-cbor'
@@ -13,7 +15,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { encodeCommit, signCommit } from './commit.ts'
 import { exportRepoCarBytes } from './export.ts'
-import { type RepoRecordEntry, readRepoRecords } from './read-records.ts'
+import { iterateRepoRecords, type RepoRecordEntry, readRepoRecords } from './read-records.ts'
 import { Repo } from './repo.ts'
 import { MemoryRepoStorage } from './storage.ts'
 
@@ -34,10 +36,17 @@ interface Row {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
+const row = (e: RepoRecordEntry): Row => ({
+  key: `${e.collection}/${e.rkey}`,
+  cid: e.cid.toString(),
+  bytes: hex(encode(e.record)),
+})
+
+/** readRepoRecords' rows; over bytes, checked to equal iterateRepoRecords' rows. */
 async function ours(car: Uint8Array | ReadableStream<Uint8Array>, opts = {}): Promise<Row[]> {
   const rows: Row[] = []
-  for await (const e of readRepoRecords(car, opts))
-    rows.push({ key: `${e.collection}/${e.rkey}`, cid: e.cid.toString(), bytes: hex(encode(e.record)) })
+  for await (const e of readRepoRecords(car, opts)) rows.push(row(e))
+  if (car instanceof Uint8Array) expect(Array.from(iterateRepoRecords(car, opts), row)).toEqual(rows)
   return rows
 }
 
@@ -170,14 +179,26 @@ function rewrite(
   return writeCar(roots, out)
 }
 
+/** How far readRepoRecords gets and how it fails; iterateRepoRecords must get as far, failing alike. */
 async function drain(car: Uint8Array, opts = {}): Promise<{ yielded: number; error: unknown }> {
   let yielded = 0
+  let error: unknown = null
   try {
     for await (const _ of readRepoRecords(car, opts)) yielded++
-  } catch (error) {
-    return { yielded, error }
+  } catch (err) {
+    error = err
   }
-  return { yielded, error: null }
+  let syncYielded = 0
+  let syncError: unknown = null
+  try {
+    for (const _ of iterateRepoRecords(car, opts)) syncYielded++
+  } catch (err) {
+    syncError = err
+  }
+  const shape = (e: unknown) =>
+    e === null ? null : { type: (e as Error).constructor.name, message: (e as Error).message }
+  expect({ yielded: syncYielded, error: shape(syncError) }).toEqual({ yielded, error: shape(error) })
+  return { yielded, error }
 }
 
 describe('readRepoRecords on hostile repositories', () => {
@@ -260,6 +281,7 @@ describe('readRepoRecords on hostile repositories', () => {
     const car = await smallCar(3)
     await expect(drain(car, { maxNodeEntries: 0 })).resolves.toMatchObject({ error: expect.any(RangeError) })
     await expect(drain(car, { collection: 'a/b' })).resolves.toMatchObject({ error: expect.any(TypeError) })
+    expect(() => iterateRepoRecords(chunked(car, 100) as never).next()).toThrow(TypeError)
   })
 })
 
