@@ -4,6 +4,14 @@
 import { type Cid, parseCid } from '@rsky/dag-cbor'
 import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncStoreBatch } from '@rsky/sync'
 import pg from 'pg'
+import {
+  APP_CHANGE_CHUNK,
+  type AppChange,
+  accountDeletedChange,
+  appliedChanges,
+  resetChange,
+  snapshotChange,
+} from './app-changes.ts'
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
@@ -31,6 +39,14 @@ import type {
 export interface PostgresStoreOptions {
   /** Write every record change to the change feed table (default false). */
   changeFeed?: boolean
+  /**
+   * The application's hook, awaited inside each write transaction that changes records, on that
+   * transaction's client, with the changes in stream order (a repository written whole comes as
+   * a `reset` and its records, in chunks). Write the application's own tables through `client`:
+   * they commit or roll back with the mirror's records and cursor, so each change takes effect
+   * exactly once. A throw rolls the whole write back (the engine retries it).
+   */
+  onChanges?: (client: pg.PoolClient, changes: readonly AppChange[]) => Promise<void> | void
   /** Pool size (default 8). */
   maxConnections?: number
 }
@@ -81,12 +97,16 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
   readonly kind = 'postgres' as const
   readonly pool: pg.Pool
   readonly #changeFeed: boolean
+  readonly #onChanges: PostgresStoreOptions['onChanges']
   #commits: Promise<void> = Promise.resolve()
   #fence: Fence | undefined
 
   private constructor(pool: pg.Pool, opts: PostgresStoreOptions) {
     this.pool = pool
     this.#changeFeed = opts.changeFeed === true
+    if (opts.onChanges !== undefined && typeof opts.onChanges !== 'function')
+      throw new TypeError('PostgresMirrorStore: onChanges must be a function')
+    this.#onChanges = opts.onChanges
   }
 
   /**
@@ -340,7 +360,14 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
    */
   applyLive(batch: LiveBatch): Promise<ApplyOutcome[]> {
     return this.#tx(
-      (c) => applyLiveBatch(c, batch, this.#changeFeed),
+      async (c) => {
+        const out = await applyLiveBatch(c, batch, this.#changeFeed)
+        if (this.#onChanges !== undefined) {
+          const changes = appliedChanges(batch.commits, out)
+          if (changes.length > 0) await this.#onChanges(c, changes)
+        }
+        return out
+      },
       this.#fence === undefined ? undefined : 'held',
     )
   }
@@ -395,8 +422,37 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
            reason = NULL, retry_at = 0 WHERE did = $3`,
         [held.rev, (held.data as Cid).toString(), did, chainBreak ? 'pending' : 'active'],
       )
+      if (this.#onChanges !== undefined) await this.#snapshotToApp(c, did, held.rev as string)
       return { applied, skipped, chainBreak }
     }, fenced)
+  }
+
+  /** The application gets a repository written whole as a `reset` and its records, as now held. */
+  async #snapshotToApp(c: Client, did: string, rev: string): Promise<void> {
+    const hook = this.#onChanges as NonNullable<PostgresStoreOptions['onChanges']>
+    await hook(c, [resetChange(did, rev)])
+    // a cursor of this transaction: the hook may run its own statements between pages
+    await c.query(
+      `DECLARE mirror_app_snapshot NO SCROLL CURSOR FOR SELECT collection, rkey, cid, value FROM mirror_record
+       WHERE did = $1 ORDER BY collection COLLATE "C", rkey COLLATE "C"`,
+      [did],
+    )
+    for (;;) {
+      const r = await c.query<{ collection: string; rkey: string; cid: string; value: Buffer }>(
+        `FETCH ${APP_CHANGE_CHUNK} FROM mirror_app_snapshot`,
+      )
+      if (r.rows.length === 0) break
+      await hook(
+        c,
+        r.rows.map((row) =>
+          snapshotChange(did, rev, {
+            ...row,
+            value: new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.length),
+          }),
+        ),
+      )
+    }
+    await c.query('CLOSE mirror_app_snapshot')
   }
 
   async failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Promise<void> {
@@ -451,6 +507,7 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
               "INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES ($1, '', '', 'reset', NULL, '')",
               [did],
             )
+          if (this.#onChanges !== undefined) await this.#onChanges(c, [accountDeletedChange(did, seq)])
         } else if (status.active && r !== undefined && (r.phase === 'deleted' || r.phase === 'parked')) {
           await c.query(
             "UPDATE mirror_repo SET phase = 'pending', retry_at = 0, attempts = 0 WHERE did = $1",

@@ -3,6 +3,14 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { type Cid, parseCid } from '@rsky/dag-cbor'
 import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncStoreBatch } from '@rsky/sync'
+import {
+  APP_CHANGE_CHUNK,
+  type AppChange,
+  accountDeletedChange,
+  appliedChanges,
+  resetChange,
+  snapshotChange,
+} from './app-changes.ts'
 import { chainStep } from './chain.ts'
 import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
@@ -30,6 +38,14 @@ export interface SqliteStoreOptions {
   synchronous?: 'NORMAL' | 'FULL'
   /** Write every record change to the change feed table (default false). */
   changeFeed?: boolean
+  /**
+   * The application's hook, called inside each write transaction that changes records, on this
+   * connection, with the changes in stream order (a repository written whole comes as a `reset`
+   * and its records, in chunks). Write the application's own tables through `db`: they commit or
+   * roll back with the mirror's records and cursor, so each change takes effect exactly once. A
+   * throw rolls the whole write back (the engine retries it). Synchronous, as node:sqlite is.
+   */
+  onChanges?: (db: DatabaseSync, changes: readonly AppChange[]) => void
   /**
    * Page cache of the connection in KiB (default 65,536: 64 MiB). A backfill writes a whole
    * repository in one transaction; a cache that holds it saves spilling pages mid-transaction.
@@ -80,6 +96,7 @@ export class SqliteMirrorStore implements MirrorStore {
   readonly kind = 'sqlite' as const
   readonly db: DatabaseSync
   readonly #changeFeed: boolean
+  readonly #onChanges: SqliteStoreOptions['onChanges']
   readonly #s: Record<string, StatementSync>
   readonly #inserter: SqliteRecordInserter
   #checkpointer: SqliteCheckpointer | undefined
@@ -87,6 +104,9 @@ export class SqliteMirrorStore implements MirrorStore {
   private constructor(db: DatabaseSync, opts: SqliteStoreOptions) {
     this.db = db
     this.#changeFeed = opts.changeFeed === true
+    if (opts.onChanges !== undefined && typeof opts.onChanges !== 'function')
+      throw new TypeError('SqliteMirrorStore: onChanges must be a function')
+    this.#onChanges = opts.onChanges
     this.#inserter = new SqliteRecordInserter(db)
     const p = (sql: string): StatementSync => db.prepare(sql)
     this.#s = {
@@ -137,6 +157,9 @@ export class SqliteMirrorStore implements MirrorStore {
       ),
       delRecord: p('DELETE FROM mirror_record WHERE did = ? AND collection = ? AND rkey = ?'),
       delRecords: p('DELETE FROM mirror_record WHERE did = ?'),
+      recordsOf: p(
+        'SELECT collection, rkey, cid, value FROM mirror_record WHERE did = ? ORDER BY collection, rkey',
+      ),
       getRecord: p('SELECT cid, value FROM mirror_record WHERE did = ? AND collection = ? AND rkey = ?'),
       buffer: p('INSERT INTO mirror_buffer (did, seq, body) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       buffered: p('SELECT seq, body FROM mirror_buffer WHERE did = ? ORDER BY seq'),
@@ -336,6 +359,10 @@ export class SqliteMirrorStore implements MirrorStore {
     return this.#tx((): ApplyOutcome[] => {
       const out = batch.commits.map((c) => this.#applyOne(c))
       for (const cur of batch.cursors) this.#s.setCursor!.run(cur.stream, cur.seq)
+      if (this.#onChanges !== undefined) {
+        const changes = appliedChanges(batch.commits, out)
+        if (changes.length > 0) this.#onChanges(this.db, changes)
+      }
       return out
     })
   }
@@ -394,8 +421,29 @@ export class SqliteMirrorStore implements MirrorStore {
       if (last >= 0) this.#s.unbuffer!.run(did, last)
       this.#s.done!.run(held.rev as string, (held.data as Cid).toString(), did)
       if (chainBreak) this.#s.setPhase!.run('pending', 0, did)
+      if (this.#onChanges !== undefined) this.#snapshotToApp(did, held.rev as string)
       return { applied, skipped, chainBreak }
     })
+  }
+
+  /** The application gets a repository written whole as a `reset` and its records, as now held. */
+  #snapshotToApp(did: string, rev: string): void {
+    const hook = this.#onChanges as NonNullable<SqliteStoreOptions['onChanges']>
+    let chunk: AppChange[] = [resetChange(did, rev)]
+    const rows = this.#s.recordsOf!.iterate(did) as Iterable<{
+      collection: string
+      rkey: string
+      cid: string
+      value: Uint8Array
+    }>
+    for (const r of rows) {
+      chunk.push(snapshotChange(did, rev, r))
+      if (chunk.length >= APP_CHANGE_CHUNK) {
+        hook(this.db, chunk)
+        chunk = []
+      }
+    }
+    if (chunk.length > 0) hook(this.db, chunk)
   }
 
   failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): void {
@@ -431,6 +479,7 @@ export class SqliteMirrorStore implements MirrorStore {
         this.#s.clearState!.run(did)
         this.#s.setPhase!.run('deleted', 0, did)
         if (this.#changeFeed) this.#s.change!.run(did, '', '', 'reset', null, '')
+        this.#onChanges?.(this.db, [accountDeletedChange(did, seq)])
       } else if (status.active) {
         // An account back (or created again after a deletion) is backfilled again.
         const r = this.#row(did)
