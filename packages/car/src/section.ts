@@ -5,6 +5,7 @@
 // the precise truncation error.
 import { Cid } from '@rsky/dag-cbor'
 import { sha256Matches } from '#digest'
+import type { CarLimit } from './errors.ts'
 import {
   CarBlockHashMismatchError,
   CarInvalidHeaderError,
@@ -57,11 +58,11 @@ let varintEnd = 0
 
 /** Parses the sections of one CAR file; holds its options and counts, and the last result. */
 export class SectionParser {
-  readonly verify: boolean
-  readonly maxHeaderBytes: number
-  readonly maxBlockBytes: number
-  readonly maxTotalBytes: number
-  readonly maxBlocks: number
+  declare readonly verify: boolean
+  declare readonly maxHeaderBytes: number
+  declare readonly maxBlockBytes: number
+  declare readonly maxTotalBytes: number
+  declare readonly maxBlocks: number
   /** Blocks parsed so far. */
   blocks = 0
   /** Results of the last successful parse: the block, and where the next section starts. */
@@ -73,11 +74,7 @@ export class SectionParser {
   next = 0
 
   constructor(opts: Required<CarReadOptions>) {
-    this.verify = opts.verify
-    this.maxHeaderBytes = opts.maxHeaderBytes
-    this.maxBlockBytes = opts.maxBlockBytes
-    this.maxTotalBytes = opts.maxTotalBytes
-    this.maxBlocks = opts.maxBlocks
+    Object.assign(this, opts)
   }
 
   /**
@@ -89,16 +86,9 @@ export class SectionParser {
     if (len < 0) return false
     const start = varintEnd
     if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty header', offset: base + pos })
-    if (len > this.maxHeaderBytes) {
-      throw new CarLimitExceededError({
-        limit: 'maxHeaderBytes',
-        value: len,
-        max: this.maxHeaderBytes,
-        offset: base + pos,
-      })
-    }
+    if (len > this.maxHeaderBytes) this.#over('maxHeaderBytes', len, base + pos)
     const end = start + len
-    if (base + end > this.maxTotalBytes) this.#overTotal(base + end, base + pos)
+    if (base + end > this.maxTotalBytes) this.#over('maxTotalBytes', base + end, base + pos)
     if (end > buf.length) {
       if (!final) return false
       throw new CarTruncatedError({
@@ -137,24 +127,10 @@ export class SectionParser {
         offset: base + pos,
         trailingBytes: final ? buf.length - pos : undefined,
       })
-    if (len - CID_LENGTH > this.maxBlockBytes) {
-      throw new CarLimitExceededError({
-        limit: 'maxBlockBytes',
-        value: len - CID_LENGTH,
-        max: this.maxBlockBytes,
-        offset: base + pos,
-      })
-    }
+    if (len - CID_LENGTH > this.maxBlockBytes) this.#over('maxBlockBytes', len - CID_LENGTH, base + pos)
     const end = p + len
-    if (base + end > this.maxTotalBytes) this.#overTotal(base + end, base + pos)
-    if (this.blocks >= this.maxBlocks) {
-      throw new CarLimitExceededError({
-        limit: 'maxBlocks',
-        value: this.blocks + 1,
-        max: this.maxBlocks,
-        offset: base + pos,
-      })
-    }
+    if (base + end > this.maxTotalBytes) this.#over('maxTotalBytes', base + end, base + pos)
+    if (this.blocks >= this.maxBlocks) this.#over('maxBlocks', this.blocks + 1, base + pos)
     if (end > buf.length) {
       if (!final) return false
       throw new CarTruncatedError({
@@ -201,40 +177,38 @@ export class SectionParser {
     return true
   }
 
-  #overTotal(value: number, offset: number): never {
-    throw new CarLimitExceededError({ limit: 'maxTotalBytes', value, max: this.maxTotalBytes, offset })
+  #over(limit: CarLimit, value: number, offset: number): never {
+    throw new CarLimitExceededError({ limit, value, max: this[limit], offset })
   }
 }
 
 /** The precise error for a section whose CID is not one this reader accepts. */
 function badCid(section: Uint8Array, offset: number, len: number): Error {
+  // A well-formed CID prefix in a section too short to hold the digest is a bad section, not a bad CID.
+  if (
+    section.length >= 4 &&
+    section[0] === 1 &&
+    (section[1] === DAG_CBOR || section[1] === RAW) &&
+    section[2] === SHA2_256 &&
+    section[3] === 32
+  )
+    return new CarInvalidSectionError({ length: len, offset })
+  if (section[0] === SHA2_256 && section[1] === 32) {
+    return new CarUnsupportedCidError({ offset, version: 0, hashCode: SHA2_256, digestLength: 32 })
+  }
   // Read the CID's varints leniently, only to say what it was.
   const fields: number[] = []
   let p = 0
   for (let f = 0; f < 4 && p < section.length; f++) {
     let v = 0
     let scale = 1
-    let i = 0
-    while (p < section.length && i < MAX_VARINT_BYTES) {
+    for (let i = 0; p < section.length && i < MAX_VARINT_BYTES; i++, scale *= 128) {
       const b = section[p++]!
       v += (b & 0x7f) * scale
-      scale *= 128
-      i++
       if (b < 0x80) break
     }
     fields.push(v)
   }
   const [version, codec, hashCode, digestLength] = fields
-  const supported =
-    version === 1 &&
-    (codec === DAG_CBOR || codec === RAW) &&
-    hashCode === SHA2_256 &&
-    digestLength === 32 &&
-    section.length >= 4
-  // A well-formed CID prefix in a section too short to hold the digest is a bad section, not a bad CID.
-  if (supported && len < CID_LENGTH) return new CarInvalidSectionError({ length: len, offset })
-  if (section[0] === SHA2_256 && section[1] === 32) {
-    return new CarUnsupportedCidError({ offset, version: 0, hashCode: SHA2_256, digestLength: 32 })
-  }
   return new CarUnsupportedCidError({ offset, version, codec, hashCode, digestLength })
 }

@@ -35,24 +35,21 @@ export const CAR_READ_DEFAULTS: Readonly<Required<CarReadOptions>> = Object.free
   maxBlocks: Number.POSITIVE_INFINITY,
 })
 
-/** Options resolved against the defaults and checked once (caller mistakes are RangeErrors). */
+/** Options resolved against the defaults and checked once (caller mistakes are Type/RangeErrors). */
 export function resolveReadOptions(opts: CarReadOptions | undefined): Required<CarReadOptions> {
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new TypeError('options must be an object')
   }
-  const out = { ...CAR_READ_DEFAULTS, ...stripUndefined(opts) }
-  if (typeof out.verify !== 'boolean') throw new TypeError('options.verify must be a boolean')
-  for (const key of ['maxHeaderBytes', 'maxBlockBytes', 'maxTotalBytes', 'maxBlocks'] as const) {
-    const v = out[key]
-    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+  const out: Record<string, unknown> = { ...CAR_READ_DEFAULTS }
+  for (const key in out) {
+    const v = (opts as Record<string, unknown> | undefined)?.[key]
+    if (v === undefined) continue
+    if (key === 'verify') {
+      if (typeof v !== 'boolean') throw new TypeError('options.verify must be a boolean')
+    } else if (typeof v !== 'number' || !(v >= 0)) {
       throw new RangeError(`options.${key} must be a non-negative number`)
     }
+    out[key] = v
   }
-  return out
-}
-
-function stripUndefined(opts: CarReadOptions | undefined): CarReadOptions {
-  const out: Record<string, unknown> = {}
-  if (opts) for (const [k, v] of Object.entries(opts)) if (v !== undefined) out[k] = v
-  return out as CarReadOptions
+  return out as Required<CarReadOptions>
 }
