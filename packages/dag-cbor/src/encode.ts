@@ -201,7 +201,8 @@ function writeCid(cid: Cid): void {
     writeHeader(2, n + 1)
     buf[pos++] = 0
   }
-  cid.copyTo(buf, pos)
+  // One native copy; reading `bytes` keeps the view, so a CID encoded again pays nothing extra.
+  buf.set(cid.bytes, pos)
   pos += n
 }
 
