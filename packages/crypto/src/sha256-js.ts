@@ -5,16 +5,25 @@
 // written into the caller's array. Cross-checked against @noble/hashes and node:crypto in
 // sha256-js.test.ts.
 
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-  0xc67178f2,
-])
+// The 64 round constants (FIPS 180-4 4.2.2): the first 32 bits of the fractional parts of the cube
+// roots of the first 64 primes. Computed rather than written out, which keeps about 400 bytes of
+// incompressible digits out of every browser bundle that hashes; each root is made exact with
+// BigInt (the largest n with n^3 <= p * 2^96), so Math.cbrt's rounding cannot matter.
+// Any wrong constant changes every digest, which sha256-js.test.ts compares with node:crypto's.
+const K = /* @__PURE__ */ (() => {
+  const k = new Int32Array(64)
+  for (let i = 0, p = 2; i < 64; p++) {
+    let d = 2
+    while (p % d) d++
+    if (d < p) continue
+    const cube = BigInt(p) << 96n
+    let n = BigInt(Math.floor(Math.cbrt(p) * 2 ** 32))
+    while (n ** 3n > cube) n--
+    while ((n + 1n) ** 3n <= cube) n++
+    k[i++] = Number(n & 0xffffffffn)
+  }
+  return k
+})()
 const W = new Int32Array(64)
 const H = new Int32Array(8)
 const TAIL = new Uint8Array(128)
