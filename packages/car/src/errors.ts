@@ -36,15 +36,25 @@ export class CarError extends Error {
   /** Blocks fully read (and checked) before the error: how far the reader got. */
   blocksRead = 0
 
-  constructor(code: CarErrorCode, message: string, offset: number, options?: ErrorOptions) {
-    super(message, options)
+  /**
+   * `at` is the offset, or (for the subclasses) an object of typed fields with the offset: each is
+   * set on the error and listed in the message (`message; key=value ...`).
+   */
+  constructor(
+    code: CarErrorCode,
+    message: string,
+    at: number | { readonly offset: number; readonly [field: string]: unknown },
+    options?: ErrorOptions,
+  ) {
+    super(typeof at === 'number' ? message : describe(message, at), options)
     this.code = code
-    this.offset = offset
+    this.offset = typeof at === 'number' ? at : at.offset
+    if (typeof at !== 'number') Object.assign(this, at)
   }
 }
 
-// The subclasses keep their typed fields as `declare`d properties set from the options object in
-// one `Object.assign`, and their message lists those fields in the options' order: a browser
+// The subclasses keep their typed fields as `declare`d properties that the base constructor sets
+// from the options object, and their message lists those fields in the options' order: a browser
 // bundle that reads blocks carries every class, so each one is kept to a few bytes.
 
 /** The file ended inside a varint, the header, a CID or a block. */
@@ -56,8 +66,7 @@ export class CarTruncatedError extends CarError {
   declare readonly available: number
 
   constructor(opts: { part: CarPart; offset: number; expected: number; available: number }) {
-    super('CAR_TRUNCATED', describe('CAR file ends early', opts), opts.offset)
-    Object.assign(this, opts)
+    super('CAR_TRUNCATED', 'CAR file ends early', opts)
   }
 }
 
@@ -67,8 +76,7 @@ export class CarVarintError extends CarError {
   declare readonly reason: 'too-long' | 'non-minimal'
 
   constructor(opts: { reason: 'too-long' | 'non-minimal'; offset: number }) {
-    super('CAR_INVALID_VARINT', describe('invalid varint', opts), opts.offset)
-    Object.assign(this, opts)
+    super('CAR_INVALID_VARINT', 'invalid varint', opts)
   }
 }
 
@@ -81,8 +89,7 @@ export class CarLimitExceededError extends CarError {
   declare readonly max: number
 
   constructor(opts: { limit: CarLimit; value: number; max: number; offset: number }) {
-    super('CAR_LIMIT_EXCEEDED', describe('CAR exceeds a size limit', opts), opts.offset)
-    Object.assign(this, opts)
+    super('CAR_LIMIT_EXCEEDED', 'CAR exceeds a size limit', opts)
   }
 }
 
@@ -130,11 +137,10 @@ export class CarInvalidHeaderError extends CarError {
     const { reason, offset, cause } = opts
     super(
       'CAR_INVALID_HEADER',
-      describe('invalid CAR header', { reason, offset }),
-      offset,
+      'invalid CAR header',
+      { reason, offset },
       cause === undefined ? undefined : { cause },
     )
-    Object.assign(this, { reason })
   }
 }
 
@@ -144,8 +150,7 @@ export class CarInvalidSectionError extends CarError {
   declare readonly length: number
 
   constructor(opts: { length: number; offset: number }) {
-    super('CAR_INVALID_SECTION', describe('block section shorter than its CID', opts), opts.offset)
-    Object.assign(this, opts)
+    super('CAR_INVALID_SECTION', 'block section shorter than its CID', opts)
   }
 }
 
@@ -155,8 +160,7 @@ export class CarTrailingDataError extends CarError {
   declare readonly trailingBytes: number | undefined
 
   constructor(opts: { offset: number; trailingBytes?: number | undefined }) {
-    super('CAR_TRAILING_DATA', describe('trailing bytes after the last block', opts), opts.offset)
-    Object.assign(this, { trailingBytes: opts.trailingBytes })
+    super('CAR_TRAILING_DATA', 'trailing bytes after the last block', opts)
   }
 }
 
@@ -166,7 +170,6 @@ export class CarBlockHashMismatchError extends CarError {
   declare readonly cid: Cid
 
   constructor(opts: { cid: Cid; offset: number }) {
-    super('CAR_HASH_MISMATCH', describe('block bytes do not match their CID', opts), opts.offset)
-    Object.assign(this, opts)
+    super('CAR_HASH_MISMATCH', 'block bytes do not match their CID', opts)
   }
 }

@@ -1,7 +1,7 @@
 import type { Cid } from '@rsky/dag-cbor'
 import { adoptBlock, BlockMap } from './block-map.ts'
 import { CarError, CarInvalidHeaderError } from './errors.ts'
-import { SectionParser } from './section.ts'
+import { blockCid, SectionParser } from './section.ts'
 import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
 
 /** A synchronous reader over a whole CAR buffer: the header, then an iterator of blocks. */
@@ -38,23 +38,19 @@ class BufferCarIterator implements CarIterator {
     }
     const parser = this.#parser
     try {
-      parser.parseBlock(buf, this.#pos, 0, true)
+      parser.scanBlock(buf, this.#pos, 0, true)
     } catch (err) {
       this.#done = true
       if (err instanceof CarError) err.blocksRead = parser.blocks
       throw err
     }
     this.#pos = parser.next
-    return { done: false, value: { cid: parser.cid!, bytes: parser.bytes } }
+    return { done: false, value: { cid: blockCid(buf, parser.cidAt), bytes: parser.bytes } }
   }
 
   [Symbol.iterator](): CarIterator {
     return this
   }
-}
-
-function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
 }
 
 /**
@@ -69,7 +65,7 @@ function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
  * for (const { cid, bytes } of car) store.put(cid, bytes)
  */
 export function iterateCar(bytes: Uint8Array, opts?: CarReadOptions): CarIterator {
-  checkBytes(bytes)
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
   return new BufferCarIterator(bytes, new SectionParser(resolveReadOptions(opts)))
 }
 

@@ -65,9 +65,8 @@ export class SectionParser {
   declare readonly maxBlocks: number
   /** Blocks parsed so far. */
   blocks = 0
-  /** Results of the last successful parse: the block, and where the next section starts. */
-  cid: Cid | undefined = undefined
-  /** Where the last block's CID starts in its buffer (`scanBlock`). */
+  /** Results of the last successful parse: where the block's CID starts in its buffer (see
+   * {@link blockCid}), its bytes, and where the next section starts. */
   cidAt = 0
   bytes: Uint8Array = new Uint8Array(0)
   header: CarHeader | undefined = undefined
@@ -164,22 +163,17 @@ export class SectionParser {
     return true
   }
 
-  /**
-   * {@link scanBlock}, then the block's Cid in `cid`; false when incomplete (and not `final`).
-   * @throws CarError subclasses for bad, oversized, forged or truncated blocks.
-   */
-  parseBlock(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
-    if (!this.scanBlock(buf, pos, base, final)) return false
-    const p = this.cidAt
-    // The prefix was checked, so the CID is built without re-parsing or copying: it views the
-    // same buffer as the block bytes (both are subarrays of the caller's chunk).
-    this.cid = new Cid(buf, p, CID_LENGTH, 1, buf[p + 1]!, 2)
-    return true
-  }
-
   #over(limit: CarLimit, value: number, offset: number): never {
     throw new CarLimitExceededError({ limit, value, max: this[limit], offset })
   }
+}
+
+/**
+ * The Cid of a block whose checked 36-byte CID starts at `buf[at]`: built without re-parsing or
+ * copying, it views the same buffer as the block bytes (both are subarrays of the caller's chunk).
+ */
+export function blockCid(buf: Uint8Array, at: number): Cid {
+  return new Cid(buf, at, CID_LENGTH, 1, buf[at + 1]!, 2)
 }
 
 /** The precise error for a section whose CID is not one this reader accepts. */

@@ -1,5 +1,5 @@
 import { CarError } from './errors.ts'
-import { MAX_VARINT_BYTES, SectionParser } from './section.ts'
+import { blockCid, MAX_VARINT_BYTES, SectionParser } from './section.ts'
 import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
 
 /** Anything the stream reader takes: one buffer, (async) iterables of chunks, a web stream. */
@@ -245,7 +245,7 @@ function sectionLength(c: ChunkBuffer): number {
     if (b < 0x80) return p + 1 - c.pos + value
     scale *= 128
   }
-  // Unreachable after parseHeader/parseBlock returned "incomplete" with a complete varint.
+  // Unreachable after parseHeader/scanBlock returned "incomplete" with a complete varint.
   return c.buf.length - c.pos + 1
 }
 
@@ -280,13 +280,16 @@ class BlockIterator implements AsyncIterator<CarBlock> {
         const parser = this.#parser
         let ok: boolean
         try {
-          ok = parser.parseBlock(c.buf, c.pos, c.base, false)
+          ok = parser.scanBlock(c.buf, c.pos, c.base, false)
         } catch (err) {
           return this.#fail(err)
         }
         if (ok) {
           c.pos = parser.next
-          return Promise.resolve({ done: false, value: { cid: parser.cid!, bytes: parser.bytes } })
+          return Promise.resolve({
+            done: false,
+            value: { cid: blockCid(c.buf, parser.cidAt), bytes: parser.bytes },
+          })
         }
       }
     } else if (this.#state === 2) {
@@ -321,16 +324,16 @@ class BlockIterator implements AsyncIterator<CarBlock> {
           }
           continue
         }
-        if (!parser.parseBlock(c.buf, c.pos, c.base, false)) {
+        if (!parser.scanBlock(c.buf, c.pos, c.base, false)) {
           // A section straddles chunks: get its varint, then exactly its bytes.
           await c.ensure(MAX_VARINT_BYTES)
-          if (!parser.parseBlock(c.buf, c.pos, c.base, c.ended)) {
+          if (!parser.scanBlock(c.buf, c.pos, c.base, c.ended)) {
             await c.ensure(sectionLength(c))
-            parser.parseBlock(c.buf, c.pos, c.base, true)
+            parser.scanBlock(c.buf, c.pos, c.base, true)
           }
         }
         c.pos = parser.next
-        return { done: false, value: { cid: parser.cid!, bytes: parser.bytes } }
+        return { done: false, value: { cid: blockCid(c.buf, parser.cidAt), bytes: parser.bytes } }
       }
     } catch (err) {
       return this.#fail(err)
