@@ -1,21 +1,22 @@
-// The sync engine: scope → backfill → live, over one MirrorStore. Live frames are decoded and
-// authenticated as they arrive (in parallel), then applied strictly in stream order, one store
-// transaction each (records + repository state + cursor). Backfills run beside it; a repository
-// still backfilling has its live commits buffered in the store and applied right after.
+// The sync engine: scope → backfill → live, over one MirrorStore. The live half (live-follower.ts)
+// authenticates frames as they arrive and writes them in stream order, runs of them in one store
+// transaction (records + repository state + cursors). Backfills run beside it; a repository still
+// backfilling has its live commits buffered in the store and applied right after. With leases,
+// several engines over one Postgres divide the DIDs' partitions between them (leases.ts).
 import { IdResolver } from '@rsky/identity'
 import {
   authenticateCommit,
-  authenticateSync,
   type CommitAuthenticator,
-  invalidateKey,
   type KeyResolver,
   type SocketFactory,
-  StreamConnection,
 } from '@rsky/sync'
+import { CommitAuthPool } from '@rsky/sync/node'
 import { isValidNsid } from '@rsky/syntax'
 import { MirrorError } from './errors.ts'
 import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
-import { type LiveItem, prepareFrame } from './live.ts'
+import { isLeaseStore, LeaseKeeper, type LeaseOptions } from './leases.ts'
+import { type Fence, partitionOf } from './live-batch.ts'
+import { LiveFollower } from './live-follower.ts'
 import { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
 import { readVerifiedRepo } from './repo-walk.ts'
 import { listRepos, listReposByCollection, probeHost } from './scope.ts'
@@ -51,6 +52,17 @@ export interface MirrorOptions {
   plcUrl?: string
   /** Where commits are authenticated (default this thread; a `CommitAuthPool` spreads them over workers). */
   authenticator?: CommitAuthenticator
+  /**
+   * Authenticate live commits on this many worker threads (a `CommitAuthPool` the engine starts
+   * and closes; ignored when `authenticator` is given). Default 0: on this thread.
+   */
+  authThreads?: number
+  /**
+   * Scale-out by leases (Postgres): the DIDs are split into `partitions`; this engine claims its
+   * fair share of them, renews them by heartbeat and takes over those of engines that stopped
+   * renewing. Every write checks the lease is still held. Not with `shard`.
+   */
+  lease?: LeaseOptions
   /** Backfills at once (default 4). */
   concurrency?: number
   /** Backfill attempts before a repository is parked (default 5). */
@@ -140,17 +152,16 @@ export class MirrorEngine {
   readonly #maxQueue: number
   readonly #maxFrame: number
   readonly #inFlight = new Map<string, AbortController>()
-  readonly #queue: Promise<LiveItem>[] = []
-  #queueHead = 0
-  #conn: StreamConnection | undefined
-  #lastReceived: number | undefined
-  #paused = false
-  #applying: Promise<void> | undefined
+  readonly #follower: LiveFollower | undefined
+  readonly #keeper: LeaseKeeper | undefined
+  readonly #partitions: number
+  #pool: CommitAuthPool | undefined
+  #leaseTimer: ReturnType<typeof setInterval> | undefined
+  #leaseTick: Promise<void> = Promise.resolve()
   #backfillTimer: ReturnType<typeof setTimeout> | undefined
   #backfillLoop: Promise<void> | undefined
   #wake: (() => void) | undefined
   #stopped = true
-  #fatal: unknown
 
   constructor(opts: MirrorOptions) {
     if (opts === null || typeof opts !== 'object')
@@ -167,7 +178,11 @@ export class MirrorEngine {
     this.#keys =
       opts.keys ??
       (new IdResolver(opts.plcUrl === undefined ? {} : { did: { plcUrl: opts.plcUrl } }) as KeyResolver)
-    this.#auth = opts.authenticator ?? { authenticateCommit }
+    const threads = opts.authThreads ?? 0
+    if (!(Number.isSafeInteger(threads) && threads >= 0))
+      throw new RangeError('MirrorEngine: authThreads must be a non-negative integer')
+    if (opts.authenticator === undefined && threads > 0) this.#pool = new CommitAuthPool({ threads })
+    this.#auth = opts.authenticator ?? this.#pool ?? { authenticateCommit }
     const source = opts.repoSource ?? getRepoSource(http, { ...DEFAULT_FETCH_LIMITS, ...opts.fetchLimits })
     this.#source =
       opts.rateLimit === undefined ? source : rateLimitedSource(source, new TokenBucket(opts.rateLimit))
@@ -183,6 +198,61 @@ export class MirrorEngine {
     this.#retryDelay = opts.retryDelayMs ?? 1_000
     this.#maxQueue = positive(opts.maxQueue ?? 500, 'maxQueue')
     this.#maxFrame = opts.maxFrameSize ?? 5 * 1024 * 1024
+    const lease = opts.lease
+    if (lease !== undefined) {
+      if (this.#shard !== undefined)
+        throw new TypeError('MirrorEngine: lease and shard are two ways to divide; give one')
+      if (typeof lease.owner !== 'string' || lease.owner === '')
+        throw new TypeError('MirrorEngine: lease.owner must be a non-empty string')
+      const count = positive(lease.partitions ?? 16, 'lease.partitions')
+      const ttlMs = positive(lease.ttlMs ?? 10_000, 'lease.ttlMs')
+      if (!isLeaseStore(this.#store))
+        throw new MirrorError(
+          'LEASE_UNSUPPORTED',
+          `leases need a store shared by engines (Postgres); store=${this.#store.kind}`,
+        )
+      this.#partitions = count
+      this.#keeper = new LeaseKeeper(this.#store, {
+        group: `${http}#lease/${count}`,
+        owner: lease.owner,
+        count,
+        ttlMs,
+        cursorStream: (p) => this.#streamOf(p),
+      })
+    } else this.#partitions = 1
+    this.#follower =
+      opts.live === false
+        ? undefined
+        : new LiveFollower({
+            store: this.#store,
+            http,
+            keys: this.#keys,
+            authenticator: this.#auth,
+            maxFrameSize: this.#maxFrame,
+            maxQueue: this.#maxQueue,
+            socketFactory: opts.socketFactory,
+            partitions: this.#partitions,
+            streamOf: (p) => this.#streamOf(p),
+            inScope: (did) => this.#wanted(did),
+            admits: (c) => this.#admits(c),
+            outOfScope: (did) => this.#outOfCollectionScope(did),
+            filter: (c) => this.#filter(c),
+            stats: this.stats,
+            wake: () => this.#wake?.(),
+            reject: (did, seq, code, message) => this.#reject(did, seq, code, message),
+            error: (err) => this.#error(err),
+            leaseLost: () => this.#leaseLost(),
+          })
+  }
+
+  /** The cursor stream of a partition (the engine's stream without leases). */
+  #streamOf(p: number): string {
+    return this.#keeper === undefined ? this.#stream : `${this.#http}#lease=${p}/${this.#partitions}`
+  }
+
+  /** The lease fence, or undefined without leases. */
+  get leases(): Fence | undefined {
+    return this.#keeper?.fence()
   }
 
   /** The stream name the cursor is kept under (the service URL). */
@@ -197,7 +267,7 @@ export class MirrorEngine {
 
   /** Frames received and not yet applied. */
   get queued(): number {
-    return this.#queue.length - this.#queueHead
+    return this.#follower?.queued ?? 0
   }
 
   /**
@@ -212,19 +282,13 @@ export class MirrorEngine {
     const dids = listed.filter((d) => inShard(d, this.#shard))
     // Chunks keep each transaction short on a large host.
     for (let i = 0; i < dids.length; i += 1000) await this.#store.addRepos(dids.slice(i, i + 1000))
-    if (this.#o.live !== false) {
-      this.#lastReceived = await this.#store.getCursor(this.#stream)
-      this.#conn = new StreamConnection({
-        socketFactory: this.#o.socketFactory,
-        maxPayload: Math.max(this.#maxFrame * 2, 16 * 1024 * 1024),
-        handlers: {
-          url: () => this.#url(),
-          message: (data) => this.#onMessage(data),
-          error: (err) => this.#error(err),
-        },
-      })
-      this.#conn.start()
+    const keeper = this.#keeper
+    if (keeper !== undefined) {
+      await this.#tickLeases()
+      const every = Math.max(50, Math.floor(keeper.ttlMs / 3))
+      this.#leaseTimer = setInterval(() => void this.#tickLeases().catch((err) => this.#error(err)), every)
     }
+    await this.#follower?.start(keeper === undefined ? [0] : keeper.tokens().keys())
     this.#backfillLoop = this.#runBackfills()
   }
 
@@ -253,24 +317,86 @@ export class MirrorEngine {
   async stop(): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
-    this.#conn?.stop()
+    if (this.#leaseTimer) clearInterval(this.#leaseTimer)
+    const live = this.#follower?.stop()
     for (const ctrl of this.#inFlight.values()) ctrl.abort(new Error('engine stopped'))
     this.#wake?.()
     if (this.#backfillTimer) clearTimeout(this.#backfillTimer)
     await this.#backfillLoop
-    while (this.#applying) await this.#applying
+    await live
+    await this.#leaseTick
+    if (this.#keeper !== undefined) {
+      const store = this.#store as MirrorStore & { setFence(f: Fence | undefined): void }
+      try {
+        await this.#keeper.releaseAll((fence) => store.setFence(fence))
+      } catch (err) {
+        this.#error(err)
+      }
+      store.setFence(undefined)
+    }
+    await this.#pool?.close()
+  }
+
+  /** Partitions this engine should backfill (undefined: all of its scope). */
+  #duePartitions(): { partitions: { count: number; held: number[] } } | Record<string, never> {
+    const k = this.#keeper
+    return k === undefined ? {} : { partitions: { count: k.count, held: [...k.tokens().keys()] } }
+  }
+
+  /** One heartbeat of the leases; partitions gained start a new live generation. */
+  #tickLeases(): Promise<void> {
+    const keeper = this.#keeper
+    if (keeper === undefined) return Promise.resolve()
+    const store = this.#store as MirrorStore & { setFence(f: Fence | undefined): void }
+    const run = this.#leaseTick.then(async () => {
+      if (this.#stopped) return
+      const changes = await keeper.tick((fence) => this.#narrow(fence))
+      store.setFence(keeper.fence())
+      if (changes.lost.length > 0) this.#narrow(keeper.fence())
+      if (changes.gained.length > 0) {
+        await this.#follower?.follow(keeper.tokens().keys())
+        this.#wake?.()
+      }
+    })
+    this.#leaseTick = run.catch(() => {})
+    return run
+  }
+
+  /** Stops every write outside `fence` at once: store fence, live follower, backfills. */
+  #narrow(fence: Fence): void {
+    ;(this.#store as MirrorStore & { setFence(f: Fence | undefined): void }).setFence(fence)
+    this.#follower?.drop(fence.tokens.keys())
+    for (const [did, ctrl] of this.#inFlight)
+      if (!fence.tokens.has(partitionOf(did, fence.count))) ctrl.abort(new Error('lease given up'))
+  }
+
+  /** A write found a lease gone: drop what is no longer held (gains wait for the next heartbeat). */
+  async #leaseLost(): Promise<void> {
+    const keeper = this.#keeper
+    if (keeper === undefined) {
+      await sleep(100)
+      return
+    }
+    try {
+      await keeper.recheck()
+    } catch (err) {
+      this.#error(err)
+      await sleep(100)
+    }
+    this.#narrow(keeper.fence())
   }
 
   /** Resolves when nothing is pending, queued or backfilling (or rejects after `timeoutMs`). */
   async idle(timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs
     for (;;) {
-      if (this.#fatal) throw this.#fatal
+      if (this.#follower?.fatal) throw this.#follower.fatal
       // every pending repository of this engine's share, due now or later
       const pending = await this.#store.duePending({
         limit: 1,
         now: Number.MAX_SAFE_INTEGER,
         ...(this.#shard === undefined ? {} : { shard: this.#shard }),
+        ...this.#duePartitions(),
       })
       if (this.queued === 0 && this.#inFlight.size === 0 && pending.length === 0) return
       if (Date.now() > end) throw new Error(`mirror not idle after ${timeoutMs} ms`)
@@ -287,168 +413,10 @@ export class MirrorEngine {
     this.#o.onReject?.({ did, seq, code, message })
   }
 
-  // --- live
-
-  #url(): string {
-    const url = new URL('/xrpc/com.atproto.sync.subscribeRepos', this.#http.replace(/^http/, 'ws'))
-    if (this.#lastReceived !== undefined) url.searchParams.set('cursor', String(this.#lastReceived))
-    return url.toString()
-  }
+  // --- live (live-follower.ts)
 
   #wanted = (did: string): boolean =>
     (this.#scope === undefined || this.#scope.has(did)) && inShard(did, this.#shard)
-
-  #onMessage(data: Uint8Array | string): void {
-    if (typeof data === 'string') {
-      this.#conn?.restart()
-      return
-    }
-    // Frames at or below the last one received are replays of a reconnect: drop them here.
-    const { seq, item } = prepareFrame(data, {
-      keys: this.#keys,
-      authenticator: this.#auth,
-      maxFrameSize: Math.max(this.#maxFrame, 1),
-      wanted: this.#wanted,
-    })
-    if (seq !== undefined) {
-      if (this.#lastReceived !== undefined && seq <= this.#lastReceived) return
-      this.#lastReceived = seq
-    }
-    this.#queue.push(item)
-    if (!this.#paused && this.queued >= this.#maxQueue) {
-      this.#paused = true
-      this.#conn?.pause()
-    }
-    this.#applying ??= this.#applyLoop()
-  }
-
-  async #applyLoop(): Promise<void> {
-    try {
-      while (this.#queueHead < this.#queue.length) {
-        const item = await (this.#queue[this.#queueHead] as Promise<LiveItem>)
-        await this.#applyWithRetry(item)
-        this.#queue[this.#queueHead] = undefined as unknown as Promise<LiveItem>
-        this.#queueHead++
-        if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-          this.#queue.splice(0, this.#queueHead)
-          this.#queueHead = 0
-        }
-        if (this.#paused && this.queued <= this.#maxQueue / 2) {
-          this.#paused = false
-          this.#conn?.resume()
-        }
-      }
-    } finally {
-      this.#applying = undefined
-    }
-  }
-
-  /** A store write that fails (connection lost) is retried with backoff; the event is never skipped. */
-  async #applyWithRetry(item: LiveItem): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#apply(item)
-        return
-      } catch (err) {
-        this.#error(err)
-        if (this.#stopped && attempt >= 2) {
-          this.#fatal = err
-          throw err
-        }
-        await sleep(Math.min(5_000, 100 * 2 ** attempt))
-      }
-    }
-  }
-
-  async #apply(item: LiveItem): Promise<void> {
-    const stream = this.#stream
-    switch (item.kind) {
-      case 'commit': {
-        this.stats.eventsSeen++
-        this.stats.lastEventTime = item.time
-        const known = await this.#store.mirrorRepo(item.did)
-        if (known === undefined && this.#wanted(item.did) && this.#admits(item.commit)) {
-          await this.#store.addRepos([item.did])
-          this.#wake?.()
-        }
-        const outcome = await this.#store.applyCommit(this.#filter(item.commit), stream)
-        if (outcome === 'applied') {
-          this.stats.commitsApplied++
-          this.stats.recordsWritten += item.commit.changes.length
-        } else if (outcome === 'buffered') this.stats.commitsBuffered++
-        else if (outcome === 'chain-break') {
-          this.stats.chainBreaks++
-          this.#wake?.()
-        }
-        return
-      }
-      case 'sync': {
-        this.stats.eventsSeen++
-        if (!this.#wanted(item.did) || (await this.#outOfCollectionScope(item.did)))
-          return this.#cursorOnly(item.seq)
-        const prior = await this.#store.getRepo(item.did)
-        const r = await authenticateSync(item.event, { keys: this.#keys, prior })
-        if (!r.success) {
-          if (r.code !== 'STALE_REV') this.#reject(item.did, item.seq, r.code, r.message)
-          return this.#cursorOnly(item.seq)
-        }
-        if (r.value.action === 'none')
-          await this.#store.advanceRev(item.did, {
-            rev: r.value.rev,
-            data: r.value.data,
-            stream,
-            seq: item.seq,
-          })
-        else {
-          if ((await this.#store.mirrorRepo(item.did)) === undefined) await this.#store.addRepos([item.did])
-          await this.#store.requestResync(item.did, stream, item.seq)
-          this.#wake?.()
-        }
-        return
-      }
-      case 'account': {
-        this.stats.eventsSeen++
-        if (!this.#wanted(item.did) || (await this.#outOfCollectionScope(item.did)))
-          return this.#cursorOnly(item.seq)
-        const e = item.event
-        const status = e.status === undefined ? { active: e.active } : { active: e.active, status: e.status }
-        if (e.active && (await this.#store.mirrorRepo(item.did)) === undefined)
-          await this.#store.addRepos([item.did])
-        await this.#store.setAccountStatus(item.did, status, stream, item.seq)
-        this.#wake?.()
-        return
-      }
-      case 'identity':
-        this.stats.eventsSeen++
-        try {
-          await invalidateKey(this.#keys, item.did)
-        } catch (err) {
-          this.#error(err)
-        }
-        return this.#cursorOnly(item.seq)
-      case 'rejected':
-        this.stats.eventsSeen++
-        this.#reject(item.did, item.seq, item.code, item.message)
-        return this.#cursorOnly(item.seq)
-      case 'skip':
-        return this.#cursorOnly(item.seq)
-      case 'error-frame':
-        this.#error(
-          new MirrorError('BAD_EVENT', `the host sent an error; error=${item.error} message=${item.message}`),
-        )
-        if (item.error === 'FutureCursor') this.#conn?.stop()
-        else this.#conn?.restart()
-        return
-      case 'bad-frame':
-        this.#error(new MirrorError('BAD_EVENT', `a frame could not be decoded: ${item.message}`))
-        this.#conn?.restart()
-        return
-    }
-  }
-
-  #cursorOnly(seq: number | undefined): Promise<void> | void {
-    if (seq !== undefined) return this.#store.saveCursor(this.#stream, seq)
-  }
 
   #filter(c: PreparedCommit): PreparedCommit {
     const keep = this.#collections
@@ -468,6 +436,7 @@ export class MirrorEngine {
             now: Date.now(),
             exclude: new Set(this.#inFlight.keys()),
             ...(this.#shard === undefined ? {} : { shard: this.#shard }),
+            ...this.#duePartitions(),
           })
           for (const repo of due) this.#startBackfill(repo.did, repo.attempts)
         }
@@ -505,6 +474,7 @@ export class MirrorEngine {
       if (out.chainBreak) this.stats.chainBreaks++
     } catch (err) {
       if (signal.aborted) return
+      if (err instanceof MirrorError && err.code === 'LEASE_LOST') return void this.#leaseLost()
       this.stats.backfillFailed++
       const reason =
         err instanceof MirrorError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)

@@ -5,7 +5,24 @@ export { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 export { MirrorEngine, type MirrorOptions, type MirrorStats } from './engine.ts'
 export { MirrorError, type MirrorErrorCode } from './errors.ts'
 export { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
+export {
+  LEASE_TRANSITIONS,
+  type LeaseEvent,
+  type LeaseState,
+  LeaseTransitionError,
+  leaseStep,
+} from './lease-state.ts'
+export {
+  isLeaseStore,
+  type LeaseChanges,
+  type LeaseClaim,
+  type LeaseInfo,
+  LeaseKeeper,
+  type LeaseOptions,
+  type LeaseStore,
+} from './leases.ts'
 export { type LiveItem, prepareFrame } from './live.ts'
+export { type Fence, type LiveBatch, partitionOf } from './live-batch.ts'
 export { type OpenStoreOptions, openMirrorStore } from './open-store.ts'
 export { PostgresMirrorStore, type PostgresStoreOptions } from './postgres-store.ts'
 export { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'

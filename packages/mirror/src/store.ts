@@ -1,5 +1,6 @@
 import type { Cid } from '@rsky/dag-cbor'
 import type { AccountStatus, SyncStore } from '@rsky/sync'
+import type { LiveBatch } from './live-batch.ts'
 import type { Shard } from './shard.ts'
 import type {
   BackfilledRepo,
@@ -58,12 +59,19 @@ export interface MirrorStore extends SyncStore {
     exclude?: ReadonlySet<string>
     /** Only this engine's share (see {@link Shard}). */
     shard?: Shard
+    /** Only DIDs of these partitions (`didHash % count` in `held`: the leases an engine holds). */
+    partitions?: { count: number; held: readonly number[] }
   }): Maybe<MirrorRepo[]>
   /** Earliest retry time among pending repositories (undefined when none is pending). */
   nextRetryAt(): Maybe<number | undefined>
   // --- writes, one transaction each
   /** A live commit: applied, buffered or skipped, with the cursor (see {@link ApplyOutcome}). */
   applyCommit(commit: PreparedCommit, stream: string): Maybe<ApplyOutcome>
+  /**
+   * A run of live commits and the cursors after it in one transaction (group commit): each commit
+   * decided as `applyCommit` would in order, all or nothing; outcomes in commit order.
+   */
+  applyLive(batch: LiveBatch): Maybe<ApplyOutcome[]>
   /**
    * A verified repository replaces what is held of it, then the commits buffered meanwhile are
    * applied in order; all in one transaction.
