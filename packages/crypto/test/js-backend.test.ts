@@ -12,6 +12,8 @@ import type { JwtAlg } from '../src/constants.ts'
 import { derToCompact, ORDER } from '../src/curves.ts'
 import { signDigestJs } from '../src/ecdsa-js.ts'
 import { hmacSha256Parts } from '../src/hmac-js.ts'
+import * as node from '../src/index.node.ts'
+import * as browser from '../src/index.ts'
 import { CURVES } from '../src/points.ts'
 
 const NOBLE = { ES256K: secp256k1, ES256: p256 } as const
@@ -165,6 +167,37 @@ describe.each(ALGS)('%s', (alg) => {
       const b = seq(int(r), int(s))
       expect(derToCompact(alg, b)).toEqual(ref(b))
     }
+  })
+})
+
+describe('RFC 6979 A.2.5 (P-256, SHA-256)', () => {
+  // The RFC's key and its signatures of "sample" and "test": the same r, and s brought to low-S.
+  const priv = Uint8Array.from(
+    Buffer.from('c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721', 'hex'),
+  )
+  const vectors = [
+    [
+      'sample',
+      'efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716',
+      'f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8',
+    ],
+    [
+      'test',
+      'f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367',
+      '019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083',
+    ],
+  ] as const
+
+  it.each(vectors)('signs %j with the RFC nonce (both entries)', (message, r, s) => {
+    const n = ORDER.ES256
+    let low = BigInt(`0x${s}`)
+    if (low > n >> 1n) low = n - low
+    const want = r + low.toString(16).padStart(64, '0')
+    const data = new TextEncoder().encode(message)
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    expect(hex(signDigestJs('ES256', priv, sha256(data)))).toBe(want)
+    expect(hex(browser.P256Keypair.import(priv).signSync(data))).toBe(want)
+    expect(hex(node.P256Keypair.import(priv).signSync(data))).toBe(want)
   })
 })
 
