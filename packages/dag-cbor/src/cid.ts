@@ -64,9 +64,7 @@ export class Cid {
     this.#src = src
     this.#off = off
     this.#len = len
-    this.#bytes = undefined
     this.#mhOffset = mhOffset
-    this.#multihash = undefined
     this.#string = str
   }
 

@@ -281,31 +281,10 @@ function readKey(buf: Uint8Array, p: number, d: number): number {
   const info = ib & 31
   let len: number
   if (info < 24) len = info
-  else if (info === 24) {
-    if (p + 1 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-    len = buf[p++] as number
-    if (len < 24) fail('NON_MINIMAL_INTEGER', start, 'argument should use the short form')
-  } else if (info === 25) {
-    if (p + 2 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-    len = ((buf[p] as number) << 8) | (buf[p + 1] as number)
-    p += 2
-    if (len < 0x100) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
-  } else if (info === 26) {
-    if (p + 4 > end) fail('TRUNCATED', start, 'input ends inside an item header')
-    len =
-      (((buf[p] as number) << 24) |
-        ((buf[p + 1] as number) << 16) |
-        ((buf[p + 2] as number) << 8) |
-        (buf[p + 3] as number)) >>>
-      0
-    p += 4
-    if (len < 0x10000) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
-  } else if (info === 31) {
-    fail('INDEFINITE_LENGTH', start, 'indefinite-length items are not allowed')
-  } else if (info === 27) {
-    fail('TRUNCATED', start, 'map key is longer than the remaining input')
-  } else {
-    fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
+  else {
+    // the item-header rules of every other string (keys are rarely 24 bytes or longer)
+    len = readArgument(buf, p, end, 3, info, start)
+    p += ARGUMENT_BYTES[info] as number
   }
   if (len > end - p) fail('TRUNCATED', start, 'map key is longer than the remaining input')
   // canonical order: shorter first, then bytewise; equal means a duplicate

@@ -155,21 +155,17 @@ export function encodeUtf8Into(s: string, out: Uint8Array, offset: number): numb
   return encoder.encodeInto(s, out.subarray(offset)).written
 }
 
+/**
+ * @internal `isWellFormed` for engines without `String.prototype.isWellFormed` (before ES2024):
+ * in a `u` regular expression a surrogate pair is one code point, so only a lone surrogate is `Cs`.
+ */
+export const isWellFormedByRegExp = (s: string): boolean => !/\p{Cs}/u.test(s)
+
 /** True when `s` has no lone surrogates (so its UTF-8 form round-trips). */
 export const isWellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
     ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (s) => {
-        for (let i = 0; i < s.length; i++) {
-          const c = s.charCodeAt(i)
-          if (c >= 0xd800 && c <= 0xdbff) {
-            const d = s.charCodeAt(i + 1)
-            if (!(d >= 0xdc00 && d <= 0xdfff)) return false
-            i++
-          } else if (c >= 0xdc00 && c <= 0xdfff) return false
-        }
-        return true
-      }
+    : isWellFormedByRegExp
 
 /**
  * Order of map keys in canonical DAG-CBOR: shorter UTF-8 first, then bytewise. Bytewise UTF-8

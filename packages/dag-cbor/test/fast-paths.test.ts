@@ -4,6 +4,7 @@ import * as ipld from '@ipld/dag-cbor'
 import { type Cid, cidForCbor, DagCborEncodeError, decode, encode, type LexValue } from '@rsky/dag-cbor'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { isWellFormedByRegExp } from '../src/utf8.ts'
 import { hex } from './helpers.ts'
 
 // Code units chosen to hit every UTF-8 width: ASCII, 2-byte, 3-byte and surrogate pairs (4-byte).
@@ -64,6 +65,18 @@ describe('string fast paths', () => {
       { seed: 11, numRuns: 300 },
     )
   })
+  it('the isWellFormed fallback for older engines agrees with String.prototype.isWellFormed', () => {
+    const surrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))
+    const piece = fc.oneof(unitArb, surrogate)
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const s = pieces.join('')
+        expect(isWellFormedByRegExp(s)).toBe((s as unknown as { isWellFormed(): boolean }).isWellFormed())
+      }),
+      { seed: 11, numRuns: 2000 },
+    )
+  })
+
   it('reject surrogate sequences that are not a high then a low surrogate', () => {
     const bad = ['\udc00\udc00', '\udc00\udfff', '\ud800\ud800', 'ab\ud800', '\udfff\ud800', 'é\udc00\udc00x']
     for (const s of bad) {
