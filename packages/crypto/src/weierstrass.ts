@@ -182,7 +182,7 @@ export class Curve {
     return P[2] === 0n ? null : (this.#toAffineAll([P])[0] as AffinePoint)
   }
 
-  /** The 4-bit window table of G (960 points, about 10 ms to build, kept for the process). */
+  /** The 4-bit window table of G (960 points, built on first use and kept for the process). */
   #table(): AffinePoint[] {
     if (this.#baseTable !== undefined) return this.#baseTable
     const points: Jacobian[] = []
