@@ -12,8 +12,9 @@ import type { Cid } from '@rsky/dag-cbor'
 
 /** The only CID form a CAR block may have (the reader refuses others): v1, one-byte codec, sha2-256. */
 const CID_LENGTH = 36
-/** In-memory blocks go into slabs of this size (larger blocks get their own). */
+/** In-memory blocks go into slabs growing up to this size (larger blocks get their own). */
 const SLAB_BYTES = 4 * 1024 * 1024
+const FIRST_SLAB_BYTES = 64 * 1024
 /** Spooled blocks are gathered into writes of this size. */
 const WRITE_BYTES = 1024 * 1024
 /** Marks a block that lives in the spool file rather than in a slab. */
@@ -27,6 +28,7 @@ export interface SpoolOptions {
   spoolDir?: string
 }
 
+/** Defaults of {@link SpoolOptions} (`spoolDir` '' means the OS temporary directory). */
 export const DEFAULT_SPOOL: Readonly<Required<SpoolOptions>> = Object.freeze({
   memoryBytes: 64 * 1024 * 1024,
   spoolDir: '',
@@ -89,7 +91,7 @@ export class SpooledBlocks {
 
   private constructor(roots: Cid[]) {
     this.roots = roots
-    const cap = 4096
+    const cap = 256
     this.#slabOf = new Uint32Array(cap)
     this.#at = new Float64Array(cap)
     this.#len = new Uint32Array(cap)
@@ -125,7 +127,9 @@ export class SpooledBlocks {
         const fits = used + need <= slab.length
         if (blocks.#fd === undefined && (fits || held + need <= memoryBytes)) {
           if (!fits) {
-            const size = Math.min(Math.max(SLAB_BYTES, need), Math.max(need, memoryBytes - held))
+            // Slabs double from 64 KiB up to 4 MiB: a small repository never pays for zeroing 4 MiB.
+            const want = Math.min(SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, slab.length * 2))
+            const size = Math.min(Math.max(want, need), Math.max(need, memoryBytes - held))
             slab = new Uint8Array(size)
             blocks.#slabs.push(slab)
             held += size

@@ -12,13 +12,14 @@ import {
 } from '@rsky/sync'
 import { CommitAuthPool } from '@rsky/sync/node'
 import { isValidNsid } from '@rsky/syntax'
+import type { SpoolOptions } from './block-spool.ts'
 import { MirrorError } from './errors.ts'
 import { DEFAULT_FETCH_LIMITS, type FetchLimits, getRepoSource, type RepoSource } from './fetch-repo.ts'
 import { isLeaseStore, LeaseKeeper, type LeaseOptions } from './leases.ts'
 import { type Fence, partitionOf } from './live-batch.ts'
 import { LiveFollower } from './live-follower.ts'
 import { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
-import { readVerifiedRepo } from './repo-walk.ts'
+import { openVerifiedRepo } from './repo-walk.ts'
 import { listRepos, listReposByCollection, probeHost } from './scope.ts'
 import { checkShard, inShard, type Shard } from './shard.ts'
 import type { MirrorStore } from './store.ts'
@@ -71,6 +72,12 @@ export interface MirrorOptions {
   retryDelayMs?: number
   /** Limits of each `getRepo`. */
   fetchLimits?: FetchLimits
+  /**
+   * How much of each repository's CAR a backfill keeps in memory (`memoryBytes`, default 64 MiB)
+   * before the rest goes to a temporary file in `spoolDir` (default the OS temporary directory).
+   * Memory per backfill is bounded by this, not by the repository's size.
+   */
+  backfillMemory?: SpoolOptions
   /**
    * Most `getRepo` requests per second to the host (a token bucket; default none). `concurrency`
    * bounds how many run at once, this how often a new one starts.
@@ -464,14 +471,28 @@ export class MirrorEngine {
   async #backfill(did: string, attempts: number, signal: AbortSignal): Promise<void> {
     try {
       const car = await this.#source(did, signal)
-      const repo = await readVerifiedRepo({ did, car, keys: this.#keys })
-      if (signal.aborted) return
-      const keep = this.#collections
-      const records = keep === undefined ? repo.records : repo.records.filter((r) => keep.has(r.collection))
-      const out = await this.#store.completeBackfill({ did, rev: repo.rev, data: repo.data, records })
-      this.stats.backfilled++
-      this.stats.recordsWritten += records.length + out.applied
-      if (out.chainBreak) this.stats.chainBreaks++
+      // Blocks past `backfillMemory` spool to a temporary file; the records are checked and
+      // written as the store pulls them, inside its transaction (a bad one rolls it all back).
+      const repo = await openVerifiedRepo({ did, car, keys: this.#keys, ...this.#o.backfillMemory })
+      try {
+        if (signal.aborted) return
+        let written = 0
+        const only = repo.only(this.#collections)
+        const records = {
+          *[Symbol.iterator]() {
+            for (const r of only) {
+              written++
+              yield r
+            }
+          },
+        }
+        const out = await this.#store.completeBackfill({ did, rev: repo.rev, data: repo.data, records })
+        this.stats.backfilled++
+        this.stats.recordsWritten += written + out.applied
+        if (out.chainBreak) this.stats.chainBreaks++
+      } finally {
+        repo.close()
+      }
     } catch (err) {
       if (signal.aborted) return
       if (err instanceof MirrorError && err.code === 'LEASE_LOST') return void this.#leaseLost()

@@ -1,5 +1,7 @@
 // @rsky/mirror: a durable sync engine. Backfills repositories and follows the firehose into SQLite
 // or Postgres; each commit's records, the repository's state and the cursor land in one transaction.
+
+export { DEFAULT_SPOOL, SpooledBlocks, type SpoolOptions } from './block-spool.ts'
 export { type ChainStep, chainStep } from './chain.ts'
 export { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
 export { MirrorEngine, type MirrorOptions, type MirrorStats } from './engine.ts'
@@ -31,7 +33,14 @@ export {
   type PostgresRepoStorageOptions,
 } from './repo-storage-postgres.ts'
 export { SqliteRepoStorage, type SqliteRepoStorageOptions } from './repo-storage-sqlite.ts'
-export { readVerifiedRepo, type SigningKeys, type WalkedRecord } from './repo-walk.ts'
+export {
+  openVerifiedRepo,
+  type ReadRepoOptions,
+  readVerifiedRepo,
+  type SigningKeys,
+  type VerifiedRepo,
+  type WalkedRecord,
+} from './repo-walk.ts'
 export { type ListOptions, listRepos, listReposByCollection, probeHost } from './scope.ts'
 export { checkShard, didHash, inShard, type Shard } from './shard.ts'
 export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'

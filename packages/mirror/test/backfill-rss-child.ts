@@ -2,8 +2,7 @@
 // into a fresh SQLite store and prints one JSON line: records written, RSS before, peak RSS.
 import { createReadStream } from 'node:fs'
 import { Secp256k1Keypair } from '@rsky/crypto'
-import { SqliteMirrorStore } from '../src/index.ts'
-import { openVerifiedRepo } from '../src/repo-walk.ts'
+import { openVerifiedRepo, SqliteMirrorStore } from '../src/index.ts'
 
 const [carPath, dbPath, did, keyHex, memoryBytes, cacheKiB] = process.argv.slice(2) as string[]
 const key = Secp256k1Keypair.import(keyHex as string)

@@ -9,8 +9,14 @@ import { readCar, writeCar } from '@rsky/car'
 import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SpooledBlocks } from '../src/block-spool.ts'
-import { MirrorError, type MirrorStore, PostgresMirrorStore, SqliteMirrorStore } from '../src/index.ts'
-import { openVerifiedRepo, readVerifiedRepo } from '../src/repo-walk.ts'
+import {
+  MirrorError,
+  type MirrorStore,
+  openVerifiedRepo,
+  PostgresMirrorStore,
+  readVerifiedRepo,
+  SqliteMirrorStore,
+} from '../src/index.ts'
 import { carOf, keysOf, makeAccount, type TestAccount } from './fixtures.ts'
 
 const DID = 'did:plc:spool000000000000000000'
