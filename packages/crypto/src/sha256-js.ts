@@ -5,22 +5,28 @@
 // written into the caller's array. Cross-checked against @noble/hashes and node:crypto in
 // sha256-js.test.ts.
 
-// The 64 round constants (FIPS 180-4 4.2.2): the first 32 bits of the fractional parts of the cube
-// roots of the first 64 primes. Computed rather than written out, which keeps about 400 bytes of
-// incompressible digits out of every browser bundle that hashes; each root is made exact with
-// BigInt (the largest n with n^3 <= p * 2^96), so Math.cbrt's rounding cannot matter.
-// Any wrong constant changes every digest, which sha256-js.test.ts compares with node:crypto's.
+// The constants (FIPS 180-4 4.2.2, 5.3.3): the first 32 bits of the fractional parts of the cube
+// roots of the first 64 primes (K) and of the square roots of the first 8 (the initial state).
+// Computed rather than written out, which keeps about 450 bytes of incompressible digits out of
+// every browser bundle that hashes; each root is made exact with BigInt (the largest n with
+// n^e <= p * 2^(32e)), so the rounding of Math.cbrt and Math.sqrt cannot matter. Any wrong
+// constant changes every digest, which sha256-js.test.ts compares with node:crypto's.
+const IV = new Int32Array(8)
 const K = /* @__PURE__ */ (() => {
+  const root = (p: number, e: bigint): number => {
+    const scaled = BigInt(p) << (32n * e)
+    let n = BigInt(Math.floor(p ** (1 / Number(e)) * 2 ** 32))
+    while (n ** e > scaled) n--
+    while ((n + 1n) ** e <= scaled) n++
+    return Number(n & 0xffffffffn)
+  }
   const k = new Int32Array(64)
   for (let i = 0, p = 2; i < 64; p++) {
     let d = 2
     while (p % d) d++
     if (d < p) continue
-    const cube = BigInt(p) << 96n
-    let n = BigInt(Math.floor(Math.cbrt(p) * 2 ** 32))
-    while (n ** 3n > cube) n--
-    while ((n + 1n) ** 3n <= cube) n++
-    k[i++] = Number(n & 0xffffffffn)
+    if (i < 8) IV[i] = root(p, 2n)
+    k[i++] = root(p, 3n)
   }
   return k
 })()
@@ -77,14 +83,7 @@ function compress(data: Uint8Array, off: number): void {
 }
 
 function run(data: Uint8Array, len: number): void {
-  H[0] = 0x6a09e667
-  H[1] = 0xbb67ae85 | 0
-  H[2] = 0x3c6ef372
-  H[3] = 0xa54ff53a | 0
-  H[4] = 0x510e527f
-  H[5] = 0x9b05688c | 0
-  H[6] = 0x1f83d9ab
-  H[7] = 0x5be0cd19
+  H.set(IV)
   const full = len - (len % 64)
   for (let off = 0; off < full; off += 64) compress(data, off)
   const rest = len - full
