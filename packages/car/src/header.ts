@@ -21,17 +21,13 @@ export const HEADER_CBOR_LIMITS: readonly number[] = [MAX_DEPTH, MAX_COLLECTION,
 const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 function isUtf8(b: Uint8Array, start: number, len: number): boolean {
-  for (let i = start; i < start + len; i++) {
-    if ((b[i] as number) >= 0x80) {
-      try {
-        utf8.decode(b.subarray(start, start + len))
-        return true
-      } catch {
-        return false
-      }
-    }
+  // A header is small: TextDecoder's fatal mode on every string is the shortest correct check.
+  try {
+    utf8.decode(b.subarray(start, start + len))
+    return true
+  } catch {
+    return false
   }
-  return true
 }
 
 /** Where the last item header read by {@link argument} ends. */

@@ -109,18 +109,9 @@ export class SectionParser {
    * @throws CarError subclasses for bad, oversized, forged or truncated blocks.
    */
   scanBlock(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
-    let len: number
-    let p: number
-    const first = buf[pos]
-    // One-byte lengths (under 128) are rare for blocks with a 36-byte CID; two bytes are usual.
-    if (first !== undefined && first < 0x80) {
-      len = first
-      p = pos + 1
-    } else {
-      len = readVarint(buf, pos, base, final)
-      if (len < 0) return false
-      p = varintEnd
-    }
+    const len = readVarint(buf, pos, base, final)
+    if (len < 0) return false
+    const p = varintEnd
     if (len === 0)
       throw new CarTrailingDataError({
         offset: base + pos,
