@@ -120,8 +120,11 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       connectionTimeoutMillis: 10_000,
       types,
     })
-    // A dropped connection surfaces on the next query (and is retried there), not as a crash.
+    // A dropped connection surfaces on the next query (and is retried there), not as a crash: an
+    // idle client's error goes to the pool, a checked-out client's to this listener (a terminated
+    // backend can report twice: the FATAL message, then the closed socket).
     pool.on('error', () => {})
+    pool.on('connect', (client) => client.on('error', () => {}))
     try {
       const c = await pool.connect()
       try {
@@ -159,6 +162,12 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
           : fencedPartitions(fence, fenced)
     const c = await this.pool.connect()
     let broken = false
+    // A connection dropped while checked out (between two queries) is reported as an 'error'
+    // event, not only by the next query: without a listener it would crash the process.
+    const dropped = (): void => {
+      broken = true
+    }
+    c.on('error', dropped)
     try {
       await c.query('BEGIN')
       if (fence !== undefined && parts !== undefined) await leases.checkFence(c, fence, parts)
@@ -167,12 +176,13 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       return out
     } catch (err) {
       try {
-        await c.query('ROLLBACK')
+        if (!broken) await c.query('ROLLBACK')
       } catch {
         broken = true
       }
       throw err
     } finally {
+      c.off('error', dropped)
       c.release(broken)
     }
   }
