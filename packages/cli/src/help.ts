@@ -92,7 +92,14 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--db PATH|postgres://…', 'the mirror database: a SQLite file, or a Postgres URL; required'],
       ['--plc URL', 'PLC directory for signing keys (default https://plc.directory)'],
       ['--dids DID,…', 'mirror only these accounts (repeatable)'],
-      ['--collections NSID,…', 'keep only records of these collections (repeatable)'],
+      [
+        '--scope-collection NSID,…',
+        'mirror only accounts holding a record of one of these collections (listReposByCollection on the host; a host without it exits 2), plus accounts first seen live writing one; every record of them is kept (repeatable; not with --dids)',
+      ],
+      [
+        '--collections NSID,…',
+        'keep only records of these collections (repeatable): a filter on records, where --scope-collection chooses accounts',
+      ],
       ['--concurrency N', 'repositories backfilled at once (default 4)'],
       [
         '--rate-limit N',

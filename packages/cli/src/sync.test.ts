@@ -2,6 +2,8 @@
 // status and records read what a mirror database holds. (The engine end to end, killed and
 // restarted as a child process, is tested in @rsky/mirror.)
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cidForCbor, encode } from '@rsky/dag-cbor'
@@ -82,6 +84,49 @@ describe('rsky sync', () => {
       )
       expect(code).toBe(2)
       expect(c.err()).toMatch(/--rate-limit must be a positive number/)
+    }
+  })
+
+  it('--scope-collection: a host without listReposByCollection is one line, exit 2; bad values are usage errors', async () => {
+    // the reference PDS answers a method it lacks with 401 (it would proxy it to an AppView)
+    const server = createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      res.end('{"error":"AuthMissing","message":"Authentication Required"}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const c = capture()
+      const code = await main(
+        [
+          'sync',
+          'run',
+          '--service',
+          url,
+          '--db',
+          join(dir, 's.db'),
+          '--scope-collection',
+          'app.bsky.feed.post',
+        ],
+        c.streams,
+      )
+      expect(code).toBe(2)
+      expect(c.err()).toMatch(/^rsky sync run: SCOPE_UNSUPPORTED: .*listReposByCollection/)
+      expect(c.err().trim().split('\n')).toHaveLength(1)
+    } finally {
+      server.close()
+    }
+    for (const args of [
+      ['--scope-collection', 'not an nsid'],
+      ['--scope-collection', 'app.bsky.feed.post', '--dids', 'did:plc:abcdefghijklmnopqrstuvwx'],
+    ]) {
+      const c = capture()
+      const code = await main(
+        ['sync', 'run', '--service', 'http://127.0.0.1:9', '--db', join(dir, 's2.db'), ...args],
+        c.streams,
+      )
+      expect(code).toBe(2)
+      expect(c.err()).toMatch(/--scope-collection/)
     }
   })
 

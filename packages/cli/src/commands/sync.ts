@@ -1,5 +1,6 @@
 // `rsky sync run|status|records`: the durable sync engine of @rsky/mirror from the command line.
 // @rsky/mirror needs node:sqlite (Node 22.13+), so it is loaded only when one of these runs.
+import { isValidNsid } from '@rsky/syntax'
 import type { Command, CommandInput } from '../command.ts'
 import { EXIT_OK, UsageError } from '../errors.ts'
 import { keyValueLines } from '../output.ts'
@@ -39,7 +40,7 @@ function stringOf(v: unknown, name: string, required: boolean): string | undefin
 /** A bad `--db` or an unreachable host: exit 2 with one line. */
 function asUsage(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code
-  if (code === 'BAD_DATABASE' || code === 'HOST_UNREACHABLE')
+  if (code === 'BAD_DATABASE' || code === 'HOST_UNREACHABLE' || code === 'SCOPE_UNSUPPORTED')
     return new UsageError(`${code}: ${(err as Error).message}`, { io: true, cause: err })
   return err
 }
@@ -67,7 +68,7 @@ function httpService(s: string): string {
 const run: Command = {
   path: ['sync', 'run'],
   usage:
-    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N] [--until-idle]',
+    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--scope-collection NSID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N] [--until-idle]',
   summary: 'backfill repositories and follow the firehose into SQLite or Postgres until SIGINT/SIGTERM',
   arity: [0, 0],
   options: {
@@ -75,6 +76,7 @@ const run: Command = {
     db: { type: 'string' },
     plc: { type: 'string' },
     dids: { type: 'string', multiple: true },
+    'scope-collection': { type: 'string', multiple: true },
     collections: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
     'rate-limit': { type: 'string' },
@@ -102,6 +104,13 @@ const run: Command = {
       shardMatch === null ? undefined : { index: Number(shardMatch[1]), count: Number(shardMatch[2]) }
     const dids = listOf(values['dids'])
     const collections = listOf(values['collections'])
+    const scopeCollections = listOf(values['scope-collection'])
+    if (scopeCollections !== undefined) {
+      if (dids !== undefined) throw new UsageError('--dids and --scope-collection are two scopes; give one')
+      const bad = scopeCollections.find((c) => !isValidNsid(c))
+      if (bad !== undefined || scopeCollections.length === 0)
+        throw new UsageError(`--scope-collection must be NSIDs; scope-collection=${bad ?? ''}`)
+    }
     const mirror = await loadMirror()
     const store = await open(mirror, db)
     let lastError = 0
@@ -110,6 +119,7 @@ const run: Command = {
       service,
       ...(plc === undefined ? {} : { plcUrl: plc }),
       ...(dids === undefined ? {} : { dids }),
+      ...(scopeCollections === undefined ? {} : { scopeCollections }),
       ...(collections === undefined ? {} : { collections }),
       ...(shard === undefined ? {} : { shard }),
       concurrency,
