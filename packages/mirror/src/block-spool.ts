@@ -119,11 +119,10 @@ export class SpooledBlocks {
       let slab = new Uint8Array(0)
       let used = 0
       let held = 0
-      for await (const block of car) {
-        const cid = block.cid.bytes
-        if (cid.length !== CID_LENGTH)
-          throw new Error('unreachable: the CAR reader accepts 36-byte CIDs only')
-        const need = CID_LENGTH + block.bytes.length
+      // The reader hands each hash-checked section in place: its 36-byte CID at `at`, the block's
+      // `len` bytes right after, so each block is one copy and no object.
+      await car.forEachBlock((buf, at, len) => {
+        const need = CID_LENGTH + len
         const fits = used + need <= slab.length
         if (blocks.#fd === undefined && (fits || held + need <= memoryBytes)) {
           if (!fits) {
@@ -135,14 +134,13 @@ export class SpooledBlocks {
             held += size
             used = 0
           }
-          slab.set(cid, used)
-          slab.set(block.bytes, used + CID_LENGTH)
-          blocks.#add(cid, blocks.#slabs.length - 1, used, block.bytes.length)
+          slab.set(buf.subarray(at, at + need), used)
+          blocks.#add(slab, blocks.#slabs.length - 1, used, len)
           used += need
         } else {
-          blocks.#spool(cid, block.bytes, dir)
+          blocks.#spool(buf, at, len, dir)
         }
-      }
+      })
       blocks.#flush()
       return blocks
     } catch (err) {
@@ -169,7 +167,7 @@ export class SpooledBlocks {
   /** Block number of `cid`, or -1 when the CAR does not hold it. */
   indexOf(cid: Cid): number {
     const b = cid.bytes
-    return b.length === CID_LENGTH ? this.#find(b, word(b, 4), word(b, 8)) : -1
+    return b.length === CID_LENGTH ? this.#find(b, 0, word(b, 4), word(b, 8)) : -1
   }
 
   /** Bytes of block number `n`: a view into a slab, or a fresh buffer read from the file. */
@@ -206,7 +204,8 @@ export class SpooledBlocks {
     }
   }
 
-  #spool(cid: Uint8Array, bytes: Uint8Array, dir: string): void {
+  /** Appends the section `buf[at, at + 36 + len)` (CID, then block) to the spool file. */
+  #spool(buf: Uint8Array, at: number, len: number, dir: string): void {
     if (this.#fd === undefined) {
       const path = join(
         dir,
@@ -217,10 +216,10 @@ export class SpooledBlocks {
       unlinkSync(path)
       this.#pending = new Uint8Array(WRITE_BYTES)
     }
-    const w0 = word(cid, 4)
-    const w1 = word(cid, 8)
-    if (this.#find(cid, w0, w1) >= 0) return // the same block twice: keep the first
-    const need = CID_LENGTH + bytes.length
+    const w0 = word(buf, at + 4)
+    const w1 = word(buf, at + 8)
+    if (this.#find(buf, at, w0, w1) >= 0) return // the same block twice: keep the first
+    const need = CID_LENGTH + len
     let pending = this.#pending as Uint8Array
     if (this.#pendingLen + need > pending.length) {
       this.#flush()
@@ -229,12 +228,11 @@ export class SpooledBlocks {
         this.#pending = pending
       }
     }
-    const at = this.#fileBytes
-    pending.set(cid, this.#pendingLen)
-    pending.set(bytes, this.#pendingLen + CID_LENGTH)
+    const offset = this.#fileBytes
+    pending.set(buf.subarray(at, at + need), this.#pendingLen)
     this.#pendingLen += need
     this.#fileBytes += need
-    this.#push(IN_FILE, at, bytes.length, w0, w1)
+    this.#push(IN_FILE, offset, len, w0, w1)
   }
 
   #flush(): void {
@@ -263,10 +261,11 @@ export class SpooledBlocks {
     return out
   }
 
-  #add(cid: Uint8Array, slab: number, at: number, len: number): void {
-    const w0 = word(cid, 4)
-    const w1 = word(cid, 8)
-    if (this.#find(cid, w0, w1) >= 0) return // the same block twice: keep the first
+  /** Indexes the section copied to `buf[at, …)`, slab number `slab`. */
+  #add(buf: Uint8Array, slab: number, at: number, len: number): void {
+    const w0 = word(buf, at + 4)
+    const w1 = word(buf, at + 8)
+    if (this.#find(buf, at, w0, w1) >= 0) return // the same block twice: keep the first
     this.#push(slab, at, len, w0, w1)
   }
 
@@ -312,8 +311,8 @@ export class SpooledBlocks {
     for (let n = 0; n < this.#count; n++) this.#place(n)
   }
 
-  /** Block number of the CID in `key[0..36)` (whose digest words are w0, w1), or -1. */
-  #find(key: Uint8Array, w0: number, w1: number): number {
+  /** Block number of the CID in `key[from, from + 36)` (whose digest words are w0, w1), or -1. */
+  #find(key: Uint8Array, from: number, w0: number, w1: number): number {
     const table = this.#table
     const mask = this.#mask
     const w = this.#w
@@ -325,11 +324,11 @@ export class SpooledBlocks {
       // Digest words agree: compare the whole CID where the block lives.
       const slab = this.#slabOf[n] as number
       if (slab !== IN_FILE) {
-        if (sameCid(this.#slabs[slab] as Uint8Array, this.#at[n] as number, key, 0)) return n
+        if (sameCid(this.#slabs[slab] as Uint8Array, this.#at[n] as number, key, from)) return n
         continue
       }
       const bytes = this.#readBack(this.#at[n] as number, CID_LENGTH + (this.#len[n] as number))
-      if (sameCid(bytes, 0, key, 0)) {
+      if (sameCid(bytes, 0, key, from)) {
         this.#lastN = n
         this.#lastBytes = bytes
         return n
