@@ -110,6 +110,20 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
         'mirror only shard I of N of the accounts (by DID hash, 0 <= I < N), so N processes can share one database',
       ],
       [
+        '--lease',
+        'share a Postgres database with other engines by leases: the accounts are split into partitions (DID hash), each engine claims its fair share, renews it, and takes over the partitions of an engine that stops (not with --shard)',
+      ],
+      ['--owner ID', 'this engine in the lease table, unique per database (default host-pid)'],
+      ['--partitions N', 'partitions of the accounts with --lease (default 16; the same on every engine)'],
+      [
+        '--lease-ttl MS',
+        'lease life (default 10000): renewed every third of it; a dead engine is taken over after it',
+      ],
+      [
+        '--auth-threads N',
+        'worker threads that authenticate live commits (default cores - 1, at least 1; 0: on the main thread)',
+      ],
+      [
         '--until-idle',
         'stop once the backfill is done and the stream is caught up, instead of at SIGINT/SIGTERM',
       ],
@@ -125,7 +139,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--service URL', 'the stream whose cursor to show (default: the one the database follows)'],
     ],
     notes: [
-      'Prints the cursor, the repositories per state (active, pending, parked, deleted), the records and buffered commits.',
+      'Prints the cursor, the repositories per state (active, pending, parked, deleted), the records and buffered commits, and on Postgres the leases (owner, token, time left).',
     ],
     invalid: 'the database is not a mirror database',
   },

@@ -130,6 +130,33 @@ describe('rsky sync', () => {
     }
   })
 
+  it('--lease: SQLite is one line and exit 2 (LEASE_UNSUPPORTED); bad lease options are usage errors', async () => {
+    const c = capture()
+    const code = await main(
+      ['sync', 'run', '--service', 'http://127.0.0.1:9', '--db', join(dir, 'l.db'), '--lease'],
+      c.streams,
+    )
+    expect(code).toBe(2)
+    expect(c.err()).toMatch(/^rsky sync run: LEASE_UNSUPPORTED: .*Postgres/)
+    expect(c.err().trim().split('\n')).toHaveLength(1)
+    for (const [args, msg] of [
+      [['--lease', '--shard', '0/2'], /--lease and --shard/],
+      [['--owner', 'a'], /go with --lease/],
+      [['--lease', '--partitions', '0'], /--partitions must be/],
+      [['--lease', '--lease-ttl', '5'], /--lease-ttl must be/],
+      [['--auth-threads=-1'], /--auth-threads must be/],
+    ] as const) {
+      const e = capture()
+      expect(
+        await main(
+          ['sync', 'run', '--service', 'http://127.0.0.1:9', '--db', join(dir, 'l2.db'), ...args],
+          e.streams,
+        ),
+      ).toBe(2)
+      expect(e.err()).toMatch(msg)
+    }
+  })
+
   it('status and records read what the database holds', async () => {
     const path = join(dir, 'held.db')
     const store = SqliteMirrorStore.open(path)

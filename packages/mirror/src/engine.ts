@@ -23,6 +23,7 @@ import { openVerifiedRepo } from './repo-walk.ts'
 import { listRepos, listReposByCollection, probeHost } from './scope.ts'
 import { checkShard, inShard, type Shard } from './shard.ts'
 import type { MirrorStore } from './store.ts'
+import { isStoreFault } from './store-fault.ts'
 import type { PreparedCommit } from './types.ts'
 
 /** Options of {@link MirrorEngine}. */
@@ -496,6 +497,13 @@ export class MirrorEngine {
     } catch (err) {
       if (signal.aborted) return
       if (err instanceof MirrorError && err.code === 'LEASE_LOST') return void this.#leaseLost()
+      if (isStoreFault(err)) {
+        // the database's fault (connection lost, file locked), not the repository's: nothing was
+        // written, it stays pending and is tried again after a pause, no attempt counted
+        this.#error(err)
+        await sleep(1_000)
+        return
+      }
       this.stats.backfillFailed++
       const reason =
         err instanceof MirrorError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)

@@ -1,5 +1,7 @@
 // `rsky sync run|status|records`: the durable sync engine of @rsky/mirror from the command line.
 // @rsky/mirror needs node:sqlite (Node 22.13+), so it is loaded only when one of these runs.
+
+import { availableParallelism, hostname } from 'node:os'
 import { isValidNsid } from '@rsky/syntax'
 import type { Command, CommandInput } from '../command.ts'
 import { EXIT_OK, UsageError } from '../errors.ts'
@@ -40,7 +42,12 @@ function stringOf(v: unknown, name: string, required: boolean): string | undefin
 /** A bad `--db` or an unreachable host: exit 2 with one line. */
 function asUsage(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code
-  if (code === 'BAD_DATABASE' || code === 'HOST_UNREACHABLE' || code === 'SCOPE_UNSUPPORTED')
+  if (
+    code === 'BAD_DATABASE' ||
+    code === 'HOST_UNREACHABLE' ||
+    code === 'SCOPE_UNSUPPORTED' ||
+    code === 'LEASE_UNSUPPORTED'
+  )
     return new UsageError(`${code}: ${(err as Error).message}`, { io: true, cause: err })
   return err
 }
@@ -65,10 +72,34 @@ function httpService(s: string): string {
   return u.origin
 }
 
+/** `--lease [--owner ID] [--partitions N] [--lease-ttl MS]` as the engine's lease option. */
+function leaseOf(
+  values: CommandInput['values'],
+  sharded: boolean,
+): { owner: string; partitions: number; ttlMs: number } | undefined {
+  const owner = stringOf(values['owner'], 'owner', false)
+  const parts = stringOf(values['partitions'], 'partitions', false)
+  const ttl = stringOf(values['lease-ttl'], 'lease-ttl', false)
+  if (values['lease'] !== true) {
+    if (owner !== undefined || parts !== undefined || ttl !== undefined)
+      throw new UsageError('--owner, --partitions and --lease-ttl go with --lease')
+    return undefined
+  }
+  if (sharded) throw new UsageError('--lease and --shard are two ways to divide the accounts; give one')
+  const partitions = Number(parts ?? 16)
+  if (!(Number.isSafeInteger(partitions) && partitions > 0 && partitions <= 4096))
+    throw new UsageError(`--partitions must be an integer in 1..4096; partitions=${parts}`)
+  const ttlMs = Number(ttl ?? 10_000)
+  if (!(Number.isSafeInteger(ttlMs) && ttlMs >= 100))
+    throw new UsageError(`--lease-ttl must be at least 100 (ms); lease-ttl=${ttl}`)
+  if (owner !== undefined && owner.trim() === '') throw new UsageError('--owner must not be empty')
+  return { owner: owner ?? `${hostname()}-${process.pid}`, partitions, ttlMs }
+}
+
 const run: Command = {
   path: ['sync', 'run'],
   usage:
-    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--scope-collection NSID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N] [--until-idle]',
+    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--scope-collection NSID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N | --lease [--owner ID] [--partitions N] [--lease-ttl MS]] [--auth-threads N] [--until-idle]',
   summary: 'backfill repositories and follow the firehose into SQLite or Postgres until SIGINT/SIGTERM',
   arity: [0, 0],
   options: {
@@ -81,6 +112,11 @@ const run: Command = {
     concurrency: { type: 'string' },
     'rate-limit': { type: 'string' },
     shard: { type: 'string' },
+    lease: { type: 'boolean' },
+    owner: { type: 'string' },
+    partitions: { type: 'string' },
+    'lease-ttl': { type: 'string' },
+    'auth-threads': { type: 'string' },
     'until-idle': { type: 'boolean' },
   },
   async run({ values, out, streams }: CommandInput) {
@@ -111,28 +147,44 @@ const run: Command = {
       if (bad !== undefined || scopeCollections.length === 0)
         throw new UsageError(`--scope-collection must be NSIDs; scope-collection=${bad ?? ''}`)
     }
+    const lease = leaseOf(values, shard !== undefined)
+    const authText = stringOf(values['auth-threads'], 'auth-threads', false)
+    const authThreads = authText === undefined ? Math.max(1, availableParallelism() - 1) : Number(authText)
+    if (!(Number.isSafeInteger(authThreads) && authThreads >= 0 && authThreads <= 64))
+      throw new UsageError(`--auth-threads must be an integer in 0..64; auth-threads=${authText}`)
     const mirror = await loadMirror()
     const store = await open(mirror, db)
     let lastError = 0
-    const engine = new mirror.MirrorEngine({
-      store,
-      service,
-      ...(plc === undefined ? {} : { plcUrl: plc }),
-      ...(dids === undefined ? {} : { dids }),
-      ...(scopeCollections === undefined ? {} : { scopeCollections }),
-      ...(collections === undefined ? {} : { collections }),
-      ...(shard === undefined ? {} : { shard }),
-      concurrency,
-      ...(rate === undefined ? {} : { rateLimit: { requestsPerSecond: rate } }),
-      onReject: (r) => out.warn(`rejected ${r.did ?? ''} ${r.code}: ${r.message}`),
-      onError: (err) => {
-        // recovered from (a dropped connection, a store write retried): one line, at most every few seconds
-        const now = Date.now()
-        if (now - lastError < 5_000) return
-        lastError = now
-        out.warn(`retrying after: ${(err as Error)?.message ?? String(err)}`)
-      },
-    })
+    let engine: InstanceType<Mirror['MirrorEngine']>
+    try {
+      engine = newEngine()
+    } catch (err) {
+      await store.close()
+      throw asUsage(err)
+    }
+    function newEngine(): InstanceType<Mirror['MirrorEngine']> {
+      return new mirror.MirrorEngine({
+        store,
+        service,
+        ...(plc === undefined ? {} : { plcUrl: plc }),
+        ...(dids === undefined ? {} : { dids }),
+        ...(scopeCollections === undefined ? {} : { scopeCollections }),
+        ...(collections === undefined ? {} : { collections }),
+        ...(shard === undefined ? {} : { shard }),
+        concurrency,
+        ...(rate === undefined ? {} : { rateLimit: { requestsPerSecond: rate } }),
+        ...(lease === undefined ? {} : { lease }),
+        authThreads,
+        onReject: (r) => out.warn(`rejected ${r.did ?? ''} ${r.code}: ${r.message}`),
+        onError: (err) => {
+          // recovered from (a dropped connection, a store write retried): one line, at most every few seconds
+          const now = Date.now()
+          if (now - lastError < 5_000) return
+          lastError = now
+          out.warn(`retrying after: ${(err as Error)?.message ?? String(err)}`)
+        },
+      })
+    }
     const started = Date.now()
     const stop = new AbortController()
     const onSignal = (): void => stop.abort()
@@ -216,7 +268,8 @@ const status: Command = {
     const store = await open(mirror, db)
     try {
       const s = await store.status(service === undefined ? undefined : httpService(service))
-      out.result(s)
+      const leases = mirror.isLeaseStore(store) ? await store.listLeases() : []
+      out.result(leases.length === 0 ? s : { ...s, leases })
       for (const line of keyValueLines([
         ['cursor', s.cursor ?? '-'],
         ['active', s.repos.active],
@@ -225,6 +278,12 @@ const status: Command = {
         ['deleted', s.repos.deleted],
         ['records', s.records],
         ['buffered', s.buffered],
+        ...leases.map((l): [string, string] => [
+          `lease ${l.partition}`,
+          l.owner === undefined || l.expiresInMs === 0
+            ? `free (${l.group})`
+            : `${l.owner}, token ${l.token}, ${(l.expiresInMs / 1000).toFixed(1)} s left`,
+        ]),
       ]))
         out.line(line)
     } finally {
