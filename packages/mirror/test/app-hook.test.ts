@@ -3,11 +3,11 @@
 // (a hook that throws leaves nothing written); and an engine process killed with SIGKILL at seeded
 // moments and restarted ends with the application's table equal to the mirror's records and to the
 // host, every live change applied exactly once.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
+import type { DatabaseSync } from 'node:sqlite'
 import { cidForCbor, encode } from '@rsky/dag-cbor'
 import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
 import pg from 'pg'
@@ -19,6 +19,7 @@ import {
   type PreparedCommit,
   SqliteMirrorStore,
 } from '../src/index.ts'
+import { activeRepos, exited, mirrorTables, rng, startChild } from './engine-child-control.ts'
 import { SyntheticHost } from './synthetic-host.ts'
 
 let dir: string
@@ -235,108 +236,7 @@ describe.each([
 
 // --- an engine process with the hook, killed and restarted
 
-const root = join(import.meta.dirname, '../../..')
-const child = join(import.meta.dirname, 'engine-child.ts')
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export interface ChildLine {
-  t: number
-  rss: number
-  heap: number
-  queued: number
-  applied: number
-  errors: number
-}
-
-/** Starts engine-child.ts; its report lines go to `onLine`. */
-export function startChild(
-  opts: Record<string, unknown>,
-  onLine: (l: ChildLine) => void = () => {},
-): ChildProcess {
-  const c = spawn(process.execPath, ['--conditions=source', '--no-warnings', child, JSON.stringify(opts)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let buf = ''
-  c.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buf += chunk
-    const lines = buf.split('\n')
-    buf = lines.pop() ?? ''
-    for (const l of lines) if (l.startsWith('{')) onLine(JSON.parse(l) as ChildLine)
-  })
-  return c
-}
-
-export function exited(c: ChildProcess): Promise<number | null> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode)
-  return new Promise((resolve) => c.once('exit', (code) => resolve(code)))
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function activeRepos(kind: 'sqlite' | 'postgres', target: string): Promise<number> {
-  try {
-    if (kind === 'sqlite') {
-      const d = new DatabaseSync(target, { readOnly: true })
-      try {
-        return (
-          d.prepare("SELECT count(*) AS n FROM mirror_repo WHERE phase = 'active'").get() as { n: number }
-        ).n
-      } finally {
-        d.close()
-      }
-    }
-    const c = new pg.Client({ connectionString: target })
-    await c.connect()
-    try {
-      return Number(
-        (await c.query("SELECT count(*) AS n FROM mirror_repo WHERE phase = 'active'")).rows[0]?.n,
-      )
-    } finally {
-      await c.end()
-    }
-  } catch {
-    return 0 // not created yet
-  }
-}
-
-/** What a database holds: mirror records, application records, live change ids (distinct and total). */
-async function tables(kind: 'sqlite' | 'postgres', target: string) {
-  const q = async <T>(sql: string): Promise<T[]> => {
-    if (kind === 'sqlite') {
-      const d = new DatabaseSync(target, { readOnly: true })
-      try {
-        return d.prepare(sql).all() as T[]
-      } finally {
-        d.close()
-      }
-    }
-    const c = new pg.Client({ connectionString: target })
-    await c.connect()
-    try {
-      return (await c.query(sql)).rows as T[]
-    } finally {
-      await c.end()
-    }
-  }
-  const lines = (rows: { did: string; collection: string; rkey: string; cid: string }[]) =>
-    rows.map((r) => `${r.did} ${r.collection}/${r.rkey} ${r.cid}`).sort()
-  return {
-    mirror: lines(await q('SELECT did, collection, rkey, cid FROM mirror_record')),
-    app: lines(await q('SELECT did, collection, rkey, cid FROM app_record')),
-    live: Number((await q<{ n: number }>('SELECT count(*) AS n FROM app_change WHERE live = 1'))[0]?.n),
-  }
-}
 
 describe('an engine with the hook, SIGKILLed and restarted', () => {
   for (const kind of ['sqlite', 'postgres'] as const) {
@@ -381,14 +281,14 @@ describe('an engine with the hook, SIGKILLed and restarted', () => {
         await host.stopProducing()
         const want = (await host.held()).sort()
         const end = Date.now() + 60_000
-        let t = await tables(kind, target)
+        let t = await mirrorTables(kind, target)
         while (JSON.stringify(t.mirror) !== JSON.stringify(want) || t.live !== host.producedOps) {
           if (Date.now() > end)
             throw new Error(
               `not equal: mirror ${t.mirror.length}/${want.length} live ${t.live}/${host.producedOps} commits ${host.produced}`,
             )
           await sleep(250)
-          t = await tables(kind, target)
+          t = await mirrorTables(kind, target)
         }
         expect(t.app).toEqual(t.mirror)
         expect(t.mirror).toEqual(want)

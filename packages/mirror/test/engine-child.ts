@@ -16,6 +16,10 @@ interface ChildOptions {
   msPerChange?: number
   reportMs?: number
   maxQueue?: number
+  /** SQLite page cache in KiB (the store's default is 64 MiB, which fills as the file grows). */
+  cacheSizeKiB?: number
+  /** A full collection before each report (needs `--expose-gc`): the numbers are then live memory, not garbage awaiting a collection. */
+  gcBeforeReport?: boolean
 }
 
 const o = JSON.parse(process.argv[2] as string) as ChildOptions
@@ -72,7 +76,10 @@ async function postgresHook(c: pg.PoolClient, changes: readonly AppChange[]): Pr
 
 let store: MirrorStore
 if (o.kind === 'sqlite') {
-  const s = SqliteMirrorStore.open(o.db, { onChanges: sqliteHook })
+  const s = SqliteMirrorStore.open(o.db, {
+    onChanges: sqliteHook,
+    ...(o.cacheSizeKiB === undefined ? {} : { cacheSizeKiB: o.cacheSizeKiB }),
+  })
   s.db.exec(APP_SCHEMA)
   store = s
 } else {
@@ -95,9 +102,10 @@ const engine = new MirrorEngine({
 await engine.start()
 
 const report = setInterval(() => {
+  if (o.gcBeforeReport) (globalThis as { gc?: () => void }).gc?.()
   const m = process.memoryUsage()
   process.stdout.write(
-    `${JSON.stringify({ t: Date.now(), rss: m.rss, heap: m.heapUsed, queued: engine.queued, applied: engine.stats.commitsApplied, errors })}\n`,
+    `${JSON.stringify({ t: Date.now(), rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external, queued: engine.queued, applied: engine.stats.commitsApplied, errors })}\n`,
   )
 }, o.reportMs ?? 500)
 
