@@ -1,6 +1,7 @@
 // @rsky/mirror: a durable sync engine. Backfills repositories and follows the firehose into SQLite
 // or Postgres; each commit's records, the repository's state and the cursor land in one transaction.
 
+export { APP_CHANGE_CHUNK, type AppChange } from './app-changes.ts'
 export { DEFAULT_SPOOL, SpooledBlocks, type SpoolOptions } from './block-spool.ts'
 export { type ChainStep, chainStep } from './chain.ts'
 export { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'

@@ -12,8 +12,8 @@ import { cidForCbor, encode } from '@rsky/dag-cbor'
 import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AppChange } from '../src/app-changes.ts'
 import {
+  type AppChange,
   type MirrorStore,
   PostgresMirrorStore,
   type PreparedCommit,

@@ -5,8 +5,13 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { staticKeys } from '@rsky/sync'
 import type pg from 'pg'
-import type { AppChange } from '../src/app-changes.ts'
-import { MirrorEngine, type MirrorStore, PostgresMirrorStore, SqliteMirrorStore } from '../src/index.ts'
+import {
+  type AppChange,
+  MirrorEngine,
+  type MirrorStore,
+  PostgresMirrorStore,
+  SqliteMirrorStore,
+} from '../src/index.ts'
 
 interface ChildOptions {
   kind: 'sqlite' | 'postgres'
