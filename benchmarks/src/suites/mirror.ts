@@ -13,13 +13,15 @@ import { Secp256k1Keypair } from '@rsky/crypto'
 import { decode, encode, type LexMap } from '@rsky/dag-cbor'
 import { type MirrorStore, PostgresMirrorStore, prepareFrame, SqliteMirrorStore } from '@rsky/mirror'
 import { exportRepoCarBytes, MemoryRepoStorage, type RecordWrite, Repo } from '@rsky/repo'
-import { authenticateCommit, decodeFrame, parseCommitEvent, staticKeys } from '@rsky/sync'
+import { authenticateCommit, staticKeys } from '@rsky/sync'
+import { CommitAuthPool } from '@rsky/sync/node'
 import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
 import pg from 'pg'
 import { openVerifiedRepo } from '../../../packages/mirror/src/repo-walk.ts'
 import type { BenchCase, BenchSuite, ImplFactory } from '../harness.ts'
 import { DID, generateRepoCar, KEY_HEX } from '../workloads/car.ts'
 import { largeRepo, millionRepo, mirrorKeyDid } from '../workloads/mirror.ts'
+import { engineRun, seedStates } from '../workloads/mirror-live.ts'
 import { headerLength, syncWorkload } from '../workloads/sync.ts'
 import { loadWorkload, rng } from '../workloads.ts'
 
@@ -239,42 +241,115 @@ async function million(): Promise<Input[]> {
 const COMMITS = 2000
 const ACCOUNTS = 200
 
-/** Ours: each frame authenticated (sync 1.1) and applied with the cursor in one SQLite transaction. */
-function oursLive(): ImplFactory {
+type LiveKind = 'sqlite' | 'postgres'
+
+/** A fresh store of `kind` for one run, and how to drop it after. */
+async function liveStore(kind: LiveKind): Promise<{ store: MirrorStore; done: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const t = tmpDb()
+    const store = SqliteMirrorStore.open(t.path)
+    const done = async (): Promise<void> => {
+      store.close()
+      t.done()
+    }
+    return { store, done }
+  }
+  const db = await pgDatabase()
+  await resetPg(db.url)
+  const store = await PostgresMirrorStore.connect(db.url, { maxConnections: 4 })
+  return { store, done: () => store.close() }
+}
+
+/** Ours, store only: each frame authenticated (sync 1.1) in turn and applied with the cursor, one transaction each. */
+function oursLive(kind: LiveKind): ImplFactory {
   return async () => {
     const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
     const keys = staticKeys(w.keys)
     const opts = { keys, authenticator: { authenticateCommit }, maxFrameSize: 5 << 20, wanted: () => true }
     return async () => {
-      const t = tmpDb()
-      const store = SqliteMirrorStore.open(t.path)
+      const { store, done } = await liveStore(kind)
       await seedStates(store, w.frames)
       for (const frame of w.frames) {
         const item = await prepareFrame(frame, opts).item
         if (item.kind !== 'commit') throw new Error(`not applied: ${JSON.stringify(item)}`)
-        const out = store.applyCommit(item.commit, 'bench')
+        const out = await store.applyCommit(item.commit, 'bench')
         if (out !== 'applied') throw new Error(`commit ${out}`)
       }
-      store.close()
-      t.done()
+      await done()
     }
   }
 }
 
-/** Each DID starts at the state its first commit in the stream follows. */
-async function seedStates(store: MirrorStore, frames: Uint8Array[]): Promise<void> {
-  const seen = new Set<string>()
-  const repos = []
-  for (const frame of frames) {
-    const f = decodeFrame(frame)
-    const p = parseCommitEvent(f.body as LexMap)
-    if (!p.success) throw new Error('bad frame')
-    const e = p.value
-    if (seen.has(e.repo) || e.since === null || e.prevData === undefined) continue
-    seen.add(e.repo)
-    repos.push({ did: e.repo, state: { rev: e.since, data: e.prevData, status: 'synchronized' as const } })
+/**
+ * Ours, the engine as `rsky sync run` runs it: frames from a socket, authenticated as they arrive
+ * (on `threads` CommitAuthPool workers, or inline with 0), runs of ready commits written in one
+ * transaction each.
+ */
+function oursEngine(kind: LiveKind, threads: number): ImplFactory {
+  return async () => {
+    const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
+    const pool = threads > 0 ? new CommitAuthPool({ threads }) : undefined
+    return async () => {
+      const { store, done } = await liveStore(kind)
+      try {
+        await engineRun(w, store, pool)
+      } finally {
+        await done()
+      }
+    }
   }
-  await store.commit({ repos })
+}
+
+/** Baseline on Postgres: @atproto/sync parseCommitAuthenticated, then one INSERT/DELETE per op and the cursor, one transaction per commit. */
+function atprotoLivePg(): ImplFactory {
+  return async () => {
+    const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
+    const resolver = {
+      did: { resolveAtprotoKey: async (did: string) => w.keys.get(did) as string },
+    } as unknown as Parameters<typeof parseCommitAuthenticated>[0]
+    const db = await pgDatabase()
+    return async () => {
+      await resetPg(db.url)
+      const c = new pg.Client({ connectionString: db.url })
+      await c.connect()
+      await c.query(
+        'CREATE TABLE record (did text, collection text, rkey text, cid text, value bytea, PRIMARY KEY (did, collection, rkey))',
+      )
+      await c.query('CREATE TABLE IF NOT EXISTS cursor (id int PRIMARY KEY, seq bigint)')
+      for (const frame of w.frames) {
+        const hl = headerLength(frame)
+        const evt = ipldCbor.decode(frame.subarray(hl)) as Parameters<typeof parseCommitAuthenticated>[1]
+        const ops = await parseCommitAuthenticated(resolver, evt)
+        await c.query('BEGIN')
+        for (const op of ops) {
+          if (op.event === 'delete')
+            await c.query('DELETE FROM record WHERE did = $1 AND collection = $2 AND rkey = $3', [
+              evt.repo,
+              op.collection,
+              op.rkey,
+            ])
+          else
+            await c.query(
+              `INSERT INTO record VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value`,
+              [
+                evt.repo,
+                op.collection,
+                op.rkey,
+                op.cid.toString(),
+                Buffer.from(op.blocks.get(op.cid) as Uint8Array),
+              ],
+            )
+        }
+        await c.query('INSERT INTO cursor VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq', [
+          evt.seq,
+        ])
+        await c.query('COMMIT')
+      }
+      await c.query('DROP TABLE cursor')
+      await c.end()
+    }
+  }
 }
 
 /** Baseline: @atproto/sync parseCommitAuthenticated, then one statement per op and the cursor, one transaction per commit. */
@@ -387,8 +462,24 @@ const suite: BenchSuite = {
         name: `live: ${COMMITS} verified commits applied durably (SQLite)`,
         unit: 'commit',
         perCall: COMMITS,
-        impls: { '@rsky/mirror applyCommit': oursLive(), '@atproto/sync + INSERT per op': atprotoLive() },
-        note: 'sync 1.1 authentication of each commit (CAR hashes, inversion to prevData, secp256k1 signature), then records + repository state + cursor in one transaction per commit',
+        impls: {
+          '@rsky/mirror applyCommit': oursLive('sqlite'),
+          '@atproto/sync + INSERT per op': atprotoLive(),
+          '@rsky/mirror engine, inline authentication': oursEngine('sqlite', 0),
+          '@rsky/mirror engine, CommitAuthPool 2 threads': oursEngine('sqlite', 2),
+        },
+        note: 'sync 1.1 authentication of each commit (CAR hashes, inversion to prevData, secp256k1 signature), then records + repository state + cursor committed. applyCommit and the baseline: one commit at a time, one transaction each. The engine rows: MirrorEngine fed the frames by a socket, commits authenticated as they arrive, runs of ready commits in one transaction (group commit, same exactly-once cursor); the main thread shares the cores with the pool',
+      },
+      {
+        name: `live: ${COMMITS} verified commits applied durably (Postgres)`,
+        unit: 'commit',
+        perCall: COMMITS,
+        impls: {
+          '@rsky/mirror applyCommit': oursLive('postgres'),
+          '@atproto/sync + INSERT per op (pg)': atprotoLivePg(),
+          '@rsky/mirror engine, CommitAuthPool 2 threads': oursEngine('postgres', 2),
+        },
+        note: 'as the SQLite case, into Postgres on loopback (one server shared with the rest of the machine)',
       },
     ]
   },
