@@ -122,8 +122,18 @@ function scan(buf: Uint8Array, maxDepth: number, maxCollection: number): void {
         // unsigned integer: the header is the whole item
       } else if (major === 3) {
         if (arg > end - p) fail('TRUNCATED', start, 'string is longer than the remaining input')
-        if (!isUtf8(buf, p, arg)) fail('INVALID_UTF8', start, 'string is not valid UTF-8')
-        p += arg
+        const stop = p + arg
+        let i = p
+        // The ASCII prefix here in the loop (most text is all ASCII); the rest through isUtf8.
+        while (
+          i + 4 <= stop &&
+          ((buf[i] as number) | (buf[i + 1] as number) | (buf[i + 2] as number) | (buf[i + 3] as number)) <
+            0x80
+        )
+          i += 4
+        while (i < stop && (buf[i] as number) < 0x80) i++
+        if (i < stop && !isUtf8(buf, i, stop - i)) fail('INVALID_UTF8', start, 'string is not valid UTF-8')
+        p = stop
       } else if (major === 5 || major === 4) {
         const isMap = major === 5
         if (arg > (end - p) / (isMap ? 2 : 1))
