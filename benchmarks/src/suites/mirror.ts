@@ -396,7 +396,7 @@ const suite: BenchSuite = {
   async cases(): Promise<BenchCase[]> {
     const big = async () => [{ did: DID, car: await bigRepo() }]
     const streamed =
-      'records streamed from the verified walk into one transaction per repository; blocks past 64 MiB of CAR spool to a temporary file'
+      'records streamed from the verified walk into one transaction per repository; blocks past 32 MiB of CAR spool to a temporary file'
     return [
       {
         name: `backfill ${REPOS} repos × ${PER_REPO} records into SQLite`,

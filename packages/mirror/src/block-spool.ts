@@ -22,7 +22,7 @@ const IN_FILE = 0xffffffff
 
 /** Where and how much of a backfill stays in memory. */
 export interface SpoolOptions {
-  /** CAR bytes held in memory before the rest goes to a temporary file (default 64 MiB). */
+  /** CAR bytes held in memory before the rest goes to a temporary file (default 32 MiB). */
   memoryBytes?: number
   /** Directory of the temporary file (default the OS temporary directory). */
   spoolDir?: string
@@ -30,7 +30,7 @@ export interface SpoolOptions {
 
 /** Defaults of {@link SpoolOptions} (`spoolDir` '' means the OS temporary directory). */
 export const DEFAULT_SPOOL: Readonly<Required<SpoolOptions>> = Object.freeze({
-  memoryBytes: 64 * 1024 * 1024,
+  memoryBytes: 32 * 1024 * 1024,
   spoolDir: '',
 })
 
@@ -251,7 +251,9 @@ export class SpooledBlocks {
     const unwritten = this.#fileBytes - this.#pendingLen
     if (at >= unwritten) return (this.#pending as Uint8Array).slice(at - unwritten, at - unwritten + len)
     if (this.#fd === undefined) throw new Error('SpooledBlocks: read after close')
-    const out = new Uint8Array(len)
+    // from Node's pooled allocator: a million small reads are not a million backing stores
+    const pooled = Buffer.allocUnsafe(len)
+    const out = new Uint8Array(pooled.buffer, pooled.byteOffset, len)
     let got = 0
     while (got < len) {
       const n = readSync(this.#fd, out, got, len - got, at + got)

@@ -74,7 +74,7 @@ export interface MirrorOptions {
   /** Limits of each `getRepo`. */
   fetchLimits?: FetchLimits
   /**
-   * How much of each repository's CAR a backfill keeps in memory (`memoryBytes`, default 64 MiB)
+   * How much of each repository's CAR a backfill keeps in memory (`memoryBytes`, default 32 MiB)
    * before the rest goes to a temporary file in `spoolDir` (default the OS temporary directory).
    * Memory per backfill is bounded by this, not by the repository's size.
    */

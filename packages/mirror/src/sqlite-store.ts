@@ -47,7 +47,7 @@ export interface SqliteStoreOptions {
    */
   onChanges?: (db: DatabaseSync, changes: readonly AppChange[]) => void
   /**
-   * Page cache of the connection in KiB (default 65,536: 64 MiB). A backfill writes a whole
+   * Page cache of the connection in KiB (default 32,768: 32 MiB). A backfill writes a whole
    * repository in one transaction; a cache that holds it saves spilling pages mid-transaction.
    */
   cacheSizeKiB?: number
@@ -180,7 +180,7 @@ export class SqliteMirrorStore implements MirrorStore {
   static open(path: string, opts: SqliteStoreOptions = {}): SqliteMirrorStore {
     if (typeof path !== 'string' || path === '')
       throw new TypeError('SqliteMirrorStore.open: path must be a string')
-    const cache = opts.cacheSizeKiB ?? 65_536
+    const cache = opts.cacheSizeKiB ?? 32_768
     if (!(Number.isSafeInteger(cache) && cache > 0))
       throw new RangeError('SqliteMirrorStore.open: cacheSizeKiB must be a positive integer')
     let db: DatabaseSync | undefined
