@@ -121,14 +121,29 @@ describe('MirrorEngine with scopeCollections', () => {
       const scoped = new Set(host.didsWith(POST))
       expect(store.status().repos.pending + store.status().repos.active).toBe(5)
       await host.subscribed()
-      host.produce({ limit: 150 })
+      for (let i = 0; i < 60; i++) await host.commitOne()
       // a new account writing posts (index 10: even, so POST) and one writing follows (index 11)
       const fresh = await host.addAccount()
       const other = await host.addAccount()
-      await host.commitOn(10)
-      await host.commitOn(11)
-      await host.stopProducing()
-      for (let i = 0; i < 10; i++) await host.commitOn(10 + (i % 2))
+      // the new account's first commit only deletes: it enters at its next, which creates a post
+      // (sent together, so an engine that applies runs of commits sees both in one run)
+      const [first] = fresh.paths as [string]
+      await host.commitTogether([
+        { index: 10, writes: [{ action: 'delete', collection: POST, rkey: first.split('/')[1] as string }] },
+        {
+          index: 10,
+          writes: [
+            {
+              action: 'create',
+              collection: POST,
+              rkey: '3kaaaaaaaaa22',
+              record: { $type: POST, text: 'in' },
+            },
+          ],
+        },
+      ])
+      for (let i = 0; i < 20; i++) await host.commitOn(10 + (i % 2))
+      for (let i = 0; i < 60; i++) await host.commitOne()
       scoped.add(fresh.did)
       const want = async (): Promise<string[]> =>
         (await host.held()).filter((l) => scoped.has(l.split(' ')[0] as string)).sort()

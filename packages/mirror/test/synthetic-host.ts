@@ -167,11 +167,36 @@ export class SyntheticHost {
     return this.#commit(undefined)
   }
 
-  #commit(at: number | undefined): Promise<void> {
+  /** One commit of exactly `writes` on account `index` (paths it creates or deletes are tracked). */
+  commitWith(index: number, writes: RecordWrite[]): Promise<void> {
+    return this.#commit(index, writes)
+  }
+
+  /** Several commits whose frames are sent together, in one write to each socket. */
+  async commitTogether(list: { index: number; writes: RecordWrite[] }[]): Promise<void> {
+    this.#holding = []
+    try {
+      for (const c of list) await this.#commit(c.index, c.writes)
+    } finally {
+      const frames = this.#holding
+      this.#holding = undefined
+      for (const ws of this.#sockets) for (const f of frames) ws.send(f)
+    }
+  }
+
+  #holding: Uint8Array[] | undefined
+
+  #commit(at: number | undefined, given?: RecordWrite[]): Promise<void> {
     return this.#locked(async () => {
       const index = at ?? Math.floor(this.#rand() * this.accounts.length)
       const a = this.accounts[index] as HostAccount
-      const data = await a.repo.formatCommit(this.#writes(a, index), a.keypair)
+      if (given)
+        for (const w of given) {
+          const path = `${w.collection}/${w.rkey}`
+          if (w.action === 'delete') a.paths = a.paths.filter((p) => p !== path)
+          else if (w.action === 'create') a.paths.push(path)
+        }
+      const data = await a.repo.formatCommit(given ?? this.#writes(a, index), a.keypair)
       a.repo = await a.repo.applyCommit(data)
       const seq = ++this.#seq
       const frame = encodeMessageFrame('#commit', commitBody(a.did, seq, data))
@@ -180,7 +205,8 @@ export class SyntheticHost {
         this.#frames.splice(0, this.#frames.length - this.#o.keepFrames)
       this.produced++
       this.producedOps += data.ops.length
-      for (const ws of this.#sockets) ws.send(frame)
+      if (this.#holding) this.#holding.push(frame)
+      else for (const ws of this.#sockets) ws.send(frame)
     })
   }
 
