@@ -296,6 +296,12 @@ export class MirrorEngine {
       const every = Math.max(50, Math.floor(keeper.ttlMs / 3))
       this.#leaseTimer = setInterval(() => void this.#tickLeases().catch((err) => this.#error(err)), every)
     }
+    if (this.#follower !== undefined && keeper === undefined) {
+      // No cursor: the stream position after earlier backfills is unknown (a first start, or a
+      // run killed before it wrote any event), so what is active is fetched again.
+      if ((await this.#store.getCursor(this.#stream)) === undefined)
+        await this.#store.resyncActive(this.#shard === undefined ? {} : { shard: this.#shard })
+    }
     await this.#follower?.start(keeper === undefined ? [0] : keeper.tokens().keys())
     this.#backfillLoop = this.#runBackfills()
   }

@@ -86,6 +86,7 @@ export class LiveFollower {
   #fatal: unknown
   #known = new Set<string>()
   #relive: Promise<void> = Promise.resolve()
+  #onOpen: (() => void) | undefined
 
   constructor(ctx: FollowerContext) {
     this.#c = ctx
@@ -101,10 +102,21 @@ export class LiveFollower {
     return this.#fatal
   }
 
-  /** Starts following `held` from their cursors. */
-  async start(held: Iterable<number>): Promise<void> {
+  /**
+   * Starts following `held` from their cursors. Without a cursor (a first start) it resolves once
+   * the socket is open, or after `openWaitMs`: the host streams from the moment it subscribed, so
+   * a backfill started after that misses nothing.
+   */
+  async start(held: Iterable<number>, openWaitMs = 10_000): Promise<void> {
     this.#stopped = false
+    const opened = new Promise<void>((resolve) => {
+      this.#onOpen = resolve
+    })
     await this.#startGeneration(new Set(held))
+    if (this.#lastReceived !== undefined) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([opened, new Promise<void>((r) => (timer = setTimeout(r, openWaitMs)))])
+    clearTimeout(timer)
   }
 
   /** Stops reading, lets what was received be written. */
@@ -162,6 +174,10 @@ export class LiveFollower {
           if (gen === this.#gen) this.#onMessage(data)
         },
         error: (err) => this.#c.error(err),
+        open: () => {
+          this.#onOpen?.()
+          this.#onOpen = undefined
+        },
       },
     })
     this.#conn = conn

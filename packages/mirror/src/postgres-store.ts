@@ -327,6 +327,14 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     return r.rows.map(toMirrorRepo)
   }
 
+  async resyncActive(opts: { shard?: Shard }): Promise<number> {
+    const r = await this.pool.query(
+      "UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE phase = 'active' AND hash % $1 = $2",
+      [opts.shard?.count ?? 1, opts.shard?.index ?? 0],
+    )
+    return r.rowCount ?? 0
+  }
+
   async nextRetryAt(): Promise<number | undefined> {
     const r = await this.pool.query<{ t: number | null }>(
       "SELECT min(retry_at) AS t FROM mirror_repo WHERE phase = 'pending'",

@@ -142,6 +142,9 @@ export class SqliteMirrorStore implements MirrorStore {
       dueAll: p(
         "SELECT * FROM mirror_repo WHERE phase = 'pending' AND retry_at <= ? AND hash % ? = ? ORDER BY retry_at, added, did",
       ),
+      resyncActive: p(
+        "UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE phase = 'active' AND hash % ? = ?",
+      ),
       nextRetry: p("SELECT min(retry_at) AS t FROM mirror_repo WHERE phase = 'pending'"),
       account: p('SELECT active, status FROM mirror_account WHERE did = ?'),
       setAccount: p(
@@ -325,6 +328,12 @@ export class SqliteMirrorStore implements MirrorStore {
       if (out.length >= opts.limit) break
     }
     return out
+  }
+
+  resyncActive(opts: { shard?: Shard }): number {
+    return this.#tx(() =>
+      Number(this.#s.resyncActive!.run(opts.shard?.count ?? 1, opts.shard?.index ?? 0).changes),
+    )
   }
 
   nextRetryAt(): number | undefined {

@@ -62,6 +62,12 @@ export interface MirrorStore extends SyncStore {
     /** Only DIDs of these partitions (`didHash % count` in `held`: the leases an engine holds). */
     partitions?: { count: number; held: readonly number[] }
   }): Maybe<MirrorRepo[]>
+  /**
+   * Sends every active repository (of a shard) back to pending, returning how many: an engine
+   * that starts with no cursor cannot know where the stream stood after their backfill, so they
+   * are fetched again (the events it then sees are buffered and applied after).
+   */
+  resyncActive(opts: { shard?: Shard }): Maybe<number>
   /** Earliest retry time among pending repositories (undefined when none is pending). */
   nextRetryAt(): Maybe<number | undefined>
   // --- writes, one transaction each

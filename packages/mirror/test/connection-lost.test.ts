@@ -134,6 +134,7 @@ describe('SQLite: another process holds the write lock longer than the busy time
     const host = await SyntheticHost.start({ accounts: 16, seed: 32 })
     const store = SqliteMirrorStore.open(path)
     const errors: unknown[] = []
+    const rejects: string[] = []
     const engine = new MirrorEngine({
       store,
       service: host.url,
@@ -142,6 +143,7 @@ describe('SQLite: another process holds the write lock longer than the busy time
       concurrency: 2,
       repoSource: slowSource(host, 150),
       onError: (err) => errors.push(err),
+      onReject: (r) => rejects.push(`${r.code} ${r.message}`),
     })
     let holder: ChildProcess | undefined
     try {
@@ -166,6 +168,7 @@ describe('SQLite: another process holds the write lock longer than the busy time
       expect(errors.some((e) => /locked|busy/i.test(String((e as Error)?.message ?? e)))).toBe(true)
       // after the lock is gone the run goes on
       await until(async () => engine.stats.commitsApplied > before + 20, 60_000)
+      expect(rejects).toEqual([])
       await endsEqual(host, store, engine, errors)
     } finally {
       if (holder && holder.exitCode === null) holder.kill('SIGKILL')
