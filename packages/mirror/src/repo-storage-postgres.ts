@@ -14,6 +14,12 @@ export interface PostgresRepoStorageOptions {
   did: string
   /** Pool size when `connect` makes the pool (default 4). */
   maxConnections?: number
+  /**
+   * Blocks kept in memory after they are read or written (default 4,096; 0 turns it off). Blocks
+   * are content-addressed, so a cached one is always right; a commit's removals drop theirs. It
+   * assumes this handle is the repository's only writer, as a repository has one.
+   */
+  cacheBlocks?: number
 }
 
 const SCHEMA_LOCK = 7_270_014
@@ -40,11 +46,25 @@ export class PostgresRepoStorage implements RepoStorage {
   readonly did: string
   readonly pool: pg.Pool
   readonly #owned: boolean
+  readonly #cache = new BlockMap()
+  readonly #cacheMax: number
 
-  private constructor(pool: pg.Pool, did: string, owned: boolean) {
+  private constructor(pool: pg.Pool, did: string, owned: boolean, cacheBlocks: number) {
     this.pool = pool
     this.did = did
     this.#owned = owned
+    this.#cacheMax = cacheBlocks
+  }
+
+  #remember(cid: Cid, bytes: Uint8Array): void {
+    if (this.#cacheMax === 0) return
+    this.#cache.delete(cid) // most recent last
+    this.#cache.set(cid, bytes)
+    if (this.#cache.size > this.#cacheMax)
+      for (const [oldest] of this.#cache) {
+        this.#cache.delete(oldest)
+        break
+      }
   }
 
   /**
@@ -58,6 +78,11 @@ export class PostgresRepoStorage implements RepoStorage {
   ): Promise<PostgresRepoStorage> {
     if (typeof opts?.did !== 'string' || !isValidDid(opts.did))
       throw new TypeError(`PostgresRepoStorage.connect: did must be a DID; did=${String(opts?.did)}`)
+    const cacheBlocks = opts.cacheBlocks ?? 4096
+    if (!Number.isSafeInteger(cacheBlocks) || cacheBlocks < 0)
+      throw new RangeError(
+        `PostgresRepoStorage.connect: cacheBlocks must be an integer >= 0; cacheBlocks=${cacheBlocks}`,
+      )
     const owned = typeof url === 'string'
     const pool = owned
       ? new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4, connectionTimeoutMillis: 10_000 })
@@ -79,7 +104,7 @@ export class PostgresRepoStorage implements RepoStorage {
         did: opts.did,
       })
     }
-    return new PostgresRepoStorage(pool, opts.did, owned)
+    return new PostgresRepoStorage(pool, opts.did, owned, cacheBlocks)
   }
 
   /** Revision of the head commit, or null for an empty storage. */
@@ -99,23 +124,39 @@ export class PostgresRepoStorage implements RepoStorage {
   }
 
   async getBytes(cid: Cid): Promise<Uint8Array | null> {
+    const hit = this.#cache.get(cid)
+    if (hit !== undefined) return hit
     const r = await this.pool.query<{ bytes: Buffer }>(
       'SELECT bytes FROM repo_storage_block WHERE did = $1 AND cid = $2',
       [this.did, buf(cid.bytes)],
     )
     const row = r.rows[0]
-    return row === undefined ? null : view(row.bytes)
+    if (row === undefined) return null
+    const bytes = view(row.bytes)
+    this.#remember(cid, bytes)
+    return bytes
   }
 
   async getBlocks(cids: Cid[]): Promise<BlocksAndMissing> {
     const found = new BlockMap()
-    for (let i = 0; i < cids.length; i += BATCH) {
-      const part = cids.slice(i, i + BATCH)
+    const ask: Cid[] = []
+    for (const cid of cids) {
+      const hit = this.#cache.get(cid)
+      if (hit === undefined) ask.push(cid)
+      else found.set(cid, hit)
+    }
+    for (let i = 0; i < ask.length; i += BATCH) {
+      const part = ask.slice(i, i + BATCH)
       const r = await this.pool.query<{ cid: Buffer; bytes: Buffer }>(
         'SELECT cid, bytes FROM repo_storage_block WHERE did = $1 AND cid = ANY($2::bytea[])',
         [this.did, part.map((c) => buf(c.bytes))],
       )
-      for (const row of r.rows) found.set(decodeCid(view(row.cid)), view(row.bytes))
+      for (const row of r.rows) {
+        const cid = decodeCid(view(row.cid))
+        const bytes = view(row.bytes)
+        found.set(cid, bytes)
+        this.#remember(cid, bytes)
+      }
     }
     // in the order asked, with the caller's Cid objects
     const blocks = new BlockMap()
@@ -129,6 +170,7 @@ export class PostgresRepoStorage implements RepoStorage {
   }
 
   async has(cid: Cid): Promise<boolean> {
+    if (this.#cache.has(cid)) return true
     const r = await this.pool.query('SELECT 1 FROM repo_storage_block WHERE did = $1 AND cid = $2', [
       this.did,
       buf(cid.bytes),
@@ -139,6 +181,7 @@ export class PostgresRepoStorage implements RepoStorage {
   async putMany(blocks: BlockMap): Promise<void> {
     if (blocks.size === 0) return
     await this.#tx(async (c) => this.#put(c, blocks))
+    for (const [cid, bytes] of blocks) this.#remember(cid, bytes)
   }
 
   async applyCommit(commit: {
@@ -161,6 +204,9 @@ export class PostgresRepoStorage implements RepoStorage {
         [this.did, commit.cid.toString(), commit.rev],
       )
     })
+    // after the commit only: a rolled-back one leaves the cache as the database
+    for (const cid of commit.removedCids) this.#cache.delete(cid)
+    for (const [cid, bytes] of commit.newBlocks) this.#remember(cid, bytes)
   }
 
   async #put(c: pg.PoolClient, blocks: BlockMap): Promise<void> {

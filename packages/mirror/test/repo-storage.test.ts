@@ -67,6 +67,24 @@ describeRepoStorageContract('PostgresRepoStorage', async () => {
   }
 })
 
+describeRepoStorageContract('PostgresRepoStorage without its block cache', async () => {
+  const did = 'did:plc:storagecontract0000000000'
+  const opts = { did, maxConnections: 2, cacheBlocks: 0 }
+  const opened = [await PostgresRepoStorage.connect(db.url, opts)]
+  return {
+    storage: opened[0] as PostgresRepoStorage,
+    reopen: async () => {
+      const s = await PostgresRepoStorage.connect(db.url, opts)
+      opened.push(s)
+      return s
+    },
+    cleanup: async () => {
+      await truncate(db.url)
+      for (const s of opened) await s.close()
+    },
+  }
+})
+
 async function truncate(url: string): Promise<void> {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
@@ -137,9 +155,12 @@ describe('durable RepoStorage', () => {
     })
   }
 
-  it('a malformed DID is a TypeError; a bad path or URL is BAD_DATABASE', async () => {
+  it('a malformed DID is a TypeError; a bad cache size a RangeError; a bad path or URL is BAD_DATABASE', async () => {
     expect(() => SqliteRepoStorage.open(join(dir, 'x.db'), { did: 'not-a-did' })).toThrow(TypeError)
     await expect(PostgresRepoStorage.connect(db.url, { did: 'did:' })).rejects.toThrow(TypeError)
+    await expect(
+      PostgresRepoStorage.connect(db.url, { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', cacheBlocks: -1 }),
+    ).rejects.toThrow(RangeError)
     expect(() =>
       SqliteRepoStorage.open(join(dir, 'no/such/dir/x.db'), { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }),
     ).toThrow(expect.objectContaining({ code: 'BAD_DATABASE' }))
@@ -148,6 +169,42 @@ describe('durable RepoStorage', () => {
         did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa',
       }),
     ).rejects.toMatchObject({ code: 'BAD_DATABASE' })
+  })
+
+  it('postgres: a commit that fails leaves the block cache as the database', async () => {
+    const did = 'did:plc:rollbackrollbackrollback'
+    const s = await PostgresRepoStorage.connect(db.url, { did, maxConnections: 1 })
+    const a = encodeWithCid({ block: 'a' })
+    const root = encodeWithCid({ root: 1 })
+    await s.applyCommit({
+      cid: root.cid,
+      rev: '3kaaaaaaaaa22',
+      newBlocks: new BlockMap([[a.cid, a.bytes]]).set(root.cid, root.bytes),
+      removedCids: new CidSet(),
+    })
+    expect(await s.has(a.cid)).toBe(true) // cached
+    const b = encodeWithCid({ block: 'b' })
+    // the database refuses the root update: the whole commit rolls back
+    await s.pool.query(
+      `CREATE OR REPLACE FUNCTION refuse_root_update() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql;
+       CREATE TRIGGER refuse_root_update BEFORE UPDATE ON repo_storage_root FOR EACH ROW EXECUTE FUNCTION refuse_root_update()`,
+    )
+    try {
+      await expect(
+        s.applyCommit({
+          cid: root.cid,
+          rev: '3kaaaaaaaaa23',
+          newBlocks: new BlockMap([[b.cid, b.bytes]]),
+          removedCids: new CidSet([a.cid]),
+        }),
+      ).rejects.toThrow('refused')
+    } finally {
+      await s.pool.query('DROP TRIGGER refuse_root_update ON repo_storage_root; DROP FUNCTION refuse_root_update()')
+    }
+    expect(await s.has(a.cid)).toBe(true)
+    expect(await s.has(b.cid)).toBe(false)
+    expect(await s.getRev()).toBe('3kaaaaaaaaa22')
+    await s.close()
   })
 
   it('shares the connection of a mirror store (SQLite and Postgres) and leaves it open on close', async () => {
