@@ -327,7 +327,8 @@ export class LiveFollower {
     }
     // DIDs first seen live join the store as pending (addRepos leaves known ones alone)
     const unknown = [...new Set(commits.filter((x) => !this.#known.has(x.did)).map((x) => x.did))]
-    const add = unknown.filter((did) => c.admits(commits.find((x) => x.did === did) as PreparedCommit))
+    // a DID enters when any of its commits in the run admits it, not only its first
+    const add = unknown.filter((did) => commits.some((x) => x.did === did && c.admits(x)))
     if (add.length > 0) {
       if ((await c.store.addRepos(add)) > 0) c.wake()
       if (this.#known.size + add.length > MAX_KNOWN) this.#known.clear()

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { RecordWrite } from '@rsky/repo'
 import { staticKeys } from '@rsky/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listReposByCollection, MirrorEngine, type MirrorStore, SqliteMirrorStore } from '../src/index.ts'
@@ -163,6 +164,66 @@ describe('MirrorEngine with scopeCollections', () => {
       for (const did of host.didsWith(FOLLOW)) expect(store.mirrorRepo(did)).toBeUndefined()
       expect(store.mirrorRepo(fresh.did)?.phase).toBe('active')
       expect(engine.stats.rejected).toBe(0)
+    } finally {
+      await engine.stop()
+      store.close()
+      await host.close()
+    }
+  })
+
+  it('a new DID whose first commit in a run only deletes enters by a later commit of the same run', {
+    timeout: 60_000,
+  }, async () => {
+    const host = await SyntheticHost.start({ accounts: 10, seed: 7, collections: [POST, FOLLOW] })
+    const store = SqliteMirrorStore.open(join(dir, `m${n++}.db`))
+    const engine = new MirrorEngine({
+      store,
+      service: host.url,
+      scopeCollections: [POST],
+      keys: {
+        resolveAtprotoKey: (did) => host.keys()[did] as string,
+        verifySignatureForDid: (did, data, sig) =>
+          staticKeys(host.keys()).verifySignatureForDid(did, data, sig),
+      },
+    })
+    try {
+      await engine.start()
+      await engine.idle(30_000)
+      await host.subscribed()
+      const fresh = await host.addAccount()
+      const rkey = (fresh.paths[0] as string).split('/')[1] as string
+      // 40 commits, then the new account's delete-only commit and its post, in one socket write:
+      // an engine applying runs of ready commits sees the last two in the same run
+      const list: { index: number; writes: RecordWrite[] }[] = []
+      for (let i = 0; i < 40; i++)
+        list.push({
+          index: i % 10,
+          writes: [
+            {
+              action: 'create',
+              collection: i % 2 === 1 ? FOLLOW : POST,
+              rkey: `3kzzzzzz${'abcdefghij'[i % 10]}${'abcdefghij'[Math.floor(i / 10)]}22`,
+              record: { $type: 'x', n: i },
+            },
+          ],
+        })
+      list.push({ index: 10, writes: [{ action: 'delete', collection: POST, rkey }] })
+      list.push({
+        index: 10,
+        writes: [
+          { action: 'create', collection: POST, rkey: '3kaaaaaaaaa22', record: { $type: POST, text: 'in' } },
+        ],
+      })
+      await host.commitTogether(list)
+      const scoped = new Set([...host.didsWith(POST)])
+      const want = async (): Promise<string[]> =>
+        (await host.held()).filter((l) => scoped.has(l.split(' ')[0] as string)).sort()
+      await until(
+        async () => JSON.stringify(await recordsOf(store)) === JSON.stringify(await want()),
+        30_000,
+        'mirror',
+      )
+      expect(store.mirrorRepo(fresh.did)?.phase).toBe('active')
     } finally {
       await engine.stop()
       store.close()
