@@ -199,7 +199,9 @@ describe('durable RepoStorage', () => {
         }),
       ).rejects.toThrow('refused')
     } finally {
-      await s.pool.query('DROP TRIGGER refuse_root_update ON repo_storage_root; DROP FUNCTION refuse_root_update()')
+      await s.pool.query(
+        'DROP TRIGGER refuse_root_update ON repo_storage_root; DROP FUNCTION refuse_root_update()',
+      )
     }
     expect(await s.has(a.cid)).toBe(true)
     expect(await s.has(b.cid)).toBe(false)
