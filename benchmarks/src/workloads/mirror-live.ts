@@ -103,6 +103,9 @@ export async function engineRun(
       failed = `${r.code}: ${r.message}`
     },
   })
+  // a store that has followed this stream before (a cursor held): the seeded states stand, and a
+  // first start's resync of every active repository does not apply
+  await store.saveCursor(engine.stream, 0)
   await engine.start()
   try {
     while (engine.stats.commitsApplied < w.frames.length) {
