@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CarReadOptions, type CarSource, readCarStream } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
+import { bucketOfWords, digestWord } from '@rsky/repo'
 
 /** The only CID form a CAR block may have (the reader refuses others): v1, one-byte codec, sha2-256. */
 const CID_LENGTH = 36
@@ -33,27 +34,6 @@ export const DEFAULT_SPOOL: Readonly<Required<SpoolOptions>> = Object.freeze({
   memoryBytes: 32 * 1024 * 1024,
   spoolDir: '',
 })
-
-// Bucket positions mix the digest with a per-process secret, so a hostile CAR cannot mine block
-// hashes that pile into one bucket.
-const salt = new Uint32Array(2)
-globalThis.crypto.getRandomValues(salt)
-const SALT0 = salt[0] as number
-const SALT1 = salt[1] as number
-
-function word(b: Uint8Array, at: number): number {
-  return (
-    ((b[at] as number) << 24) |
-    ((b[at + 1] as number) << 16) |
-    ((b[at + 2] as number) << 8) |
-    (b[at + 3] as number)
-  )
-}
-
-function bucketOf(w0: number, w1: number): number {
-  const h = Math.imul(w0 ^ SALT0, 0x9e3779b1) ^ Math.imul(w1 ^ SALT1, 0x85ebca77)
-  return h ^ (h >>> 16)
-}
 
 function sameCid(a: Uint8Array, at: number, b: Uint8Array, bt: number): boolean {
   for (let j = 0; j < CID_LENGTH; j++) if (a[at + j] !== b[bt + j]) return false
@@ -167,7 +147,7 @@ export class SpooledBlocks {
   /** Block number of `cid`, or -1 when the CAR does not hold it. */
   indexOf(cid: Cid): number {
     const b = cid.bytes
-    return b.length === CID_LENGTH ? this.#find(b, 0, word(b, 4), word(b, 8)) : -1
+    return b.length === CID_LENGTH ? this.#find(b, 0, digestWord(b, 4), digestWord(b, 8)) : -1
   }
 
   /** Bytes of block number `n`: a view into a slab, or a fresh buffer read from the file. */
@@ -216,8 +196,8 @@ export class SpooledBlocks {
       unlinkSync(path)
       this.#pending = new Uint8Array(WRITE_BYTES)
     }
-    const w0 = word(buf, at + 4)
-    const w1 = word(buf, at + 8)
+    const w0 = digestWord(buf, at + 4)
+    const w1 = digestWord(buf, at + 8)
     if (this.#find(buf, at, w0, w1) >= 0) return // the same block twice: keep the first
     const need = CID_LENGTH + len
     let pending = this.#pending as Uint8Array
@@ -265,8 +245,8 @@ export class SpooledBlocks {
 
   /** Indexes the section copied to `buf[at, …)`, slab number `slab`. */
   #add(buf: Uint8Array, slab: number, at: number, len: number): void {
-    const w0 = word(buf, at + 4)
-    const w1 = word(buf, at + 8)
+    const w0 = digestWord(buf, at + 4)
+    const w1 = digestWord(buf, at + 8)
     if (this.#find(buf, at, w0, w1) >= 0) return // the same block twice: keep the first
     this.#push(slab, at, len, w0, w1)
   }
@@ -286,7 +266,7 @@ export class SpooledBlocks {
   #place(n: number): void {
     const table = this.#table
     const mask = this.#mask
-    let i = bucketOf(this.#w[2 * n] as number, this.#w[2 * n + 1] as number) & mask
+    let i = bucketOfWords(this.#w[2 * n] as number, this.#w[2 * n + 1] as number) & mask
     while (table[i] !== 0) i = (i + 1) & mask
     table[i] = n + 1
   }
@@ -318,7 +298,7 @@ export class SpooledBlocks {
     const table = this.#table
     const mask = this.#mask
     const w = this.#w
-    for (let i = bucketOf(w0, w1) & mask; ; i = (i + 1) & mask) {
+    for (let i = bucketOfWords(w0, w1) & mask; ; i = (i + 1) & mask) {
       const e = table[i] as number
       if (e === 0) return -1
       const n = e - 1

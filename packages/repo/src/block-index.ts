@@ -4,33 +4,12 @@
 // costs about 3.5 MB, and a buffer CAR is not copied at all.
 import { type CarReadOptions, type CarSource, iterateCar, readCarStream } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
+import { cidBucketHash } from './cid-bucket.ts'
 
 /** The only CID form a CAR block may have (the reader refuses others): v1, one-byte codec, sha2-256. */
 const CID_LENGTH = 36
 /** Blocks copied from a stream go into slabs of this size (larger blocks get their own). */
 const SLAB_BYTES = 4 * 1024 * 1024
-
-// Bucket positions mix the digest with a per-process secret, so a hostile CAR cannot mine block
-// hashes that pile into one bucket and turn each lookup into a long scan.
-const salt = new Uint32Array(2)
-globalThis.crypto.getRandomValues(salt)
-const SALT0 = salt[0] as number
-const SALT1 = salt[1] as number
-
-function word(b: Uint8Array, at: number): number {
-  return (
-    ((b[at] as number) << 24) |
-    ((b[at + 1] as number) << 16) |
-    ((b[at + 2] as number) << 8) |
-    (b[at + 3] as number)
-  )
-}
-
-/** Bucket hash of the CID at `b[at..at+36)`, from two words of its digest. */
-function bucketHash(b: Uint8Array, at: number): number {
-  const h = Math.imul(word(b, at + 4) ^ SALT0, 0x9e3779b1) ^ Math.imul(word(b, at + 8) ^ SALT1, 0x85ebca77)
-  return h ^ (h >>> 16)
-}
 
 /**
  * Every block of a CAR by CID, each hash-checked by `@rsky/car` as it was read. Holds offsets into
@@ -111,7 +90,7 @@ export class CarBlockIndex {
 
   #add(slab: number, at: number, len: number): void {
     const buf = this.#slabs[slab] as Uint8Array
-    const h = bucketHash(buf, at)
+    const h = cidBucketHash(buf, at)
     if (this.#find(buf, at, h) >= 0) return // the same block twice: keep the first
     if (this.#count === this.#at.length) this.#grow()
     const n = this.#count++
@@ -182,7 +161,7 @@ export class CarBlockIndex {
   /** Block number of `cid`, or -1 when the CAR does not hold it. */
   indexOf(cid: Cid): number {
     const b = cid.bytes
-    return b.length === CID_LENGTH ? this.#find(b, 0, bucketHash(b, 0)) : -1
+    return b.length === CID_LENGTH ? this.#find(b, 0, cidBucketHash(b, 0)) : -1
   }
 
   /** Bytes of block number `n` (a view into the CAR or a slab). */

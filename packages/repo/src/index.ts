@@ -1,6 +1,7 @@
 // @rsky/repo: AT Protocol repositories: signed commits, block storage, CAR export and import, verification.
 
 export { CarBlockIndex, indexCarStream } from './block-index.ts'
+export { bucketOfWords, cidBucketHash, digestWord } from './cid-bucket.ts'
 export {
   type Commit,
   decodeCommit,
