@@ -50,9 +50,11 @@ describe('Firehose checkHost with the default host resolver', () => {
         }
       }
     }
-    const before = (did: string) => stream.filter((e) => e.did === did && e.seq <= mid).length
-    const after = (did: string) => stream.filter((e) => e.did === did && e.seq > mid).length
-    expect(before(a.did) > 0 && after(a.did) > 0 && before(b.did) > 0 && after(b.did) > 0).toBe(true)
+    const beforeMid = (did: string) => stream.filter((e) => e.did === did && e.seq <= mid).length
+    const afterMid = (did: string) => stream.filter((e) => e.did === did && e.seq > mid).length
+    expect(beforeMid(a.did) > 0 && afterMid(a.did) > 0 && beforeMid(b.did) > 0 && afterMid(b.did) > 0).toBe(
+      true,
+    )
 
     const server = await startReplayServer(script)
     const here = server.url.replace(/^ws/, 'http').replace(/\/xrpc.*$/, '')
@@ -125,7 +127,7 @@ describe('Firehose checkHost with the default host resolver', () => {
     }
     // a's host was cached until its #identity: one fetch before it; after it, one plain fetch and
     // one forced refresh, then remembered as hosted elsewhere (no lookup per rejected event)
-    expect(after(a.did)).toBeGreaterThan(1)
+    expect(afterMid(a.did)).toBeGreaterThan(1)
     expect(plc.hitCount(`/${a.did}`)).toBe(3)
   }, 60_000)
 })
