@@ -18,6 +18,7 @@ import { InvalidPublicKeyError } from './errors.ts'
 import { hmacSha256Parts } from './hmac.node.ts'
 import { invertModPrime } from './invert.ts'
 import { CURVES } from './points.ts'
+import { type EcdsaBackend, signDigestRfc6979 } from './rfc6979.ts'
 import { sha256 } from './sha256.node.ts'
 import { invert } from './weierstrass.ts'
 
@@ -124,51 +125,27 @@ const ecdhFor = (alg: JwtAlg): ECDH => {
   return ecdhByAlg[alg]
 }
 
-const ZERO = Uint8Array.of(0)
-const ONE = Uint8Array.of(1)
+const backends: Partial<Record<JwtAlg, EcdsaBackend>> = {}
 
 /**
- * Deterministic ECDSA (RFC 6979 nonce, low-S), the same bytes @noble/curves produces (P-256). OpenSSL
- * computes R = k·G (through ECDH key derivation, its constant-time fixed-base multiply), which
- * is the expensive step; the nonce and s = k⁻¹(h + r·d) are computed here. Like noble, the
- * inversion is blinded by a random b so its variable timing says nothing about k.
+ * Deterministic ECDSA (rfc6979.ts), the same bytes @noble/curves produces (P-256). OpenSSL computes
+ * R = k·G through ECDH key derivation (its constant-time fixed-base multiply), which is the
+ * expensive step; the nonce, the blinded inversion and s are computed in rfc6979.ts.
  */
-function signDigest(alg: JwtAlg, priv: Uint8Array, d: bigint, digest: Uint8Array): Uint8Array {
+function backendOf(alg: JwtAlg): EcdsaBackend {
   const n = ORDER[alg]
-  let h = bytesToBigInt(digest)
-  if (h >= n) h -= n
-  const h1 = bigIntToBytes(h, 32)
-  let v: Uint8Array = new Uint8Array(32).fill(1)
-  let k: Uint8Array = new Uint8Array(32)
-  k = hmacSha256Parts(k, [v, ZERO, priv, h1])
-  v = hmacSha256Parts(k, [v])
-  k = hmacSha256Parts(k, [v, ONE, priv, h1])
-  v = hmacSha256Parts(k, [v])
   const ecdh = ecdhFor(alg)
-  for (;;) {
-    v = hmacSha256Parts(k, [v])
-    const nonce = bytesToBigInt(v)
-    if (nonce !== 0n && nonce < n) {
-      ecdh.setPrivateKey(v)
-      const R = ecdh.getPublicKey()
-      const r = bytesToBigInt(R.subarray(1, 33)) % n
-      if (r !== 0n) {
-        const b = (bytesToBigInt(nodeRandomBytes(48)) % (n - 1n)) + 1n
-        const bk = (b * nonce) % n
-        const ibk = invertModPrime(bk, n) ?? invert(bk, n)
-        let s = (ibk * ((((b * h) % n) + ((((b * d) % n) * r) % n)) % n)) % n
-        if (s !== 0n) {
-          if (s > n >> 1n) s = n - s
-          const out = new Uint8Array(64)
-          out.set(bigIntToBytes(r, 32), 0)
-          out.set(bigIntToBytes(s, 32), 32)
-          return out
-        }
-      }
-    }
-    k = hmacSha256Parts(k, [v, ZERO])
-    v = hmacSha256Parts(k, [v])
+  backends[alg] ??= {
+    n,
+    hmac: hmacSha256Parts,
+    rOf: (_k, kBytes) => {
+      ecdh.setPrivateKey(kBytes)
+      return bytesToBigInt(ecdh.getPublicKey().subarray(1, 33)) % n
+    },
+    random: randomBytes,
+    invert: (a, m) => invertModPrime(a, m) ?? invert(a, m),
   }
+  return backends[alg]
 }
 
 function importPrivateKey(alg: JwtAlg, priv: Uint8Array): PrivateKeySigner {
@@ -189,8 +166,8 @@ function importPrivateKey(alg: JwtAlg, priv: Uint8Array): PrivateKeySigner {
   const d = bytesToBigInt(priv)
   return {
     publicKey: new Uint8Array(pub.buffer, pub.byteOffset, pub.byteLength).slice(),
-    signData: (data) => signDigest(alg, priv, d, sha256(data)),
-    signDigest: (digest) => signDigest(alg, priv, d, digest),
+    signData: (data) => signDigestRfc6979(backendOf(alg), priv, d, sha256(data)),
+    signDigest: (digest) => signDigestRfc6979(backendOf(alg), priv, d, digest),
   }
 }
 
