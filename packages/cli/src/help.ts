@@ -124,6 +124,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
         'worker threads that authenticate live commits (default cores - 1, at least 1; 0: on the main thread)',
       ],
       [
+        '--change-feed',
+        'also write every record change to the change feed, for `rsky sync changes` and `rsky sync ack` (give it on every run, or changes made meanwhile are not in the feed)',
+      ],
+      [
         '--until-idle',
         'stop once the backfill is done and the stream is caught up, instead of at SIGINT/SIGTERM',
       ],
@@ -151,6 +155,26 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     notes: [
       'One line per record: DID, COLLECTION/RKEY and CID (JSON lines {did, collection, rkey, cid} with --json).',
     ],
+    invalid: 'the database is not a mirror database',
+  },
+  'sync changes': {
+    options: [
+      ['--db PATH|postgres://…', 'the mirror database (run with --change-feed); required'],
+      ['--after ID', 'only changes with a larger id (default 0: every change not yet acknowledged)'],
+      ['--limit N', 'at most N changes (default 1000)'],
+    ],
+    notes: [
+      'One line per change, oldest first: ID, ACTION (create, update, delete, reset), DID, COLLECTION/RKEY, CID and REV (JSON lines {id, did, collection, rkey, action, cid, rev} with --json). A reset means the repository was replaced: drop what you hold of that DID; its records follow as creates.',
+      'Changes stay until acknowledged with `rsky sync ack --id ID`, so a consumer that stops before acknowledging sees them again (at least once; apply by id to make a repeat harmless). Page with --after the last id printed.',
+    ],
+    invalid: 'the database is not a mirror database',
+  },
+  'sync ack': {
+    options: [
+      ['--db PATH|postgres://…', 'the mirror database; required'],
+      ['--id ID', 'the last change applied: it and every earlier change are dropped from the feed; required'],
+    ],
+    notes: ['Acknowledge only what has been applied: an acknowledged change is not printed again.'],
     invalid: 'the database is not a mirror database',
   },
 }

@@ -197,4 +197,66 @@ describe('rsky sync', () => {
     ).toBe(0)
     expect(other.out()).toBe('')
   })
+
+  it('changes and ack: the change feed, oldest first, kept until acknowledged', async () => {
+    const path = join(dir, 'feed.db')
+    const store = SqliteMirrorStore.open(path, { changeFeed: true })
+    const did = 'did:plc:abcdefghijklmnopqrstuvwx'
+    store.addRepos([did])
+    const value = encode({ $type: 'app.bsky.feed.post', text: 'hi' })
+    const cid = cidForCbor(value)
+    store.completeBackfill({
+      did,
+      rev: '3kaaaaaaaaa22',
+      data: cid,
+      records: ['3kaaaaaaaaa22', '3kaaaaaaaaa23'].map((rkey) => ({
+        collection: 'app.bsky.feed.post',
+        rkey,
+        cid,
+        record: value,
+      })),
+    })
+    store.close()
+
+    const read = async (...args: string[]) => {
+      const c = capture()
+      expect(await main(['sync', 'changes', '--db', path, '--json', ...args], c.streams)).toBe(0)
+      return c
+        .out()
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l))
+    }
+    const all = await read()
+    expect(all.map((c) => [c.action, c.rkey])).toEqual([
+      ['reset', ''],
+      ['create', '3kaaaaaaaaa22'],
+      ['create', '3kaaaaaaaaa23'],
+    ])
+    expect(all[1]).toMatchObject({
+      did,
+      collection: 'app.bsky.feed.post',
+      cid: cid.toString(),
+      rev: '3kaaaaaaaaa22',
+    })
+    expect(await read('--limit', '1')).toEqual(all.slice(0, 1))
+    expect(await read('--after', String(all[1].id))).toEqual(all.slice(2))
+
+    // a consumer that applied the first two acknowledges them; the rest is printed again
+    const a = capture()
+    expect(await main(['sync', 'ack', '--db', path, '--id', String(all[1].id), '--json'], a.streams)).toBe(0)
+    expect(JSON.parse(a.out())).toEqual({ acknowledged: all[1].id })
+    expect(await read()).toEqual(all.slice(2))
+
+    for (const [args, msg] of [
+      [['ack', '--db', path], /--id is required/],
+      [['ack', '--db', path, '--id', 'x'], /--id must be an integer/],
+      [['changes', '--db', path, '--limit', '0'], /--limit must be an integer >= 1/],
+    ] as const) {
+      const e = capture()
+      expect(await main(['sync', ...args], e.streams)).toBe(2)
+      expect(e.err()).toMatch(msg)
+    }
+  })
 })

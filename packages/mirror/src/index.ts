@@ -26,7 +26,7 @@ export {
 } from './leases.ts'
 export { type LiveItem, prepareFrame } from './live.ts'
 export { type Fence, type LiveBatch, partitionOf } from './live-batch.ts'
-export { type OpenStoreOptions, openMirrorStore } from './open-store.ts'
+export { type OpenStoreOptions, openMirrorStore, storeKindOf } from './open-store.ts'
 export { PostgresMirrorStore, type PostgresStoreOptions } from './postgres-store.ts'
 export { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
 export {

@@ -1,4 +1,4 @@
-// `rsky sync run|status|records`: the durable sync engine of @rsky/mirror from the command line.
+// `rsky sync run|status|records|changes|ack`: the durable sync engine of @rsky/mirror from the command line.
 // @rsky/mirror needs node:sqlite (Node 22.13+), so it is loaded only when one of these runs.
 
 import { availableParallelism, hostname } from 'node:os'
@@ -52,9 +52,9 @@ function asUsage(err: unknown): unknown {
   return err
 }
 
-async function open(mirror: Mirror, db: string): Promise<Store> {
+async function open(mirror: Mirror, db: string, changeFeed = false): Promise<Store> {
   try {
-    return await mirror.openMirrorStore(db)
+    return await mirror.openMirrorStore(db, { changeFeed })
   } catch (err) {
     throw asUsage(err)
   }
@@ -99,7 +99,7 @@ function leaseOf(
 const run: Command = {
   path: ['sync', 'run'],
   usage:
-    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--scope-collection NSID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N | --lease [--owner ID] [--partitions N] [--lease-ttl MS]] [--auth-threads N] [--until-idle]',
+    '--service URL --db PATH|postgres://… [--plc URL] [--dids DID,…] [--scope-collection NSID,…] [--collections NSID,…] [--concurrency N] [--rate-limit N] [--shard I/N | --lease [--owner ID] [--partitions N] [--lease-ttl MS]] [--auth-threads N] [--change-feed] [--until-idle]',
   summary: 'backfill repositories and follow the firehose into SQLite or Postgres until SIGINT/SIGTERM',
   arity: [0, 0],
   options: {
@@ -117,6 +117,7 @@ const run: Command = {
     partitions: { type: 'string' },
     'lease-ttl': { type: 'string' },
     'auth-threads': { type: 'string' },
+    'change-feed': { type: 'boolean' },
     'until-idle': { type: 'boolean' },
   },
   async run({ values, out, streams }: CommandInput) {
@@ -153,7 +154,7 @@ const run: Command = {
     if (!(Number.isSafeInteger(authThreads) && authThreads >= 0 && authThreads <= 64))
       throw new UsageError(`--auth-threads must be an integer in 0..64; auth-threads=${authText}`)
     const mirror = await loadMirror()
-    const store = await open(mirror, db)
+    const store = await open(mirror, db, values['change-feed'] === true)
     let lastError = 0
     let engine: InstanceType<Mirror['MirrorEngine']>
     try {
@@ -316,4 +317,61 @@ const records: Command = {
   },
 }
 
-export const syncCommands: Command[] = [run, status, records]
+/** A non-negative integer option (a change id or a count). */
+function countOf(v: unknown, name: string, fallback: number, min: number): number {
+  const text = stringOf(v, name, false)
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!(Number.isSafeInteger(n) && n >= min))
+    throw new UsageError(`--${name} must be an integer >= ${min}; ${name}=${text}`)
+  return n
+}
+
+const changes: Command = {
+  path: ['sync', 'changes'],
+  usage: '--db PATH|postgres://… [--after ID] [--limit N] [--json]',
+  summary: 'the change feed of a mirror run with --change-feed: changes not yet acknowledged, oldest first',
+  arity: [0, 0],
+  options: { db: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
+  async run({ values, out }: CommandInput) {
+    const db = stringOf(values['db'], 'db', true)
+    const after = countOf(values['after'], 'after', 0, 0)
+    const limit = countOf(values['limit'], 'limit', 1000, 1)
+    const mirror = await loadMirror()
+    const store = await open(mirror, db)
+    try {
+      for (const ch of await store.readChanges(after, limit)) {
+        out.item({ ...ch })
+        out.line(`${ch.id} ${ch.action} ${ch.did} ${ch.collection}/${ch.rkey} ${ch.cid ?? '-'} ${ch.rev}`)
+      }
+    } finally {
+      await store.close()
+    }
+    return EXIT_OK
+  },
+}
+
+const ack: Command = {
+  path: ['sync', 'ack'],
+  usage: '--db PATH|postgres://… --id ID',
+  summary: 'acknowledge the change feed up to and including ID (those changes are dropped)',
+  arity: [0, 0],
+  options: { db: { type: 'string' }, id: { type: 'string' } },
+  async run({ values, out }: CommandInput) {
+    const db = stringOf(values['db'], 'db', true)
+    if (values['id'] === undefined) throw new UsageError('--id is required')
+    const id = countOf(values['id'], 'id', 0, 1)
+    const mirror = await loadMirror()
+    const store = await open(mirror, db)
+    try {
+      await store.ackChanges(id)
+    } finally {
+      await store.close()
+    }
+    out.result({ acknowledged: id })
+    out.line(`acknowledged changes up to ${id}`)
+    return EXIT_OK
+  },
+}
+
+export const syncCommands: Command[] = [run, status, records, changes, ack]
