@@ -23,6 +23,7 @@ export {
   readCar,
   readCarWithRoot,
 } from './reader.ts'
+export { decodeCarHeader, scanCar } from './scan.ts'
 export { type CarBlockVisitor, type CarSource, type CarStreamReader, readCarStream } from './stream.ts'
 export { CAR_READ_DEFAULTS, type CarBlock, type CarHeader, type CarReadOptions } from './types.ts'
 export {

@@ -1,6 +1,7 @@
 import type { Cid } from '@rsky/dag-cbor'
 import { adoptBlock, BlockMap } from './block-map.ts'
 import { CarError, CarInvalidHeaderError } from './errors.ts'
+import { readCarHeader } from './header.ts'
 import { blockCid, SectionParser } from './section.ts'
 import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
 
@@ -21,7 +22,7 @@ class BufferCarIterator implements CarIterator {
   constructor(buf: Uint8Array, parser: SectionParser) {
     this.#buf = buf
     this.#parser = parser
-    parser.parseHeader(buf, 0, 0, true)
+    parser.parseHeader(buf, 0, 0, true, readCarHeader)
     this.header = parser.header!
     this.#pos = parser.next
   }

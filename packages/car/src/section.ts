@@ -16,7 +16,6 @@ import {
   CarUnsupportedCidError,
   CarVarintError,
 } from './errors.ts'
-import { readCarHeader } from './header.ts'
 import type { CarHeader, CarReadOptions } from './types.ts'
 
 /** Length of every CID this reader accepts: version 1, one-byte codec, sha2-256, 32-byte digest. */
@@ -56,7 +55,14 @@ function readVarint(buf: Uint8Array, pos: number, base: number, final: boolean):
 }
 let varintEnd = 0
 
-/** Parses the sections of one CAR file; holds its options and counts, and the last result. */
+/** Reads and checks the bytes of a header section; `offset` is its file offset, for errors. */
+export type CarHeaderReader = (bytes: Uint8Array, offset: number) => CarHeader
+
+/**
+ * Parses the sections of one CAR file; holds its options and counts, and the last result. The
+ * header reader is passed in, so that a reader that decodes its blocks anyway can check the
+ * header with the DAG-CBOR decoder it already carries (scan.ts) instead of header.ts's.
+ */
 export class SectionParser {
   declare readonly verify: boolean
   declare readonly maxHeaderBytes: number
@@ -77,10 +83,11 @@ export class SectionParser {
   }
 
   /**
-   * Parses the header section at `pos`; false when incomplete (and not `final`).
+   * Parses the header section at `pos` and checks it with `read`; false when incomplete (and not
+   * `final`).
    * @throws CarError subclasses for bad or truncated headers.
    */
-  parseHeader(buf: Uint8Array, pos: number, base: number, final: boolean): boolean {
+  parseHeader(buf: Uint8Array, pos: number, base: number, final: boolean, read: CarHeaderReader): boolean {
     const len = readVarint(buf, pos, base, final)
     if (len < 0) return false
     const start = varintEnd
@@ -97,7 +104,7 @@ export class SectionParser {
         available: buf.length - pos,
       })
     }
-    this.header = readCarHeader(buf.subarray(start, end), base + pos)
+    this.header = read(buf.subarray(start, end), base + pos)
     this.next = end
     return true
   }

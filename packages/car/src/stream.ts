@@ -1,4 +1,5 @@
 import { CarError } from './errors.ts'
+import { readCarHeader } from './header.ts'
 import { blockCid, MAX_VARINT_BYTES, SectionParser } from './section.ts'
 import { type CarBlock, type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
 
@@ -213,12 +214,12 @@ class StreamReader implements CarStreamReader {
     const parser = this.#parser
     try {
       await c.ensure(MAX_VARINT_BYTES)
-      if (!parser.parseHeader(c.buf, c.pos, c.base, c.ended)) {
+      if (!parser.parseHeader(c.buf, c.pos, c.base, c.ended, readCarHeader)) {
         // The varint is complete here (ensure gave 10 bytes or the source ended), so only the
         // header body is missing: the header length is already capped by maxHeaderBytes.
         const needed = sectionLength(c)
         await c.ensure(needed)
-        parser.parseHeader(c.buf, c.pos, c.base, true)
+        parser.parseHeader(c.buf, c.pos, c.base, true, readCarHeader)
       }
     } catch (err) {
       await c.close().catch(() => {})

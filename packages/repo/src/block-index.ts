@@ -2,7 +2,7 @@
 // Map entry, key string, Cid and byte view per block. For a 100,000-record CAR (126,000 blocks)
 // a BlockMap costs well over 100 MB of small objects that the collector must trace; this index
 // costs about 3.5 MB, and a buffer CAR is not copied at all.
-import { type CarReadOptions, type CarSource, iterateCar, readCarStream } from '@rsky/car'
+import { type CarReadOptions, type CarSource, readCarStream, scanCar } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
 import { cidBucketHash } from './cid-bucket.ts'
 
@@ -53,15 +53,11 @@ export class CarBlockIndex {
    * @throws CarError subclasses with the byte offset
    */
   static fromBytes(bytes: Uint8Array, opts?: CarReadOptions): CarBlockIndex {
-    const car = iterateCar(bytes, opts)
+    const roots: Cid[] = []
     // A repository block averages a few hundred bytes; start near the final count.
-    const index = new CarBlockIndex(car.header.roots, [bytes], false, Math.ceil(bytes.length / 256))
-    const base = bytes.byteOffset
-    for (const block of car) {
-      if (block.cid.byteLength !== CID_LENGTH)
-        throw new Error('unreachable: the CAR reader accepts 36-byte CIDs only')
-      index.#add(0, block.bytes.byteOffset - base - CID_LENGTH, block.bytes.length)
-    }
+    const index = new CarBlockIndex(roots, [bytes], false, Math.ceil((bytes?.length ?? 0) / 256))
+    // scanCar reports each block's 36-byte CID position in `bytes`, hash-checked, with no Cid per block.
+    roots.push(...scanCar(bytes, (_, at, len) => index.#add(0, at, len), opts).roots)
     return index
   }
 

@@ -3,8 +3,15 @@
 // caller holds one path of nodes, never the whole tree. readRepoRecords and @rsky/mirror's backfill
 // read records through it. (verifyRepoCar keeps its own loop: it also counts every block it reaches.)
 import type { Cid } from '@rsky/dag-cbor'
-import { DEFAULT_NODE_LIMITS, decodeNode, type MstNode, type NodeLimits, type NodeRef } from '@rsky/mst'
-import { asRepoError } from './as-repo-error.ts'
+import {
+  DEFAULT_NODE_LIMITS,
+  decodeNode,
+  InvalidMstNodeError,
+  type MstNode,
+  type NodeLimits,
+  type NodeRef,
+} from '@rsky/mst'
+import { badTreeError } from './as-repo-error.ts'
 import { MissingBlockError, RepoError } from './errors.ts'
 
 /**
@@ -50,7 +57,9 @@ function nodeAt(index: TreeBlocks, cid: Cid, ref: NodeRef | null, limits: NodeLi
       ? decodeNode(bytes, cid, { limits })
       : decodeNode(bytes, cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
   } catch (err) {
-    throw asRepoError(err)
+    // decodeNode raises InvalidMstNodeError only: asRepoError's other cases (and their error
+    // classes) need not come into a reader's bundle.
+    throw err instanceof InvalidMstNodeError ? badTreeError(err) : err
   }
 }
 
