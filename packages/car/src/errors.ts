@@ -96,6 +96,7 @@ export class CarLimitExceededError extends CarError {
 /** A block CID that is not CIDv1 with sha2-256 and a dag-cbor or raw codec. */
 export class CarUnsupportedCidError extends CarError {
   override name = 'CarUnsupportedCidError'
+  /** What the CID's header said, as far as it could be read (codes are multicodec numbers). */
   declare readonly version: number | undefined
   declare readonly codec: number | undefined
   declare readonly hashCode: number | undefined
@@ -108,24 +109,8 @@ export class CarUnsupportedCidError extends CarError {
     hashCode?: number | undefined
     digestLength?: number | undefined
   }) {
-    const { offset, version, codec, hashCode, digestLength } = opts
-    super(
-      'CAR_UNSUPPORTED_CID',
-      describe('unsupported block CID (want CIDv1, sha2-256, dag-cbor or raw)', {
-        version,
-        codec: hex(codec),
-        hash: hex(hashCode),
-        digestLength,
-        offset,
-      }),
-      offset,
-    )
-    Object.assign(this, { version, codec, hashCode, digestLength })
+    super('CAR_UNSUPPORTED_CID', 'unsupported block CID (want CIDv1, sha2-256, dag-cbor or raw)', opts)
   }
-}
-
-function hex(n: number | undefined): string | undefined {
-  return n === undefined ? undefined : `0x${n.toString(16)}`
 }
 
 /** The header is not DAG-CBOR `{ version: 1, roots: [CID, ...] }`. */

@@ -33,6 +33,7 @@ const K = /* @__PURE__ */ (() => {
 const W = new Int32Array(64)
 const H = new Int32Array(8)
 const TAIL = new Uint8Array(128)
+const TAIL_VIEW = new DataView(TAIL.buffer)
 
 function compress(data: Uint8Array, off: number): void {
   for (let i = 0; i < 16; i++) {
@@ -91,16 +92,9 @@ function run(data: Uint8Array, len: number): void {
   for (let i = 0; i < rest; i++) TAIL[i] = data[full + i] as number
   TAIL[rest] = 0x80
   const tailLen = rest < 56 ? 64 : 128
-  const bits = len * 8
-  const hi = Math.floor(bits / 0x1_0000_0000)
-  TAIL[tailLen - 8] = hi >>> 24
-  TAIL[tailLen - 7] = (hi >>> 16) & 0xff
-  TAIL[tailLen - 6] = (hi >>> 8) & 0xff
-  TAIL[tailLen - 5] = hi & 0xff
-  TAIL[tailLen - 4] = bits >>> 24
-  TAIL[tailLen - 3] = (bits >>> 16) & 0xff
-  TAIL[tailLen - 2] = (bits >>> 8) & 0xff
-  TAIL[tailLen - 1] = bits & 0xff
+  // The message length in bits, big-endian in the last 8 bytes (setUint32 takes it modulo 2^32).
+  TAIL_VIEW.setUint32(tailLen - 8, len / 0x2000_0000)
+  TAIL_VIEW.setUint32(tailLen - 4, len * 8)
   compress(TAIL, 0)
   if (tailLen === 128) compress(TAIL, 64)
 }
@@ -111,10 +105,11 @@ export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, offse
   for (let i = 0; i < 8; i++) {
     const v = H[i] as number
     const o = offset + i * 4
+    // A Uint8Array store keeps the low 8 bits.
     out[o] = v >>> 24
-    out[o + 1] = (v >>> 16) & 0xff
-    out[o + 2] = (v >>> 8) & 0xff
-    out[o + 3] = v & 0xff
+    out[o + 1] = v >>> 16
+    out[o + 2] = v >>> 8
+    out[o + 3] = v
   }
 }
 

@@ -1,4 +1,13 @@
-import { type Cid, createCid, DAG_CBOR_CODEC, decodeCid } from '@rsky/dag-cbor'
+import {
+  type Cid,
+  createCid,
+  DAG_CBOR_CODEC,
+  DagCborDecodeError,
+  decode,
+  decodeCid,
+  isCid,
+  isLexMap,
+} from '@rsky/dag-cbor'
 import { digestInto } from '#digest'
 import { InvalidMstNodeError } from './errors.ts'
 import { ALLOWED, countPrefixLen, heightForKey, MAX_MST_KEY_LENGTH, mstKeyProblem } from './key.ts'
@@ -238,21 +247,53 @@ function structural(code: string, message: string, cid: Cid | undefined): never 
   throw new InvalidMstNodeError(code, message, { cid })
 }
 
+/** Where the "/" of the key last returned by {@link entryKey} is. */
+let keySlash = -1
+
 /**
- * Decodes and checks one node block: canonical encoding, valid keys in strictly ascending
- * order inside the parent's bounds, every key at the node's layer, canonical prefix lengths,
- * and links present only above layer 0.
- * @throws InvalidMstNodeError
+ * The key of entry `i` from its suffix bytes `b[ks, ks + kl)` after the first `p` characters of
+ * `prev` (the previous key, its "/" at `prevSlash`; `p <= prev.length` already checked), checked:
+ * allowed characters and one "/" with both parts non-empty, seen from the new suffix bytes alone
+ * (mstKeyProblem runs only to name a problem), the length cap, strictly after `prev`, and the
+ * canonical prefix length. Sets {@link keySlash}. Both node readers below use it.
  */
-export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): MstNode {
-  const r = new Reader(bytes, cid)
-  if (bytes[0] !== 0xa2) r.fail('expected a map of two entries')
-  r.pos = 1
-  r.key(0x65)
-  const count = r.head(4, 'entries array')
-  // The smallest entry takes 16 bytes; refuse counts the block cannot hold before allocating.
-  if (count * 16 > bytes.length) r.fail('entry count larger than the block')
-  const limits = place.limits ?? DEFAULT_NODE_LIMITS
+function entryKey(
+  b: Uint8Array,
+  ks: number,
+  kl: number,
+  p: number,
+  prev: string,
+  prevSlash: number,
+  i: number,
+  cid: Cid | undefined,
+): string {
+  let slash = prevSlash >= 0 && prevSlash < p ? prevSlash : -1
+  let slashes = slash >= 0 ? 1 : 0
+  let allowed = true
+  for (let j = 0; j < kl; j++) {
+    const c = b[ks + j] as number
+    if (c === 0x2f) {
+      slashes++
+      slash = p + j
+    } else if (c >= 128 || ALLOWED[c] !== 1) allowed = false
+  }
+  const suffix =
+    kl <= 10 ? shortLatin1(b, ks, kl) : String.fromCharCode.apply(null, b.subarray(ks, ks + kl) as never)
+  const key = p === 0 ? suffix : prev.slice(0, p) + suffix
+  const len = p + kl
+  if (!allowed || slashes !== 1 || slash === 0 || slash === len - 1 || len > MAX_MST_KEY_LENGTH) {
+    const problem = mstKeyProblem(key) ?? 'invalid'
+    structural('MST_NODE_KEY', `invalid key in MST node: ${problem}; key=${key}`, cid)
+  }
+  if (i > 0 && !(key > prev)) structural('MST_NODE_ORDER', `keys out of order in MST node; key=${key}`, cid)
+  if (countPrefixLen(prev, key) !== p)
+    structural('MST_NODE_PREFIX', `non-canonical prefix length; key=${key}`, cid)
+  keySlash = slash
+  return key
+}
+
+/** The entry-count cap of `limits`, checked against `count`. */
+function checkCount(count: number, limits: NodeLimits, cid: Cid | undefined): void {
   if (count > limits.maxNodeEntries) {
     structural(
       'MST_NODE_TOO_LARGE',
@@ -260,56 +301,24 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
       cid,
     )
   }
-  const keys: string[] = new Array(count)
-  const values: Cid[] = new Array(count)
-  const rightCids: (Cid | null)[] = new Array(count)
-  let prev = ''
-  // Index of the "/" in `prev` (valid keys hold exactly one), so a key's validity is known from
-  // its new suffix bytes alone; mstKeyProblem runs only to name a problem.
-  let prevSlash = -1
-  for (let i = 0; i < count; i++) {
-    const at = r.pos
-    if (r.head(5, 'entry map') !== 4) r.fail('entry map must have 4 fields', at)
-    r.key(0x6b)
-    const [ks, kl] = r.byteString('key suffix')
-    r.key(0x70)
-    const p = r.head(0, 'prefix length')
-    if (p > prev.length) r.fail('prefix length longer than previous key', at)
-    let slash = prevSlash >= 0 && prevSlash < p ? prevSlash : -1
-    let slashes = slash >= 0 ? 1 : 0
-    let allowed = true
-    for (let j = 0; j < kl; j++) {
-      const c = bytes[ks + j] as number
-      if (c === 0x2f) {
-        slashes++
-        slash = p + j
-      } else if (c >= 128 || ALLOWED[c] !== 1) allowed = false
-    }
-    const suffix =
-      kl <= 10
-        ? shortLatin1(bytes, ks, kl)
-        : String.fromCharCode.apply(null, bytes.subarray(ks, ks + kl) as never)
-    const key = p === 0 ? suffix : prev.slice(0, p) + suffix
-    const len = p + kl
-    r.key(0x74)
-    rightCids[i] = r.isNull() ? null : r.link('subtree link', true)
-    r.key(0x76)
-    values[i] = r.link('value link', false)
-    if (!allowed || slashes !== 1 || slash === 0 || slash === len - 1 || len > MAX_MST_KEY_LENGTH) {
-      const problem = mstKeyProblem(key) ?? 'invalid'
-      structural('MST_NODE_KEY', `invalid key in MST node: ${problem}; key=${key}`, cid)
-    }
-    if (i > 0 && !(key > prev)) structural('MST_NODE_ORDER', `keys out of order in MST node; key=${key}`, cid)
-    if (countPrefixLen(prev, key) !== p)
-      structural('MST_NODE_PREFIX', `non-canonical prefix length; key=${key}`, cid)
-    keys[i] = key
-    prev = key
-    prevSlash = slash
-  }
-  r.key(0x6c)
-  const leftCid = r.isNull() ? null : r.link('left link', true)
-  if (r.pos !== bytes.length) r.fail('trailing bytes after node')
+}
 
+/**
+ * The node of the parsed entries, after the checks that need all of them: keys inside the
+ * parent's bounds, every key at the node's layer, no empty node below the root, links only above
+ * layer 0.
+ */
+function finishNode(
+  bytes: Uint8Array,
+  cid: Cid | undefined,
+  place: NodePlace,
+  limits: NodeLimits,
+  keys: string[],
+  values: Cid[],
+  rightCids: (Cid | null)[],
+  leftCid: Cid | null,
+): MstNode {
+  const count = keys.length
   const lo = place.lo ?? null
   const hi = place.hi ?? null
   if (count > 0) {
@@ -356,4 +365,123 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   node.bytes = bytes
   if (cid !== undefined) node.cid = cid
   return node
+}
+
+/**
+ * Decodes and checks one node block: canonical encoding, valid keys in strictly ascending
+ * order inside the parent's bounds, every key at the node's layer, canonical prefix lengths,
+ * and links present only above layer 0.
+ * @throws InvalidMstNodeError
+ */
+export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): MstNode {
+  const r = new Reader(bytes, cid)
+  if (bytes[0] !== 0xa2) r.fail('expected a map of two entries')
+  r.pos = 1
+  r.key(0x65)
+  const count = r.head(4, 'entries array')
+  // The smallest entry takes 16 bytes; refuse counts the block cannot hold before allocating.
+  if (count * 16 > bytes.length) r.fail('entry count larger than the block')
+  const limits = place.limits ?? DEFAULT_NODE_LIMITS
+  checkCount(count, limits, cid)
+  const keys: string[] = new Array(count)
+  const values: Cid[] = new Array(count)
+  const rightCids: (Cid | null)[] = new Array(count)
+  let prev = ''
+  let prevSlash = -1
+  for (let i = 0; i < count; i++) {
+    const at = r.pos
+    if (r.head(5, 'entry map') !== 4) r.fail('entry map must have 4 fields', at)
+    r.key(0x6b)
+    const [ks, kl] = r.byteString('key suffix')
+    r.key(0x70)
+    const p = r.head(0, 'prefix length')
+    if (p > prev.length) r.fail('prefix length longer than previous key', at)
+    r.key(0x74)
+    rightCids[i] = r.isNull() ? null : r.link('subtree link', true)
+    r.key(0x76)
+    values[i] = r.link('value link', false)
+    prev = keys[i] = entryKey(bytes, ks, kl, p, prev, prevSlash, i, cid)
+    prevSlash = keySlash
+  }
+  r.key(0x6c)
+  const leftCid = r.isNull() ? null : r.link('left link', true)
+  if (r.pos !== bytes.length) r.fail('trailing bytes after node')
+  return finishNode(bytes, cid, place, limits, keys, values, rightCids, leftCid)
+}
+
+function encodingError(message: string, cid: Cid | undefined, offset?: number): never {
+  throw new InvalidMstNodeError('MST_NODE_ENCODING', `invalid MST node encoding: ${message}`, { cid, offset })
+}
+
+/** Whether `value` is a map as `decode` returns them, with exactly the (one-character) keys `keys`. */
+function hasExactly(value: unknown, keys: string): value is Record<string, unknown> {
+  if (!isLexMap(value)) return false
+  let n = 0
+  for (const k in value) if (k.length !== 1 || !keys.includes(k) || ++n > keys.length) return false
+  return n === keys.length
+}
+
+/** `value` when it is a link to a node (CIDv1, dag-cbor, sha2-256), else null. */
+function nodeLink(value: unknown): Cid | null {
+  if (!isCid(value)) return null
+  const b = value.bytes
+  return b.length === 36 && b[0] === 1 && b[1] === 0x71 && b[2] === 0x12 && b[3] === 0x20 ? value : null
+}
+
+/**
+ * {@link decodeNode} for callers that ship `@rsky/dag-cbor`'s `decode` anyway (a repository reader
+ * decodes records with it): the block is decoded with `decode`, which holds it to strict DAG-CBOR,
+ * and the value's shape is checked, so no second CBOR reader comes into their bundle. It accepts
+ * exactly the blocks decodeNode accepts, as the same node, and refuses the others with the same
+ * error codes, except that a block that is not strict DAG-CBOR is always `MST_NODE_ENCODING`
+ * (decodeNode may first meet a fault of another kind in an earlier entry). Links in the node view
+ * `bytes`, which must not change afterwards.
+ * @throws InvalidMstNodeError
+ */
+export function decodeNodeValue(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): MstNode {
+  let value: unknown
+  try {
+    value = decode(bytes)
+  } catch (err) {
+    if (!(err instanceof DagCborDecodeError)) throw err
+    encodingError(`not strict DAG-CBOR (${err.code})`, cid, err.offset)
+  }
+  // The checks in decodeNode's order, so that both name the same fault first: the map's first
+  // key (decode keeps the canonical order) before the entries, its second after them.
+  const fields = isLexMap(value) ? Object.keys(value) : []
+  if (fields.length !== 2) encodingError('expected a map of two entries', cid)
+  const node = value as Record<string, unknown>
+  const entries = node.e
+  if (fields[0] !== 'e' || !Array.isArray(entries)) encodingError('expected map key "e" with an array', cid)
+  const count = entries.length
+  const limits = place.limits ?? DEFAULT_NODE_LIMITS
+  checkCount(count, limits, cid)
+  const keys: string[] = new Array(count)
+  const values: Cid[] = new Array(count)
+  const rightCids: (Cid | null)[] = new Array(count)
+  let prev = ''
+  let prevSlash = -1
+  for (let i = 0; i < count; i++) {
+    const entry = entries[i]
+    if (!hasExactly(entry, 'kptv')) encodingError('entry map must have the fields k, p, t, v', cid)
+    const k = entry.k
+    const p = entry.p
+    const t = entry.t
+    const v = entry.v
+    if (!(k instanceof Uint8Array)) encodingError('key suffix is not bytes', cid)
+    if (typeof p !== 'number' || p < 0) encodingError('prefix length is not an unsigned integer', cid)
+    if (p > prev.length) encodingError('prefix length longer than previous key', cid)
+    const right = t === null ? null : nodeLink(t)
+    if (t !== null && right === null) encodingError('subtree link is not a CIDv1 dag-cbor sha2-256 link', cid)
+    if (!isCid(v)) encodingError('value link is not a CID', cid)
+    rightCids[i] = right
+    values[i] = v
+    prev = keys[i] = entryKey(k, 0, k.length, p, prev, prevSlash, i, cid)
+    prevSlash = keySlash
+  }
+  const l = node.l
+  if (fields[1] !== 'l') encodingError('expected map key "l"', cid)
+  const leftCid = l === null ? null : nodeLink(l)
+  if (l !== null && leftCid === null) encodingError('left link is not a CIDv1 dag-cbor sha2-256 link', cid)
+  return finishNode(bytes, cid, place, limits, keys, values, rightCids, leftCid)
 }

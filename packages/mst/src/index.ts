@@ -2,7 +2,7 @@
 
 export { applyOps } from './apply.ts'
 export { MemoryBlockstore, type MemoryBlockstoreOptions, type ReadableBlockstore } from './blockstore.ts'
-export { decodeNode, type NodePlace, nodeBytes, nodeCid } from './codec.ts'
+export { decodeNode, decodeNodeValue, type NodePlace, nodeBytes, nodeCid } from './codec.ts'
 export { type MstDiff, mstDiff, type RecordOp } from './diff.ts'
 export { InvalidMstKeyError, InvalidMstNodeError, MissingBlocksError, MstKeyConflictError } from './errors.ts'
 export {

@@ -5,7 +5,7 @@
 import type { Cid } from '@rsky/dag-cbor'
 import {
   DEFAULT_NODE_LIMITS,
-  decodeNode,
+  decodeNodeValue,
   InvalidMstNodeError,
   type MstNode,
   type NodeLimits,
@@ -54,10 +54,10 @@ function nodeAt(index: TreeBlocks, cid: Cid, ref: NodeRef | null, limits: NodeLi
   const bytes = index.bytesAt(n)
   try {
     return ref === null
-      ? decodeNode(bytes, cid, { limits })
-      : decodeNode(bytes, cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
+      ? decodeNodeValue(bytes, cid, { limits })
+      : decodeNodeValue(bytes, cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
   } catch (err) {
-    // decodeNode raises InvalidMstNodeError only: asRepoError's other cases (and their error
+    // decodeNodeValue raises InvalidMstNodeError only: asRepoError's other cases (and their error
     // classes) need not come into a reader's bundle.
     throw err instanceof InvalidMstNodeError ? badTreeError(err) : err
   }

@@ -1,0 +1,177 @@
+// decodeNodeValue (the node read through @rsky/dag-cbor's `decode`, for bundles that ship it
+// anyway) against decodeNode (the node's own reader): the same blocks accepted as the same nodes,
+// the same error codes for blocks that are strict DAG-CBOR, MST_NODE_ENCODING for the others. On
+// the nodes of generated trees, byte-level mutations of them, and hand-built entry shapes.
+import { DagCborDecodeError, decode, encode, type LexValue } from '@rsky/dag-cbor'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  decodeNode,
+  decodeNodeValue,
+  InvalidMstNodeError,
+  MemoryBlockstore,
+  MST,
+  type MstNode,
+  type NodePlace,
+  NodeRef,
+} from '../src/index.ts'
+import { arbEntries, valueCid } from './helpers.ts'
+
+type Outcome = { code: string } | { layer: number; keys: string[]; values: string[]; children: string[] }
+
+function outcome(read: typeof decodeNode, bytes: Uint8Array, place: NodePlace): Outcome {
+  let node: MstNode
+  try {
+    node = read(bytes, undefined, place)
+  } catch (e) {
+    if (!(e instanceof InvalidMstNodeError)) throw e
+    return { code: e.code }
+  }
+  const children = [node.left, ...node.rights].map((c) =>
+    c instanceof NodeRef ? `${c.cid} ${c.layer} ${c.lo} ${c.hi}` : String(c),
+  )
+  return { layer: node.layer, keys: [...node.keys], values: node.values.map(String), children }
+}
+
+function isStrict(bytes: Uint8Array): boolean {
+  try {
+    decode(bytes)
+    return true
+  } catch (e) {
+    if (!(e instanceof DagCborDecodeError)) throw e
+    return false
+  }
+}
+
+/** Both readers on `bytes`: equal outcomes, but for non-strict CBOR, where the value reader says ENCODING. */
+function same(bytes: Uint8Array, place: NodePlace = {}): Outcome {
+  const a = outcome(decodeNode, bytes, place)
+  const b = outcome(decodeNodeValue, bytes, place)
+  if (isStrict(bytes)) expect(b).toEqual(a)
+  else {
+    expect(a).toHaveProperty('code')
+    expect(b).toEqual({ code: 'MST_NODE_ENCODING' })
+  }
+  return a
+}
+
+async function nodeBlocks(entries: [string, number][]): Promise<Uint8Array[]> {
+  const tree = MST.fromEntries(
+    new MemoryBlockstore(),
+    entries.map(([k, v]) => [k, valueCid(v)] as const),
+  )
+  return [...(await tree.exportNodeBlocks())].map(([, bytes]) => bytes)
+}
+
+const mutation = fc.array(
+  fc.record({
+    at: fc.nat(),
+    byte: fc.integer({ min: 0, max: 255 }),
+    op: fc.constantFrom('set', 'cut', 'insert'),
+  }),
+  { minLength: 1, maxLength: 3 },
+)
+
+describe('decodeNodeValue equals decodeNode', () => {
+  it('on the nodes of generated trees and their mutations', async () => {
+    let accepted = 0
+    let mutatedRejected = 0
+    await fc.assert(
+      fc.asyncProperty(arbEntries, mutation, fc.nat(), async (entries, edits, pick) => {
+        const blocks = await nodeBlocks(entries)
+        for (const bytes of blocks) if ('keys' in same(bytes)) accepted++
+        const base = blocks[pick % blocks.length] as Uint8Array
+        let b = Array.from(base)
+        for (const { at, byte, op } of edits) {
+          const i = at % (b.length + 1)
+          if (op === 'set') b[i % b.length] = byte
+          else if (op === 'cut') b = b.slice(0, i)
+          else b.splice(i, 0, byte)
+        }
+        if ('code' in same(Uint8Array.from(b))) mutatedRejected++
+      }),
+      { seed: 11, numRuns: 300 },
+    )
+    expect(accepted).toBeGreaterThan(300)
+    expect(mutatedRejected).toBeGreaterThan(100)
+  })
+
+  it('on valid nodes with faults put into their fields (strict DAG-CBOR, every fault named the same)', async () => {
+    const v = valueCid(1)
+    const sub = (await nodeBlocks([['a.b/c', 1]]))[0] as Uint8Array
+    const other: fc.Arbitrary<LexValue> = fc.constantFrom(
+      null,
+      0,
+      1,
+      3,
+      -1,
+      'x',
+      new Uint8Array([0x61]),
+      new TextEncoder().encode('a.b/c'),
+      new TextEncoder().encode('0'),
+      v,
+      decodeNodeValue(sub, undefined).cid as LexValue,
+      [],
+      {},
+    )
+    const fault = fc.record({
+      at: fc.nat(),
+      field: fc.constantFrom('k', 'p', 't', 'v', 'x', 'e', 'l', 'z'),
+      op: fc.constantFrom('set', 'delete'),
+      value: other,
+    })
+    const codes = new Map<string, number>()
+    await fc.assert(
+      fc.asyncProperty(
+        arbEntries,
+        fc.array(fault, { minLength: 1, maxLength: 2 }),
+        async (entries, faults) => {
+          for (const bytes of await nodeBlocks(entries.slice(0, 12))) {
+            const node = decode(bytes) as { e: Record<string, LexValue>[]; l: LexValue } & Record<
+              string,
+              LexValue
+            >
+            for (const { at, field, op, value } of faults) {
+              const top = field === 'e' || field === 'l' || field === 'z'
+              const list = node.e
+              const target: Record<string, LexValue> | undefined = top
+                ? node
+                : Array.isArray(list)
+                  ? list[at % (list.length || 1)]
+                  : undefined
+              if (target === undefined) continue
+              if (op === 'delete') delete target[field]
+              else target[field] = value
+            }
+            let faulty: Uint8Array
+            try {
+              faulty = encode(node)
+            } catch {
+              continue
+            }
+            const out = same(faulty)
+            if ('code' in out) codes.set(out.code, (codes.get(out.code) ?? 0) + 1)
+          }
+        },
+      ),
+      { seed: 12, numRuns: 600 },
+    )
+    // Faults of every kind were met, not only encoding ones.
+    const seen = (code: string) => codes.get(code) ?? 0
+    expect(seen('MST_NODE_ENCODING')).toBeGreaterThan(100)
+    for (const code of ['MST_NODE_KEY', 'MST_NODE_LAYER']) expect(seen(code), code).toBeGreaterThan(2)
+    expect(seen('MST_NODE_ORDER')).toBeGreaterThan(0)
+  })
+
+  it('with a place: bounds, layer, and empty nodes below the root', async () => {
+    const blocks = await nodeBlocks(Array.from({ length: 60 }, (_, i) => [`a.b/${i}`, i] as [string, number]))
+    for (const bytes of blocks) {
+      for (const layer of [0, 1, 2]) {
+        same(bytes, { layer })
+        same(bytes, { layer, lo: 'a.b/3', hi: 'a.b/5' })
+      }
+      same(bytes, { limits: { maxNodeEntries: 2 } })
+    }
+    same(encode({ e: [], l: null }), { layer: 0 })
+  })
+})
