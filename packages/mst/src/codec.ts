@@ -304,20 +304,16 @@ function checkCount(count: number, limits: NodeLimits, cid: Cid | undefined): vo
 }
 
 /**
- * The node of the parsed entries, after the checks that need all of them: keys inside the
- * parent's bounds, every key at the node's layer, no empty node below the root, links only above
- * layer 0.
+ * The checks that need all of a node's parsed entries: keys inside the parent's bounds, every key
+ * at the node's layer, no empty node below the root, links only above layer 0. Returns the layer.
  */
-function finishNode(
-  bytes: Uint8Array,
+function checkNode(
   cid: Cid | undefined,
   place: NodePlace,
-  limits: NodeLimits,
   keys: string[],
-  values: Cid[],
   rightCids: (Cid | null)[],
   leftCid: Cid | null,
-): MstNode {
+): number {
   const count = keys.length
   const lo = place.lo ?? null
   const hi = place.hi ?? null
@@ -346,9 +342,27 @@ function finishNode(
       structural('MST_NODE_LAYER', `key at wrong layer; key=${keys[i]} layer=${layer}`, cid)
     }
   }
-  const childLayer = layer - 1
   const hasChild = leftCid !== null || rightCids.some((c) => c !== null)
   if (layer === 0 && hasChild) structural('MST_NODE_LAYER', 'subtree link below layer 0', cid)
+  return layer
+}
+
+/** The checked node of the parsed entries, its subtree links as refs bounded by its keys. */
+function finishNode(
+  bytes: Uint8Array,
+  cid: Cid | undefined,
+  place: NodePlace,
+  limits: NodeLimits,
+  keys: string[],
+  values: Cid[],
+  rightCids: (Cid | null)[],
+  leftCid: Cid | null,
+): MstNode {
+  const layer = checkNode(cid, place, keys, rightCids, leftCid)
+  const count = keys.length
+  const lo = place.lo ?? null
+  const hi = place.hi ?? null
+  const childLayer = layer - 1
   const left: Child =
     leftCid === null
       ? null
@@ -428,17 +442,39 @@ function nodeLink(value: unknown): Cid | null {
   return b.length === 36 && b[0] === 1 && b[1] === 0x71 && b[2] === 0x12 && b[3] === 0x20 ? value : null
 }
 
+/** A checked node as plain data, as {@link decodeNodeEntries} returns it. */
+export interface NodeEntries {
+  /** The node's layer (0 for leaves). */
+  layer: number
+  /** Keys in ascending order. */
+  keys: string[]
+  /** The value (record CID) of each key. */
+  values: Cid[]
+  /** The subtree before the first key, or null. */
+  left: Cid | null
+  /** The subtree after each key, or null. */
+  rights: (Cid | null)[]
+}
+
 /**
- * {@link decodeNode} for callers that ship `@rsky/dag-cbor`'s `decode` anyway (a repository reader
- * decodes records with it): the block is decoded with `decode`, which holds it to strict DAG-CBOR,
- * and the value's shape is checked, so no second CBOR reader comes into their bundle. It accepts
- * exactly the blocks decodeNode accepts, as the same node, and refuses the others with the same
- * error codes, except that a block that is not strict DAG-CBOR is always `MST_NODE_ENCODING`
- * (decodeNode may first meet a fault of another kind in an earlier entry). Links in the node view
- * `bytes`, which must not change afterwards.
+ * {@link decodeNode} for readers that ship `@rsky/dag-cbor`'s `decode` anyway (a repository reader
+ * decodes records with it) and only walk the tree: the block is decoded with `decode`, which holds
+ * it to strict DAG-CBOR, the value's shape `{e: [{k, p, t, v}], l}` is checked, then every rule of
+ * decodeNode, and the node comes back as plain data (no MstNode, no refs), so neither a second CBOR
+ * reader nor the tree classes come into their bundle. It accepts exactly the blocks decodeNode
+ * accepts, with the same keys, values, links and layer, and refuses the others with the same error
+ * codes, except that a block that is not strict DAG-CBOR is always `MST_NODE_ENCODING` (decodeNode
+ * may first meet a fault of another kind in an earlier entry). The links view `bytes`, which must
+ * not change afterwards. A child's place is `{ layer: layer - 1, lo, hi }` with the keys around it.
  * @throws InvalidMstNodeError
+ * @example
+ * const { keys, values, left, rights } = decodeNodeEntries(bytes, cid, { layer, lo, hi })
  */
-export function decodeNodeValue(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): MstNode {
+export function decodeNodeEntries(
+  bytes: Uint8Array,
+  cid: Cid | undefined,
+  place: NodePlace = {},
+): NodeEntries {
   let value: unknown
   try {
     value = decode(bytes)
@@ -483,5 +519,11 @@ export function decodeNodeValue(bytes: Uint8Array, cid: Cid | undefined, place: 
   if (fields[1] !== 'l') encodingError('expected map key "l"', cid)
   const leftCid = l === null ? null : nodeLink(l)
   if (l !== null && leftCid === null) encodingError('left link is not a CIDv1 dag-cbor sha2-256 link', cid)
-  return finishNode(bytes, cid, place, limits, keys, values, rightCids, leftCid)
+  return {
+    layer: checkNode(cid, place, keys, rightCids, leftCid),
+    keys,
+    values,
+    left: leftCid,
+    rights: rightCids,
+  }
 }

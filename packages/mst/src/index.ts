@@ -2,7 +2,14 @@
 
 export { applyOps } from './apply.ts'
 export { MemoryBlockstore, type MemoryBlockstoreOptions, type ReadableBlockstore } from './blockstore.ts'
-export { decodeNode, decodeNodeValue, type NodePlace, nodeBytes, nodeCid } from './codec.ts'
+export {
+  decodeNode,
+  decodeNodeEntries,
+  type NodeEntries,
+  type NodePlace,
+  nodeBytes,
+  nodeCid,
+} from './codec.ts'
 export { type MstDiff, mstDiff, type RecordOp } from './diff.ts'
 export { InvalidMstKeyError, InvalidMstNodeError, MissingBlocksError, MstKeyConflictError } from './errors.ts'
 export {

@@ -5,11 +5,11 @@
 import type { Cid } from '@rsky/dag-cbor'
 import {
   DEFAULT_NODE_LIMITS,
-  decodeNodeValue,
+  decodeNodeEntries,
   InvalidMstNodeError,
-  type MstNode,
+  type NodeEntries,
   type NodeLimits,
-  type NodeRef,
+  type NodePlace,
 } from '@rsky/mst'
 import { badTreeError } from './as-repo-error.ts'
 import { MissingBlockError, RepoError } from './errors.ts'
@@ -48,26 +48,22 @@ export function nodeLimitsOf(max: number | undefined): NodeLimits {
   return { maxNodeEntries: max }
 }
 
-function nodeAt(index: TreeBlocks, cid: Cid, ref: NodeRef | null, limits: NodeLimits): MstNode {
+function nodeAt(index: TreeBlocks, cid: Cid, place: NodePlace): NodeEntries {
   const n = index.indexOf(cid)
   if (n < 0) throw new MissingBlockError(cid, 'MST node')
-  const bytes = index.bytesAt(n)
   try {
-    return ref === null
-      ? decodeNodeValue(bytes, cid, { limits })
-      : decodeNodeValue(bytes, cid, { layer: ref.layer, lo: ref.lo, hi: ref.hi, limits })
+    return decodeNodeEntries(index.bytesAt(n), cid, place)
   } catch (err) {
-    // decodeNodeValue raises InvalidMstNodeError only: asRepoError's other cases (and their error
-    // classes) need not come into a reader's bundle.
+    // decodeNodeEntries raises InvalidMstNodeError only: asRepoError's other cases (and their
+    // error classes) need not come into a reader's bundle.
     throw err instanceof InvalidMstNodeError ? badTreeError(err) : err
   }
 }
 
 /** Whether a subtree bounded by (lo, hi) can hold a key starting with `prefix`. */
-function mayHold(ref: NodeRef, prefix: string): boolean {
-  const { lo, hi } = ref
-  if (hi !== null && hi !== undefined && hi <= prefix) return false
-  if (lo !== null && lo !== undefined && lo > prefix && !lo.startsWith(prefix)) return false
+function mayHold(lo: string | null, hi: string | null, prefix: string): boolean {
+  if (hi !== null && hi <= prefix) return false
+  if (lo !== null && lo > prefix && !lo.startsWith(prefix)) return false
   return true
 }
 
@@ -85,36 +81,45 @@ export function* walkRecordTree(
 ): Generator<TreeEntry, void, undefined> {
   const limits = nodeLimitsOf(opts.maxNodeEntries)
   const prefix = opts.collection === undefined ? null : `${opts.collection}/`
-  // slot i of a node is its child i, then its key i
-  const nodes: MstNode[] = [nodeAt(index, data, null, limits)]
+  // Per open node: the node, its key bounds (lo, hi), and its next slot (slot i is its subtree i,
+  // then its key i), with whether subtree i was visited already.
+  const nodes: NodeEntries[] = [nodeAt(index, data, { limits })]
+  const los: (string | null)[] = [null]
+  const his: (string | null)[] = [null]
   const slots: number[] = [0]
   const descended: boolean[] = [false]
   while (nodes.length > 0) {
     const top = nodes.length - 1
-    const node = nodes[top] as MstNode
+    const node = nodes[top] as NodeEntries
     const i = slots[top] as number
+    const keys = node.keys
     if (!descended[top]) {
       descended[top] = true
-      const child = node.child(i)
+      const child = i === 0 ? node.left : (node.rights[i - 1] as Cid | null)
       if (child !== null) {
-        const ref = child as NodeRef
-        if (prefix === null || mayHold(ref, prefix)) {
-          nodes.push(nodeAt(index, ref.cid, ref, limits))
+        const lo = i === 0 ? (los[top] as string | null) : (keys[i - 1] as string)
+        const hi = i < keys.length ? (keys[i] as string) : (his[top] as string | null)
+        if (prefix === null || mayHold(lo, hi, prefix)) {
+          nodes.push(nodeAt(index, child, { layer: node.layer - 1, lo, hi, limits }))
+          los.push(lo)
+          his.push(hi)
           slots.push(0)
           descended.push(false)
           continue
         }
       }
     }
-    if (i >= node.keys.length) {
+    if (i >= keys.length) {
       nodes.pop()
+      los.pop()
+      his.pop()
       slots.pop()
       descended.pop()
       continue
     }
     slots[top] = i + 1
     descended[top] = false
-    const key = node.keys[i] as string
+    const key = keys[i] as string
     if (prefix !== null && !key.startsWith(prefix)) {
       if (key > prefix) return // keys are in order: nothing later can match
       continue
