@@ -6,6 +6,7 @@ import {
   type AuthRejection,
   type CommitAuthenticator,
   decodeFrame,
+  frameBody,
   type IdentityEvent,
   parseRepoEvent,
   type SignatureVerifier,
@@ -62,7 +63,10 @@ export function prepareFrame(
     const message = `frame exceeds maxFrameSize; size=${data.length} max=${opts.maxFrameSize}`
     return done(seq, { kind: 'rejected', seq, did, code: 'FRAME_TOO_LARGE', message })
   }
-  return { seq, item: prepareEvent(frame, seq, opts).catch((err: unknown) => rejectedOf(frame, seq, err)) }
+  return {
+    seq,
+    item: prepareEvent(frame, data, seq, opts).catch((err: unknown) => rejectedOf(frame, seq, err)),
+  }
 }
 
 function done(seq: number | undefined, item: LiveItem): { seq: number | undefined; item: Promise<LiveItem> } {
@@ -71,6 +75,7 @@ function done(seq: number | undefined, item: LiveItem): { seq: number | undefine
 
 async function prepareEvent(
   frame: ReturnType<typeof decodeFrame>,
+  data: Uint8Array,
   seq: number | undefined,
   opts: {
     keys: SignatureVerifier
@@ -90,7 +95,8 @@ async function prepareEvent(
   switch (evt.$type) {
     case '#commit': {
       if (!(await opts.wanted(evt.repo))) return { kind: 'skip', seq: evt.seq }
-      const r = await opts.authenticator.authenticateCommit(evt, { keys: opts.keys })
+      // the frame's own body goes to an authentication worker as is (not encoded again)
+      const r = await opts.authenticator.authenticateCommit(evt, { keys: opts.keys, body: frameBody(data) })
       if (!r.success) return rejection(evt.seq, evt.repo, r)
       const v = r.value
       return {

@@ -115,7 +115,16 @@ type LexOp = {
   prev: Cid | null
   record: Uint8Array | null
 }
-type LexVerified = { rev: string; data: Cid; prevData: Cid; ops: LexOp[]; unproven?: boolean }
+type LexVerified = {
+  /** seq and repo of the event the worker parsed, to be checked against the caller's. */
+  seq: number
+  repo: string
+  rev: string
+  data: Cid
+  prevData: Cid
+  ops: LexOp[]
+  unproven?: boolean
+}
 type LexResult =
   | { ok: true; v: LexVerified }
   | { ok: false; code: AuthRejectCode; message: string; resync: boolean; v?: { rev: string; data: Cid } }
@@ -150,15 +159,10 @@ function workerUrl(): URL {
     : new URL('./auth-worker.js', import.meta.url)
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
-
 /**
- * Authenticates commits on worker threads: each DID always goes to the same thread, so one
- * repository's commits keep their order, and different repositories verify in parallel. The
+ * Authenticates commits on worker threads: a DID with commits still in a thread sends its next one
+ * to the same thread, so one repository's commits keep their order; otherwise the commit goes to
+ * the thread with the fewest waiting, so a few busy repositories do not leave a thread idle. The
  * checks are those of {@link authenticateCommit}; the main thread resolves the signing key
  * (`keys.resolveAtprotoKey`) and, when the signature fails, resolves it once more with
  * `forceRefresh` and retries if it changed. Commits travel in batches (up to 32 per message, two
@@ -173,6 +177,12 @@ function fnv1a(s: string): number {
 export class CommitAuthPool implements CommitAuthenticator {
   readonly threads: number
   readonly #slots: Slot[] = []
+  /** Commits queued or in flight per slot index (a respawned worker keeps its index). */
+  readonly #load: number[] = []
+  /** DIDs with commits queued or in flight: their slot index and how many. */
+  readonly #owners = new Map<string, { index: number; count: number }>()
+  /** Per DID, settles after its last answer: the next one waits for it. */
+  readonly #tails = new Map<string, Promise<void>>()
   readonly #workerUrl: URL
   #nextBatch = 1
   #closed = false
@@ -185,7 +195,31 @@ export class CommitAuthPool implements CommitAuthenticator {
       throw new RangeError(`CommitAuthPool: threads must be an integer in 1..256; threads=${threads}`)
     this.threads = threads
     this.#workerUrl = opts.workerUrl ?? workerUrl()
-    for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn())
+    for (let i = 0; i < threads; i++) {
+      this.#slots.push(this.#spawn())
+      this.#load.push(0)
+    }
+  }
+
+  /** The slot index for the next commit of `did`: where its earlier ones wait, else the least loaded. */
+  #route(did: string): { index: number; count: number } {
+    let own = this.#owners.get(did)
+    if (own === undefined) {
+      let index = 0
+      for (let i = 1; i < this.#load.length; i++)
+        if ((this.#load[i] as number) < (this.#load[index] as number)) index = i
+      own = { index, count: 0 }
+      this.#owners.set(did, own)
+    }
+    own.count++
+    this.#load[own.index] = (this.#load[own.index] as number) + 1
+    return own
+  }
+
+  /** A routed commit is answered (or failed): it no longer counts. */
+  #release(did: string, own: { index: number; count: number }): void {
+    this.#load[own.index] = (this.#load[own.index] as number) - 1
+    if (--own.count === 0) this.#owners.delete(did)
   }
 
   #spawn(queue: Job[] = [], failures = 0): Slot {
@@ -288,9 +322,9 @@ export class CommitAuthPool implements CommitAuthenticator {
 
   #run(evt: CommitEvent, key: string, opts: AuthenticateOptions): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new AuthPoolError('POOL_CLOSED', 'CommitAuthPool is closed'))
-    const slot = this.#slots[fnv1a(evt.repo) % this.#slots.length] as Slot
     const req: AuthRequest = {
-      event: encode(eventToBody(evt)),
+      // the frame's own body when the caller has it; else the event encoded again
+      event: opts.body ?? encode(eventToBody(evt)),
       key,
       prior: opts.prior
         ? // a copy: the CID's bytes may be a view into a far larger buffer, which a clone would copy whole
@@ -302,15 +336,34 @@ export class CommitAuthPool implements CommitAuthenticator {
       lenient: opts.lenient,
       car: opts.car,
     }
+    const did = evt.repo
+    const own = this.#route(did)
+    const slot = this.#slots[own.index] as Slot
     return new Promise<Uint8Array>((resolve, reject) => {
-      slot.queue.push({ req, resolve, reject })
+      slot.queue.push({
+        req,
+        resolve: (r) => {
+          this.#release(did, own)
+          resolve(r)
+        },
+        reject: (e) => {
+          this.#release(did, own)
+          reject(e)
+        },
+      })
       if (slot.inFlight.size < MAX_IN_FLIGHT) this.#schedule(slot)
     })
   }
 
   async #attempt(evt: CommitEvent, key: string, opts: AuthenticateOptions): Promise<CommitAuthResult> {
     const r = decode(await this.#run(evt, key, opts)) as unknown as LexResult
-    if (r.ok) return { success: true, value: toVerified(evt, r.v) }
+    if (r.ok) {
+      if (r.v.seq !== evt.seq || r.v.repo !== evt.repo)
+        throw new TypeError(
+          `CommitAuthPool: opts.body is not this event's; seq=${evt.seq} repo=${evt.repo} body.seq=${r.v.seq}`,
+        )
+      return { success: true, value: toVerified(evt, r.v) }
+    }
     return {
       success: false,
       code: r.code,
@@ -325,7 +378,33 @@ export class CommitAuthPool implements CommitAuthenticator {
    * (`resolveAtprotoKey`): an @rsky/identity `IdResolver` or `DidResolver`, or `staticKeys`.
    * @throws {AuthPoolError} when the pool is closed or the worker thread fails
    */
-  async authenticateCommit(evt: CommitEvent, opts: AuthenticateOptions): Promise<CommitAuthResult> {
+  authenticateCommit(evt: CommitEvent, opts: AuthenticateOptions): Promise<CommitAuthResult> {
+    // a DID's answers settle in the order it asked, even when one waits for a key refresh
+    const did = evt.repo
+    const before = this.#tails.get(did)
+    const mine = this.#authenticate(evt, opts)
+    const out =
+      before === undefined
+        ? mine
+        : mine.then(
+            async (r) => {
+              await before
+              return r
+            },
+            async (err: unknown) => {
+              await before
+              throw err
+            },
+          )
+    const tail = out.then(noop, noop)
+    this.#tails.set(did, tail)
+    void tail.then(() => {
+      if (this.#tails.get(did) === tail) this.#tails.delete(did)
+    })
+    return out
+  }
+
+  async #authenticate(evt: CommitEvent, opts: AuthenticateOptions): Promise<CommitAuthResult> {
     const keys = opts.keys as Partial<KeyResolver>
     if (typeof keys?.resolveAtprotoKey !== 'function')
       throw new TypeError(
@@ -381,6 +460,8 @@ export class CommitAuthPool implements CommitAuthenticator {
     await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 }
+
+function noop(): void {}
 
 /** A CID in its own small buffer, so long-lived repo state does not hold a batch's buffer. */
 function ownCid(cid: Cid): Cid {

@@ -12,6 +12,8 @@ const NO_LIMITS = { maxOps: Number.MAX_SAFE_INTEGER, maxCommitBlocks: Number.MAX
 
 function verifiedToLex(v: VerifiedCommit): LexMap {
   const out: LexMap = {
+    seq: v.seq,
+    repo: v.did,
     rev: v.rev,
     data: v.data,
     prevData: v.prevData,

@@ -133,6 +133,13 @@ export interface AuthenticateOptions {
    * `unproven` instead of rejected (`MISSING_PREV_DATA`, `CHAIN_BREAK`, `BROKEN_PROOF`).
    */
   lenient?: boolean
+  /**
+   * The DAG-CBOR body the `#commit` event was parsed from, when the caller still holds it (a
+   * frame's body, see `frameBody`). A `CommitAuthPool` sends these bytes to its worker as they
+   * are instead of encoding the event again; checking inline ignores them. They must be the bytes
+   * of this very event (the pool refuses a result whose `seq` or `repo` differ).
+   */
+  body?: Uint8Array | undefined
 }
 
 const DEFAULT_DRIFT_MS = 5 * 60 * 1000

@@ -150,6 +150,23 @@ export function decodeFrame(bytes: Uint8Array, options: FrameDecodeOptions = {})
   return { op, t, body }
 }
 
+/**
+ * The bytes of a frame's body: what follows its `{op, t}` header, as {@link decodeFrame} reads it
+ * (a view, not a copy). For handing a decoded event's own bytes on, e.g. to a worker thread.
+ * @throws {FrameError} `BAD_HEADER_CBOR` when the header is not one CBOR item within `maxHeaderSize`
+ * @example
+ * const frame = decodeFrame(bytes)
+ * const body = frameBody(bytes) // decode(body) is frame.body
+ */
+export function frameBody(bytes: Uint8Array, maxHeaderSize: number = DEFAULT_MAX_HEADER_SIZE): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('frameBody: bytes must be a Uint8Array')
+  const max = checkLimit(maxHeaderSize, DEFAULT_MAX_HEADER_SIZE, 'maxHeaderSize')
+  const end = firstItemEnd(bytes, Math.min(bytes.length, max))
+  if (end < 0)
+    throw new FrameError('BAD_HEADER_CBOR', `header is not one CBOR item within maxHeaderSize=${max}`)
+  return bytes.subarray(end)
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length)
   out.set(a, 0)

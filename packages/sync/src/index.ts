@@ -76,6 +76,7 @@ export {
   encodeMessageFrame,
   type Frame,
   type FrameDecodeOptions,
+  frameBody,
   type MessageFrame,
   type UnknownFrame,
 } from './frame.ts'

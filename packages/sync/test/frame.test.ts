@@ -4,7 +4,7 @@ import { encode, type LexMap } from '@rsky/dag-cbor'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FrameError } from '../src/errors.ts'
-import { decodeFrame, encodeErrorFrame, encodeFrame, encodeMessageFrame } from '../src/frame.ts'
+import { decodeFrame, encodeErrorFrame, encodeFrame, encodeMessageFrame, frameBody } from '../src/frame.ts'
 import {
   EVENT_LIMITS,
   eventToBody,
@@ -54,6 +54,8 @@ describe('frame codec', () => {
           const f = decodeFrame(bytes)
           expect(f.op).toBe(1)
           expect(encodeFrame(f)).toEqual(bytes)
+          // the body's own bytes, header skipped
+          expect(frameBody(bytes)).toEqual(encode(body as LexMap))
           // the peer encoder produces the same bytes (canonical DAG-CBOR)
           expect(cat(dagCbor.encode({ op: 1, t }), dagCbor.encode(body))).toEqual(bytes)
         },
@@ -126,6 +128,18 @@ describe('frame codec', () => {
       expect((err as FrameError).code).toBe(code)
     })
   }
+
+  it('frameBody: a view past the header; a header that is not one item within the limit is refused', () => {
+    const bytes = encodeMessageFrame('#commit', { seq: 7 })
+    const body = frameBody(bytes)
+    expect(body.buffer).toBe(bytes.buffer)
+    expect(body).toEqual(encode({ seq: 7 }))
+    expect(() => frameBody(Uint8Array.of(0xa2, 0x62))).toThrow(FrameError)
+    expect(() => frameBody(new Uint8Array())).toThrow(FrameError)
+    expect(() => frameBody(bytes, 2)).toThrow(FrameError)
+    expect(() => frameBody('x' as unknown as Uint8Array)).toThrow(TypeError)
+    expect(() => frameBody(bytes, 0)).toThrow(RangeError)
+  })
 
   it('enforces the frame size limit before decoding', () => {
     const big = encodeMessageFrame('#commit', { seq: 1, blocks: new Uint8Array(2000) })

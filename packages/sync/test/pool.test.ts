@@ -1,6 +1,7 @@
 // CommitAuthPool: the same answers as authenticateCommit, on worker threads, spread by DID.
 import { Worker } from 'node:worker_threads'
 import { Secp256k1Keypair } from '@rsky/crypto'
+import { encode } from '@rsky/dag-cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authenticateCommit, type CommitAuthResult } from '../src/authenticate.ts'
 import type { CommitEvent } from '../src/events.ts'
@@ -94,6 +95,16 @@ describe('CommitAuthPool', () => {
       }
       states.set(e.did, { rev: inline.value.rev, data: inline.value.data, status: 'synchronized' })
     }
+  })
+
+  it("takes the event's own body as it is (same answers), and refuses a body of another event", async () => {
+    const keys = staticKeys(keyTable(accounts))
+    const [a, b] = stream as [StreamEvent, StreamEvent]
+    const evt = commitEventOf(a.body)
+    const inline = await authenticateCommit(evt, { keys })
+    const pooled = await pool.authenticateCommit(evt, { keys, body: encode(a.body) })
+    expect(summary(pooled)).toEqual(summary(inline))
+    await expect(pool.authenticateCommit(evt, { keys, body: encode(b.body) })).rejects.toThrow(TypeError)
   })
 
   it('batches: commits sent all at once come back in order per DID, and a bad one fails alone', async () => {
