@@ -23,6 +23,35 @@ interface Held {
 const PUT = 1
 const DEL = 2
 
+/**
+ * Every write of a run in one statement (data-modifying CTEs, each a no-op on empty arrays):
+ * records deleted and put, repository rows moved along the chain and/or sent back to pending,
+ * commits buffered, cursors set.
+ */
+const LIVE_WRITE = `WITH
+  del AS (
+    DELETE FROM mirror_record r USING unnest($1::text[], $2::text[], $3::text[]) AS t (d, c, k)
+    WHERE r.did = t.d AND r.collection = t.c AND r.rkey = t.k),
+  put AS (
+    INSERT INTO mirror_record (did, collection, rkey, cid, value)
+    SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[])
+    ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value),
+  repo AS (
+    UPDATE mirror_repo r SET
+      rev = coalesce(t.rev, r.rev), data = coalesce(t.data, r.data), seq = coalesce(t.seq, r.seq),
+      phase = CASE WHEN t.pending THEN 'pending' ELSE r.phase END,
+      retry_at = CASE WHEN t.pending THEN 0 ELSE r.retry_at END
+    FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[], $13::boolean[])
+      AS t (did, rev, data, seq, pending)
+    WHERE r.did = t.did),
+  buf AS (
+    INSERT INTO mirror_buffer (did, seq, body) SELECT * FROM unnest($14::text[], $15::bigint[], $16::bytea[])
+    ON CONFLICT DO NOTHING),
+  cur AS (
+    INSERT INTO mirror_cursor (stream, seq) SELECT * FROM unnest($17::text[], $18::bigint[])
+    ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq)
+SELECT 1`
+
 /** Applies `batch` on `c` (inside a transaction the caller owns); outcomes in commit order. */
 export async function applyLiveBatch(
   c: pg.PoolClient,
@@ -130,25 +159,36 @@ export async function applyLiveBatch(
 
   const dels = [...paths.values()].filter((p) => p.kind === DEL)
   const puts = [...paths.values()].filter((p) => p.kind === PUT)
-  if (dels.length > 0)
-    await c.query(
-      `DELETE FROM mirror_record r USING unnest($1::text[], $2::text[], $3::text[]) AS t (d, c, k)
-       WHERE r.did = t.d AND r.collection = t.c AND r.rkey = t.k`,
-      [dels.map((p) => p.did), dels.map((p) => p.collection), dels.map((p) => p.rkey)],
-    )
-  if (puts.length > 0)
-    await c.query(
-      `INSERT INTO mirror_record (did, collection, rkey, cid, value)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])
-       ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value`,
-      [
-        puts.map((p) => p.did),
-        puts.map((p) => p.collection),
-        puts.map((p) => p.rkey),
-        puts.map((p) => p.cid),
-        puts.map((p) => p.value),
-      ],
-    )
+  // repository rows to write back: the chain moved, or it broke (back to pending), or both
+  const repos = [...held].filter(([did, h]) => h.moved || toPending.has(did))
+  const cursors = new Map<string, number>()
+  for (const cur of batch.cursors) cursors.set(cur.stream, cur.seq)
+  // one statement for every write of the run (one round trip); no row is written twice in it: a
+  // record path is either deleted or put, a repository row updated once
+  await c.query({
+    name: 'rsky-mirror-live-write',
+    text: LIVE_WRITE,
+    values: [
+      dels.map((p) => p.did),
+      dels.map((p) => p.collection),
+      dels.map((p) => p.rkey),
+      puts.map((p) => p.did),
+      puts.map((p) => p.collection),
+      puts.map((p) => p.rkey),
+      puts.map((p) => p.cid),
+      puts.map((p) => p.value),
+      repos.map(([d]) => d),
+      repos.map(([, h]) => (h.moved ? h.rev : null)),
+      repos.map(([, h]) => (h.moved ? (h.data as Cid).toString() : null)),
+      repos.map(([, h]) => (h.moved ? h.seq : null)),
+      repos.map(([d]) => toPending.has(d)),
+      buffered.map((b) => b.did),
+      buffered.map((b) => b.seq),
+      buffered.map((b) => Buffer.from(encodePreparedCommit(b))),
+      [...cursors.keys()],
+      [...cursors.values()],
+    ],
+  })
   if (feed.length > 0)
     await c.query(
       `INSERT INTO mirror_change (did, collection, rkey, action, cid, rev)
@@ -162,41 +202,6 @@ export async function applyLiveBatch(
         feed.map((f) => f.cid),
         feed.map((f) => f.rev),
       ],
-    )
-  const moved = [...held].filter(([, h]) => h.moved)
-  if (moved.length > 0)
-    await c.query(
-      `UPDATE mirror_repo r SET rev = t.rev, data = t.data, seq = t.seq
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS t (did, rev, data, seq)
-       WHERE r.did = t.did`,
-      [
-        moved.map(([d]) => d),
-        moved.map(([, h]) => h.rev),
-        moved.map(([, h]) => (h.data as Cid).toString()),
-        moved.map(([, h]) => h.seq),
-      ],
-    )
-  if (buffered.length > 0)
-    await c.query(
-      `INSERT INTO mirror_buffer (did, seq, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])
-       ON CONFLICT DO NOTHING`,
-      [
-        buffered.map((b) => b.did),
-        buffered.map((b) => b.seq),
-        buffered.map((b) => Buffer.from(encodePreparedCommit(b))),
-      ],
-    )
-  if (toPending.size > 0)
-    await c.query("UPDATE mirror_repo SET phase = 'pending', retry_at = 0 WHERE did = ANY($1::text[])", [
-      [...toPending],
-    ])
-  const cursors = new Map<string, number>()
-  for (const cur of batch.cursors) cursors.set(cur.stream, cur.seq)
-  if (cursors.size > 0)
-    await c.query(
-      `INSERT INTO mirror_cursor (stream, seq) SELECT * FROM unnest($1::text[], $2::bigint[])
-       ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq`,
-      [[...cursors.keys()], [...cursors.values()]],
     )
   return out
 }
