@@ -17,12 +17,8 @@ import { type CommitEvent, eventToBody } from './events.ts'
 import type { KeyResolver } from './keys.ts'
 import type { RepoState } from './repo-state.ts'
 
-/** @internal One commit to authenticate, inside an {@link AuthBatch}. */
-export interface AuthRequest {
-  /** DAG-CBOR of the `#commit` body (a view into the batch's transferred buffer). */
-  event: Uint8Array
-  /** did:key to check the signature with. */
-  key: string
+/** @internal What a commit's check needs beyond its body and key (absent for most commits). */
+export interface AuthRequestOptions {
   prior?: { rev: string; data: Uint8Array; status: RepoState['status'] } | undefined
   now?: number | undefined
   maxClockDriftMs?: number | undefined
@@ -31,19 +27,33 @@ export interface AuthRequest {
   car?: Omit<CarReadOptions, 'verify'> | undefined
 }
 
-/** @internal Main thread → worker: several commits in one message. */
+/**
+ * @internal Main thread → worker: several commits in one message, as a few flat values (cloning
+ * one object per commit cost more than the copy of the bodies).
+ */
 export interface AuthBatch {
   batch: number
-  reqs: AuthRequest[]
+  /** The commits' DAG-CBOR bodies back to back, in one buffer moved to the worker. */
+  events: Uint8Array
+  /** End offset of each commit's body in `events`. */
+  ends: Uint32Array
+  /** The did:key to check each commit's signature with. */
+  keys: string[]
+  /** Each commit's options, or absent when no commit of the batch has any. */
+  opts?: (AuthRequestOptions | null)[] | undefined
 }
 
 /**
- * @internal Worker → main thread: one entry per request, in order: the DAG-CBOR result (a view
- * into one transferred buffer) or the text of an exception.
+ * @internal Worker → main thread: the DAG-CBOR answers back to back, in order, in one buffer moved
+ * to the main thread; a request that threw has an empty answer and the text of the exception.
  */
 export interface AuthBatchResponse {
   batch: number
-  results: (Uint8Array | string)[]
+  results: Uint8Array
+  /** End offset of each answer in `results`. */
+  ends: Uint32Array
+  /** Per request, the exception's text or null; absent when none threw. */
+  errors?: (string | null)[] | undefined
 }
 
 /** Most commits sent to a worker in one message. */
@@ -90,7 +100,10 @@ async function cachedKey(keys: unknown, did: string): Promise<boolean | undefine
 }
 
 interface Job {
-  req: AuthRequest
+  /** DAG-CBOR of the `#commit` body. */
+  event: Uint8Array
+  key: string
+  opts: AuthRequestOptions | null
   resolve: (r: Uint8Array) => void
   reject: (e: unknown) => void
 }
@@ -235,11 +248,15 @@ export class CommitAuthPool implements CommitAuthenticator {
       if (jobs === undefined) return
       slot.failures = 0
       slot.inFlight.delete(res.batch)
+      let at = 0
       for (let i = 0; i < jobs.length; i++) {
         const job = jobs[i] as Job
-        const r = res.results[i]
-        if (r instanceof Uint8Array) job.resolve(r)
-        else job.reject(new AuthPoolError('WORKER_FAILED', `worker failed: ${r ?? 'no answer'}`))
+        const end = res.ends[i]
+        const error = res.errors?.[i]
+        if (end === undefined || (error !== undefined && error !== null))
+          job.reject(new AuthPoolError('WORKER_FAILED', `worker failed: ${error ?? 'no answer'}`))
+        else job.resolve(res.results.subarray(at, end))
+        at = end ?? at
       }
       // let the callers chain their next commits before the next batch leaves
       if (slot.queue.length > 0) this.#schedule(slot)
@@ -301,47 +318,66 @@ export class CommitAuthPool implements CommitAuthenticator {
     if (this.#closed || slot.dead || !this.#slots.includes(slot)) return
     while (slot.queue.length > 0 && slot.inFlight.size < MAX_IN_FLIGHT) {
       const jobs = slot.queue.splice(0, MAX_BATCH)
-      // one buffer for all the events of the batch, moved to the worker rather than copied
+      // one buffer for all the bodies of the batch, moved to the worker rather than copied
       let size = 0
-      for (const j of jobs) size += j.req.event.length
-      const buf = new Uint8Array(size)
+      for (const j of jobs) size += j.event.length
+      const events = new Uint8Array(size)
+      const ends = new Uint32Array(jobs.length)
+      const keys: string[] = []
+      let opts: (AuthRequestOptions | null)[] | undefined
       let at = 0
-      const reqs: AuthRequest[] = jobs.map((j) => {
-        buf.set(j.req.event, at)
-        const req = { ...j.req, event: buf.subarray(at, at + j.req.event.length) }
-        at += j.req.event.length
-        return req
-      })
+      for (let i = 0; i < jobs.length; i++) {
+        const j = jobs[i] as Job
+        events.set(j.event, at)
+        at += j.event.length
+        ends[i] = at
+        keys.push(j.key)
+        if (j.opts !== null) {
+          opts ??= jobs.map(() => null)
+          opts[i] = j.opts
+        }
+      }
       const batch = this.#nextBatch++
       if (slot.inFlight.size === 0) slot.worker.ref()
       slot.inFlight.set(batch, jobs)
-      const msg: AuthBatch = { batch, reqs }
-      slot.worker.postMessage(msg, [buf.buffer])
+      const msg: AuthBatch =
+        opts === undefined ? { batch, events, ends, keys } : { batch, events, ends, keys, opts }
+      slot.worker.postMessage(msg, [events.buffer])
     }
   }
 
   #run(evt: CommitEvent, key: string, opts: AuthenticateOptions): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new AuthPoolError('POOL_CLOSED', 'CommitAuthPool is closed'))
-    const req: AuthRequest = {
-      // the frame's own body when the caller has it; else the event encoded again
-      event: opts.body ?? encode(eventToBody(evt)),
-      key,
-      prior: opts.prior
-        ? // a copy: the CID's bytes may be a view into a far larger buffer, which a clone would copy whole
-          { rev: opts.prior.rev, data: opts.prior.data.bytes.slice(), status: opts.prior.status }
-        : undefined,
-      now: opts.now,
-      maxClockDriftMs: opts.maxClockDriftMs,
-      requireRecords: opts.requireRecords,
-      lenient: opts.lenient,
-      car: opts.car,
-    }
+    // the frame's own body when the caller has it; else the event encoded again
+    const event = opts.body ?? encode(eventToBody(evt))
+    let extra: AuthRequestOptions | null = null
+    if (
+      opts.prior !== undefined ||
+      opts.now !== undefined ||
+      opts.maxClockDriftMs !== undefined ||
+      opts.requireRecords !== undefined ||
+      opts.lenient !== undefined ||
+      opts.car !== undefined
+    )
+      extra = {
+        prior: opts.prior
+          ? // a copy: the CID's bytes may be a view into a far larger buffer, which a clone would copy whole
+            { rev: opts.prior.rev, data: opts.prior.data.bytes.slice(), status: opts.prior.status }
+          : undefined,
+        now: opts.now,
+        maxClockDriftMs: opts.maxClockDriftMs,
+        requireRecords: opts.requireRecords,
+        lenient: opts.lenient,
+        car: opts.car,
+      }
     const did = evt.repo
     const own = this.#route(did)
     const slot = this.#slots[own.index] as Slot
     return new Promise<Uint8Array>((resolve, reject) => {
       slot.queue.push({
-        req,
+        event,
+        key,
+        opts: extra,
         resolve: (r) => {
           this.#release(did, own)
           resolve(r)

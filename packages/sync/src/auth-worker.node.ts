@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads'
 import { verifySignature } from '@rsky/crypto'
 import { type Cid, decode, decodeCid, encode, type LexMap, type LexValue } from '@rsky/dag-cbor'
-import type { AuthBatch, AuthBatchResponse, AuthRequest } from './auth-pool.node.ts'
+import type { AuthBatch, AuthBatchResponse, AuthRequestOptions } from './auth-pool.node.ts'
 import { authenticateCommit, type VerifiedCommit } from './authenticate.ts'
 import { parseCommitEvent } from './events.ts'
 
@@ -29,23 +29,26 @@ function verifiedToLex(v: VerifiedCommit): LexMap {
   return out
 }
 
-async function handle(req: AuthRequest): Promise<Uint8Array> {
-  const parsed = parseCommitEvent(decode(req.event) as LexMap, NO_LIMITS)
+async function handle(event: Uint8Array, key: string, req: AuthRequestOptions | null): Promise<Uint8Array> {
+  const parsed = parseCommitEvent(decode(event) as LexMap, NO_LIMITS)
   if (!parsed.success) {
     const first = parsed.issues[0]
     return encode({ ok: false, code: 'BAD_OP', message: `${first?.path}: ${first?.message}`, resync: false })
   }
-  const key = req.key
   const r = await authenticateCommit(parsed.value, {
     keys: { verifySignatureForDid: (_did, data, sig) => verifySignature(key, data, sig) },
-    prior: req.prior
-      ? { rev: req.prior.rev, data: decodeCid(req.prior.data) as Cid, status: req.prior.status }
-      : undefined,
-    ...(req.now !== undefined ? { now: req.now } : {}),
-    ...(req.maxClockDriftMs !== undefined ? { maxClockDriftMs: req.maxClockDriftMs } : {}),
-    ...(req.requireRecords !== undefined ? { requireRecords: req.requireRecords } : {}),
-    ...(req.lenient !== undefined ? { lenient: req.lenient } : {}),
-    ...(req.car !== undefined ? { car: req.car } : {}),
+    ...(req === null
+      ? {}
+      : {
+          prior: req.prior
+            ? { rev: req.prior.rev, data: decodeCid(req.prior.data) as Cid, status: req.prior.status }
+            : undefined,
+          ...(req.now !== undefined ? { now: req.now } : {}),
+          ...(req.maxClockDriftMs !== undefined ? { maxClockDriftMs: req.maxClockDriftMs } : {}),
+          ...(req.requireRecords !== undefined ? { requireRecords: req.requireRecords } : {}),
+          ...(req.lenient !== undefined ? { lenient: req.lenient } : {}),
+          ...(req.car !== undefined ? { car: req.car } : {}),
+        }),
   })
   if (r.success) return encode({ ok: true, v: verifiedToLex(r.value) })
   const out: LexMap = { ok: false, code: r.code, message: r.message, resync: r.resync }
@@ -55,29 +58,38 @@ async function handle(req: AuthRequest): Promise<Uint8Array> {
 
 if (parentPort === null) throw new Error('auth-worker: not running in a worker thread')
 const port = parentPort
+const EMPTY = new Uint8Array(0)
 async function runBatch(msg: AuthBatch): Promise<void> {
-  const out: (Uint8Array | string)[] = []
+  const out: Uint8Array[] = []
+  let errors: (string | null)[] | undefined
   let size = 0
-  for (const req of msg.reqs) {
+  let start = 0
+  for (let i = 0; i < msg.ends.length; i++) {
+    const end = msg.ends[i] as number
     try {
-      const r = await handle(req)
+      const r = await handle(msg.events.subarray(start, end), msg.keys[i] as string, msg.opts?.[i] ?? null)
       out.push(r)
       size += r.length
     } catch (err) {
-      out.push(String((err as Error)?.stack ?? err))
+      out.push(EMPTY)
+      errors ??= Array.from({ length: msg.ends.length }, () => null)
+      errors[i] = String((err as Error)?.stack ?? err)
     }
+    start = end
   }
-  // the results in one buffer, moved to the main thread rather than copied
-  const buf = new Uint8Array(size)
+  // the answers in one buffer, moved to the main thread rather than copied
+  const results = new Uint8Array(size)
+  const ends = new Uint32Array(out.length)
   let at = 0
-  const results = out.map((r) => {
-    if (typeof r === 'string') return r
-    buf.set(r, at)
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i] as Uint8Array
+    results.set(r, at)
     at += r.length
-    return buf.subarray(at - r.length, at)
-  })
-  const res: AuthBatchResponse = { batch: msg.batch, results }
-  port.postMessage(res, [buf.buffer])
+    ends[i] = at
+  }
+  const res: AuthBatchResponse =
+    errors === undefined ? { batch: msg.batch, results, ends } : { batch: msg.batch, results, ends, errors }
+  port.postMessage(res, [results.buffer])
 }
 
 // one batch at a time, in arrival order, so each DID's answers come back in the order it was sent
