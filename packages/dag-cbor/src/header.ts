@@ -3,8 +3,8 @@
 // functions are small enough for V8 to inline into both loops.
 import { DagCborDecodeError, type DagCborDecodeErrorCode } from './errors.ts'
 
-/** Throws the decode error for `code` at byte `offset`. */
-export function fail(code: DagCborDecodeErrorCode, offset: number, detail: string): never {
+/** Throws the decode error for `code` at byte `offset`; `detail` adds `key=value` facts (a limit, a tag). */
+export function fail(code: DagCborDecodeErrorCode, offset: number, detail?: string): never {
   throw new DagCborDecodeError(code, offset, detail)
 }
 
@@ -17,17 +17,10 @@ ARGUMENT_BYTES[27] = 8
 
 /** Fails a major-type-7 initial byte other than null, true and false (0xf6, 0xf5, 0xf4). */
 export function failSimpleValue(ib: number, start: number): never {
-  if (ib === 0xf9 || ib === 0xfa || ib === 0xfb)
-    fail('FLOAT_NOT_ALLOWED', start, 'floats are not in the AT data model')
-  if (ib === 0xff) fail('INDEFINITE_LENGTH', start, 'unexpected break code')
-  if (ib >= 0xfc) fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
-  fail(
-    'UNSUPPORTED_SIMPLE_VALUE',
-    start,
-    ib === 0xf7
-      ? 'undefined is not in the data model'
-      : 'simple values other than true, false and null are not in the data model',
-  )
+  if (ib === 0xf9 || ib === 0xfa || ib === 0xfb) fail('FLOAT_NOT_ALLOWED', start)
+  if (ib === 0xff) fail('INDEFINITE_LENGTH', start)
+  if (ib >= 0xfc) fail('RESERVED_ADDITIONAL_INFO', start)
+  fail('UNSUPPORTED_SIMPLE_VALUE', start, `simple=${ib & 31}`)
 }
 
 /**
@@ -45,40 +38,40 @@ export function readArgument(
   start: number,
 ): number {
   if (info === 24) {
-    if (p + 1 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    if (p + 1 > end) fail('TRUNCATED', start)
     const arg = buf[p] as number
-    if (arg < 24) fail('NON_MINIMAL_INTEGER', start, 'argument should use the short form')
+    if (arg < 24) fail('NON_MINIMAL_INTEGER', start)
     return arg
   }
   if (info === 25) {
-    if (p + 2 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    if (p + 2 > end) fail('TRUNCATED', start)
     const arg = ((buf[p] as number) << 8) | (buf[p + 1] as number)
-    if (arg < 0x100) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+    if (arg < 0x100) fail('NON_MINIMAL_INTEGER', start)
     return arg
   }
   if (info === 26) {
-    if (p + 4 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    if (p + 4 > end) fail('TRUNCATED', start)
     const arg = readUint32(buf, p)
-    if (arg < 0x10000) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+    if (arg < 0x10000) fail('NON_MINIMAL_INTEGER', start)
     return arg
   }
   if (info === 27) {
-    if (p + 8 > end) fail('TRUNCATED', start, 'input ends inside an item header')
+    if (p + 8 > end) fail('TRUNCATED', start)
     const hi = readUint32(buf, p)
     const lo = readUint32(buf, p + 4)
-    if (hi === 0) fail('NON_MINIMAL_INTEGER', start, 'argument should use a shorter form')
+    if (hi === 0) fail('NON_MINIMAL_INTEGER', start)
     if (hi > 0x1fffff) {
-      if (major <= 1) fail('INTEGER_OUT_OF_RANGE', start, 'integer is outside the safe range ±(2^53-1)')
+      if (major <= 1) fail('INTEGER_OUT_OF_RANGE', start)
       // a length this large can never fit in the input
-      fail('TRUNCATED', start, 'declared length exceeds the input')
+      fail('TRUNCATED', start)
     }
     return hi * 0x100000000 + lo
   }
   if (info === 31) {
-    if (major >= 2 && major <= 5) fail('INDEFINITE_LENGTH', start, 'indefinite-length items are not allowed')
-    fail('RESERVED_ADDITIONAL_INFO', start, 'additional information 31 is not valid for this major type')
+    if (major >= 2 && major <= 5) fail('INDEFINITE_LENGTH', start)
+    fail('RESERVED_ADDITIONAL_INFO', start)
   }
-  fail('RESERVED_ADDITIONAL_INFO', start, 'reserved additional information')
+  fail('RESERVED_ADDITIONAL_INFO', start)
 }
 
 function readUint32(buf: Uint8Array, p: number): number {

@@ -93,38 +93,25 @@ export function decodeUtf8(buf: Uint8Array, start: number, len: number): string 
         i++
         continue
       }
-      // multi-byte: validate per the Unicode table of well-formed sequences
-      let cp: number
-      if (a >= 0xc2 && a <= 0xdf) {
-        if (i + 1 >= end) return undefined
-        const b = buf[i + 1] as number
+      // multi-byte: validate per the Unicode table of well-formed sequences (lead byte, then
+      // continuation bytes, then no overlong form, surrogate or code point past U+10FFFF)
+      const more = a >= 0xc2 && a <= 0xdf ? 1 : a >= 0xe0 && a <= 0xef ? 2 : a >= 0xf0 && a <= 0xf4 ? 3 : 0
+      if (more === 0 || i + more >= end) return undefined
+      let cp = a & (0x3f >> more)
+      for (let k = 1; k <= more; k++) {
+        const b = buf[i + k] as number
         if ((b & 0xc0) !== 0x80) return undefined
-        cp = ((a & 0x1f) << 6) | (b & 0x3f)
-        i += 2
-      } else if (a >= 0xe0 && a <= 0xef) {
-        if (i + 2 >= end) return undefined
-        const b = buf[i + 1] as number
-        const c = buf[i + 2] as number
-        if ((b & 0xc0) !== 0x80 || (c & 0xc0) !== 0x80) return undefined
-        cp = ((a & 0x0f) << 12) | ((b & 0x3f) << 6) | (c & 0x3f)
-        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) return undefined
-        i += 3
-      } else if (a >= 0xf0 && a <= 0xf4) {
-        if (i + 3 >= end) return undefined
-        const b = buf[i + 1] as number
-        const c = buf[i + 2] as number
-        const d = buf[i + 3] as number
-        if ((b & 0xc0) !== 0x80 || (c & 0xc0) !== 0x80 || (d & 0xc0) !== 0x80) return undefined
-        cp = ((a & 0x07) << 18) | ((b & 0x3f) << 12) | ((c & 0x3f) << 6) | (d & 0x3f)
-        if (cp < 0x10000 || cp > 0x10ffff) return undefined
-        i += 4
-        cp -= 0x10000
-        out += fromCharCode(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff))
-        continue
-      } else {
-        return undefined
+        cp = (cp << 6) | (b & 0x3f)
       }
-      out += fromCharCode(cp)
+      if (
+        cp < (more === 1 ? 0x80 : more === 2 ? 0x800 : 0x10000) ||
+        cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff)
+      )
+        return undefined
+      i += more + 1
+      out +=
+        cp > 0xffff ? fromCharCode(0xd800 | ((cp - 0x10000) >> 10), 0xdc00 | (cp & 0x3ff)) : fromCharCode(cp)
     }
     return out
   }

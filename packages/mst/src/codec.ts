@@ -77,8 +77,8 @@ export function nodeBytes(node: MstNode): Uint8Array {
   return scratch.slice(0, len)
 }
 
-let scratch = new Uint8Array(4096)
-const digest = new Uint8Array(32)
+let scratch = /* @__PURE__ */ new Uint8Array(4096)
+const digest = /* @__PURE__ */ new Uint8Array(32)
 
 /** Encodes `node` into the module scratch buffer and returns the length written. */
 function encodeToScratch(node: MstNode): number {
