@@ -4,7 +4,7 @@ import {
   DAG_CBOR_CODEC,
   DagCborDecodeError,
   decode,
-  decodeCid,
+  decodeCidView,
   isCid,
   isLexMap,
 } from '@rsky/dag-cbor'
@@ -221,7 +221,8 @@ class Reader {
       this.fail(`${what} is not a CIDv1 dag-cbor sha2-256 link`, at)
     }
     try {
-      return decodeCid(b.subarray(start + 1, start + len))
+      // A view, not a copy: the node keeps its block (`bytes`) anyway.
+      return decodeCidView(b, start + 1, start + len)
     } catch {
       return this.fail(`undecodable CID for ${what}`, at)
     }
@@ -435,6 +436,8 @@ function hasExactly(value: unknown, keys: string): value is Record<string, unkno
   return n === keys.length
 }
 
+const ENTRY_SHAPE = 'entry is not {k: bytes, p: unsigned integer, t: node link or null, v: CID}'
+
 /** `value` when it is a link to a node (CIDv1, dag-cbor, sha2-256), else null. */
 function nodeLink(value: unknown): Cid | null {
   if (!isCid(value)) return null
@@ -499,17 +502,18 @@ export function decodeNodeEntries(
   let prevSlash = -1
   for (let i = 0; i < count; i++) {
     const entry = entries[i]
-    if (!hasExactly(entry, 'kptv')) encodingError('entry map must have the fields k, p, t, v', cid)
-    const k = entry.k
-    const p = entry.p
-    const t = entry.t
-    const v = entry.v
-    if (!(k instanceof Uint8Array)) encodingError('key suffix is not bytes', cid)
-    if (typeof p !== 'number' || p < 0) encodingError('prefix length is not an unsigned integer', cid)
-    if (p > prev.length) encodingError('prefix length longer than previous key', cid)
+    if (!hasExactly(entry, 'kptv')) encodingError(ENTRY_SHAPE, cid)
+    const { k, p, t, v } = entry
     const right = t === null ? null : nodeLink(t)
-    if (t !== null && right === null) encodingError('subtree link is not a CIDv1 dag-cbor sha2-256 link', cid)
-    if (!isCid(v)) encodingError('value link is not a CID', cid)
+    if (
+      !(k instanceof Uint8Array) ||
+      typeof p !== 'number' ||
+      p < 0 ||
+      (t !== null && right === null) ||
+      !isCid(v)
+    )
+      encodingError(ENTRY_SHAPE, cid)
+    if (p > prev.length) encodingError('prefix length longer than previous key', cid)
     rightCids[i] = right
     values[i] = v
     prev = keys[i] = entryKey(k, 0, k.length, p, prev, prevSlash, i, cid)
