@@ -3,7 +3,7 @@
 // crossing into the native codec costs more than the loop.
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-const encoder = new TextEncoder()
+const encoder = /* @__PURE__ */ new TextEncoder()
 const fromCharCode = String.fromCharCode
 
 // Map keys and short enum-like values ($type, mimeType, langs) repeat across records. Caching
@@ -149,10 +149,10 @@ export function encodeUtf8Into(s: string, out: Uint8Array, offset: number): numb
 export const isWellFormedByRegExp = (s: string): boolean => !/\p{Cs}/u.test(s)
 
 /** True when `s` has no lone surrogates (so its UTF-8 form round-trips). */
-export const isWellFormed: (s: string) => boolean =
+export const isWellFormed: (s: string) => boolean = /* @__PURE__ */ (() =>
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : isWellFormedByRegExp
+    ? (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : isWellFormedByRegExp)()
 
 /**
  * Order of map keys in canonical DAG-CBOR: shorter UTF-8 first, then bytewise. Bytewise UTF-8
