@@ -20,7 +20,7 @@ import {
   type FirehoseStats,
   type FirehoseStatus,
 } from './firehose-types.ts'
-import { DEFAULT_MAX_FRAME_SIZE, decodeFrame } from './frame.ts'
+import { DEFAULT_MAX_FRAME_SIZE, decodeFrame, frameBody } from './frame.ts'
 import { HostChecker, pdsResolverOf } from './host-check.ts'
 import { invalidateKey, type SignatureVerifier } from './keys.ts'
 import { syncStoreOver } from './legacy-store.ts'
@@ -412,7 +412,7 @@ export class Firehose {
     }
     switch (evt.$type) {
       case '#commit':
-        this.#track(evt.seq, evt.repo, size, () => this.#handleCommit(evt))
+        this.#track(evt.seq, evt.repo, size, () => this.#handleCommit(evt, data))
         return
       case '#sync':
         this.#track(evt.seq, evt.did, size, () => this.#handleSync(evt))
@@ -736,7 +736,8 @@ export class Firehose {
     return ops.length === e.verified.ops.length ? e : { ...e, verified: { ...e.verified, ops } }
   }
 
-  async #handleCommit(evt: CommitEvent): Promise<Outcome> {
+  /** `frame`: the bytes the event was decoded from (a pool authenticator is sent its body as is). */
+  async #handleCommit(evt: CommitEvent, frame: Uint8Array): Promise<Outcome> {
     const did = evt.repo
     const seq = evt.seq
     if (this.#opts.authenticate === false) {
@@ -782,10 +783,12 @@ export class Firehose {
       // the fetched repository already holds this commit
       if (evt.rev <= rs.repo.rev) return out
     }
-    const r = await (this.#opts.authenticator ?? INLINE).authenticateCommit(evt, {
+    const authenticator = this.#opts.authenticator
+    const r = await (authenticator ?? INLINE).authenticateCommit(evt, {
       keys: this.#keys,
       prior,
       ...(this.#opts.lenient === true ? { lenient: true } : {}),
+      ...(authenticator === undefined ? {} : { body: frameBody(frame) }),
     })
     const status: RepoSyncStatus = prior?.status ?? 'unknown'
     if (r.success) {
