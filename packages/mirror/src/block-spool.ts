@@ -198,7 +198,8 @@ export class SpooledBlocks {
     }
     const w0 = digestWord(buf, at + 4)
     const w1 = digestWord(buf, at + 8)
-    if (this.#find(buf, at, w0, w1) >= 0) return // the same block twice: keep the first
+    const slot = this.#freeSlot(buf, at, w0, w1)
+    if (slot < 0) return // the same block twice: keep the first
     const need = CID_LENGTH + len
     let pending = this.#pending as Uint8Array
     if (this.#pendingLen + need > pending.length) {
@@ -212,7 +213,7 @@ export class SpooledBlocks {
     pending.set(buf.subarray(at, at + need), this.#pendingLen)
     this.#pendingLen += need
     this.#fileBytes += need
-    this.#push(IN_FILE, offset, len, w0, w1)
+    this.#push(IN_FILE, offset, len, w0, w1, slot)
   }
 
   #flush(): void {
@@ -247,11 +248,13 @@ export class SpooledBlocks {
   #add(buf: Uint8Array, slab: number, at: number, len: number): void {
     const w0 = digestWord(buf, at + 4)
     const w1 = digestWord(buf, at + 8)
-    if (this.#find(buf, at, w0, w1) >= 0) return // the same block twice: keep the first
-    this.#push(slab, at, len, w0, w1)
+    const slot = this.#freeSlot(buf, at, w0, w1)
+    if (slot < 0) return // the same block twice: keep the first
+    this.#push(slab, at, len, w0, w1, slot)
   }
 
-  #push(slab: number, at: number, len: number, w0: number, w1: number): void {
+  /** Adds a block whose bucket is `slot` (the free one its lookup ended on). */
+  #push(slab: number, at: number, len: number, w0: number, w1: number, slot: number): void {
     if (this.#count === this.#at.length) this.#grow()
     const n = this.#count++
     this.#slabOf[n] = slab
@@ -260,7 +263,7 @@ export class SpooledBlocks {
     this.#w[2 * n] = w0
     this.#w[2 * n + 1] = w1
     if (this.#count * 2 > this.#table.length) this.#rehash()
-    else this.#place(n)
+    else this.#table[slot] = n + 1
   }
 
   #place(n: number): void {
@@ -291,6 +294,28 @@ export class SpooledBlocks {
     this.#table = new Int32Array(this.#table.length * 2)
     this.#mask = this.#table.length - 1
     for (let n = 0; n < this.#count; n++) this.#place(n)
+  }
+
+  /**
+   * The free bucket where the CID in `key[from, from + 36)` would go, or -1 when a block of that
+   * CID is already held: one probe both checks for a duplicate and finds the place.
+   */
+  #freeSlot(key: Uint8Array, from: number, w0: number, w1: number): number {
+    const table = this.#table
+    const mask = this.#mask
+    const w = this.#w
+    for (let i = bucketOfWords(w0, w1) & mask; ; i = (i + 1) & mask) {
+      const e = table[i] as number
+      if (e === 0) return i
+      const n = e - 1
+      if (w[2 * n] !== w0 || w[2 * n + 1] !== w1) continue
+      const slab = this.#slabOf[n] as number
+      const same =
+        slab !== IN_FILE
+          ? sameCid(this.#slabs[slab] as Uint8Array, this.#at[n] as number, key, from)
+          : sameCid(this.#readBack(this.#at[n] as number, CID_LENGTH), 0, key, from)
+      if (same) return -1
+    }
   }
 
   /** Block number of the CID in `key[from, from + 36)` (whose digest words are w0, w1), or -1. */

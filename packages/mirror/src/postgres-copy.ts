@@ -10,6 +10,8 @@ import copyStreams from 'pg-copy-streams'
 import type { RecordRow } from './sqlite-backfill.ts'
 
 const CHUNK_BYTES = 1024 * 1024
+/** The first chunk: a small repository (most of them) never pays for a 1 MiB buffer. */
+const FIRST_CHUNK_BYTES = 64 * 1024
 /** "PGCOPY\n\377\r\n\0", then flags (0) and header extension length (0). */
 const HEADER = Buffer.from([
   0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -23,7 +25,7 @@ export function* binaryCopyChunks(
   onRow?: () => void,
 ): Generator<Buffer, void, undefined> {
   const didBytes = Buffer.from(did, 'utf8')
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES)
+  let buf = Buffer.allocUnsafe(FIRST_CHUNK_BYTES)
   HEADER.copy(buf, 0)
   let at = HEADER.length
   for (const r of records) {
@@ -33,7 +35,8 @@ export function* binaryCopyChunks(
       2 + 20 + didBytes.length + 3 * (r.collection.length + r.rkey.length) + cid.length + r.record.length
     if (at + need > buf.length) {
       yield buf.subarray(0, at)
-      buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need))
+      // chunks double up to 1 MiB
+      buf = Buffer.allocUnsafe(Math.max(Math.min(CHUNK_BYTES, buf.length * 2), need))
       at = 0
     }
     buf.writeInt16BE(5, at)

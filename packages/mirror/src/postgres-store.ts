@@ -394,8 +394,15 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     const fenced = [repo.did]
     return this.#tx(async (c): Promise<DrainResult> => {
       const { did } = repo
-      await this.#lockRow(c, did)
-      await c.query('DELETE FROM mirror_record WHERE did = $1', [did])
+      // Lock, clear and read the buffer in one round trip (a simple query of three statements: it
+      // takes no parameters, so the DID goes in as a quoted literal). The buffer cannot change
+      // once the row is locked: live commits lock it too.
+      const lit = c.escapeLiteral(did)
+      const [, , buffered] = (await c.query(
+        `SELECT 1 FROM mirror_repo WHERE did = ${lit} FOR UPDATE;
+         DELETE FROM mirror_record WHERE did = ${lit};
+         SELECT seq, body FROM mirror_buffer WHERE did = ${lit} ORDER BY seq`,
+      )) as unknown as [unknown, unknown, pg.QueryResult<{ seq: number; body: Buffer }>]
       // The records stream in through binary COPY (a bad one aborts it and the transaction rolls back).
       await copyRecords(c, did, repo.records)
       if (this.#changeFeed)
@@ -412,10 +419,6 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       let skipped = 0
       let last = -1
       let chainBreak = false
-      const buffered = await c.query<{ seq: number; body: Buffer }>(
-        'SELECT seq, body FROM mirror_buffer WHERE did = $1 ORDER BY seq',
-        [did],
-      )
       for (const row of buffered.rows) {
         const commit = decodePreparedCommit(
           new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.length),

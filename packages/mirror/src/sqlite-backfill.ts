@@ -1,7 +1,8 @@
 // The bulk half of a SQLite backfill: a repository's records inserted with one statement per
 // ROWS_PER_INSERT records rather than one per record. node:sqlite pays a fixed cost per `run`
 // (argument checks, binding, the result object) that is larger than inserting one small row, so
-// multi-row statements roughly halve the time in the insert loop. Records are taken from any
+// multi-row statements roughly halve the time in the insert loop; the last rows of a repository go
+// in one statement of their count (prepared once per count). Records are taken from any
 // iterable, one at a time, so a repository larger than memory streams through.
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Cid } from '@rsky/dag-cbor'
@@ -21,13 +22,22 @@ export interface RecordRow {
 
 /** Inserts the records of one repository into `mirror_record` (inside the caller's transaction). */
 export class SqliteRecordInserter {
-  readonly #one: StatementSync
-  readonly #many: StatementSync
+  readonly #db: DatabaseSync
+  /** Statements of n rows, prepared when first needed: a repository's last rows go in one more. */
+  readonly #byRows: (StatementSync | undefined)[] = []
   readonly #args: (string | Uint8Array)[] = new Array(ROWS_PER_INSERT * 5)
 
   constructor(db: DatabaseSync) {
-    this.#one = db.prepare(`${COLUMNS}(?, ?, ?, ?, ?)`)
-    this.#many = db.prepare(COLUMNS + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', '))
+    this.#db = db
+  }
+
+  #rows(n: number): StatementSync {
+    let s = this.#byRows[n]
+    if (s === undefined) {
+      s = this.#db.prepare(COLUMNS + new Array(n).fill('(?, ?, ?, ?, ?)').join(', '))
+      this.#byRows[n] = s
+    }
+    return s
   }
 
   /** Inserts every record of `records` for `did`; returns how many. */
@@ -44,18 +54,11 @@ export class SqliteRecordInserter {
       k += 5
       count++
       if (k === args.length) {
-        this.#many.run(...args)
+        this.#rows(ROWS_PER_INSERT).run(...args)
         k = 0
       }
     }
-    for (let i = 0; i < k; i += 5)
-      this.#one.run(
-        args[i] as string,
-        args[i + 1] as string,
-        args[i + 2] as string,
-        args[i + 3] as string,
-        args[i + 4] as Uint8Array,
-      )
+    if (k > 0) this.#rows(k / 5).run(...args.slice(0, k))
     return count
   }
 }

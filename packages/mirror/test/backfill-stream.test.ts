@@ -80,6 +80,35 @@ describe('SpooledBlocks and openVerifiedRepo', () => {
     }
   })
 
+  it('keeps one copy of a block the CAR holds twice, in memory and in the file', async () => {
+    const { roots, blocks } = readCar(car)
+    const once = [...blocks.entries()].map(([cid, bytes]) => ({ cid, bytes }))
+    // every block twice: the second half repeats the first, so each duplicate meets its first
+    // copy both while the table is filling and (with a small budget) from the spool file
+    const twice = writeCar(roots, [...once, ...once])
+    const expected = (await readVerifiedRepo({ did: DID, car, keys: keysOf(account) })).records
+    for (const memoryBytes of [0, 2048, Number.MAX_SAFE_INTEGER]) {
+      const spooled = await SpooledBlocks.fromStream(chunks(twice), { memoryBytes, spoolDir: dir })
+      try {
+        expect(spooled.size).toBe(blocks.size)
+        for (const [cid, bytes] of blocks.entries()) expect(spooled.get(cid)).toEqual(bytes)
+      } finally {
+        spooled.close()
+      }
+      const repo = await openVerifiedRepo({
+        did: DID,
+        car: chunks(twice),
+        keys: keysOf(account),
+        memoryBytes,
+      })
+      try {
+        expect([...repo.records].map(plain)).toEqual(expected.map(plain))
+      } finally {
+        repo.close()
+      }
+    }
+  })
+
   it('refuses a bad budget', async () => {
     await expect(SpooledBlocks.fromStream(chunks(car), { memoryBytes: -1 })).rejects.toThrow(RangeError)
   })
