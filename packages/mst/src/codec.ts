@@ -1,13 +1,4 @@
-import {
-  type Cid,
-  createCid,
-  DAG_CBOR_CODEC,
-  DagCborDecodeError,
-  decode,
-  decodeCidView,
-  isCid,
-  isLexMap,
-} from '@rsky/dag-cbor'
+import { type Cid, createCid, DAG_CBOR_CODEC, decodeCidView } from '@rsky/dag-cbor'
 import { digestInto } from '#digest'
 import { InvalidMstNodeError } from './errors.ts'
 import { ALLOWED, countPrefixLen, heightForKey, MAX_MST_KEY_LENGTH, mstKeyProblem } from './key.ts'
@@ -248,17 +239,23 @@ function structural(code: string, message: string, cid: Cid | undefined): never 
   throw new InvalidMstNodeError(code, message, { cid })
 }
 
-/** Where the "/" of the key last returned by {@link entryKey} is. */
 let keySlash = -1
+
+/** @internal Where the "/" of the key last returned by {@link entryKey} is. */
+export function lastKeySlash(): number {
+  return keySlash
+}
 
 /**
  * The key of entry `i` from its suffix bytes `b[ks, ks + kl)` after the first `p` characters of
  * `prev` (the previous key, its "/" at `prevSlash`; `p <= prev.length` already checked), checked:
  * allowed characters and one "/" with both parts non-empty, seen from the new suffix bytes alone
  * (mstKeyProblem runs only to name a problem), the length cap, strictly after `prev`, and the
- * canonical prefix length. Sets {@link keySlash}. Both node readers below use it.
+ * canonical prefix length. Sets what {@link lastKeySlash} returns. Both node readers use it (the
+ * node's own below, the one on `decode` in node-entries.ts).
+ * @internal
  */
-function entryKey(
+export function entryKey(
   b: Uint8Array,
   ks: number,
   kl: number,
@@ -294,7 +291,7 @@ function entryKey(
 }
 
 /** The entry-count cap of `limits`, checked against `count`. */
-function checkCount(count: number, limits: NodeLimits, cid: Cid | undefined): void {
+export function checkCount(count: number, limits: NodeLimits, cid: Cid | undefined): void {
   if (count > limits.maxNodeEntries) {
     structural(
       'MST_NODE_TOO_LARGE',
@@ -308,7 +305,7 @@ function checkCount(count: number, limits: NodeLimits, cid: Cid | undefined): vo
  * The checks that need all of a node's parsed entries: keys inside the parent's bounds, every key
  * at the node's layer, no empty node below the root, links only above layer 0. Returns the layer.
  */
-function checkNode(
+export function checkNode(
   cid: Cid | undefined,
   place: NodePlace,
   keys: string[],
@@ -382,13 +379,16 @@ function finishNode(
   return node
 }
 
-/**
- * Decodes and checks one node block: canonical encoding, valid keys in strictly ascending
- * order inside the parent's bounds, every key at the node's layer, canonical prefix lengths,
- * and links present only above layer 0.
- * @throws InvalidMstNodeError
- */
-export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): MstNode {
+/** A node block's parts as read by {@link parseNode}, before the checks of {@link checkNode}. */
+interface ParsedNode {
+  keys: string[]
+  values: Cid[]
+  rightCids: (Cid | null)[]
+  leftCid: Cid | null
+}
+
+/** Reads a node block with the node's own reader: canonical encoding, entry limit, every key. */
+function parseNode(bytes: Uint8Array, cid: Cid | undefined, limits: NodeLimits): ParsedNode {
   const r = new Reader(bytes, cid)
   if (bytes[0] !== 0xa2) r.fail('expected a map of two entries')
   r.pos = 1
@@ -396,7 +396,6 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   const count = r.head(4, 'entries array')
   // The smallest entry takes 16 bytes; refuse counts the block cannot hold before allocating.
   if (count * 16 > bytes.length) r.fail('entry count larger than the block')
-  const limits = place.limits ?? DEFAULT_NODE_LIMITS
   checkCount(count, limits, cid)
   const keys: string[] = new Array(count)
   const values: Cid[] = new Array(count)
@@ -421,28 +420,34 @@ export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodeP
   r.key(0x6c)
   const leftCid = r.isNull() ? null : r.link('left link', true)
   if (r.pos !== bytes.length) r.fail('trailing bytes after node')
+  return { keys, values, rightCids, leftCid }
+}
+
+/**
+ * Decodes and checks one node block: canonical encoding, valid keys in strictly ascending
+ * order inside the parent's bounds, every key at the node's layer, canonical prefix lengths,
+ * and links present only above layer 0.
+ * @throws InvalidMstNodeError
+ */
+export function decodeNode(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): MstNode {
+  const limits = place.limits ?? DEFAULT_NODE_LIMITS
+  const { keys, values, rightCids, leftCid } = parseNode(bytes, cid, limits)
   return finishNode(bytes, cid, place, limits, keys, values, rightCids, leftCid)
 }
 
-function encodingError(message: string, cid: Cid | undefined, offset?: number): never {
-  throw new InvalidMstNodeError('MST_NODE_ENCODING', `invalid MST node encoding: ${message}`, { cid, offset })
-}
-
-/** Whether `value` is a map as `decode` returns them, with exactly the (one-character) keys `keys`. */
-function hasExactly(value: unknown, keys: string): value is Record<string, unknown> {
-  if (!isLexMap(value)) return false
-  let n = 0
-  for (const k in value) if (k.length !== 1 || !keys.includes(k) || ++n > keys.length) return false
-  return n === keys.length
-}
-
-const ENTRY_SHAPE = 'entry is not {k: bytes, p: unsigned integer, t: node link or null, v: CID}'
-
-/** `value` when it is a link to a node (CIDv1, dag-cbor, sha2-256), else null. */
-function nodeLink(value: unknown): Cid | null {
-  if (!isCid(value)) return null
-  const b = value.bytes
-  return b.length === 36 && b[0] === 1 && b[1] === 0x71 && b[2] === 0x12 && b[3] === 0x20 ? value : null
+/**
+ * @internal {@link decodeNode} returning plain data: `decodeNodeEntries` in Node (node-entries.node.ts),
+ * where this reader is the faster one.
+ */
+export function readNodeEntries(bytes: Uint8Array, cid: Cid | undefined, place: NodePlace = {}): NodeEntries {
+  const { keys, values, rightCids, leftCid } = parseNode(bytes, cid, place.limits ?? DEFAULT_NODE_LIMITS)
+  return {
+    layer: checkNode(cid, place, keys, rightCids, leftCid),
+    keys,
+    values,
+    left: leftCid,
+    rights: rightCids,
+  }
 }
 
 /** A checked node as plain data, as {@link decodeNodeEntries} returns it. */
@@ -457,77 +462,4 @@ export interface NodeEntries {
   left: Cid | null
   /** The subtree after each key, or null. */
   rights: (Cid | null)[]
-}
-
-/**
- * {@link decodeNode} for readers that ship `@rsky/dag-cbor`'s `decode` anyway (a repository reader
- * decodes records with it) and only walk the tree: the block is decoded with `decode`, which holds
- * it to strict DAG-CBOR, the value's shape `{e: [{k, p, t, v}], l}` is checked, then every rule of
- * decodeNode, and the node comes back as plain data (no MstNode, no refs), so neither a second CBOR
- * reader nor the tree classes come into their bundle. It accepts exactly the blocks decodeNode
- * accepts, with the same keys, values, links and layer, and refuses the others with the same error
- * codes, except that a block that is not strict DAG-CBOR is always `MST_NODE_ENCODING` (decodeNode
- * may first meet a fault of another kind in an earlier entry). The links view `bytes`, which must
- * not change afterwards. A child's place is `{ layer: layer - 1, lo, hi }` with the keys around it.
- * @throws InvalidMstNodeError
- * @example
- * const { keys, values, left, rights } = decodeNodeEntries(bytes, cid, { layer, lo, hi })
- */
-export function decodeNodeEntries(
-  bytes: Uint8Array,
-  cid: Cid | undefined,
-  place: NodePlace = {},
-): NodeEntries {
-  let value: unknown
-  try {
-    value = decode(bytes)
-  } catch (err) {
-    if (!(err instanceof DagCborDecodeError)) throw err
-    encodingError(`not strict DAG-CBOR (${err.code})`, cid, err.offset)
-  }
-  // The checks in decodeNode's order, so that both name the same fault first: the map's first
-  // key (decode keeps the canonical order) before the entries, its second after them.
-  const fields = isLexMap(value) ? Object.keys(value) : []
-  if (fields.length !== 2) encodingError('expected a map of two entries', cid)
-  const node = value as Record<string, unknown>
-  const entries = node.e
-  if (fields[0] !== 'e' || !Array.isArray(entries)) encodingError('expected map key "e" with an array', cid)
-  const count = entries.length
-  const limits = place.limits ?? DEFAULT_NODE_LIMITS
-  checkCount(count, limits, cid)
-  const keys: string[] = new Array(count)
-  const values: Cid[] = new Array(count)
-  const rightCids: (Cid | null)[] = new Array(count)
-  let prev = ''
-  let prevSlash = -1
-  for (let i = 0; i < count; i++) {
-    const entry = entries[i]
-    if (!hasExactly(entry, 'kptv')) encodingError(ENTRY_SHAPE, cid)
-    const { k, p, t, v } = entry
-    const right = t === null ? null : nodeLink(t)
-    if (
-      !(k instanceof Uint8Array) ||
-      typeof p !== 'number' ||
-      p < 0 ||
-      (t !== null && right === null) ||
-      !isCid(v)
-    )
-      encodingError(ENTRY_SHAPE, cid)
-    if (p > prev.length) encodingError('prefix length longer than previous key', cid)
-    rightCids[i] = right
-    values[i] = v
-    prev = keys[i] = entryKey(k, 0, k.length, p, prev, prevSlash, i, cid)
-    prevSlash = keySlash
-  }
-  const l = node.l
-  if (fields[1] !== 'l') encodingError('expected map key "l"', cid)
-  const leftCid = l === null ? null : nodeLink(l)
-  if (l !== null && leftCid === null) encodingError('left link is not a CIDv1 dag-cbor sha2-256 link', cid)
-  return {
-    layer: checkNode(cid, place, keys, rightCids, leftCid),
-    keys,
-    values,
-    left: leftCid,
-    rights: rightCids,
-  }
 }

@@ -1,10 +1,10 @@
 // @rsky/mst: AT Protocol Merkle Search Tree: edit, walk, list, diff, covering proofs and operation inversion
 
+export { decodeNodeEntries } from '#node-entries'
 export { applyOps } from './apply.ts'
 export { MemoryBlockstore, type MemoryBlockstoreOptions, type ReadableBlockstore } from './blockstore.ts'
 export {
   decodeNode,
-  decodeNodeEntries,
   type NodeEntries,
   type NodePlace,
   nodeBytes,

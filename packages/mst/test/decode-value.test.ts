@@ -7,7 +7,6 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   decodeNode,
-  decodeNodeEntries,
   InvalidMstNodeError,
   MemoryBlockstore,
   MST,
@@ -16,6 +15,8 @@ import {
   type NodePlace,
   NodeRef,
 } from '../src/index.ts'
+import { decodeNodeEntries as entriesOnReader } from '../src/node-entries.node.ts'
+import { decodeNodeEntries as entriesOnDecode } from '../src/node-entries.ts'
 import { arbEntries, valueCid } from './helpers.ts'
 
 type Outcome = { code: string } | { layer: number; keys: string[]; values: string[]; children: string[] }
@@ -45,7 +46,8 @@ function isStrict(bytes: Uint8Array): boolean {
 /** Both readers on `bytes`: equal outcomes, but for non-strict CBOR, where the value reader says ENCODING. */
 function same(bytes: Uint8Array, place: NodePlace = {}): Outcome {
   const a = outcome(() => decodeNode(bytes, undefined, place))
-  const b = outcome(() => decodeNodeEntries(bytes, undefined, place))
+  expect(outcome(() => entriesOnReader(bytes, undefined, place))).toEqual(a)
+  const b = outcome(() => entriesOnDecode(bytes, undefined, place))
   if (isStrict(bytes)) expect(b).toEqual(a)
   else {
     expect(a).toHaveProperty('code')
@@ -71,7 +73,7 @@ const mutation = fc.array(
   { minLength: 1, maxLength: 3 },
 )
 
-describe('decodeNodeEntries equals decodeNode', () => {
+describe('decodeNodeEntries (both) equals decodeNode', () => {
   it('on the nodes of generated trees and their mutations', async () => {
     let accepted = 0
     let mutatedRejected = 0
