@@ -290,7 +290,7 @@ export function entryKey(
   return key
 }
 
-/** The entry-count cap of `limits`, checked against `count`. */
+/** @internal The entry-count cap of `limits`, checked against `count`. */
 export function checkCount(count: number, limits: NodeLimits, cid: Cid | undefined): void {
   if (count > limits.maxNodeEntries) {
     structural(
@@ -304,6 +304,7 @@ export function checkCount(count: number, limits: NodeLimits, cid: Cid | undefin
 /**
  * The checks that need all of a node's parsed entries: keys inside the parent's bounds, every key
  * at the node's layer, no empty node below the root, links only above layer 0. Returns the layer.
+ * @internal
  */
 export function checkNode(
   cid: Cid | undefined,
