@@ -196,6 +196,58 @@ async function storeContract(name: string, open: () => Promise<MirrorStore>): Pr
         await store.close()
       }
     })
+
+    it('commits buffered while pending are applied after the records, and the state follows them', async () => {
+      const store = await open()
+      try {
+        await store.addRepos([DID])
+        const repo = await readVerifiedRepo({ did: DID, car, keys: keysOf(account) })
+        const gone = repo.records[5] as (typeof repo.records)[number]
+        const next = {
+          seq: 1,
+          did: DID,
+          rev: `${repo.rev}1`,
+          since: repo.rev,
+          data: gone.cid, // any CID: the store takes the verified commit's word for its tree
+          prevData: repo.data,
+          changes: [
+            {
+              action: 'delete' as const,
+              collection: gone.collection,
+              rkey: gone.rkey,
+              cid: null,
+              record: null,
+            },
+          ],
+        }
+        expect(await store.applyCommit(next, 's')).toBe('buffered')
+        expect(await store.completeBackfill(repo)).toEqual({ applied: 1, skipped: 0, chainBreak: false })
+        let row = await store.mirrorRepo(DID)
+        expect([row?.phase, row?.rev, row?.data?.toString()]).toEqual([
+          'active',
+          next.rev,
+          gone.cid.toString(),
+        ])
+        expect(await store.getRecord(DID, gone.collection, gone.rkey)).toBeUndefined()
+        expect((await store.status()).records).toBe(299)
+
+        // a buffered commit that does not follow: the records are written, the repository goes
+        // back to pending at the backfilled state
+        await store.requestResync(DID, 's', 2)
+        const stray = { ...next, seq: 3, rev: `${repo.rev}2`, since: 'elsewhere' }
+        expect(await store.applyCommit(stray, 's')).toBe('buffered')
+        expect(await store.completeBackfill(repo)).toEqual({ applied: 0, skipped: 0, chainBreak: true })
+        row = await store.mirrorRepo(DID)
+        expect([row?.phase, row?.rev, row?.data?.toString()]).toEqual([
+          'pending',
+          repo.rev,
+          repo.data.toString(),
+        ])
+        expect((await store.status()).records).toBe(300)
+      } finally {
+        await store.close()
+      }
+    })
   })
 }
 
