@@ -1,10 +1,11 @@
 // The record reader without the signature code (see read-records.ts for the one that has it).
 // One call from a repository CAR to its verified records, in key order. Built on the same pieces as
-// verifyRepoCar (the typed-array block index, the depth-first walk with each node decoded when
+// verifyRepoCar (the typed-array block index, a Map in browsers: #bytes-index; the depth-first walk with each node decoded when
 // reached and dropped when left), but each record is decoded and handed over as it is reached, so a
 // caller holds the CAR's bytes plus one path of tree nodes and one record, never every record.
 import type { CarReadOptions, CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, decode, isLexMap, type LexMap } from '@rsky/dag-cbor'
+import { type BytesIndex, indexCarBytes } from '#bytes-index'
 import { CarBlockIndex, indexCarStream } from './block-index.ts'
 import { type CommitSignatureCheck, checkCommitWith } from './check-commit.ts'
 import { InvalidCarRootError, InvalidRecordError, MissingBlockError } from './errors.ts'
@@ -45,7 +46,7 @@ export interface ReadRepoRecordsOptions {
   collection?: string
 }
 
-function recordAt(index: CarBlockIndex, key: string, cid: Cid): LexMap {
+function recordAt(index: BytesIndex, key: string, cid: Cid): LexMap {
   const n = index.indexOf(cid)
   if (n < 0) throw new MissingBlockError(cid, `record ${key}`)
   let value: unknown
@@ -67,7 +68,7 @@ function checkOptions(opts: ReadRepoRecordsOptions): void {
 
 /** The commit checks, then each record as the walk reaches it. */
 function* recordsOf(
-  index: CarBlockIndex,
+  index: BytesIndex,
   opts: ReadRepoRecordsOptions,
 ): Generator<RepoRecordEntry, void, undefined> {
   const root = index.roots[0]
@@ -97,7 +98,7 @@ export function* iterateRepoRecords(
 ): Generator<RepoRecordEntry, void, undefined> {
   checkOptions(opts)
   if (!(car instanceof Uint8Array)) throw new TypeError('car must be a Uint8Array')
-  yield* recordsOf(CarBlockIndex.fromBytes(car, opts.car), opts)
+  yield* recordsOf(indexCarBytes(car, opts.car), opts)
 }
 
 /**
