@@ -1,3 +1,8 @@
+// The description of each decode error code is chosen through the package's "imports" map
+// (#decode-problem): a sentence per code everywhere but in browsers, where one phrase serves all
+// (the code names the rule, the offset the byte).
+import { describeDecodeProblem } from '#decode-problem'
+
 /** Stable codes carried by {@link DagCborDecodeError}. */
 export type DagCborDecodeErrorCode =
   | 'EMPTY_INPUT'
@@ -20,30 +25,6 @@ export type DagCborDecodeErrorCode =
   | 'MAX_LENGTH_EXCEEDED'
   | 'NOT_A_MAP'
 
-// One description per code: the code names the rule, the offset the byte, so the call sites
-// need no sentence of their own (a browser bundle that decodes carries each sentence once).
-const DECODE_PROBLEMS: Readonly<Record<DagCborDecodeErrorCode, string>> = {
-  EMPTY_INPUT: 'no bytes to decode',
-  INPUT_TOO_LARGE: 'input longer than maxInputLength',
-  TRUNCATED: 'input ends inside an item',
-  TRAILING_BYTES: 'bytes remain after the item',
-  INDEFINITE_LENGTH: 'indefinite lengths are not allowed',
-  RESERVED_ADDITIONAL_INFO: 'reserved additional information',
-  NON_MINIMAL_INTEGER: 'integer or length not in its shortest form',
-  INTEGER_OUT_OF_RANGE: 'integer outside the safe range ±(2^53-1)',
-  FLOAT_NOT_ALLOWED: 'floats are not in the AT data model',
-  UNSUPPORTED_SIMPLE_VALUE: 'simple values other than true, false and null are not in the data model',
-  UNSUPPORTED_TAG: 'only tag 42 (CID) is allowed',
-  INVALID_CID: 'malformed CID',
-  MAP_KEY_NOT_STRING: 'map keys must be strings',
-  MAP_KEYS_UNSORTED: 'map keys not in canonical order',
-  DUPLICATE_MAP_KEY: 'map key appears twice',
-  INVALID_UTF8: 'string is not valid UTF-8',
-  MAX_DEPTH_EXCEEDED: 'nesting deeper than maxDepth',
-  MAX_LENGTH_EXCEEDED: 'collection longer than maxCollectionLength',
-  NOT_A_MAP: 'top-level value is not a map',
-}
-
 /**
  * Raised when bytes are not strict DAG-CBOR of the AT data model; `offset` is where the problem
  * starts. The message is the code's description, then `code=... offset=...` and the `detail`
@@ -55,7 +36,7 @@ export class DagCborDecodeError extends Error {
   /** Byte offset in the input of the item (or byte) at fault. */
   readonly offset: number
   constructor(code: DagCborDecodeErrorCode, offset: number, detail?: string) {
-    super(`${DECODE_PROBLEMS[code]}; code=${code} offset=${offset}${detail ? ` ${detail}` : ''}`)
+    super(`${describeDecodeProblem(code)}; code=${code} offset=${offset}${detail ? ` ${detail}` : ''}`)
     this.code = code
     this.offset = offset
   }

@@ -1,4 +1,5 @@
-// decode as browsers run it: #decode-item swapped for decode-item.browser.ts, then the decoder's
+// decode as browsers run it: #decode-item swapped for decode-item.browser.ts and #decode-problem for
+// decode-problem.browser.ts (one phrase in every message), then the decoder's
 // suites again (the hostile table, the codec and interop fixtures, the flawed inputs, the scan held
 // equal to decode, the fast paths), and both item loops compared directly on generated values,
 // mutated encodings and random bytes: the same value, or the same error code at the same offset.
@@ -7,10 +8,11 @@ import { describe, expect, it, vi } from 'vitest'
 import { decodeItem } from '#decode-item'
 import { decodeItem as browserItem } from '../src/decode-item.browser.ts'
 import { decodeItem as nodeItem } from '../src/decode-item.ts'
-import { DagCborDecodeError, encode } from '../src/index.ts'
+import { DagCborDecodeError, decode, encode } from '../src/index.ts'
 import { lexValueArb } from './helpers.ts'
 
 vi.mock('#decode-item', async () => await import('../src/decode-item.browser.ts'))
+vi.mock('#decode-problem', async () => await import('../src/decode-problem.browser.ts'))
 
 await import('./hostile.test.ts')
 await import('./codec.test.ts')
@@ -45,6 +47,13 @@ const same = (bytes: Uint8Array, maxDepth?: number, maxCollection?: number): voi
 describe('decode-item.browser.ts', () => {
   it('is what #decode-item resolves to in this file', () => {
     expect(decodeItem).toBe(browserItem)
+  })
+
+  it('messages name the code and offset after one phrase', () => {
+    expect(() => decode(new Uint8Array([0x82, 0x01]))).toThrow(new DagCborDecodeError('TRUNCATED', 0))
+    expect(new DagCborDecodeError('UNSUPPORTED_TAG', 0, 'tag=1').message).toBe(
+      'not strict DAG-CBOR; code=UNSUPPORTED_TAG offset=0 tag=1',
+    )
   })
 
   it('decodes generated values as decode-item.ts does', () => {
