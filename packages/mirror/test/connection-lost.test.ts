@@ -150,22 +150,28 @@ describe('SQLite: another process holds the write lock longer than the busy time
       await engine.start()
       host.produce()
       await host.subscribed()
-      // while backfills and live commits are under way, a second process takes the write lock
-      // for 11 s (the store waits 10 s for it, then the write fails and is retried)
+      // while backfills and live commits are under way, a second process takes the write lock and
+      // holds it until the engine has seen a write fail (the store waits 10 s for the lock, then
+      // the write fails and is retried); then it lets go. Holding it for a fixed time instead made
+      // the test depend on when the engine's next write started.
       const script = `const { DatabaseSync } = require('node:sqlite')
         const db = new DatabaseSync(process.argv[1], { timeout: 60000 })
         db.exec('BEGIN IMMEDIATE')
         process.stdout.write('locked\\n')
-        setTimeout(() => { db.exec('COMMIT'); db.close() }, 11000)`
-      holder = spawn(process.execPath, ['-e', script, path], { stdio: ['ignore', 'pipe', 'inherit'] })
+        const release = () => { db.exec('COMMIT'); db.close(); process.exit(0) }
+        process.stdin.once('data', release)
+        setTimeout(release, 90000)`
+      holder = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] })
       await new Promise<void>((resolve, reject) => {
         holder?.stdout?.once('data', () => resolve())
         holder?.once('exit', (code) => reject(new Error(`lock holder exited; code=${code}`)))
       })
       const exited = new Promise<void>((resolve) => holder?.once('exit', () => resolve()))
+      const busy = (): boolean => errors.some((e) => /locked|busy/i.test(String((e as Error)?.message ?? e)))
+      await until(async () => busy(), 80_000)
       const before = engine.stats.commitsApplied
+      holder.stdin?.end('release\n')
       await exited
-      expect(errors.some((e) => /locked|busy/i.test(String((e as Error)?.message ?? e)))).toBe(true)
       // after the lock is gone the run goes on
       await until(async () => engine.stats.commitsApplied > before + 20, 60_000)
       expect(rejects).toEqual([])
