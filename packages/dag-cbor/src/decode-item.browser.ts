@@ -5,11 +5,14 @@
 // one path for every map key. test/decode-item.test.ts holds the two loops equal.
 import { type Cid, readCidAt } from './cid.ts'
 import { EMPTY_BYTES } from './empty-bytes.ts'
-import { InvalidCidError } from './errors.ts'
-import { ARGUMENT_BYTES, fail, failSimpleValue, readArgument } from './header.ts'
+import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
 
 const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+const fail = (code: DagCborDecodeErrorCode, offset: number, detail?: string): never => {
+  throw new DagCborDecodeError(code, offset, detail)
+}
 
 /**
  * Decodes the item filling `bytes` (not empty, within the input limit) under the depth and
@@ -38,11 +41,30 @@ export function decodeItem(buf: Uint8Array, maxDepth: number, maxCollection: num
     major = ib >> 5
     arg = ib & 31
     if (major === 7) {
-      if (ib < 0xf4 || ib > 0xf6) failSimpleValue(ib, start)
+      // null, true and false only (header.ts's failSimpleValue, inline)
+      if (ib < 0xf4 || ib > 0xf6)
+        fail(
+          ib > 0xf8 && ib < 0xfc
+            ? 'FLOAT_NOT_ALLOWED'
+            : ib === 0xff
+              ? 'INDEFINITE_LENGTH'
+              : ib > 0xfb
+                ? 'RESERVED_ADDITIONAL_INFO'
+                : 'UNSUPPORTED_SIMPLE_VALUE',
+          start,
+          ib < 0xf9 ? `simple=${arg}` : undefined,
+        )
     } else if (arg > 23) {
-      const info = arg
-      arg = readArgument(buf, p, end, major, info, start)
-      p += ARGUMENT_BYTES[info] as number
+      // header.ts's readArgument, inline: 1, 2, 4 or 8 big-endian bytes, in the shortest form
+      if (arg > 27)
+        fail(arg === 31 && major > 1 && major < 6 ? 'INDEFINITE_LENGTH' : 'RESERVED_ADDITIONAL_INFO', start)
+      const n = 1 << (arg - 24)
+      if (p + n > end) fail('TRUNCATED', start)
+      arg = 0
+      // exact below 2^53; a larger value stays at 2^53 or more, which is all the checks below need
+      for (let i = 0; i < n; i++) arg = arg * 256 + (buf[p++] as number)
+      if (arg < (n === 1 ? 24 : 2 ** (4 * n))) fail('NON_MINIMAL_INTEGER', start)
+      if (arg > Number.MAX_SAFE_INTEGER) fail(major < 2 ? 'INTEGER_OUT_OF_RANGE' : 'TRUNCATED', start)
     }
   }
   const text = (len: number, start: number): string => {

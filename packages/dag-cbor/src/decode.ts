@@ -3,7 +3,7 @@
 // decode-item.browser.ts (the same rules, codes and offsets in fewer bytes).
 import { decodeItem } from '#decode-item'
 import { Cid } from './cid.ts'
-import { fail } from './header.ts'
+import { DagCborDecodeError } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
 
 export { EMPTY_BYTES } from './empty-bytes.ts'
@@ -67,8 +67,8 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
       maxCollection = limit(options.maxCollectionLength, 'maxCollectionLength')
   }
   const end = bytes.length
-  if (end === 0) fail('EMPTY_INPUT', 0)
-  if (end > maxInput) fail('INPUT_TOO_LARGE', 0, `maxInputLength=${maxInput}`)
+  if (end === 0) throw new DagCborDecodeError('EMPTY_INPUT', 0)
+  if (end > maxInput) throw new DagCborDecodeError('INPUT_TOO_LARGE', 0, `maxInputLength=${maxInput}`)
   return decodeItem(bytes, maxDepth, maxCollection)
 }
 
@@ -86,7 +86,7 @@ export function decodeRecord(bytes: Uint8Array, options?: DecodeOptions): LexMap
     value instanceof Uint8Array ||
     value instanceof Cid
   ) {
-    fail('NOT_A_MAP', 0)
+    throw new DagCborDecodeError('NOT_A_MAP', 0)
   }
   return value
 }
