@@ -44,6 +44,29 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+const DID = 'did:plc:abcdefghijklmnopqrstuvwx'
+const VALUE = encode({ $type: 'app.bsky.feed.post', text: 'hi' })
+const CID = cidForCbor(VALUE)
+
+/** A SQLite mirror holding one repository with two posts (and the change feed when asked). */
+function heldMirror(path: string, changeFeed = false): void {
+  const store = SqliteMirrorStore.open(path, { changeFeed })
+  store.addRepos([DID])
+  store.completeBackfill({
+    did: DID,
+    rev: '3kaaaaaaaaa22',
+    data: CID,
+    records: ['3kaaaaaaaaa22', '3kaaaaaaaaa23'].map((rkey) => ({
+      collection: 'app.bsky.feed.post',
+      rkey,
+      cid: CID,
+      record: VALUE,
+    })),
+  })
+  store.saveCursor('http://pds.example', 42)
+  store.close()
+}
+
 describe('rsky sync', () => {
   it('a --db that cannot be opened: one line, exit 2', async () => {
     for (const cmd of [['status'], ['records'], ['run', '--service', 'http://127.0.0.1:9']]) {
@@ -159,22 +182,9 @@ describe('rsky sync', () => {
 
   it('status and records read what the database holds', async () => {
     const path = join(dir, 'held.db')
-    const store = SqliteMirrorStore.open(path)
-    const did = 'did:plc:abcdefghijklmnopqrstuvwx'
-    store.addRepos([did])
-    const value = encode({ $type: 'app.bsky.feed.post', text: 'hi' })
-    const cid = cidForCbor(value)
-    store.completeBackfill({
-      did,
-      rev: '3kaaaaaaaaa22',
-      data: cid,
-      records: [
-        { collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaa22', cid, record: value },
-        { collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaa23', cid, record: value },
-      ],
-    })
-    store.saveCursor('http://pds.example', 42)
-    store.close()
+    heldMirror(path)
+    const did = DID
+    const cid = CID
 
     const s = capture()
     expect(await main(['sync', 'status', '--db', path, '--json'], s.streams)).toBe(0)
@@ -200,23 +210,9 @@ describe('rsky sync', () => {
 
   it('changes and ack: the change feed, oldest first, kept until acknowledged', async () => {
     const path = join(dir, 'feed.db')
-    const store = SqliteMirrorStore.open(path, { changeFeed: true })
-    const did = 'did:plc:abcdefghijklmnopqrstuvwx'
-    store.addRepos([did])
-    const value = encode({ $type: 'app.bsky.feed.post', text: 'hi' })
-    const cid = cidForCbor(value)
-    store.completeBackfill({
-      did,
-      rev: '3kaaaaaaaaa22',
-      data: cid,
-      records: ['3kaaaaaaaaa22', '3kaaaaaaaaa23'].map((rkey) => ({
-        collection: 'app.bsky.feed.post',
-        rkey,
-        cid,
-        record: value,
-      })),
-    })
-    store.close()
+    heldMirror(path, true)
+    const did = DID
+    const cid = CID
 
     const read = async (...args: string[]) => {
       const c = capture()

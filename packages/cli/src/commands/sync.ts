@@ -60,6 +60,17 @@ async function open(mirror: Mirror, db: string, changeFeed = false): Promise<Sto
   }
 }
 
+/** Opens the mirror database `db` names, runs `fn` on it and closes it. */
+async function withStore<T>(db: string, fn: (store: Store, mirror: Mirror) => Promise<T>): Promise<T> {
+  const mirror = await loadMirror()
+  const store = await open(mirror, db)
+  try {
+    return await fn(store, mirror)
+  } finally {
+    await store.close()
+  }
+}
+
 function httpService(s: string): string {
   let u: URL
   try {
@@ -265,9 +276,7 @@ const status: Command = {
   async run({ values, out }: CommandInput) {
     const db = stringOf(values['db'], 'db', true)
     const service = stringOf(values['service'], 'service', false)
-    const mirror = await loadMirror()
-    const store = await open(mirror, db)
-    try {
+    await withStore(db, async (store, mirror) => {
       const s = await store.status(service === undefined ? undefined : httpService(service))
       const leases = mirror.isLeaseStore(store) ? await store.listLeases() : []
       out.result(leases.length === 0 ? s : { ...s, leases })
@@ -287,9 +296,7 @@ const status: Command = {
         ]),
       ]))
         out.line(line)
-    } finally {
-      await store.close()
-    }
+    })
     return EXIT_OK
   },
 }
@@ -303,21 +310,17 @@ const records: Command = {
   async run({ values, out }: CommandInput) {
     const db = stringOf(values['db'], 'db', true)
     const did = stringOf(values['did'], 'did', false)
-    const mirror = await loadMirror()
-    const store = await open(mirror, db)
-    try {
+    await withStore(db, async (store) => {
       for await (const r of store.records(did === undefined ? {} : { did })) {
         out.item({ did: r.did, collection: r.collection, rkey: r.rkey, cid: r.cid })
         out.line(`${r.did} ${r.collection}/${r.rkey} ${r.cid}`)
       }
-    } finally {
-      await store.close()
-    }
+    })
     return EXIT_OK
   },
 }
 
-/** A non-negative integer option (a change id or a count). */
+/** An integer option of at least `min` (a change id or a count). */
 function countOf(v: unknown, name: string, fallback: number, min: number): number {
   const text = stringOf(v, name, false)
   if (text === undefined) return fallback
@@ -337,16 +340,12 @@ const changes: Command = {
     const db = stringOf(values['db'], 'db', true)
     const after = countOf(values['after'], 'after', 0, 0)
     const limit = countOf(values['limit'], 'limit', 1000, 1)
-    const mirror = await loadMirror()
-    const store = await open(mirror, db)
-    try {
+    await withStore(db, async (store) => {
       for (const ch of await store.readChanges(after, limit)) {
         out.item({ ...ch })
         out.line(`${ch.id} ${ch.action} ${ch.did} ${ch.collection}/${ch.rkey} ${ch.cid ?? '-'} ${ch.rev}`)
       }
-    } finally {
-      await store.close()
-    }
+    })
     return EXIT_OK
   },
 }
@@ -361,13 +360,9 @@ const ack: Command = {
     const db = stringOf(values['db'], 'db', true)
     if (values['id'] === undefined) throw new UsageError('--id is required')
     const id = countOf(values['id'], 'id', 0, 1)
-    const mirror = await loadMirror()
-    const store = await open(mirror, db)
-    try {
+    await withStore(db, async (store) => {
       await store.ackChanges(id)
-    } finally {
-      await store.close()
-    }
+    })
     out.result({ acknowledged: id })
     out.line(`acknowledged changes up to ${id}`)
     return EXIT_OK
