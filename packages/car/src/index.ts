@@ -1,4 +1,7 @@
 // @rsky/car: streaming CAR v1 reader and writer with every block hash-checked, and CID-keyed block maps.
+
+// scanCar: scan.ts's everywhere but in browsers, which get scan-car.browser.ts (smaller)
+export { scanCar } from '#scan-car'
 export { BlockMap, type BlocksAndMissing, bytesEqual, CidSet } from './block-map.ts'
 export { cidBytesKey, cidMapKey } from './cid-key.ts'
 export {
@@ -23,7 +26,7 @@ export {
   readCar,
   readCarWithRoot,
 } from './reader.ts'
-export { decodeCarHeader, scanCar } from './scan.ts'
+export { decodeCarHeader } from './scan.ts'
 export { type CarBlockVisitor, type CarSource, type CarStreamReader, readCarStream } from './stream.ts'
 export { CAR_READ_DEFAULTS, type CarBlock, type CarHeader, type CarReadOptions } from './types.ts'
 export {

@@ -174,8 +174,8 @@ export function blockCid(buf: Uint8Array, at: number): Cid {
   return new Cid(buf, at, CID_LENGTH, 1, buf[at + 1]!, 2)
 }
 
-/** The precise error for a section whose CID is not one this reader accepts. */
-function badCid(section: Uint8Array, offset: number, len: number): Error {
+/** The precise error for a section whose CID is not one this reader accepts. @internal */
+export function badCid(section: Uint8Array, offset: number, len: number): Error {
   // A well-formed CID prefix in a section too short to hold the digest is a bad section, not a bad CID.
   if (
     section.length >= 4 &&
