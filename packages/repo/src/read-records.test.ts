@@ -277,6 +277,48 @@ describe('readRepoRecords on hostile repositories', () => {
     expect(yielded).toBe(1)
   })
 
+  it('a subtree holding a key beyond its bounds: BAD_TREE, before the misplaced record', async () => {
+    // A layer-1 root with one key; its left subtree (layer 0) holds a key below it and one above
+    // it. Each node is well formed on its own: only the bounds the walk passes down catch it.
+    const key = (i: number) => `app.bsky.feed.post/r${i}`
+    let i = 0
+    while (heightForKey(key(i)) !== 1) i++
+    const top = key(i)
+    let below = ''
+    let above = ''
+    for (let j = 0; below === '' || above === ''; j++) {
+      const k = key(j)
+      if (heightForKey(k) !== 0) continue
+      if (k < top && below === '') below = k
+      if (k > top && above === '') above = k
+    }
+    const record = encode({ $type: 'app.bsky.feed.post', text: 'x' })
+    const rec = cidForCbor(record)
+    const entry = (k: string, prev: string, t: unknown) => {
+      let p = 0
+      while (p < prev.length && p < k.length && prev[p] === k[p]) p++
+      return { p, k: new TextEncoder().encode(k.slice(p)), v: rec, t }
+    }
+    const leafKeys = [below, above]
+    const leafBytes = encode({
+      l: null,
+      e: [entry(leafKeys[0]!, '', null), entry(leafKeys[1]!, leafKeys[0]!, null)],
+    })
+    const leaf = cidForCbor(leafBytes)
+    const rootBytes = encode({ l: leaf, e: [entry(top, '', null)] })
+    const root = cidForCbor(rootBytes)
+    const commit = encodeCommit(
+      await signCommit({ did, version: 3, data: root, rev: '3kabcdefghijk', prev: null }, keypair),
+    )
+    const car = writeCar(
+      [commit.cid],
+      [commit, { cid: root, bytes: rootBytes }, { cid: leaf, bytes: leafBytes }, { cid: rec, bytes: record }],
+    )
+    const { yielded, error } = await drain(car)
+    expect(error).toMatchObject({ code: 'BAD_TREE' })
+    expect(yielded).toBe(0)
+  })
+
   it('bad arguments are caller errors', async () => {
     const car = await smallCar(3)
     await expect(drain(car, { maxNodeEntries: 0 })).resolves.toMatchObject({ error: expect.any(RangeError) })
