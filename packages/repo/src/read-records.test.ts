@@ -294,18 +294,18 @@ describe('readRepoRecords on hostile repositories', () => {
     }
     const record = encode({ $type: 'app.bsky.feed.post', text: 'x' })
     const rec = cidForCbor(record)
-    const entry = (k: string, prev: string, t: unknown) => {
+    const entry = (k: string, prev: string): LexValue => {
       let p = 0
       while (p < prev.length && p < k.length && prev[p] === k[p]) p++
-      return { p, k: new TextEncoder().encode(k.slice(p)), v: rec, t }
+      return { p, k: new TextEncoder().encode(k.slice(p)), v: rec, t: null }
     }
     const leafKeys = [below, above]
     const leafBytes = encode({
       l: null,
-      e: [entry(leafKeys[0]!, '', null), entry(leafKeys[1]!, leafKeys[0]!, null)],
+      e: [entry(leafKeys[0]!, ''), entry(leafKeys[1]!, leafKeys[0]!)],
     })
     const leaf = cidForCbor(leafBytes)
-    const rootBytes = encode({ l: leaf, e: [entry(top, '', null)] })
+    const rootBytes = encode({ l: leaf, e: [entry(top, '')] })
     const root = cidForCbor(rootBytes)
     const commit = encodeCommit(
       await signCommit({ did, version: 3, data: root, rev: '3kabcdefghijk', prev: null }, keypair),
