@@ -5,7 +5,7 @@ import { packageBuild } from '../../tsup.base.ts'
 // item loop is chosen at run time through the package's "imports" map (#decode-item): browsers get
 // decode-item.browser.js (smaller), everything else decode-item.js (faster); both are entries and
 // #decode-item stays an import in index.js. #decode-problem likewise: a sentence per error code, or
-// one phrase in browsers.
+// one phrase in browsers; and #cid-inspect: Cid's util.inspect form, or nothing in browsers.
 export default defineConfig({
   ...packageBuild({
     index: 'src/index.ts',
@@ -14,6 +14,8 @@ export default defineConfig({
     'decode-item.browser': 'src/decode-item.browser.ts',
     'decode-problem': 'src/decode-problem.ts',
     'decode-problem.browser': 'src/decode-problem.browser.ts',
+    'cid-inspect': 'src/cid-inspect.ts',
+    'cid-inspect.browser': 'src/cid-inspect.browser.ts',
   }),
-  external: ['#decode-item', '#decode-problem'],
+  external: ['#decode-item', '#decode-problem', '#cid-inspect'],
 })

@@ -1,5 +1,6 @@
 import { base58Encode } from '@rsky/crypto/base58'
 import { sha256 } from '@rsky/crypto/sha256'
+import { showCidsAs } from '#cid-inspect'
 import { toBase32 } from './base32.ts'
 import { InvalidCidError, type InvalidCidErrorCode } from './errors.ts'
 import { readVarint, varintLength, writeVarint } from './varint.ts'
@@ -144,12 +145,9 @@ export class Cid {
   }
 }
 
-// Shows `CID(bafy...)` in Node's console and util.inspect, without importing node:util.
-Object.defineProperty(Cid.prototype, Symbol.for('nodejs.util.inspect.custom'), {
-  value(this: Cid): string {
-    return `CID(${this.toString()})`
-  },
-})
+// Shows `CID(bafy...)` in Node's console and util.inspect (cid-inspect.ts); browsers, which have
+// no use for it, get the no-op of cid-inspect.browser.ts (#cid-inspect).
+showCidsAs(Cid)
 
 /** The bytes of a CID from another implementation that follows multiformats' `asCID` convention. @internal */
 export function foreignCidBytes(value: unknown): Uint8Array | undefined {
