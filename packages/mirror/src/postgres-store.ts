@@ -397,12 +397,17 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       // Lock, clear and read the buffer in one round trip (a simple query of three statements: it
       // takes no parameters, so the DID goes in as a quoted literal). The buffer cannot change
       // once the row is locked: live commits lock it too.
+      // A backfill can be fetched again, so its transaction commits without waiting for the WAL
+      // flush (synchronous_commit off, for this transaction only): a crash of the server may lose
+      // the last backfills, whole and in commit order (any later synchronous commit, a live write
+      // or the cursor, flushes them first), and those repositories are simply pending again.
       const lit = c.escapeLiteral(did)
-      const [, , buffered] = (await c.query(
-        `SELECT 1 FROM mirror_repo WHERE did = ${lit} FOR UPDATE;
+      const [, , , buffered] = (await c.query(
+        `SET LOCAL synchronous_commit TO OFF;
+         SELECT 1 FROM mirror_repo WHERE did = ${lit} FOR UPDATE;
          DELETE FROM mirror_record WHERE did = ${lit};
          SELECT seq, body FROM mirror_buffer WHERE did = ${lit} ORDER BY seq`,
-      )) as unknown as [unknown, unknown, pg.QueryResult<{ seq: number; body: Buffer }>]
+      )) as unknown as [unknown, unknown, unknown, pg.QueryResult<{ seq: number; body: Buffer }>]
       // The records stream in through binary COPY (a bad one aborts it and the transaction rolls back).
       await copyRecords(c, did, repo.records)
       if (this.#changeFeed)
