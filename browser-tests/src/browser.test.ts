@@ -34,6 +34,7 @@ const CORE_CHECKS = [
   'car: a fetch ReadableStream, every block hash-checked',
   'mst: the same root CID as in Node',
   'repo: full verification of the sample repositories',
+  'repo/read: records of the sample repositories in key order; a damaged block refused',
   'lexicon: validation with eval blocked (closure path)',
   'identity: did:plc resolution from a loopback directory',
   "sync: a firehose over the browser's WebSocket",
