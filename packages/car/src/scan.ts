@@ -3,7 +3,7 @@
 // already ships, instead of header.ts's decoder-free check, so its bundle carries one DAG-CBOR
 // reader, not two. Both header readers accept and reject the same bytes for the same reasons
 // (test/header.test.ts).
-import { DagCborDecodeError, decode, isCid } from '@rsky/dag-cbor'
+import { DagCborDecodeError, decode, isCid, isLexMap } from '@rsky/dag-cbor'
 import { CarError, CarInvalidHeaderError } from './errors.ts'
 import { SectionParser } from './section.ts'
 import type { CarBlockVisitor } from './stream.ts'
@@ -25,14 +25,7 @@ export function decodeCarHeader(bytes: Uint8Array, offset: number): CarHeader {
     if (!(err instanceof DagCborDecodeError)) throw err
     fail('header is not valid DAG-CBOR', err)
   }
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Array.isArray(value) ||
-    value instanceof Uint8Array ||
-    isCid(value)
-  )
-    fail('header is not a map')
+  if (!isLexMap(value)) fail('header is not a map')
   const map = value as { version?: unknown; roots?: unknown }
   if (!Object.hasOwn(map, 'version')) fail('version missing')
   const version = map.version

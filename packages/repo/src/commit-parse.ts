@@ -1,6 +1,6 @@
 // Decoding and checking a commit block: what reading a repository needs, without the signature
 // code (kept in commit.ts so that a read-only bundle does not carry elliptic-curve arithmetic).
-import { type Cid, decode, isCid, type LexValue } from '@rsky/dag-cbor'
+import { type Cid, decode, isCid, isLexMap, type LexValue } from '@rsky/dag-cbor'
 import { isValidDid, isValidTid } from '@rsky/syntax'
 import type { Commit, LegacyV2Commit, VersionedCommit } from './commit-types.ts'
 import { InvalidCommitError } from './errors.ts'
@@ -15,15 +15,7 @@ function field(obj: Record<string, LexValue>, key: string): LexValue | undefined
  */
 export function parseCommit(value: LexValue, cid?: Cid): VersionedCommit {
   const opts = cid ? { cid } : {}
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Array.isArray(value) ||
-    value instanceof Uint8Array ||
-    isCid(value)
-  ) {
-    throw new InvalidCommitError('not a map', opts)
-  }
+  if (!isLexMap(value)) throw new InvalidCommitError('not a map', opts)
   const obj = value as Record<string, LexValue>
   const did = field(obj, 'did')
   const version = field(obj, 'version')
