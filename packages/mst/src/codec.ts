@@ -265,6 +265,13 @@ export function entryKey(
   i: number,
   cid: Cid | undefined,
 ): string {
+  // A suffix far over the cap is refused before it becomes a string: String.fromCharCode.apply has
+  // an argument cap, and a hostile node's key of a few hundred kilobytes would be a RangeError there.
+  // (Nearer the cap the key is built, so that the message can name it.)
+  if (kl > 4 * MAX_MST_KEY_LENGTH) {
+    const problem = `longer than ${MAX_MST_KEY_LENGTH}; length=${p + kl}`
+    structural('MST_NODE_KEY', `invalid key in MST node: ${problem}`, cid)
+  }
   let slash = prevSlash >= 0 && prevSlash < p ? prevSlash : -1
   let slashes = slash >= 0 ? 1 : 0
   let allowed = true

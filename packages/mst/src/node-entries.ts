@@ -1,30 +1,25 @@
 // decodeNodeEntries outside Node (browsers first): a node read through @rsky/dag-cbor's `decode`,
 // which a repository reader ships anyway for records, so its bundle carries one CBOR reader and no
-// second one for nodes. In Node, node-entries.node.ts gives the node's own reader instead (about 8%
-// faster per node); test/decode-value.test.ts holds both equal to decodeNode.
-import { type Cid, DagCborDecodeError, decode, isCid, isLexMap } from '@rsky/dag-cbor'
-import { checkCount, checkNode, entryKey, lastKeySlash, type NodeEntries, type NodePlace } from './codec.ts'
+// second one for nodes. Written small on purpose (no codec.ts, no key.ts): one pattern for the key
+// rules, one error helper with a short message. In Node, node-entries.node.ts gives the node's own
+// reader instead; test/decode-value.test.ts holds both equal to decodeNode (the same nodes, the same
+// error codes).
+import { type Cid, DagCborDecodeError, decode, isCid } from '@rsky/dag-cbor'
+import { keyHeight } from '#digest'
+import type { NodeEntries, NodePlace } from './codec.ts'
 import { InvalidMstNodeError } from './errors.ts'
 import { DEFAULT_NODE_LIMITS } from './node.ts'
 
-function encodingError(message: string, cid: Cid | undefined, offset?: number): never {
-  throw new InvalidMstNodeError('MST_NODE_ENCODING', `invalid MST node encoding: ${message}`, { cid, offset })
-}
-
-/** Whether `value` is a map as `decode` returns them with exactly the keys k, p, t, v (in that order, as decode keeps them). */
-function isEntryMap(value: unknown): value is Record<string, unknown> {
-  if (!isLexMap(value)) return false
-  const keys = Object.keys(value)
-  return keys.length === 4 && keys[0] === 'k' && keys[1] === 'p' && keys[2] === 't' && keys[3] === 'v'
-}
-
-const ENTRY_SHAPE = 'entry is not {k: bytes, p: unsigned integer, t: node link or null, v: CID}'
+// A valid MST key: `collection/rkey`, both parts non-empty, only A-Za-z0-9_~-:. (`\w` is
+// [A-Za-z0-9_] without the u flag). Bytes above 0x7f become characters the pattern refuses.
+const KEY = /^[\w~:.-]+\/[\w~:.-]+$/
 
 /** `value` when it is a link to a node (CIDv1, dag-cbor, sha2-256), else null. */
 function nodeLink(value: unknown): Cid | null {
-  if (!isCid(value)) return null
-  const b = value.bytes
-  return b.length === 36 && b[0] === 1 && b[1] === 0x71 && b[2] === 0x12 && b[3] === 0x20 ? value : null
+  const b = isCid(value) ? value.bytes : []
+  return b.length === 36 && b[0] === 1 && b[1] === 0x71 && b[2] === 0x12 && b[3] === 0x20
+    ? (value as Cid)
+    : null
 }
 
 /**
@@ -37,6 +32,7 @@ function nodeLink(value: unknown): Cid | null {
  * codes, except that a block that is not strict DAG-CBOR is always `MST_NODE_ENCODING` (decodeNode
  * may first meet a fault of another kind in an earlier entry). The links view `bytes`, which must
  * not change afterwards. A child's place is `{ layer: layer - 1, lo, hi }` with the keys around it.
+ * Messages are short (`invalid MST node; code=... key=...`); the code and `cid` name the fault.
  * @throws InvalidMstNodeError
  * @example
  * const { keys, values, left, rights } = decodeNodeEntries(bytes, cid, { layer, lo, hi })
@@ -46,56 +42,62 @@ export function decodeNodeEntries(
   cid: Cid | undefined,
   place: NodePlace = {},
 ): NodeEntries {
-  let value: unknown
+  const fail = (code: string, key?: string, offset?: number): never => {
+    throw new InvalidMstNodeError(
+      `MST_NODE_${code}`,
+      `invalid MST node; code=MST_NODE_${code}${key === undefined ? '' : ` key=${key}`}`,
+      { cid, offset },
+    )
+  }
+  let node: Record<string, unknown>
   try {
-    value = decode(bytes)
+    node = decode(bytes) as Record<string, unknown>
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
-    encodingError(`not strict DAG-CBOR (${err.code})`, cid, err.offset)
+    return fail('ENCODING', undefined, err.offset)
   }
   // The checks in decodeNode's order, so that both name the same fault first: the map's first
-  // key (decode keeps the canonical order) before the entries, its second after them.
-  const fields = isLexMap(value) ? Object.keys(value) : []
-  if (fields.length !== 2) encodingError('expected a map of two entries', cid)
-  const node = value as Record<string, unknown>
-  const entries = node.e
-  if (fields[0] !== 'e' || !Array.isArray(entries)) encodingError('expected map key "e" with an array', cid)
-  const count = entries.length
-  const limits = place.limits ?? DEFAULT_NODE_LIMITS
-  checkCount(count, limits, cid)
-  const keys: string[] = new Array(count)
-  const values: Cid[] = new Array(count)
-  const rightCids: (Cid | null)[] = new Array(count)
+  // key (decode keeps the canonical order) before the entries, its second after them. Every value
+  // `decode` returns but null has keys (none for numbers, indices for arrays and strings).
+  const fields = node === null ? [] : Object.keys(node)
+  const entries = node?.e
+  if (fields.length !== 2 || fields[0] !== 'e' || !Array.isArray(entries)) fail('ENCODING')
+  const count = (entries as unknown[]).length
+  if (count > (place.limits ?? DEFAULT_NODE_LIMITS).maxNodeEntries) fail('TOO_LARGE')
+  const keys: string[] = []
+  const values: Cid[] = []
+  const rights: (Cid | null)[] = []
   let prev = ''
-  let prevSlash = -1
-  for (let i = 0; i < count; i++) {
-    const entry = entries[i]
-    if (!isEntryMap(entry)) encodingError(ENTRY_SHAPE, cid)
-    const { k, p, t, v } = entry
-    const right = t === null ? null : nodeLink(t)
-    if (
-      !(k instanceof Uint8Array) ||
-      typeof p !== 'number' ||
-      p < 0 ||
-      (t !== null && right === null) ||
-      !isCid(v)
-    )
-      encodingError(ENTRY_SHAPE, cid)
-    if (p > prev.length) encodingError('prefix length longer than previous key', cid)
-    rightCids[i] = right
-    values[i] = v
-    prev = keys[i] = entryKey(k, 0, k.length, p, prev, prevSlash, i, cid)
-    prevSlash = lastKeySlash()
+  for (const entry of entries as Record<string, unknown>[]) {
+    if (entry === null || Object.keys(entry).join() !== 'k,p,t,v') fail('ENCODING')
+    // Held to these types by the check below (fail throws).
+    const { k, p, t, v } = entry as { k: Uint8Array; p: number; t: unknown; v: Cid }
+    const right = nodeLink(t)
+    if (!(k instanceof Uint8Array) || typeof p !== 'number' || p < 0 || (t !== null && !right) || !isCid(v))
+      fail('ENCODING')
+    if (p > prev.length) fail('ENCODING')
+    // A suffix over the length cap is refused before it becomes a string (apply has an argument cap).
+    const key = k.length > 1024 ? '' : prev.slice(0, p) + String.fromCharCode.apply(null, k as never)
+    if (!KEY.test(key) || key.length > 1024) fail('KEY', key)
+    if (keys.length > 0 && !(key > prev)) fail('ORDER', key)
+    if (key[p] !== undefined && key[p] === prev[p]) fail('PREFIX', key)
+    keys.push(key)
+    values.push(v)
+    rights.push(right)
+    prev = key
   }
   const l = node.l
-  if (fields[1] !== 'l') encodingError('expected map key "l"', cid)
-  const leftCid = l === null ? null : nodeLink(l)
-  if (l !== null && leftCid === null) encodingError('left link is not a CIDv1 dag-cbor sha2-256 link', cid)
-  return {
-    layer: checkNode(cid, place, keys, rightCids, leftCid),
-    keys,
-    values,
-    left: leftCid,
-    rights: rightCids,
-  }
+  const left = nodeLink(l)
+  if (fields[1] !== 'l' || (l !== null && !left)) fail('ENCODING')
+  // Bounds from the parent, then the layer: every key's (the root takes its first key's), no
+  // empty node below the root, no links at layer 0.
+  const { lo, hi } = place
+  if (count > 0 && ((lo != null && !((keys[0] as string) > lo)) || (hi != null && !(prev < hi))))
+    fail('ORDER')
+  let layer = place.layer
+  if (count === 0 && (layer === undefined ? left : !left)) fail('EMPTY')
+  layer ??= count > 0 ? keyHeight(keys[0] as string) : 0
+  for (const key of keys) if (keyHeight(key) !== layer) fail('LAYER', key)
+  if (layer === 0 && (left || rights.some((c) => c))) fail('LAYER')
+  return { layer, keys, values, left, rights }
 }

@@ -176,3 +176,48 @@ describe('decodeNodeEntries (both) equals decodeNode', () => {
     same(encode({ e: [], l: null }), { layer: 0 })
   })
 })
+
+describe('node keys: both readers and decodeNode name the same fault', () => {
+  const v = valueCid(1)
+  const te = new TextEncoder()
+  /** A one-entry leaf node whose key is `k` (bytes), as strict DAG-CBOR. */
+  const leaf = (k: Uint8Array) => encode({ e: [{ k, p: 0, t: null, v }], l: null })
+
+  it('on keys near every rule: characters, "/", empty parts, bytes above 0x7f, the length cap', () => {
+    const keys: [Uint8Array, string | null][] = [
+      [te.encode('a.b/c'), null],
+      [te.encode('A-Z_a~z:0.9/x-_~:.'), null],
+      [te.encode(`a/${'x'.repeat(1022)}`), null],
+      [te.encode(`a/${'x'.repeat(1023)}`), 'MST_NODE_KEY'],
+      [te.encode('/c'), 'MST_NODE_KEY'],
+      [te.encode('a.b/'), 'MST_NODE_KEY'],
+      [te.encode('a.b'), 'MST_NODE_KEY'],
+      [te.encode('a/b/c'), 'MST_NODE_KEY'],
+      [te.encode('a b/c'), 'MST_NODE_KEY'],
+      [te.encode('a.b/c\n'), 'MST_NODE_KEY'],
+      [te.encode('a.b/é'), 'MST_NODE_KEY'],
+      [Uint8Array.from([0x61, 0x2f, 0xff]), 'MST_NODE_KEY'],
+      [Uint8Array.from([0x61, 0x2f, 0x00]), 'MST_NODE_KEY'],
+      [new Uint8Array(0), 'MST_NODE_KEY'],
+    ]
+    for (const [k, code] of keys) {
+      const out = same(leaf(k))
+      expect('code' in out ? out.code : null, new TextDecoder().decode(k).slice(0, 20)).toBe(code)
+    }
+  })
+
+  it('a key of 300 KB is MST_NODE_KEY, not a RangeError from building the string', () => {
+    const k = new Uint8Array(300_000).fill(0x61)
+    k[1] = 0x2f
+    expect(same(leaf(k))).toEqual({ code: 'MST_NODE_KEY' })
+    // The same length made of a prefix taken from the previous key and a long suffix.
+    const node = encode({
+      e: [
+        { k: te.encode('a.b/c'), p: 0, t: null, v },
+        { k, p: 4, t: null, v },
+      ],
+      l: null,
+    })
+    expect(same(node)).toEqual({ code: 'MST_NODE_KEY' })
+  })
+})
