@@ -22,6 +22,7 @@ import { type RateLimit, rateLimitedSource, TokenBucket } from './rate-limit.ts'
 import { openVerifiedRepo } from './repo-walk.ts'
 import { listRepos, listReposByCollection, probeHost } from './scope.ts'
 import { checkShard, inShard, type Shard } from './shard.ts'
+import { SignatureThread } from './signature-thread.ts'
 import type { MirrorStore } from './store.ts'
 import { isStoreFault } from './store-fault.ts'
 import type { PreparedCommit } from './types.ts'
@@ -164,6 +165,8 @@ export class MirrorEngine {
   readonly #keeper: LeaseKeeper | undefined
   readonly #partitions: number
   #pool: CommitAuthPool | undefined
+  /** Backfills' commit signatures, checked on a worker thread (started at the first one). */
+  readonly #signatures = new SignatureThread()
   #leaseTimer: ReturnType<typeof setInterval> | undefined
   #leaseTick: Promise<void> = Promise.resolve()
   #backfillTimer: ReturnType<typeof setTimeout> | undefined
@@ -349,6 +352,7 @@ export class MirrorEngine {
       store.setFence(undefined)
     }
     await this.#pool?.close()
+    await this.#signatures.close()
   }
 
   /** Partitions this engine should backfill (undefined: all of its scope). */
@@ -480,7 +484,13 @@ export class MirrorEngine {
       const car = await this.#source(did, signal)
       // Blocks past `backfillMemory` spool to a temporary file; the records are checked and
       // written as the store pulls them, inside its transaction (a bad one rolls it all back).
-      const repo = await openVerifiedRepo({ did, car, keys: this.#keys, ...this.#o.backfillMemory })
+      const repo = await openVerifiedRepo({
+        did,
+        car,
+        keys: this.#keys,
+        signatures: this.#signatures,
+        ...this.#o.backfillMemory,
+      })
       try {
         if (signal.aborted) return
         let written = 0

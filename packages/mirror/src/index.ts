@@ -44,6 +44,7 @@ export {
 } from './repo-walk.ts'
 export { type ListOptions, listRepos, listReposByCollection, probeHost } from './scope.ts'
 export { checkShard, didHash, inShard, type Shard } from './shard.ts'
+export { type SignatureChecker, SignatureThread } from './signature-thread.ts'
 export { SqliteMirrorStore, type SqliteStoreOptions } from './sqlite-store.ts'
 export type { ApplyOutcome, MirrorChange, MirrorStore } from './store.ts'
 export {

@@ -5,9 +5,16 @@
 // so a store can write them inside its transaction without the whole repository in memory.
 import { CarError, type CarReadOptions, type CarSource } from '@rsky/car'
 import { type Cid, DagCborDecodeError, ensureValidDagCbor } from '@rsky/dag-cbor'
-import { decodeCommit, RepoError, verifyCommitSignature, walkRecordTree } from '@rsky/repo'
+import {
+  decodeCommit,
+  encodeUnsignedCommit,
+  RepoError,
+  verifyCommitSignature,
+  walkRecordTree,
+} from '@rsky/repo'
 import { SpooledBlocks, type SpoolOptions } from './block-spool.ts'
 import { MirrorError } from './errors.ts'
+import type { SignatureChecker } from './signature-thread.ts'
 import type { BackfilledRepo } from './types.ts'
 
 /** One record of a verified repository. */
@@ -30,6 +37,11 @@ export interface ReadRepoOptions extends SpoolOptions {
   keys: SigningKeys
   carLimits?: CarReadOptions
   maxNodeEntries?: number
+  /**
+   * Where the commit signature is checked (a `SignatureThread`: on a worker thread, while
+   * this one works on other repositories). Default: here, before the call returns.
+   */
+  signatures?: SignatureChecker
 }
 
 /**
@@ -91,7 +103,7 @@ export async function openVerifiedRepo(opts: ReadRepoOptions): Promise<VerifiedR
       throw new MirrorError('REPO_DID_MISMATCH', `the repository is another DID's; got=${commit.did}`, {
         did,
       })
-    await checkSignature(did, commit, opts.keys)
+    await checkSignature(did, commit, opts.keys, opts.signatures)
     const data = commit.data
     const walk = (keep: ReadonlySet<string> | undefined): Iterable<WalkedRecord> => ({
       [Symbol.iterator]: () => walkRecords(blocks, did, data, opts.maxNodeEntries, keep),
@@ -161,7 +173,9 @@ async function checkSignature(
   did: string,
   commit: ReturnType<typeof decodeCommit>,
   keys: SigningKeys,
+  signatures: SignatureChecker | undefined,
 ): Promise<void> {
+  const unsigned = signatures === undefined ? undefined : encodeUnsignedCommit(commit)
   for (const forceRefresh of [false, true]) {
     let key: string
     try {
@@ -173,7 +187,11 @@ async function checkSignature(
       })
     }
     // A failure is checked once more on a fresh document: the key may have rotated.
-    if (verifyCommitSignature(commit, key)) return
+    const ok =
+      signatures === undefined || unsigned === undefined
+        ? verifyCommitSignature(commit, key)
+        : await signatures.verify(key, unsigned, commit.sig)
+    if (ok) return
   }
   throw new MirrorError('BAD_SIGNATURE', 'the commit signature does not verify', { did })
 }

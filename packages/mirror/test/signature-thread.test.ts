@@ -1,0 +1,146 @@
+// Commit signatures checked on a worker thread: the same answers and errors as on the calling
+// thread (BAD_SIGNATURE, KEY_UNAVAILABLE, the retry on a refreshed key), and every check still
+// answered when the worker fails or after the thread is closed.
+import { P256Keypair, Secp256k1Keypair, verifySignature } from '@rsky/crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MirrorError, readVerifiedRepo } from '../src/index.ts'
+import { SignatureThread } from '../src/signature-thread.ts'
+import { carOf, keysOf, makeAccount, type TestAccount } from './fixtures.ts'
+
+const DID = 'did:plc:signaturethread0000000000'
+const DATA = new TextEncoder().encode('the unsigned commit')
+let account: TestAccount
+let car: Uint8Array
+const sigs = new SignatureThread()
+
+beforeAll(async () => {
+  account = await makeAccount(DID, 30, '4a1c0f3e2d5b6a798897a6b5c4d3e2f1001122334455667788990a1b2c3d4e5f')
+  car = await carOf(account)
+})
+afterAll(() => sigs.close())
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'ok'
+  } catch (err) {
+    expect(err).toBeInstanceOf(MirrorError)
+    return (err as MirrorError).code
+  }
+}
+
+describe('SignatureThread', () => {
+  it('answers as verifySignature does: both curves, a wrong key, damaged and short signatures', async () => {
+    const k = Secp256k1Keypair.create()
+    const p = P256Keypair.create()
+    const sk = await k.sign(DATA)
+    const sp = await p.sign(DATA)
+    const flipped = sk.slice()
+    flipped[10] = (flipped[10] as number) ^ 1
+    const cases: [string, Uint8Array, Uint8Array][] = [
+      [k.did(), DATA, sk],
+      [p.did(), DATA, sp],
+      [k.did(), DATA, sp],
+      [k.did(), DATA, flipped],
+      [k.did(), DATA.subarray(1), sk],
+      [k.did(), DATA, sk.subarray(0, 63)],
+      [k.did(), DATA, new Uint8Array(64)],
+      [p.did(), DATA, new Uint8Array(64).fill(0xff)],
+    ]
+    const got = await Promise.all(cases.map(([key, d, s]) => sigs.verify(key, d, s)))
+    expect(got).toEqual(cases.map(([key, d, s]) => verifySignature(key, d, s)))
+    expect(got.slice(0, 2)).toEqual([true, true])
+    expect(sigs.threaded).toBe(true)
+  })
+
+  it('a malformed did:key rejects with the error verifySignature throws', async () => {
+    let expected: unknown
+    try {
+      verifySignature('did:key:zNotAKey', DATA, new Uint8Array(64))
+    } catch (err) {
+      expected = err
+    }
+    expect(expected).toBeInstanceOf(Error)
+    await expect(sigs.verify('did:key:zNotAKey', DATA, new Uint8Array(64))).rejects.toThrow(
+      (expected as Error).message,
+    )
+    await expect(sigs.verify('did:key:zNotAKey', DATA, new Uint8Array(64))).rejects.toBeInstanceOf(
+      (expected as Error).constructor,
+    )
+  })
+
+  it('a worker that cannot run: every check answered here, the same way', async () => {
+    const broken = new SignatureThread({ workerUrl: new URL('data:text/javascript,process.exit(3)') })
+    const k = Secp256k1Keypair.create()
+    const sig = await k.sign(DATA)
+    const got = await Promise.all([
+      broken.verify(k.did(), DATA, sig),
+      broken.verify(k.did(), DATA, new Uint8Array(64)),
+    ])
+    expect(got).toEqual([true, false])
+    // the failure is noticed once the worker exits; later checks run on this thread
+    await new Promise((r) => setTimeout(r, 200))
+    expect(broken.threaded).toBe(false)
+    expect(await broken.verify(k.did(), DATA, sig)).toBe(true)
+    await broken.close()
+  })
+
+  it('after close, checks run on this thread', async () => {
+    const t = new SignatureThread()
+    const k = Secp256k1Keypair.create()
+    const sig = await k.sign(DATA)
+    expect(await t.verify(k.did(), DATA, sig)).toBe(true)
+    await t.close()
+    expect(t.threaded).toBe(false)
+    expect(await t.verify(k.did(), DATA, sig)).toBe(true)
+    expect(await t.verify(k.did(), DATA.subarray(2), sig)).toBe(false)
+    await t.close()
+  })
+})
+
+describe('openVerifiedRepo with the signature on a worker thread', () => {
+  it('a valid repository reads whole', async () => {
+    const r = await readVerifiedRepo({ did: DID, car: once(car), keys: keysOf(account), signatures: sigs })
+    expect(r.records).toHaveLength(30)
+  })
+
+  it('signed by another key: BAD_SIGNATURE after one refresh', async () => {
+    const other = Secp256k1Keypair.create()
+    const asked: boolean[] = []
+    const keys = {
+      resolveAtprotoKey: (_did: string, o?: { forceRefresh?: boolean }) => {
+        asked.push(o?.forceRefresh === true)
+        return other.did()
+      },
+    }
+    expect(await codeOf(readVerifiedRepo({ did: DID, car: once(car), keys, signatures: sigs }))).toBe(
+      'BAD_SIGNATURE',
+    )
+    expect(asked).toEqual([false, true])
+  })
+
+  it('a rotated key: the stale one fails, the refreshed one verifies', async () => {
+    const stale = Secp256k1Keypair.create()
+    const keys = {
+      resolveAtprotoKey: (_did: string, o?: { forceRefresh?: boolean }) =>
+        o?.forceRefresh === true ? account.keypair.did() : stale.did(),
+    }
+    const r = await readVerifiedRepo({ did: DID, car: once(car), keys, signatures: sigs })
+    expect(r.records).toHaveLength(30)
+  })
+
+  it('no key to be had: KEY_UNAVAILABLE', async () => {
+    const keys = {
+      resolveAtprotoKey: () => {
+        throw new Error('plc down')
+      },
+    }
+    expect(await codeOf(readVerifiedRepo({ did: DID, car: once(car), keys, signatures: sigs }))).toBe(
+      'KEY_UNAVAILABLE',
+    )
+  })
+})
