@@ -4,7 +4,7 @@
 // answers the engine's health probe; nothing else touches the network.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { LexMap } from '@rsky/dag-cbor'
+import type { Cid, LexMap } from '@rsky/dag-cbor'
 import { MirrorEngine, type MirrorStore } from '@rsky/mirror'
 import {
   type CommitAuthenticator,
@@ -66,19 +66,31 @@ function healthHost(): Promise<string> {
   return host
 }
 
-/** Each DID starts at the state its first commit in the stream follows. */
-export async function seedStates(store: MirrorStore, frames: readonly Uint8Array[]): Promise<void> {
+type Seed = { did: string; state: { rev: string; data: Cid; status: 'synchronized' } }
+
+/** The seed states of a stream, found once per stream: the decoding is setup, not the measured path. */
+const seeds = new WeakMap<readonly Uint8Array[], Seed[]>()
+
+function seedsOf(frames: readonly Uint8Array[]): Seed[] {
+  const known = seeds.get(frames)
+  if (known !== undefined) return known
   const seen = new Set<string>()
-  const repos = []
+  const repos: Seed[] = []
   for (const frame of frames) {
     const p = parseCommitEvent(decodeFrame(frame).body as LexMap)
     if (!p.success) throw new Error('bad frame')
     const e = p.value
     if (seen.has(e.repo) || e.since === null || e.prevData === undefined) continue
     seen.add(e.repo)
-    repos.push({ did: e.repo, state: { rev: e.since, data: e.prevData, status: 'synchronized' as const } })
+    repos.push({ did: e.repo, state: { rev: e.since, data: e.prevData, status: 'synchronized' } })
   }
-  await store.commit({ repos })
+  seeds.set(frames, repos)
+  return repos
+}
+
+/** Each DID starts at the state its first commit in the stream follows. */
+export async function seedStates(store: MirrorStore, frames: readonly Uint8Array[]): Promise<void> {
+  await store.commit({ repos: seedsOf(frames) })
 }
 
 /**

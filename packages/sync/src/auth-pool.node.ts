@@ -58,8 +58,12 @@ export interface AuthBatchResponse {
 
 /** Most commits sent to a worker in one message. */
 const MAX_BATCH = 32
-/** Batches a worker may hold at once: it starts the next while the main thread reads the last. */
-const MAX_IN_FLIGHT = 2
+/**
+ * Batches a worker may hold at once. The main thread stops feeding workers while it writes (a
+ * SQLite COMMIT blocks it, for milliseconds when the disk is busy), so each worker holds enough
+ * work to stay busy through such a write rather than only the batch after the one being read.
+ */
+const MAX_IN_FLIGHT = 4
 
 /** Raised by {@link CommitAuthPool} when a worker fails or the pool is closed. */
 export class AuthPoolError extends Error {
@@ -178,7 +182,7 @@ function workerUrl(): URL {
  * the thread with the fewest waiting, so a few busy repositories do not leave a thread idle. The
  * checks are those of {@link authenticateCommit}; the main thread resolves the signing key
  * (`keys.resolveAtprotoKey`) and, when the signature fails, resolves it once more with
- * `forceRefresh` and retries if it changed. Commits travel in batches (up to 32 per message, two
+ * `forceRefresh` and retries if it changed. Commits travel in batches (up to 32 per message, four
  * batches in flight per worker) and each DID's answers come back in the order it sent them. Pass it
  * to `Firehose` as `authenticator`.
  * @example
@@ -248,6 +252,9 @@ export class CommitAuthPool implements CommitAuthenticator {
       if (jobs === undefined) return
       slot.failures = 0
       slot.inFlight.delete(res.batch)
+      // refill the worker first: resolving the answers runs the callers' continuations (the
+      // store's write among them) before a timer or an immediate could send it more work
+      if (slot.queue.length > 0) this.#flush(slot)
       let at = 0
       for (let i = 0; i < jobs.length; i++) {
         const job = jobs[i] as Job
@@ -258,7 +265,6 @@ export class CommitAuthPool implements CommitAuthenticator {
         else job.resolve(res.results.subarray(at, end))
         at = end ?? at
       }
-      // let the callers chain their next commits before the next batch leaves
       if (slot.queue.length > 0) this.#schedule(slot)
       else if (slot.inFlight.size === 0) worker.unref()
     })
