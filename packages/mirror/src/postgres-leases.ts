@@ -168,7 +168,36 @@ export async function checkFence(
      WHERE lease_group = $1 AND owner = $2 AND partition = ANY($3::int[]) FOR SHARE`,
     [fence.group, fence.owner, partitions],
   )
-  const held = new Map(r.rows.map((row) => [row.partition, Number(row.token)]))
+  checkFenceRows(
+    fence,
+    partitions,
+    r.rows.map((row) => [row.partition, row.token]),
+  )
+}
+
+/**
+ * The statement of {@link checkFence} as text (values as escaped literals), for a transaction that
+ * sends it with others in one round trip; its rows go to {@link checkFenceRows}.
+ */
+export function fenceStatement(
+  fence: Fence,
+  partitions: readonly number[],
+  literal: (s: string) => string,
+): string {
+  return `SELECT partition, token FROM mirror_lease WHERE lease_group = ${literal(fence.group)}
+    AND owner = ${literal(fence.owner)} AND partition IN (${partitions.map((p) => String(p | 0)).join(', ')}) FOR SHARE`
+}
+
+/**
+ * Whether the lease rows read (partition, token) still hold every partition of `partitions`.
+ * @throws MirrorError `LEASE_LOST`
+ */
+export function checkFenceRows(
+  fence: Fence,
+  partitions: readonly number[],
+  rows: readonly (readonly [number | string | null, number | string | null])[],
+): void {
+  const held = new Map(rows.map(([p, token]) => [Number(p), Number(token)]))
   for (const p of partitions)
     if (held.get(p) !== fence.tokens.get(p))
       throw new MirrorError(

@@ -4,20 +4,11 @@
 import { type Cid, parseCid } from '@rsky/dag-cbor'
 import { type AccountStatus, type RepoState, type SyncStoreBatch, validateSyncStoreBatch } from '@rsky/sync'
 import pg from 'pg'
-import {
-  APP_CHANGE_CHUNK,
-  type AppChange,
-  accountDeletedChange,
-  appliedChanges,
-  resetChange,
-  snapshotChange,
-} from './app-changes.ts'
-import { chainStep } from './chain.ts'
-import { decodePreparedCommit } from './commit-codec.ts'
+import { type AppChange, accountDeletedChange, appliedChanges } from './app-changes.ts'
 import { MirrorError } from './errors.ts'
 import type { LeaseClaim, LeaseInfo, LeaseStore } from './leases.ts'
 import { type Fence, fencedPartitions, type LiveBatch } from './live-batch.ts'
-import { copyRecords } from './postgres-copy.ts'
+import { PostgresBackfiller } from './postgres-backfill.ts'
 import * as leases from './postgres-leases.ts'
 import { applyLiveBatch } from './postgres-live.ts'
 import { POSTGRES_SCHEMA } from './postgres-schema.ts'
@@ -31,7 +22,6 @@ import type {
   MirrorRepo,
   MirrorStatus,
   PreparedCommit,
-  RecordChange,
   RepoPhase,
 } from './types.ts'
 
@@ -53,13 +43,6 @@ export interface PostgresStoreOptions {
 
 type Client = pg.PoolClient
 
-/** How a transaction of {@link PostgresMirrorStore} folds BEGIN and COMMIT into its own queries. */
-interface TxFold {
-  /** `'BEGIN;'` when the first simple query must open the transaction, else `''` (already open). */
-  begin: string
-  /** Set once a query that ended with COMMIT succeeded. */
-  committed: boolean
-}
 interface RepoRow {
   did: string
   phase: string
@@ -108,6 +91,7 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
   readonly #onChanges: PostgresStoreOptions['onChanges']
   #commits: Promise<void> = Promise.resolve()
   #fence: Fence | undefined
+  readonly #backfiller: PostgresBackfiller
 
   private constructor(pool: pg.Pool, opts: PostgresStoreOptions) {
     this.pool = pool
@@ -115,6 +99,12 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     if (opts.onChanges !== undefined && typeof opts.onChanges !== 'function')
       throw new TypeError('PostgresMirrorStore: onChanges must be a function')
     this.#onChanges = opts.onChanges
+    this.#backfiller = new PostgresBackfiller({
+      pool,
+      changeFeed: this.#changeFeed,
+      onChanges: opts.onChanges,
+      fence: () => this.#fence,
+    })
   }
 
   /**
@@ -159,15 +149,9 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
   /**
    * One transaction. With a fence set, the leases of `fenced` (the DIDs it writes, or every held
    * partition) are checked and share-locked first: a lost lease rolls it back with `LEASE_LOST`.
-   * With `fold` (and no lease to check) `fn` sends BEGIN itself, as `tx.begin` put before its first
-   * simple query, and may end with COMMIT in its last one (then sets `tx.committed`): two round
-   * trips fewer for a small backfill.
+   * (Backfills run their own transactions: postgres-backfill.ts.)
    */
-  async #tx<T>(
-    fn: (c: Client, tx: TxFold) => Promise<T>,
-    fenced?: readonly string[] | 'held',
-    fold = false,
-  ): Promise<T> {
+  async #tx<T>(fn: (c: Client) => Promise<T>, fenced?: readonly string[] | 'held'): Promise<T> {
     const fence = this.#fence
     const parts =
       fence === undefined || fenced === undefined
@@ -183,15 +167,11 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
       broken = true
     }
     c.on('error', dropped)
-    const fenceCheck = fence !== undefined && parts !== undefined
-    const tx: TxFold = { begin: fold && !fenceCheck ? 'BEGIN;' : '', committed: false }
     try {
-      if (tx.begin === '') {
-        await c.query('BEGIN')
-        if (fenceCheck) await leases.checkFence(c, fence, parts)
-      }
-      const out = await fn(c, tx)
-      if (!tx.committed) await c.query('COMMIT')
+      await c.query('BEGIN')
+      if (fence !== undefined && parts !== undefined) await leases.checkFence(c, fence, parts)
+      const out = await fn(c)
+      await c.query('COMMIT')
       return out
     } catch (err) {
       try {
@@ -363,28 +343,6 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
 
   // --- writes
 
-  async #applyChanges(c: Client, did: string, rev: string, changes: readonly RecordChange[]): Promise<void> {
-    for (const ch of changes) {
-      if (ch.action === 'delete')
-        await c.query('DELETE FROM mirror_record WHERE did = $1 AND collection = $2 AND rkey = $3', [
-          did,
-          ch.collection,
-          ch.rkey,
-        ])
-      else
-        await c.query(
-          `INSERT INTO mirror_record (did, collection, rkey, cid, value) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (did, collection, rkey) DO UPDATE SET cid = excluded.cid, value = excluded.value`,
-          [did, ch.collection, ch.rkey, (ch.cid as Cid).toString(), Buffer.from(ch.record as Uint8Array)],
-        )
-      if (this.#changeFeed)
-        await c.query(
-          'INSERT INTO mirror_change (did, collection, rkey, action, cid, rev) VALUES ($1, $2, $3, $4, $5, $6)',
-          [did, ch.collection, ch.rkey, ch.action, ch.cid?.toString() ?? null, rev],
-        )
-    }
-  }
-
   async applyCommit(commit: PreparedCommit, stream: string): Promise<ApplyOutcome> {
     const out = await this.applyLive({ commits: [commit], cursors: [{ stream, seq: commit.seq }] })
     return out[0] as ApplyOutcome
@@ -409,103 +367,12 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     )
   }
 
+  /**
+   * Small repositories that finish at about the same time share one transaction and one COPY
+   * (each promise settles after its COMMIT); a large one streams alone (see postgres-backfill.ts).
+   */
   completeBackfill(repo: BackfilledRepo): Promise<DrainResult> {
-    const fenced = [repo.did]
-    return this.#tx(
-      async (c, tx): Promise<DrainResult> => {
-        const { did } = repo
-        // Lock, clear and read the buffer in one round trip (a simple query of three statements, after
-        // BEGIN when folded: it takes no parameters, so the DID goes in as a quoted literal). The buffer cannot change
-        // once the row is locked: live commits lock it too.
-        // A backfill can be fetched again, so its transaction commits without waiting for the WAL
-        // flush (synchronous_commit off, for this transaction only): a crash of the server may lose
-        // the last backfills, whole and in commit order (any later synchronous commit, a live write
-        // or the cursor, flushes them first), and those repositories are simply pending again.
-        const lit = c.escapeLiteral(did)
-        const results = (await c.query(
-          `${tx.begin}SET LOCAL synchronous_commit TO OFF;
-         SELECT 1 FROM mirror_repo WHERE did = ${lit} FOR UPDATE;
-         DELETE FROM mirror_record WHERE did = ${lit};
-         SELECT seq, body FROM mirror_buffer WHERE did = ${lit} ORDER BY seq`,
-        )) as unknown as pg.QueryResult<{ seq: number; body: Buffer }>[]
-        const buffered = results[results.length - 1] as pg.QueryResult<{ seq: number; body: Buffer }>
-        // The records stream in through binary COPY (a bad one aborts it and the transaction rolls back).
-        await copyRecords(c, did, repo.records)
-        if (this.#changeFeed)
-          await c.query(
-            `INSERT INTO mirror_change (did, collection, rkey, action, cid, rev)
-           SELECT d, c, r, a, cid, rev FROM (
-             SELECT 0 AS k, $1::text AS d, ''::text AS c, ''::text AS r, 'reset'::text AS a, NULL::text AS cid, $2::text AS rev
-             UNION ALL SELECT 1, did, collection, rkey, 'create', cid, $2 FROM mirror_record WHERE did = $1
-           ) t ORDER BY k, c COLLATE "C", r COLLATE "C"`,
-            [did, repo.rev],
-          )
-        let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
-        let applied = 0
-        let skipped = 0
-        let last = -1
-        let chainBreak = false
-        for (const row of buffered.rows) {
-          const commit = decodePreparedCommit(
-            new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.length),
-          )
-          const step = chainStep(held, commit)
-          if (step === 'break') {
-            chainBreak = true
-            break
-          }
-          last = row.seq
-          if (step === 'stale') {
-            skipped++
-            continue
-          }
-          await this.#applyChanges(c, did, commit.rev, commit.changes)
-          held = { rev: commit.rev, data: commit.data }
-          applied++
-        }
-        if (last >= 0) await c.query('DELETE FROM mirror_buffer WHERE did = $1 AND seq <= $2', [did, last])
-        // Without a hook to run after it, the state row and COMMIT go in one simple query (literals).
-        const fold = tx.begin !== '' && this.#onChanges === undefined
-        await c.query(
-          `UPDATE mirror_repo SET phase = ${c.escapeLiteral(chainBreak ? 'pending' : 'active')},
-           rev = ${c.escapeLiteral(held.rev as string)}, data = ${c.escapeLiteral((held.data as Cid).toString())},
-           sync_status = 'synchronized', attempts = 0, reason = NULL, retry_at = 0 WHERE did = ${lit}${fold ? ';COMMIT' : ''}`,
-        )
-        tx.committed = fold
-        if (this.#onChanges !== undefined) await this.#snapshotToApp(c, did, held.rev as string)
-        return { applied, skipped, chainBreak }
-      },
-      fenced,
-      true,
-    )
-  }
-
-  /** The application gets a repository written whole as a `reset` and its records, as now held. */
-  async #snapshotToApp(c: Client, did: string, rev: string): Promise<void> {
-    const hook = this.#onChanges as NonNullable<PostgresStoreOptions['onChanges']>
-    await hook(c, [resetChange(did, rev)])
-    // a cursor of this transaction: the hook may run its own statements between pages
-    await c.query(
-      `DECLARE mirror_app_snapshot NO SCROLL CURSOR FOR SELECT collection, rkey, cid, value FROM mirror_record
-       WHERE did = $1 ORDER BY collection COLLATE "C", rkey COLLATE "C"`,
-      [did],
-    )
-    for (;;) {
-      const r = await c.query<{ collection: string; rkey: string; cid: string; value: Buffer }>(
-        `FETCH ${APP_CHANGE_CHUNK} FROM mirror_app_snapshot`,
-      )
-      if (r.rows.length === 0) break
-      await hook(
-        c,
-        r.rows.map((row) =>
-          snapshotChange(did, rev, {
-            ...row,
-            value: new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.length),
-          }),
-        ),
-      )
-    }
-    await c.query('CLOSE mirror_app_snapshot')
+    return this.#backfiller.complete(repo)
   }
 
   async failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Promise<void> {
