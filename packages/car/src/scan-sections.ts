@@ -1,0 +1,100 @@
+// The CAR scan over bytes in memory without the hash check, which its callers add: scanCar for
+// browsers (scan-car.browser.ts, sha256 in JavaScript, block by block) and scanCarAsync
+// (scan-car-async.ts, WebCrypto's sha256 in batches after the scan). One loop with the checks of
+// scan.ts's scanCar in the same order and the same errors (class, code, offset, fields, blocksRead).
+import {
+  CarError,
+  CarInvalidHeaderError,
+  type CarLimit,
+  CarLimitExceededError,
+  CarTrailingDataError,
+  CarTruncatedError,
+  CarVarintError,
+} from './errors.ts'
+import { decodeCarHeader } from './scan.ts'
+import { badCid } from './section.ts'
+import { type CarHeader, type CarReadOptions, resolveReadOptions } from './types.ts'
+
+/** A block at `buf[at]` (its 36-byte CID, then `length` bytes), its section starting at `offset`. */
+export type SectionVisitor = (buf: Uint8Array, at: number, length: number, offset: number) => void
+
+/**
+ * Reads a CAR held in memory and hands each block to `visit` as a position, with its section's
+ * offset, after every check of scanCar but the hash; `check` (when `verify` is on) runs first and
+ * may throw, still counted as the block before it (`blocksRead`). @internal
+ * @throws CarError subclasses (with `offset` and `blocksRead`); TypeError when `bytes` is not a Uint8Array
+ */
+export function scanCarSections(
+  bytes: Uint8Array,
+  visit: SectionVisitor,
+  opts?: CarReadOptions,
+  check?: SectionVisitor,
+): CarHeader {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
+  const o = resolveReadOptions(opts)
+  const end = bytes.length
+  let pos = 0
+  let blocks = 0
+  const over = (limit: CarLimit, value: number): never => {
+    throw new CarLimitExceededError({ limit, value, max: o[limit], offset: pos })
+  }
+  // The section's length varint at pos; returns [length, where the section's body starts].
+  const length = (): number[] => {
+    let value = 0
+    let scale = 1
+    for (let i = 0; i < 10; i++, scale *= 128) {
+      const q = pos + i
+      if (q >= end)
+        throw new CarTruncatedError({ part: 'varint', offset: pos, expected: i + 1, available: i })
+      const b = bytes[q] as number
+      value += (b & 0x7f) * scale
+      if (b < 0x80) {
+        if (b === 0 && i > 0) throw new CarVarintError({ reason: 'non-minimal', offset: pos })
+        return [value, q + 1]
+      }
+    }
+    throw new CarVarintError({ reason: 'too-long', offset: pos })
+  }
+  const truncated = (part: 'header' | 'cid' | 'block', to: number): never => {
+    throw new CarTruncatedError({ part, offset: pos, expected: to - pos, available: end - pos })
+  }
+
+  let [len, p] = length() as [number, number]
+  if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty header', offset: pos })
+  if (len > o.maxHeaderBytes) over('maxHeaderBytes', len)
+  let to = p + len
+  if (to > o.maxTotalBytes) over('maxTotalBytes', to)
+  if (to > end) truncated('header', to)
+  const header = decodeCarHeader(bytes.subarray(p, to), pos)
+  pos = to
+  try {
+    while (pos < end) {
+      ;[len, p] = length() as [number, number]
+      if (len === 0) throw new CarTrailingDataError({ offset: pos, trailingBytes: end - pos })
+      if (len - 36 > o.maxBlockBytes) over('maxBlockBytes', len - 36)
+      to = p + len
+      if (to > o.maxTotalBytes) over('maxTotalBytes', to)
+      if (blocks >= o.maxBlocks) over('maxBlocks', blocks + 1)
+      if (to > end) truncated(end - p < 36 ? 'cid' : 'block', to)
+      const codec = bytes[p + 1] as number
+      // v1, dag-cbor or raw, sha2-256, 32-byte digest
+      if (
+        len < 36 ||
+        bytes[p] !== 1 ||
+        (codec !== 0x71 && codec !== 0x55) ||
+        bytes[p + 2] !== 0x12 ||
+        bytes[p + 3] !== 32
+      )
+        throw badCid(bytes.subarray(p, to), pos, len)
+      if (o.verify && check) check(bytes, p, len - 36, pos)
+      blocks++
+      const at = pos
+      pos = to
+      visit(bytes, p, len - 36, at)
+    }
+  } catch (err) {
+    if (err instanceof CarError) err.blocksRead = blocks
+    throw err
+  }
+  return header
+}
