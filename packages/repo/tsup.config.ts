@@ -10,9 +10,6 @@ export default defineConfig({
     // #bytes-index: the typed-array index for Node and servers, a Map in browsers
     'bytes-index': 'src/bytes-index.ts',
     'bytes-index.browser': 'src/bytes-index.browser.ts',
-    // #read-car: readRepoRecords' CAR reading, with WebCrypto's sha256 in browsers
-    'read-car': 'src/read-car.ts',
-    'read-car.browser': 'src/read-car.browser.ts',
   }),
-  external: ['vitest', '#bytes-index', '#read-car'],
+  external: ['vitest', '#bytes-index'],
 })

@@ -27,7 +27,6 @@ export {
   readCarWithRoot,
 } from './reader.ts'
 export { decodeCarHeader } from './scan.ts'
-export { type AsyncSha256, scanCarAsync } from './scan-car-async.ts'
 export { type CarBlockVisitor, type CarSource, type CarStreamReader, readCarStream } from './stream.ts'
 export { CAR_READ_DEFAULTS, type CarBlock, type CarHeader, type CarReadOptions } from './types.ts'
 export {

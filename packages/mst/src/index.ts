@@ -31,6 +31,5 @@ export {
 } from './key.ts'
 export { MST } from './mst.ts'
 export { type Child, DEFAULT_NODE_LIMITS, MstNode, type NodeLimits, NodeRef } from './node.ts'
-export { checkNodeLayer, parseNodeEntries } from './node-entries.ts'
 export { getCoveringProof, getInversionProof, getKeyProofs } from './proof.ts'
 export type { Leaf, ListOptions } from './walk.ts'

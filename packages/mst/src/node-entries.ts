@@ -1,10 +1,9 @@
 // decodeNodeEntries outside Node (browsers first): a node read through @rsky/dag-cbor's `decode`,
 // which a repository reader ships anyway for records, so its bundle carries one CBOR reader and no
 // second one for nodes. Written small on purpose (no codec.ts, no key.ts): one pattern for the key
-// rules, one error helper with a short message. In two steps, so that a reader hashing keys
-// asynchronously (WebCrypto) can check the layer once it has the heights: parseNodeEntries, then
-// checkNodeLayer. In Node, node-entries.node.ts gives the node's own reader instead;
-// test/decode-value.test.ts holds both equal to decodeNode (the same nodes, the same error codes).
+// rules, one error helper with a short message. In Node, node-entries.node.ts gives the node's own
+// reader instead; test/decode-value.test.ts holds both equal to decodeNode (the same nodes, the same
+// error codes).
 import { type Cid, DagCborDecodeError, decode, isCid } from '@rsky/dag-cbor'
 import { keyHeight } from '#digest'
 import type { NodeEntries, NodePlace } from './codec.ts'
@@ -21,14 +20,6 @@ function nodeLink(value: unknown): Cid | null {
   return b.length === 36 && b[0] === 1 && b[1] === 0x71 && b[2] === 0x12 && b[3] === 0x20
     ? (value as Cid)
     : null
-}
-
-function fail(code: string, cid: Cid | undefined, key?: string, offset?: number): never {
-  throw new InvalidMstNodeError(
-    `MST_NODE_${code}`,
-    `invalid MST node; code=MST_NODE_${code}${key === undefined ? '' : ` key=${key}`}`,
-    { cid, offset },
-  )
 }
 
 /**
@@ -51,53 +42,45 @@ export function decodeNodeEntries(
   cid: Cid | undefined,
   place: NodePlace = {},
 ): NodeEntries {
-  const node = parseNodeEntries(bytes, cid, place)
-  checkNodeLayer(node, node.keys.map(keyHeight), cid, place)
-  return node
-}
-
-/**
- * Every check of {@link decodeNodeEntries} but the layer's, in the same order; the node's `layer`
- * is -1 until {@link checkNodeLayer} sets it. @internal
- * @throws InvalidMstNodeError
- */
-export function parseNodeEntries(
-  bytes: Uint8Array,
-  cid: Cid | undefined,
-  place: NodePlace = {},
-): NodeEntries {
+  const fail = (code: string, key?: string, offset?: number): never => {
+    throw new InvalidMstNodeError(
+      `MST_NODE_${code}`,
+      `invalid MST node; code=MST_NODE_${code}${key === undefined ? '' : ` key=${key}`}`,
+      { cid, offset },
+    )
+  }
   let node: Record<string, unknown>
   try {
     node = decode(bytes) as Record<string, unknown>
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
-    return fail('ENCODING', cid, undefined, err.offset)
+    return fail('ENCODING', undefined, err.offset)
   }
   // The checks in decodeNode's order, so that both name the same fault first: the map's first
   // key (decode keeps the canonical order) before the entries, its second after them. Every value
   // `decode` returns but null has keys (none for numbers, indices for arrays and strings).
   const fields = node === null ? [] : Object.keys(node)
   const entries = node?.e
-  if (fields.length !== 2 || fields[0] !== 'e' || !Array.isArray(entries)) fail('ENCODING', cid)
+  if (fields.length !== 2 || fields[0] !== 'e' || !Array.isArray(entries)) fail('ENCODING')
   const count = (entries as unknown[]).length
-  if (count > (place.limits ?? DEFAULT_NODE_LIMITS).maxNodeEntries) fail('TOO_LARGE', cid)
+  if (count > (place.limits ?? DEFAULT_NODE_LIMITS).maxNodeEntries) fail('TOO_LARGE')
   const keys: string[] = []
   const values: Cid[] = []
   const rights: (Cid | null)[] = []
   let prev = ''
   for (const entry of entries as Record<string, unknown>[]) {
-    if (entry === null || Object.keys(entry).join() !== 'k,p,t,v') fail('ENCODING', cid)
+    if (entry === null || Object.keys(entry).join() !== 'k,p,t,v') fail('ENCODING')
     // Held to these types by the check below (fail throws).
     const { k, p, t, v } = entry as { k: Uint8Array; p: number; t: unknown; v: Cid }
     const right = nodeLink(t)
     if (!(k instanceof Uint8Array) || typeof p !== 'number' || p < 0 || (t !== null && !right) || !isCid(v))
-      fail('ENCODING', cid)
-    if (p > prev.length) fail('ENCODING', cid)
+      fail('ENCODING')
+    if (p > prev.length) fail('ENCODING')
     // A suffix over the length cap is refused before it becomes a string (apply has an argument cap).
     const key = k.length > 1024 ? '' : prev.slice(0, p) + String.fromCharCode.apply(null, k as never)
-    if (!KEY.test(key) || key.length > 1024) fail('KEY', cid, key)
-    if (keys.length > 0 && !(key > prev)) fail('ORDER', cid, key)
-    if (key[p] !== undefined && key[p] === prev[p]) fail('PREFIX', cid, key)
+    if (!KEY.test(key) || key.length > 1024) fail('KEY', key)
+    if (keys.length > 0 && !(key > prev)) fail('ORDER', key)
+    if (key[p] !== undefined && key[p] === prev[p]) fail('PREFIX', key)
     keys.push(key)
     values.push(v)
     rights.push(right)
@@ -105,30 +88,16 @@ export function parseNodeEntries(
   }
   const l = node.l
   const left = nodeLink(l)
-  if (fields[1] !== 'l' || (l !== null && !left)) fail('ENCODING', cid)
-  // Bounds from the parent, then no empty node below the root (nor a root with only a subtree).
+  if (fields[1] !== 'l' || (l !== null && !left)) fail('ENCODING')
+  // Bounds from the parent, then the layer: every key's (the root takes its first key's), no
+  // empty node below the root, no links at layer 0.
   const { lo, hi } = place
   if (count > 0 && ((lo != null && !((keys[0] as string) > lo)) || (hi != null && !(prev < hi))))
-    fail('ORDER', cid)
-  if (count === 0 && (place.layer === undefined ? left : !left)) fail('EMPTY', cid)
-  return { layer: -1, keys, values, left, rights }
-}
-
-/**
- * The layer checks of {@link decodeNodeEntries} for a node from {@link parseNodeEntries}, given the
- * height of each of its keys (`heights[i]` for `node.keys[i]`): every key at the node's layer (the
- * root takes its first key's), no links at layer 0. Sets and returns `node.layer`. @internal
- * @throws InvalidMstNodeError
- */
-export function checkNodeLayer(
-  node: NodeEntries,
-  heights: number[],
-  cid: Cid | undefined,
-  place: NodePlace = {},
-): number {
-  const layer = place.layer ?? heights[0] ?? 0
-  for (let i = 0; i < heights.length; i++) if (heights[i] !== layer) fail('LAYER', cid, node.keys[i])
-  if (layer === 0 && (node.left || node.rights.some((c) => c))) fail('LAYER', cid)
-  node.layer = layer
-  return layer
+    fail('ORDER')
+  let layer = place.layer
+  if (count === 0 && (layer === undefined ? left : !left)) fail('EMPTY')
+  layer ??= count > 0 ? keyHeight(keys[0] as string) : 0
+  for (const key of keys) if (keyHeight(key) !== layer) fail('LAYER', key)
+  if (layer === 0 && (left || rights.some((c) => c))) fail('LAYER')
+  return { layer, keys, values, left, rights }
 }

@@ -1,9 +1,8 @@
 // The browser's bytes-index.ts (through the "imports" map, #bytes-index): the blocks of a CAR in
 // memory in a Map keyed by the CID's bytes as a binary string, with each block's start and end.
 // Smaller than the typed-array CarBlockIndex (a browser reads one repository at a time); the same
-// checks, since scanCar hash-checks every block either way. read-car.browser.ts fills the same Map
-// from scanCarAsync (WebCrypto's sha256).
-import { type CarBlockVisitor, type CarReadOptions, scanCar } from '@rsky/car'
+// checks, since scanCar hash-checks every block either way.
+import { type CarReadOptions, scanCar } from '@rsky/car'
 import type { Cid } from '@rsky/dag-cbor'
 import type { BytesIndex } from './bytes-index.ts'
 
@@ -12,37 +11,30 @@ const keyOf = (b: Uint8Array, at: number): string =>
   String.fromCharCode.apply(null, b.subarray(at, at + 36) as unknown as number[])
 
 /**
- * An index of the blocks of `bytes` being filled: `add` takes each hash-checked block from a scan
- * (a block seen twice keeps its first copy), `done` gives the index with the CAR's roots. @internal
- */
-export function mapIndex(bytes: Uint8Array): { add: CarBlockVisitor; done: (roots: Cid[]) => BytesIndex } {
-  const where = new Map<string, number>()
-  const spans: number[] = []
-  const indexOf = (cid: Cid): number =>
-    cid.bytes.length === 36 ? (where.get(keyOf(cid.bytes, 0)) ?? -1) : -1
-  const bytesAt = (n: number): Uint8Array => bytes.subarray(spans[n], spans[n + 1])
-  return {
-    add: (_, at, len) => {
-      const key = keyOf(bytes, at)
-      if (!where.has(key)) where.set(key, spans.push(at + 36, at + 36 + len) - 2)
-    },
-    done: (roots) => ({
-      roots,
-      indexOf,
-      bytesAt,
-      get: (cid) => {
-        const n = indexOf(cid)
-        return n < 0 ? undefined : bytesAt(n)
-      },
-    }),
-  }
-}
-
-/**
  * Indexes a CAR held in memory, every block hash-checked; a block seen twice keeps its first copy.
  * @throws CarError subclasses with the byte offset
  */
 export function indexCarBytes(bytes: Uint8Array, opts?: CarReadOptions): BytesIndex {
-  const index = mapIndex(bytes)
-  return index.done(scanCar(bytes, index.add, opts).roots)
+  const where = new Map<string, number>()
+  const spans: number[] = []
+  const { roots } = scanCar(
+    bytes,
+    (_, at, len) => {
+      const key = keyOf(bytes, at)
+      if (!where.has(key)) where.set(key, spans.push(at + 36, at + 36 + len) - 2)
+    },
+    opts,
+  )
+  const indexOf = (cid: Cid): number =>
+    cid.bytes.length === 36 ? (where.get(keyOf(cid.bytes, 0)) ?? -1) : -1
+  const bytesAt = (n: number): Uint8Array => bytes.subarray(spans[n], spans[n + 1])
+  return {
+    roots,
+    indexOf,
+    bytesAt,
+    get: (cid) => {
+      const n = indexOf(cid)
+      return n < 0 ? undefined : bytesAt(n)
+    },
+  }
 }

@@ -4,12 +4,12 @@
 // reached and dropped when left), but each record is decoded and handed over as it is reached, so a
 // caller holds the CAR's bytes plus one path of tree nodes and one record, never every record.
 import type { CarReadOptions, CarSource } from '@rsky/car'
-import type { Cid, LexMap } from '@rsky/dag-cbor'
-import { indexCarBytes } from '#bytes-index'
-import { readCarRecords } from '#read-car'
-import type { CommitSignatureCheck } from './check-commit.ts'
-import { recordsOf } from './records-of.ts'
-import { nodeLimitsOf } from './tree-walk.ts'
+import { type Cid, DagCborDecodeError, decode, isLexMap, type LexMap } from '@rsky/dag-cbor'
+import { type BytesIndex, indexCarBytes } from '#bytes-index'
+import { CarBlockIndex, indexCarStream } from './block-index.ts'
+import { type CommitSignatureCheck, checkCommitWith } from './check-commit.ts'
+import { InvalidCarRootError, InvalidRecordError, MissingBlockError } from './errors.ts'
+import { nodeLimitsOf, walkRecordTree } from './tree-walk.ts'
 
 /** One record of a repository, as {@link readRepoRecords} yields it. */
 export interface RepoRecordEntry {
@@ -46,10 +46,43 @@ export interface ReadRepoRecordsOptions {
   collection?: string
 }
 
+function recordAt(index: BytesIndex, key: string, cid: Cid): LexMap {
+  const n = index.indexOf(cid)
+  if (n < 0) throw new MissingBlockError(cid, `record ${key}`)
+  let value: unknown
+  try {
+    value = decode(index.bytesAt(n))
+  } catch (err) {
+    if (!(err instanceof DagCborDecodeError)) throw err
+    throw new InvalidRecordError(key, 'not valid DAG-CBOR', { cid, cause: err })
+  }
+  if (!isLexMap(value)) throw new InvalidRecordError(key, 'not a map', { cid })
+  return value as LexMap
+}
+
 function checkOptions(opts: ReadRepoRecordsOptions): void {
   nodeLimitsOf(opts.maxNodeEntries) // a bad limit is a RangeError before the CAR is read
   if (opts.collection !== undefined && (typeof opts.collection !== 'string' || opts.collection.includes('/')))
     throw new TypeError('collection must be an NSID string without "/"')
+}
+
+/** The commit checks, then each record as the walk reaches it. */
+function* recordsOf(
+  index: BytesIndex,
+  opts: ReadRepoRecordsOptions,
+): Generator<RepoRecordEntry, void, undefined> {
+  const root = index.roots[0]
+  if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
+  const { commit } = checkCommitWith(root, index.get(root), opts, opts.verifyCommitSignature)
+  const walk = { maxNodeEntries: opts.maxNodeEntries, collection: opts.collection }
+  for (const entry of walkRecordTree(index, commit.data, walk)) {
+    yield {
+      collection: entry.collection,
+      rkey: entry.rkey,
+      cid: entry.cid,
+      record: recordAt(index, entry.key, entry.cid),
+    }
+  }
 }
 
 /**
@@ -87,5 +120,7 @@ export async function* readRepoRecords(
   opts: ReadRepoRecordsOptions = {},
 ): AsyncGenerator<RepoRecordEntry, void, undefined> {
   checkOptions(opts)
-  yield* readCarRecords(car, opts)
+  const index =
+    car instanceof Uint8Array ? CarBlockIndex.fromBytes(car, opts.car) : await indexCarStream(car, opts.car)
+  yield* recordsOf(index, opts)
 }

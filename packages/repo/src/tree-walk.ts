@@ -60,8 +60,8 @@ function nodeAt(index: TreeBlocks, cid: Cid, place: NodePlace): NodeEntries {
   }
 }
 
-/** Whether a subtree bounded by (lo, hi) can hold a key starting with `prefix`. @internal */
-export function mayHold(lo: string | null, hi: string | null, prefix: string): boolean {
+/** Whether a subtree bounded by (lo, hi) can hold a key starting with `prefix`. */
+function mayHold(lo: string | null, hi: string | null, prefix: string): boolean {
   if (hi !== null && hi <= prefix) return false
   if (lo !== null && lo > prefix && !lo.startsWith(prefix)) return false
   return true
