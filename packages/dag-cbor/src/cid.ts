@@ -1,7 +1,7 @@
 import { base58Encode } from '@rsky/crypto/base58'
 import { sha256 } from '@rsky/crypto/sha256'
 import { showCidsAs } from '#cid-inspect'
-import { toBase32 } from './base32.ts'
+import { toBase32 } from '#to-base32'
 import { InvalidCidError, type InvalidCidErrorCode } from './errors.ts'
 import { readVarint, varintLength, writeVarint } from './varint.ts'
 

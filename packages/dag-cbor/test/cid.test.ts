@@ -26,6 +26,9 @@ import { CID } from 'multiformats/cid'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
+import { fromBase32 } from '../src/base32.ts'
+import { toBase32 as browserBase32 } from '../src/to-base32.browser.ts'
+import { toBase32 as unrolledBase32 } from '../src/to-base32.ts'
 import { cidArb, hex } from './helpers.ts'
 
 const CBOR_CID = 'bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a'
@@ -178,5 +181,22 @@ describe('Cid', () => {
       }),
       { seed: 42, numRuns: 300 },
     )
+  })
+})
+
+describe('base32 formatting: the browsers’ loop (to-base32.browser.ts) equals the unrolled one', () => {
+  it('on every length up to 80 bytes, random bytes, and what fromBase32 reads back', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        const text = browserBase32(bytes)
+        expect(text).toBe(unrolledBase32(bytes))
+        expect(fromBase32(text)).toEqual(bytes)
+      }),
+      { numRuns: 3000 },
+    )
+    for (let n = 0; n <= 80; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + n) & 255)
+      expect(browserBase32(bytes)).toBe(unrolledBase32(bytes))
+    }
   })
 })
