@@ -2,54 +2,36 @@
 // code (kept in commit.ts so that a read-only bundle does not carry elliptic-curve arithmetic).
 import { type Cid, decode, isCid, isLexMap, type LexValue } from '@rsky/dag-cbor'
 import { isValidDid, isValidTid } from '@rsky/syntax'
-import type { Commit, LegacyV2Commit, VersionedCommit } from './commit-types.ts'
+import type { VersionedCommit } from './commit-types.ts'
 import { InvalidCommitError } from './errors.ts'
-
-function field(obj: Record<string, LexValue>, key: string): LexValue | undefined {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined
-}
 
 /**
  * Checks a decoded block is a v2 or v3 commit and returns it typed.
  * @throws InvalidCommitError naming the field that is wrong
  */
 export function parseCommit(value: LexValue, cid?: Cid): VersionedCommit {
-  const opts = cid ? { cid } : {}
-  if (!isLexMap(value)) throw new InvalidCommitError('not a map', opts)
+  const bad = (message: string): never => {
+    throw new InvalidCommitError(message, cid ? { cid } : {})
+  }
+  if (!isLexMap(value)) bad('not a map')
   const obj = value as Record<string, LexValue>
-  const did = field(obj, 'did')
-  const version = field(obj, 'version')
-  const data = field(obj, 'data')
-  const rev = field(obj, 'rev')
-  const prev = field(obj, 'prev')
-  const sig = field(obj, 'sig')
-  if (typeof did !== 'string' || !isValidDid(did))
-    throw new InvalidCommitError('did is not a valid DID', opts)
-  if (version !== 3 && version !== 2)
-    throw new InvalidCommitError(`unsupported version ${String(version)}`, opts)
-  if (!isCid(data)) throw new InvalidCommitError('data is not a CID link', opts)
-  if (!(sig instanceof Uint8Array)) throw new InvalidCommitError('sig is not bytes', opts)
-  if (prev !== null && prev !== undefined && !isCid(prev))
-    throw new InvalidCommitError('prev is not a CID link or null', opts)
-  if (version === 3) {
-    if (typeof rev !== 'string' || !isValidTid(rev))
-      throw new InvalidCommitError('rev is not a valid TID', opts)
-    if (prev === undefined)
-      throw new InvalidCommitError('prev is missing (v3 commits carry prev: null)', opts)
-    return { ...(obj as object), did, version, data, rev, prev, sig } as Commit
-  }
-  if (rev !== undefined && (typeof rev !== 'string' || !isValidTid(rev))) {
-    throw new InvalidCommitError('rev is not a valid TID', opts)
-  }
-  return {
-    ...(obj as object),
-    did,
-    version,
-    data,
-    prev: prev ?? null,
-    sig,
-    ...(rev ? { rev } : {}),
-  } as LegacyV2Commit
+  // Own fields only: a name the prototype has is not a field of the commit.
+  const field = (key: string): LexValue | undefined => (Object.hasOwn(obj, key) ? obj[key] : undefined)
+  const did = field('did')
+  const version = field('version')
+  const rev = field('rev')
+  const prev = field('prev')
+  if (typeof did !== 'string' || !isValidDid(did)) bad('did is not a valid DID')
+  if (version !== 3 && version !== 2) bad(`unsupported version ${String(version)}`)
+  if (!isCid(field('data'))) bad('data is not a CID link')
+  if (!(field('sig') instanceof Uint8Array)) bad('sig is not bytes')
+  if (prev !== null && prev !== undefined && !isCid(prev)) bad('prev is not a CID link or null')
+  // v3 carries a rev; v2 may.
+  if ((version === 3 || rev !== undefined) && (typeof rev !== 'string' || !isValidTid(rev)))
+    bad('rev is not a valid TID')
+  if (version === 3 && prev === undefined) bad('prev is missing (v3 commits carry prev: null)')
+  // The checked fields are the object's own, so a copy holds them; a v2 commit's absent prev is null.
+  return { ...obj, prev: prev ?? null } as unknown as VersionedCommit
 }
 
 /** Decodes and checks a commit block. @throws InvalidCommitError, DagCborDecodeError */
