@@ -503,7 +503,9 @@ export class MirrorEngine {
             }
           },
         }
-        const out = await this.#store.completeBackfill({ did, rev: repo.rev, data: repo.data, records })
+        const backfilled = { did, rev: repo.rev, data: repo.data, records }
+        const store = this.#store
+        const out = await (store.completeBackfillGrouped?.(backfilled) ?? store.completeBackfill(backfilled))
         this.stats.backfilled++
         this.stats.recordsWritten += written + out.applied
         if (out.chainBreak) this.stats.chainBreaks++

@@ -40,12 +40,14 @@ export class SqliteRecordInserter {
     return s
   }
 
-  /** Inserts every record of `records` for `did`; returns how many. */
-  insertAll(did: string, records: Iterable<RecordRow>): number {
+  /** Inserts every record of `records` for `did`; returns how many, and their bytes. */
+  insertAll(did: string, records: Iterable<RecordRow>): { count: number; bytes: number } {
     const args = this.#args
     let k = 0
     let count = 0
+    let bytes = 0
     for (const r of records) {
+      bytes += r.record.length
       args[k] = did
       args[k + 1] = r.collection
       args[k + 2] = r.rkey
@@ -59,6 +61,6 @@ export class SqliteRecordInserter {
       }
     }
     if (k > 0) this.#rows(k / 5).run(...args.slice(0, k))
-    return count
+    return { count, bytes }
   }
 }

@@ -17,6 +17,7 @@ import { MirrorError } from './errors.ts'
 import type { LiveBatch } from './live-batch.ts'
 import { didHash, type Shard } from './shard.ts'
 import { SqliteRecordInserter } from './sqlite-backfill.ts'
+import { type GroupWrite, SqliteBackfillGroup } from './sqlite-backfill-group.ts'
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts'
 import { SQLITE_SCHEMA } from './sqlite-schema.ts'
 import { pickCursor } from './status.ts'
@@ -99,6 +100,7 @@ export class SqliteMirrorStore implements MirrorStore {
   readonly #onChanges: SqliteStoreOptions['onChanges']
   readonly #s: Record<string, StatementSync>
   readonly #inserter: SqliteRecordInserter
+  readonly #group: SqliteBackfillGroup
   #checkpointer: SqliteCheckpointer | undefined
 
   private constructor(db: DatabaseSync, opts: SqliteStoreOptions) {
@@ -108,6 +110,7 @@ export class SqliteMirrorStore implements MirrorStore {
       throw new TypeError('SqliteMirrorStore: onChanges must be a function')
     this.#onChanges = opts.onChanges
     this.#inserter = new SqliteRecordInserter(db)
+    this.#group = new SqliteBackfillGroup(db, (repo) => this.#writeBackfill(repo))
     const p = (sql: string): StatementSync => db.prepare(sql)
     this.#s = {
       cursor: p('SELECT seq FROM mirror_cursor WHERE stream = ?'),
@@ -399,40 +402,53 @@ export class SqliteMirrorStore implements MirrorStore {
   }
 
   completeBackfill(repo: BackfilledRepo): DrainResult {
-    return this.#tx((): DrainResult => {
-      const { did } = repo
-      this.#s.delRecords!.run(did)
-      if (this.#changeFeed) this.#s.change!.run(did, '', '', 'reset', null, repo.rev)
-      // The records stream in (a bad one throws here and the transaction rolls back).
-      this.#inserter.insertAll(did, repo.records)
-      if (this.#changeFeed) this.#s.backfillChanges!.run(repo.rev, did)
-      let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
-      let applied = 0
-      let skipped = 0
-      let last = -1
-      let chainBreak = false
-      for (const row of this.#s.buffered!.iterate(did) as Iterable<{ seq: number; body: Uint8Array }>) {
-        const c = decodePreparedCommit(row.body)
-        const step = chainStep(held, c)
-        if (step === 'break') {
-          chainBreak = true
-          break
-        }
-        last = row.seq
-        if (step === 'stale') {
-          skipped++
-          continue
-        }
-        this.#applyChanges(did, c.rev, c.changes)
-        held = { rev: c.rev, data: c.data }
-        applied++
+    return this.#tx(() => this.#writeBackfill(repo).result)
+  }
+
+  /**
+   * {@link completeBackfill} in a group commit: the backfills that complete before the event loop
+   * next turns share one transaction, a savepoint each (one that fails rolls back alone and its
+   * promise rejects with its error). Settles after the COMMIT; the records are read then, so keep
+   * the repository open until it settles.
+   */
+  completeBackfillGrouped(repo: BackfilledRepo): Promise<DrainResult> {
+    return this.#group.add(repo)
+  }
+
+  /** A repository replaces what is held of it and its buffered commits are applied (inside a transaction). */
+  #writeBackfill(repo: BackfilledRepo): GroupWrite {
+    const { did } = repo
+    this.#s.delRecords!.run(did)
+    if (this.#changeFeed) this.#s.change!.run(did, '', '', 'reset', null, repo.rev)
+    // The records stream in (a bad one throws here and the transaction rolls back).
+    const { bytes } = this.#inserter.insertAll(did, repo.records)
+    if (this.#changeFeed) this.#s.backfillChanges!.run(repo.rev, did)
+    let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
+    let applied = 0
+    let skipped = 0
+    let last = -1
+    let chainBreak = false
+    for (const row of this.#s.buffered!.iterate(did) as Iterable<{ seq: number; body: Uint8Array }>) {
+      const c = decodePreparedCommit(row.body)
+      const step = chainStep(held, c)
+      if (step === 'break') {
+        chainBreak = true
+        break
       }
-      if (last >= 0) this.#s.unbuffer!.run(did, last)
-      this.#s.done!.run(held.rev as string, (held.data as Cid).toString(), did)
-      if (chainBreak) this.#s.setPhase!.run('pending', 0, did)
-      if (this.#onChanges !== undefined) this.#snapshotToApp(did, held.rev as string)
-      return { applied, skipped, chainBreak }
-    })
+      last = row.seq
+      if (step === 'stale') {
+        skipped++
+        continue
+      }
+      this.#applyChanges(did, c.rev, c.changes)
+      held = { rev: c.rev, data: c.data }
+      applied++
+    }
+    if (last >= 0) this.#s.unbuffer!.run(did, last)
+    this.#s.done!.run(held.rev as string, (held.data as Cid).toString(), did)
+    if (chainBreak) this.#s.setPhase!.run('pending', 0, did)
+    if (this.#onChanges !== undefined) this.#snapshotToApp(did, held.rev as string)
+    return { result: { applied, skipped, chainBreak }, bytes }
   }
 
   /** The application gets a repository written whole as a `reset` and its records, as now held. */
@@ -556,6 +572,8 @@ export class SqliteMirrorStore implements MirrorStore {
   }
 
   close(): void {
+    // backfills waiting for their group are written first: their callers are still waiting
+    if (this.db.isOpen) this.#group.flush()
     this.#checkpointer?.stop()
     this.#checkpointer = undefined
     if (this.db.isOpen) this.db.close()

@@ -83,6 +83,14 @@ export interface MirrorStore extends SyncStore {
    * applied in order; all in one transaction.
    */
   completeBackfill(repo: BackfilledRepo): Maybe<DrainResult>
+  /**
+   * `completeBackfill` in a group commit, where a store has one (SQLite): the backfills that
+   * complete at about the same time share one transaction, each repository inside its own
+   * savepoint (one that fails rolls back alone, its promise rejecting with its error). Settles only
+   * after the transaction holding it has committed; the records are read until then. Optional: the
+   * engine calls `completeBackfill` on a store without it.
+   */
+  completeBackfillGrouped?(repo: BackfilledRepo): Promise<DrainResult>
   /** A failed backfill: the reason, the attempt count, and either a retry time or parked. */
   failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Maybe<void>
   /** Sends a repository back to pending (a `#sync` that moved the tree), with the cursor. */

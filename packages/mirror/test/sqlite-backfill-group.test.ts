@@ -1,0 +1,244 @@
+// Group commit of SQLite backfills (`completeBackfillGrouped`): backfills that complete together
+// share one transaction, a savepoint each. A repository that fails (a bad record, the application's
+// hook throwing) rolls back alone with its own error while the others commit; a COMMIT that fails
+// fails every repository in it and writes nothing; no promise settles before the COMMIT that holds
+// its repository; close() writes what is still queued; the hook and the change feed see each
+// repository whole and in order.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { type Cid, cidForCbor, encode } from '@rsky/dag-cbor'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type AppChange,
+  type BackfilledRepo,
+  type DrainResult,
+  MirrorError,
+  SqliteMirrorStore,
+  type SqliteStoreOptions,
+} from '../src/index.ts'
+import { GROUP_MAX_REPOS } from '../src/sqlite-backfill-group.ts'
+
+let dir: string
+let n = 0
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rsky-mirror-group-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const data = cidForCbor(encode({ tree: 1 }))
+const didOf = (i: number) => `did:plc:group${String(i).padStart(19, '0')}`
+
+type Row = { collection: string; rkey: string; cid: Cid; record: Uint8Array }
+
+function rows(i: number, count: number): Row[] {
+  return Array.from({ length: count }, (_, j) => {
+    const record = encode({ $type: 'app.bsky.feed.post', text: `repo ${i} post ${j}` })
+    return {
+      collection: 'app.bsky.feed.post',
+      rkey: `3k${String(j).padStart(11, '0')}`,
+      cid: cidForCbor(record),
+      record,
+    }
+  })
+}
+
+/** Repository `i` with `count` records; `failAt` makes its walk throw BAD_REPO at that record. */
+function repoOf(i: number, count: number, failAt?: number): BackfilledRepo {
+  const all = rows(i, count)
+  return {
+    did: didOf(i),
+    rev: '3kaaaaaaaaa22',
+    data,
+    records: {
+      *[Symbol.iterator]() {
+        for (const [j, r] of all.entries()) {
+          if (j === failAt) throw new MirrorError('BAD_REPO', 'a record is not a map', { did: didOf(i) })
+          yield r
+        }
+      },
+    },
+  }
+}
+
+function open(opts: SqliteStoreOptions = {}): { store: SqliteMirrorStore; path: string } {
+  const path = join(dir, `g${n++}.db`)
+  return { store: SqliteMirrorStore.open(path, opts), path }
+}
+
+/** Records per DID as a second connection sees them (only what is committed). */
+function committed(path: string): Record<string, number> {
+  const db = new DatabaseSync(path, { readOnly: true })
+  try {
+    const out: Record<string, number> = {}
+    for (const r of db.prepare('SELECT did, count(*) AS n FROM mirror_record GROUP BY did').all() as {
+      did: string
+      n: number
+    }[])
+      out[r.did] = r.n
+    return out
+  } finally {
+    db.close()
+  }
+}
+
+async function settle<T>(
+  ps: Promise<T>[],
+): Promise<({ ok: true; value: T } | { ok: false; err: unknown })[]> {
+  return (await Promise.allSettled(ps)).map((s) =>
+    s.status === 'fulfilled' ? { ok: true, value: s.value } : { ok: false, err: s.reason },
+  )
+}
+
+describe('SQLite group commit of backfills', () => {
+  it('repositories completed together are all written, with the results completeBackfill gives', async () => {
+    const { store, path } = open({ changeFeed: true })
+    const dids = Array.from({ length: 6 }, (_, i) => didOf(i))
+    store.addRepos(dids)
+    const out = await Promise.all(dids.map((_, i) => store.completeBackfillGrouped(repoOf(i, 50 + i))))
+    expect(out).toEqual(dids.map((): DrainResult => ({ applied: 0, skipped: 0, chainBreak: false })))
+    expect(committed(path)).toEqual(Object.fromEntries(dids.map((d, i) => [d, 50 + i])))
+    for (const d of dids) expect(store.mirrorRepo(d)?.phase).toBe('active')
+    // the change feed: each repository a reset then its records in key order, one after another
+    const feed = store.readChanges(0, 10_000)
+    expect(feed.map((c) => c.id)).toEqual(feed.map((_, k) => k + 1))
+    let at = 0
+    for (const [i, d] of dids.entries()) {
+      expect(feed[at]).toMatchObject({ did: d, action: 'reset' })
+      const mine = feed.slice(at + 1, at + 1 + 50 + i)
+      expect(mine.every((c) => c.did === d && c.action === 'create')).toBe(true)
+      expect(mine.map((c) => c.rkey)).toEqual(rows(i, 50 + i).map((r) => r.rkey))
+      at += 51 + i
+    }
+    expect(at).toBe(feed.length)
+    store.close()
+  })
+
+  it('no promise settles before its COMMIT; each sees its records committed when it does', async () => {
+    const { store, path } = open()
+    store.addRepos([didOf(0), didOf(1), didOf(2)])
+    const seenAtSettle: Record<string, number>[] = []
+    const ps = [0, 1, 2].map((i) =>
+      store.completeBackfillGrouped(repoOf(i, 20)).then((r) => {
+        seenAtSettle.push(committed(path))
+        return r
+      }),
+    )
+    // queued, not yet written
+    expect(committed(path)).toEqual({})
+    await Promise.all(ps)
+    for (const seen of seenAtSettle) expect(seen).toEqual({ [didOf(0)]: 20, [didOf(1)]: 20, [didOf(2)]: 20 })
+    store.close()
+  })
+
+  it('a bad repository rolls back alone with its own error; the others commit', async () => {
+    const { store, path } = open({ changeFeed: true })
+    store.addRepos([0, 1, 2, 3].map(didOf))
+    const got = await settle([
+      store.completeBackfillGrouped(repoOf(0, 30)),
+      store.completeBackfillGrouped(repoOf(1, 30, 17)),
+      store.completeBackfillGrouped(repoOf(2, 30)),
+      store.completeBackfillGrouped(repoOf(3, 30, 0)),
+    ])
+    expect(got.map((g) => g.ok)).toEqual([true, false, true, false])
+    for (const g of [got[1], got[3]]) {
+      const err = (g as { err: unknown }).err
+      expect(err).toBeInstanceOf(MirrorError)
+      expect((err as MirrorError).code).toBe('BAD_REPO')
+    }
+    expect((got[1] as { err: MirrorError }).err.did).toBe(didOf(1))
+    expect(committed(path)).toEqual({ [didOf(0)]: 30, [didOf(2)]: 30 })
+    expect(store.mirrorRepo(didOf(1))?.phase).toBe('pending')
+    expect(store.mirrorRepo(didOf(3))?.phase).toBe('pending')
+    // nothing of the failed ones in the feed, and the ids run on without a gap
+    const feed = store.readChanges(0, 10_000)
+    expect(new Set(feed.map((c) => c.did))).toEqual(new Set([didOf(0), didOf(2)]))
+    expect(feed.map((c) => c.id)).toEqual(feed.map((_, k) => k + 1))
+    store.close()
+  })
+
+  it("the application's hook throwing for one repository rolls back that one alone, its table with it", async () => {
+    const seen: AppChange[] = []
+    const { store, path } = open({
+      onChanges: (db, changes) => {
+        for (const ch of changes) {
+          if (ch.did === didOf(1) && ch.action === 'create') throw new Error('the application failed')
+          db.prepare('INSERT INTO app (id, did) VALUES (?, ?)').run(ch.id, ch.did)
+        }
+        seen.push(...changes)
+      },
+    })
+    store.db.exec('CREATE TABLE app (id TEXT PRIMARY KEY, did TEXT NOT NULL)')
+    store.addRepos([0, 1, 2].map(didOf))
+    const got = await settle([0, 1, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 10))))
+    expect(got.map((g) => g.ok)).toEqual([true, false, true])
+    expect(String((got[1] as { err: Error }).err.message)).toMatch('the application failed')
+    expect(committed(path)).toEqual({ [didOf(0)]: 10, [didOf(2)]: 10 })
+    const app = store.db.prepare('SELECT did, count(*) AS n FROM app GROUP BY did ORDER BY did').all()
+    expect(app).toEqual([
+      { did: didOf(0), n: 11 },
+      { did: didOf(2), n: 11 },
+    ])
+    // per repository: the reset first, then its records in key order, with stable ids
+    const of0 = seen.filter((c) => c.did === didOf(0))
+    expect(of0.map((c) => c.id)).toEqual([
+      `${didOf(0)}/3kaaaaaaaaa22/reset`,
+      ...rows(0, 10).map((r) => `${didOf(0)}/3kaaaaaaaaa22/${r.collection}/${r.rkey}`),
+    ])
+    store.close()
+  })
+
+  it('a COMMIT that fails fails every repository of its transaction and writes nothing', async () => {
+    const { store, path } = open({
+      onChanges: (db, changes) => {
+        // the application's deferred constraint, broken by one repository: COMMIT refuses
+        for (const ch of changes)
+          if (ch.did === didOf(1) && ch.action === 'reset')
+            db.prepare('INSERT INTO child (parent) VALUES (?)').run(42)
+      },
+    })
+    store.db.exec('PRAGMA foreign_keys = ON')
+    store.db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)',
+    )
+    store.addRepos([0, 1, 2].map(didOf))
+    const got = await settle([0, 1, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 10))))
+    expect(got.map((g) => g.ok)).toEqual([false, false, false])
+    for (const g of got) expect(String((g as { err: Error }).err.message)).toMatch(/FOREIGN KEY/)
+    expect(committed(path)).toEqual({})
+    expect(store.db.isTransaction).toBe(false)
+    for (const i of [0, 1, 2]) expect(store.mirrorRepo(didOf(i))?.phase).toBe('pending')
+    // the store goes on: the same repositories written again (the broken one alone fails again)
+    const again = await settle([0, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 10))))
+    expect(again.map((g) => g.ok)).toEqual([true, true])
+    store.close()
+  })
+
+  it('more repositories than one group holds: several transactions, every one written', async () => {
+    const { store, path } = open()
+    const count = GROUP_MAX_REPOS * 2 + 3
+    const dids = Array.from({ length: count }, (_, i) => didOf(i))
+    store.addRepos(dids)
+    const out = await Promise.all(dids.map((_, i) => store.completeBackfillGrouped(repoOf(i, 5))))
+    expect(out).toHaveLength(count)
+    expect(Object.keys(committed(path))).toHaveLength(count)
+    store.close()
+  })
+
+  it('close() writes the backfills still queued before closing', async () => {
+    const { store, path } = open()
+    store.addRepos([0, 1].map(didOf))
+    const ps = [0, 1].map((i) => store.completeBackfillGrouped(repoOf(i, 12)))
+    store.close()
+    expect(await Promise.all(ps)).toHaveLength(2)
+    expect(committed(path)).toEqual({ [didOf(0)]: 12, [didOf(1)]: 12 })
+  })
+
+  it('a store closed before the group runs: the promise rejects, nothing is lost silently', async () => {
+    const { store } = open()
+    store.addRepos([didOf(0)])
+    store.db.close()
+    await expect(store.completeBackfillGrouped(repoOf(0, 3))).rejects.toThrow()
+  })
+})
