@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { type BlockMap, type CarReadOptions, readCar } from '@rsky/car'
 import { type Cid, decode, decodeCid, encode } from '@rsky/dag-cbor'
+import { decodeVerifiedAnswer, type ReadAnswer, VERIFIED } from './auth-answer.ts'
 import type {
   AuthenticateOptions,
   AuthRejectCode,
@@ -9,7 +10,6 @@ import type {
   CommitAuthResult,
   SignedCommitHead,
   VerifiedCommit,
-  VerifiedOp,
 } from './authenticate.ts'
 import { withRecordValue } from './authenticate.ts'
 import { backoffDelay } from './connection.ts'
@@ -125,26 +125,14 @@ interface Slot {
   flushScheduled: boolean
 }
 
-type LexOp = {
-  action: VerifiedOp['action']
-  path: string
-  cid: Cid | null
-  prev: Cid | null
-  record: Uint8Array | null
+/** A worker's answer for a commit that did not pass (one that passed is an auth-answer.ts answer). */
+type LexRejection = {
+  ok: false
+  code: AuthRejectCode
+  message: string
+  resync: boolean
+  v?: { rev: string; data: Cid }
 }
-type LexVerified = {
-  /** seq and repo of the event the worker parsed, to be checked against the caller's. */
-  seq: number
-  repo: string
-  rev: string
-  data: Cid
-  prevData: Cid
-  ops: LexOp[]
-  unproven?: boolean
-}
-type LexResult =
-  | { ok: true; v: LexVerified }
-  | { ok: false; code: AuthRejectCode; message: string; resync: boolean; v?: { rev: string; data: Cid } }
 
 /**
  * The parts of the process's `execArgv` a worker needs to load TypeScript sources (loaders and
@@ -398,14 +386,12 @@ export class CommitAuthPool implements CommitAuthenticator {
   }
 
   async #attempt(evt: CommitEvent, key: string, opts: AuthenticateOptions): Promise<CommitAuthResult> {
-    const r = decode(await this.#run(evt, key, opts)) as unknown as LexResult
-    if (r.ok) {
-      if (r.v.seq !== evt.seq || r.v.repo !== evt.repo)
-        throw new TypeError(
-          `CommitAuthPool: opts.body is not this event's; seq=${evt.seq} repo=${evt.repo} body.seq=${r.v.seq}`,
-        )
-      return { success: true, value: toVerified(evt, r.v) }
+    const bytes = await this.#run(evt, key, opts)
+    if (bytes[0] === VERIFIED) {
+      // refuses an answer about another event (a caller's `body` that is not this event's)
+      return { success: true, value: toVerified(evt, decodeVerifiedAnswer(bytes, evt)) }
     }
+    const r = decode(bytes) as unknown as LexRejection
     return {
       success: false,
       code: r.code,
@@ -515,18 +501,20 @@ function toHead(evt: CommitEvent, v: { rev: string; data: Cid }): SignedCommitHe
   return { seq: evt.seq, did: evt.repo, rev: v.rev, commit: evt.commit, data: ownCid(v.data) }
 }
 
-function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
+/** The verified commit: the event's own fields and ops, the roots and records the worker found. */
+function toVerified(evt: CommitEvent, a: ReadAnswer): VerifiedCommit {
   let blocks: BlockMap | undefined
   return {
     seq: evt.seq,
     did: evt.repo,
-    rev: v.rev,
+    // the worker checked the commit's rev is the event's
+    rev: evt.rev,
     since: evt.since,
     time: evt.time,
     commit: evt.commit,
-    data: ownCid(v.data),
-    prevData: ownCid(v.prevData),
-    ops: v.ops.map((op) => {
+    data: decodeCid(a.data.slice()),
+    prevData: decodeCid(a.prevData.slice()),
+    ops: evt.ops.map((op, i) => {
       const slash = op.path.indexOf('/')
       return withRecordValue({
         action: op.action,
@@ -534,11 +522,11 @@ function toVerified(evt: CommitEvent, v: LexVerified): VerifiedCommit {
         collection: op.path.slice(0, slash),
         rkey: op.path.slice(slash + 1),
         cid: op.cid,
-        prev: op.prev,
-        record: op.record,
+        prev: op.prev ?? null,
+        record: a.records[i] as Uint8Array | null,
       })
     }),
-    ...(v.unproven === true ? { unproven: true } : {}),
+    ...(a.unproven ? { unproven: true } : {}),
     // the worker checked every hash; here the CAR is only indexed, when first asked for
     get blocks(): BlockMap {
       blocks ??= readCar(evt.blocks, { verify: false }).blocks

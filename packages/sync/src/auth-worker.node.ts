@@ -1,33 +1,16 @@
 // Worker-thread body of CommitAuthPool: authenticates the commits it is sent with the did:key the
-// main thread resolved, and answers with the verified ops (or the rejection) as DAG-CBOR.
+// main thread resolved, and answers with the roots and record places of a verified commit
+// (auth-answer.ts) or the rejection as DAG-CBOR.
 import { parentPort } from 'node:worker_threads'
 import { verifySignature } from '@rsky/crypto'
-import { type Cid, decode, decodeCid, encode, type LexMap, type LexValue } from '@rsky/dag-cbor'
+import { type Cid, decode, decodeCid, encode, type LexMap } from '@rsky/dag-cbor'
+import { encodeVerifiedAnswer } from './auth-answer.ts'
 import type { AuthBatch, AuthBatchResponse, AuthRequestOptions } from './auth-pool.node.ts'
-import { authenticateCommit, type VerifiedCommit } from './authenticate.ts'
+import { authenticateCommit } from './authenticate.ts'
 import { parseCommitEvent } from './events.ts'
 
 // The main thread has already checked the event against the caller's limits.
 const NO_LIMITS = { maxOps: Number.MAX_SAFE_INTEGER, maxCommitBlocks: Number.MAX_SAFE_INTEGER }
-
-function verifiedToLex(v: VerifiedCommit): LexMap {
-  const out: LexMap = {
-    seq: v.seq,
-    repo: v.did,
-    rev: v.rev,
-    data: v.data,
-    prevData: v.prevData,
-    ops: v.ops.map((op) => ({
-      action: op.action,
-      path: op.path,
-      cid: op.cid,
-      prev: op.prev,
-      record: op.record,
-    })) as LexValue[],
-  }
-  if (v.unproven === true) out.unproven = true
-  return out
-}
 
 async function handle(event: Uint8Array, key: string, req: AuthRequestOptions | null): Promise<Uint8Array> {
   const parsed = parseCommitEvent(decode(event) as LexMap, NO_LIMITS)
@@ -50,7 +33,19 @@ async function handle(event: Uint8Array, key: string, req: AuthRequestOptions | 
           ...(req.car !== undefined ? { car: req.car } : {}),
         }),
   })
-  if (r.success) return encode({ ok: true, v: verifiedToLex(r.value) })
+  if (r.success) {
+    const v = r.value
+    // the main thread holds the event: it is told only the roots and where each record lies
+    return encodeVerifiedAnswer({
+      seq: v.seq,
+      repo: v.did,
+      unproven: v.unproven === true,
+      data: v.data.bytes,
+      prevData: v.prevData.bytes,
+      records: v.ops.map((op) => op.record),
+      car: parsed.value.blocks,
+    })
+  }
   const out: LexMap = { ok: false, code: r.code, message: r.message, resync: r.resync }
   if (r.verified) out.v = { rev: r.verified.rev, data: r.verified.data }
   return encode(out)

@@ -72,16 +72,40 @@ export interface VerifiedOp {
   readonly value: LexValue | null
 }
 
-/** Adds the lazily decoded `value` to an op (not enumerable: copies and comparisons skip it). */
+/**
+ * A verified op whose `value` is decoded on first read. The getter sits on the prototype, so it is
+ * not an own property: copies (`{ ...op }`, JSON) and comparisons skip it, and no property has to
+ * be defined on each op (which cost about 1 µs an op).
+ */
+class LazyValueOp implements VerifiedOp {
+  action: VerifiedOp['action']
+  path: string
+  collection: string
+  rkey: string
+  cid: Cid | null
+  prev: Cid | null
+  record: Uint8Array | null
+  #decoded: LexValue | null | undefined
+
+  constructor(op: Omit<VerifiedOp, 'value'>) {
+    this.action = op.action
+    this.path = op.path
+    this.collection = op.collection
+    this.rkey = op.rkey
+    this.cid = op.cid
+    this.prev = op.prev
+    this.record = op.record
+  }
+
+  get value(): LexValue | null {
+    if (this.#decoded === undefined) this.#decoded = this.record === null ? null : decode(this.record)
+    return this.#decoded
+  }
+}
+
+/** The op with its lazily decoded `value` (not an own property: copies and comparisons skip it). */
 export function withRecordValue(op: Omit<VerifiedOp, 'value'>): VerifiedOp {
-  let decoded: LexValue | null | undefined
-  return Object.defineProperty(op, 'value', {
-    enumerable: false,
-    get(): LexValue | null {
-      if (decoded === undefined) decoded = op.record === null ? null : decode(op.record)
-      return decoded
-    },
-  }) as VerifiedOp
+  return new LazyValueOp(op)
 }
 
 /** A `#commit` that passed every check. */
