@@ -75,9 +75,21 @@ export class AuthPoolError extends Error {
   }
 }
 
+/**
+ * Worker threads a {@link CommitAuthPool} starts by default: four fifths of `cores`, rounded, at
+ * least 1 (2 cores: 2, 4: 3, 8: 6). The main thread needs about a fifth of the CPU of a verified
+ * stream (frames, dispatch, the store's writes) and the workers the rest, so on two cores each
+ * core gets a worker and the main thread shares them; one worker (cores minus one) left most of
+ * the second core idle and capped the stream at what one thread can verify.
+ * @example new CommitAuthPool({ threads: defaultAuthThreads() })
+ */
+export function defaultAuthThreads(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.round(cores * 0.8))
+}
+
 /** Options of {@link CommitAuthPool}. */
 export interface CommitAuthPoolOptions {
-  /** Worker threads. Default: available cores minus one (at least 1). */
+  /** Worker threads. Default: {@link defaultAuthThreads} (four fifths of the cores, at least 1). */
   threads?: number
   /** The worker script (default: `auth-worker.js` beside this module; set it when a bundler moves files). */
   workerUrl?: URL
@@ -195,7 +207,7 @@ export class CommitAuthPool implements CommitAuthenticator {
   respawns = 0
 
   constructor(opts: CommitAuthPoolOptions = {}) {
-    const threads = opts.threads ?? Math.max(1, availableParallelism() - 1)
+    const threads = opts.threads ?? defaultAuthThreads()
     if (!(Number.isSafeInteger(threads) && threads > 0 && threads <= 256))
       throw new RangeError(`CommitAuthPool: threads must be an integer in 1..256; threads=${threads}`)
     this.threads = threads

@@ -7,7 +7,7 @@ import { authenticateCommit, type CommitAuthResult } from '../src/authenticate.t
 import type { CommitEvent } from '../src/events.ts'
 import { encodeMessageFrame } from '../src/frame.ts'
 import { type KeyResolver, staticKeys } from '../src/keys.ts'
-import { AuthPoolError, CommitAuthPool } from '../src/node.ts'
+import { AuthPoolError, CommitAuthPool, defaultAuthThreads } from '../src/node.ts'
 import type { RepoState } from '../src/repo-state.ts'
 import { commitEventOf, replayThroughFirehose, seededStream } from './fixtures.ts'
 import type { ScriptItem } from './server.ts'
@@ -214,6 +214,19 @@ describe('CommitAuthPool', () => {
     expect(rejected).toEqual([])
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
   }, 60_000)
+
+  it('defaults to four fifths of the cores, at least one thread', () => {
+    const table: [number, number][] = [
+      [1, 1],
+      [2, 2],
+      [3, 2],
+      [4, 3],
+      [8, 6],
+      [16, 13],
+    ]
+    for (const [cores, threads] of table) expect(defaultAuthThreads(cores)).toBe(threads)
+    expect(table.length).toBeGreaterThan(0)
+  })
 
   it('rejects with POOL_CLOSED after close', async () => {
     const p = new CommitAuthPool({ threads: 1 })
