@@ -13,8 +13,9 @@ import {
   walkRecordTree,
 } from '@rsky/repo'
 import { SpooledBlocks, type SpoolOptions } from './block-spool.ts'
+import { readCarPrefix } from './car-prefix.ts'
 import { MirrorError } from './errors.ts'
-import type { SignatureChecker } from './signature-thread.ts'
+import type { CarCheck, SignatureChecker } from './signature-thread.ts'
 import type { BackfilledRepo } from './types.ts'
 
 /** One record of a verified repository. */
@@ -61,6 +62,12 @@ export interface VerifiedRepo extends BackfilledRepo {
   close(): void
 }
 
+/**
+ * A CAR up to this size, with a checker that can check it elsewhere, is read here without hashing
+ * its blocks (the checker hashes them); a larger one streams with every block hashed as it is read.
+ */
+export const SMALL_CAR_BYTES: number = 1024 * 1024
+
 function bad(did: string, message: string, cause?: unknown): MirrorError {
   return new MirrorError('BAD_REPO', message, { did, cause })
 }
@@ -77,12 +84,26 @@ function bad(did: string, message: string, cause?: unknown): MirrorError {
 export async function openVerifiedRepo(opts: ReadRepoOptions): Promise<VerifiedRepo> {
   const { did } = opts
   let blocks: SpooledBlocks
+  let hashes: Promise<CarCheck> | undefined
   try {
     const spool: SpoolOptions & { carLimits?: CarReadOptions } = {}
     if (opts.memoryBytes !== undefined) spool.memoryBytes = opts.memoryBytes
     if (opts.spoolDir !== undefined) spool.spoolDir = opts.spoolDir
     if (opts.carLimits !== undefined) spool.carLimits = opts.carLimits
-    blocks = await SpooledBlocks.fromStream(opts.car, spool)
+    let car = opts.car
+    const checker = opts.signatures
+    if (checker?.checkCar !== undefined) {
+      // A small CAR is read here without hashing its blocks while the checker reads it again,
+      // hashing every block, on its thread; nothing of it is used before that check has passed.
+      const prefix = await readCarPrefix(car, SMALL_CAR_BYTES)
+      if ('whole' in prefix) {
+        car = prefix.whole
+        hashes = checker.checkCar(prefix.whole, opts.carLimits)
+        hashes.catch(() => {})
+        spool.carLimits = { ...opts.carLimits, verify: false }
+      } else car = prefix.rest
+    }
+    blocks = await SpooledBlocks.fromStream(car, spool)
   } catch (err) {
     // the source's own errors and the spool directory's pass through as they are
     if (!(err instanceof CarError)) throw err
@@ -104,6 +125,7 @@ export async function openVerifiedRepo(opts: ReadRepoOptions): Promise<VerifiedR
         did,
       })
     await checkSignature(did, commit, opts.keys, opts.signatures)
+    await damaged(did, hashes)
     const data = commit.data
     const walk = (keep: ReadonlySet<string> | undefined): Iterable<WalkedRecord> => ({
       [Symbol.iterator]: () => walkRecords(blocks, did, data, opts.maxNodeEntries, keep),
@@ -120,8 +142,17 @@ export async function openVerifiedRepo(opts: ReadRepoOptions): Promise<VerifiedR
     }
   } catch (err) {
     blocks.close()
+    // a damaged block is what the reader would have refused first, before the commit was read
+    if (hashes !== undefined) await damaged(did, hashes)
     throw err
   }
+}
+
+/** Throws BAD_REPO when the checker found a block that does not hash to its CID. */
+async function damaged(did: string, hashes: Promise<CarCheck> | undefined): Promise<void> {
+  if (hashes === undefined) return
+  const r = await hashes
+  if (!r.ok) throw bad(did, `the CAR is damaged: ${r.message}`)
 }
 
 /**

@@ -1,46 +1,81 @@
-// Commit signature checks off the thread that writes the store. A backfill checks one secp256k1
-// signature per repository, about as long as writing a hundred records; on a worker thread it
-// overlaps the walk and the writes of the other repositories in flight. Where no worker can start
-// (or one fails) the checks run on the calling thread, with the same results: a worker only moves
-// the work, it never changes an answer.
+// A backfill's checks off the thread that writes the store: the commit signature (one secp256k1
+// verify per repository, about as long as writing a hundred records) and, for a small CAR, every
+// block's hash. On a worker thread they overlap the walk and the writes of the other repositories
+// in flight. Where no worker can start (or one fails) the checks run on the calling thread, with
+// the same results: a worker only moves the work, it never changes an answer.
 import { Worker } from 'node:worker_threads'
+import { type CarReadOptions, readCarStream } from '@rsky/car'
 import { verifySignature } from '@rsky/crypto'
 
-/** @internal Main thread → worker: one signature to check. */
-export interface SignatureRequest {
-  id: number
-  /** The did:key to check with. */
-  key: string
-  /** The signed bytes (the unsigned commit). */
-  data: Uint8Array
-  sig: Uint8Array
-}
+/** @internal Main thread → worker: one signature, or one CAR's blocks, to check. */
+export type SignatureRequest =
+  | {
+      id: number
+      kind: 'sig'
+      /** The did:key to check with. */
+      key: string
+      /** The signed bytes (the unsigned commit). */
+      data: Uint8Array
+      sig: Uint8Array
+    }
+  | { id: number; kind: 'car'; car: Uint8Array; limits: CarReadOptions | undefined }
 
-/** @internal Worker → main thread: 1 verifies, 0 does not, -1 verifySignature threw. */
+/**
+ * @internal Worker → main thread: 1 verifies (or every block hashes to its CID), 0 does not (with
+ * the reader's error for a CAR), -1 the check threw otherwise (the main thread runs it itself).
+ */
 export interface SignatureAnswer {
   id: number
   ok: 1 | 0 | -1
+  code?: string
+  message?: string
 }
 
-/** Checks signatures: `verifySignature` of @rsky/crypto, maybe elsewhere than on this thread. */
+/** What {@link SignatureChecker.checkCar} found. */
+export type CarCheck = { ok: true } | { ok: false; code: string; message: string }
+
+/** Checks signatures (`verifySignature` of @rsky/crypto) and CARs, maybe elsewhere than on this thread. */
 export interface SignatureChecker {
   /**
    * Whether `sig` over `data` verifies with `didKey`.
    * @throws what `verifySignature` throws for a malformed did:key
    */
   verify(didKey: string, data: Uint8Array, sig: Uint8Array): Promise<boolean>
+  /**
+   * Whether the whole CAR `car` reads with every block hashed against its CID (`@rsky/car`'s
+   * reader with `limits` and `verify: true`); otherwise the reader's error code and message.
+   * Optional: without it a backfill checks the hashes as it reads.
+   */
+  checkCar?(car: Uint8Array, limits?: CarReadOptions): Promise<CarCheck>
 }
 
 interface Pending {
   req: SignatureRequest
-  resolve: (ok: boolean) => void
+  resolve: (answer: boolean | CarCheck) => void
   reject: (err: unknown) => void
 }
 
-/** `verifySignature` here and now, as a settled promise. */
-function verifyHere(p: Pending): void {
+/** The CAR check here and now. */
+export async function checkCarHere(car: Uint8Array, limits: CarReadOptions | undefined): Promise<CarCheck> {
   try {
-    p.resolve(verifySignature(p.req.key, p.req.data, p.req.sig))
+    await readCarStream(car, { ...limits, verify: true }).forEachBlock(() => {})
+    return { ok: true }
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown }
+    if (typeof e?.code !== 'string' || !(err instanceof Error)) throw err
+    return { ok: false, code: e.code, message: err.message }
+  }
+}
+
+/** The check here and now, settling its promise. */
+function checkHere(p: Pending): void {
+  const r = p.req
+  if (r.kind === 'car') {
+    checkCarHere(r.car, r.limits).then(p.resolve, p.reject)
+    return
+  }
+  try {
+    p.resolve(verifySignature(r.key, r.data, r.sig))
   } catch (err) {
     p.reject(err)
   }
@@ -93,15 +128,35 @@ export class SignatureThread implements SignatureChecker {
 
   verify(didKey: string, data: Uint8Array, sig: Uint8Array): Promise<boolean> {
     if (typeof didKey !== 'string') throw new TypeError('SignatureThread.verify: didKey must be a string')
-    return new Promise<boolean>((resolve, reject) => {
-      // copies: a view posted as it is would clone its whole buffer (a CAR slab, say)
-      const req = { id: this.#next++, key: didKey, data: data.slice(), sig: sig.slice() }
+    // copies: a view posted as it is would clone its whole buffer (a CAR slab, say)
+    return this.#send({
+      id: this.#next++,
+      kind: 'sig',
+      key: didKey,
+      data: data.slice(),
+      sig: sig.slice(),
+    }) as Promise<boolean>
+  }
+
+  checkCar(car: Uint8Array, limits?: CarReadOptions): Promise<CarCheck> {
+    if (!(car instanceof Uint8Array))
+      throw new TypeError('SignatureThread.checkCar: car must be a Uint8Array')
+    return this.#send({ id: this.#next++, kind: 'car', car, limits }) as Promise<CarCheck>
+  }
+
+  /** Sends `req` to the worker (or checks it here); `req` stays as it is, for a check here later. */
+  #send(req: SignatureRequest): Promise<boolean | CarCheck> {
+    return new Promise<boolean | CarCheck>((resolve, reject) => {
       const p: Pending = { req, resolve, reject }
       const worker = this.#here ? undefined : (this.#worker ?? this.#start())
-      if (worker === undefined) return verifyHere(p)
+      if (worker === undefined) return checkHere(p)
       if (this.#pending.size === 0) worker.ref()
-      this.#pending.set(p.req.id, p)
-      worker.postMessage(p.req)
+      this.#pending.set(req.id, p)
+      if (req.kind === 'car') {
+        // a copy of its own, moved to the worker: the caller keeps reading `car`
+        const car = req.car.slice()
+        worker.postMessage({ ...req, car }, [car.buffer])
+      } else worker.postMessage(req)
     })
   }
 
@@ -120,8 +175,9 @@ export class SignatureThread implements SignatureChecker {
       if (p === undefined) return
       this.#pending.delete(a.id)
       if (this.#pending.size === 0) worker.unref()
-      if (a.ok === -1) verifyHere(p)
-      else p.resolve(a.ok === 1)
+      if (a.ok === -1) checkHere(p)
+      else if (p.req.kind === 'sig') p.resolve(a.ok === 1)
+      else p.resolve(a.ok === 1 ? { ok: true } : { ok: false, code: a.code ?? '', message: a.message ?? '' })
     })
     const fail = (): void => {
       if (this.#worker !== worker) return
@@ -139,7 +195,7 @@ export class SignatureThread implements SignatureChecker {
   #drainHere(): void {
     const held = [...this.#pending.values()]
     this.#pending.clear()
-    for (const p of held) verifyHere(p)
+    for (const p of held) checkHere(p)
   }
 
   /** Stops the worker; checks it still held, and every later one, run on this thread. */

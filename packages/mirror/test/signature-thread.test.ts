@@ -1,9 +1,11 @@
 // Commit signatures checked on a worker thread: the same answers and errors as on the calling
 // thread (BAD_SIGNATURE, KEY_UNAVAILABLE, the retry on a refreshed key), and every check still
 // answered when the worker fails or after the thread is closed.
+import { readCar, writeCar } from '@rsky/car'
 import { P256Keypair, Secp256k1Keypair, verifySignature } from '@rsky/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MirrorError, readVerifiedRepo } from '../src/index.ts'
+import { SMALL_CAR_BYTES } from '../src/repo-walk.ts'
 import { SignatureThread } from '../src/signature-thread.ts'
 import { carOf, keysOf, makeAccount, type TestAccount } from './fixtures.ts'
 
@@ -144,3 +146,90 @@ describe('openVerifiedRepo with the signature on a worker thread', () => {
     )
   })
 })
+
+describe('a small CAR read unhashed here while the thread hashes it: the same answers', () => {
+  let big: TestAccount
+  let bigCar: Uint8Array
+  beforeAll(async () => {
+    // large enough to be streamed and hashed as read (past SMALL_CAR_BYTES)
+    big = await makeAccount('did:plc:signaturethreadbig0000000', 6000)
+    bigCar = await carOf(big)
+    expect(bigCar.length).toBeGreaterThan(SMALL_CAR_BYTES)
+  })
+
+  const flip = (bytes: Uint8Array, at: number): Uint8Array => {
+    const out = bytes.slice()
+    out[at] = (out[at] as number) ^ 0xff
+    return out
+  }
+  const cases: [string, () => Uint8Array, string?][] = [
+    ['a valid repository', () => car],
+    ['a record block that does not hash to its CID', () => flip(car, car.length - 5)],
+    [
+      'the commit block damaged',
+      () => {
+        const { roots } = readCar(car)
+        const at = indexOf(car, (roots[0] as { bytes: Uint8Array }).bytes) + 40
+        return flip(car, at)
+      },
+    ],
+    ['truncated', () => car.subarray(0, car.length - 9)],
+    ['empty', () => new Uint8Array(0)],
+    ['garbage', () => new TextEncoder().encode('<html>not a car</html>')],
+    [
+      'a missing record block',
+      () => {
+        const { roots, blocks } = readCar(car)
+        const rec = [...blocks.cids()].find((c) => c.code === 0x71 && !c.equals(roots[0]))
+        const kept = [...blocks.entries()].filter(([c]) => !c.equals(rec))
+        return writeCar(roots, kept.map(([cid, bytes]) => ({ cid, bytes })) as never)
+      },
+    ],
+    ['another DID', () => car, 'did:plc:someoneelse0000000000000'],
+    ['another DID and a damaged block', () => flip(car, car.length - 5), 'did:plc:someoneelse0000000000000'],
+    ['a large repository', () => bigCar, 'big'],
+    ['a large repository with a damaged block', () => flip(bigCar, bigCar.length - 5), 'big'],
+  ]
+  for (const [name, make, who] of cases) {
+    it(`${name}: as without the thread`, async () => {
+      const bytes = make()
+      const did = who === 'big' ? big.did : (who ?? DID)
+      const keys = keysOf(account, big)
+      // in chunks, as a download comes
+      const chunks = function* () {
+        for (let i = 0; i < bytes.length; i += 16_384) yield bytes.subarray(i, i + 16_384)
+      }
+      const plain = await codeOf(readVerifiedRepo({ did, car: chunks(), keys }))
+      const threaded = await codeOf(readVerifiedRepo({ did, car: chunks(), keys, signatures: sigs }))
+      expect(threaded).toBe(plain)
+      if (name.startsWith('a valid') || name === 'a large repository') expect(threaded).toBe('ok')
+      if (name.includes('damaged')) expect(threaded).toBe('BAD_REPO')
+    })
+  }
+
+  it('signed by another key and a block damaged: BAD_REPO, as the reader refuses first', async () => {
+    const other = Secp256k1Keypair.create()
+    const keys = { resolveAtprotoKey: () => other.did() }
+    const bytes = flip(car, car.length - 5)
+    expect(await codeOf(readVerifiedRepo({ did: DID, car: once(bytes), keys }))).toBe('BAD_REPO')
+    expect(await codeOf(readVerifiedRepo({ did: DID, car: once(bytes), keys, signatures: sigs }))).toBe(
+      'BAD_REPO',
+    )
+  })
+
+  it('the records of a small repository read this way are those read the plain way', async () => {
+    const a = await readVerifiedRepo({ did: DID, car: once(car), keys: keysOf(account) })
+    const b = await readVerifiedRepo({ did: DID, car: once(car), keys: keysOf(account), signatures: sigs })
+    expect(b.records.map((r) => [r.rkey, r.cid.toString()])).toEqual(
+      a.records.map((r) => [r.rkey, r.cid.toString()]),
+    )
+  })
+})
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer
+    return i
+  }
+  return -1
+}
