@@ -1,13 +1,12 @@
-// Postgres backfills: a verified repository replaces what is held of it and the live commits
-// buffered meanwhile are applied, in one transaction.
+// Writing Postgres backfills: a verified repository replaces what is held of it and the live
+// commits buffered meanwhile are applied, in one transaction.
 //
-// Small repositories (most of them) are encoded whole first, which also checks every record, so a
-// bad one is refused before anything is sent. Those that finish at about the same time are written
-// together: one transaction, one COPY, and without a hook or a lease fence one round trip (the
-// statements, the COPY's data and COMMIT in one socket write; see postgres-pipeline.ts). Each
-// caller's promise settles after that COMMIT. When a group fails for another reason than the
-// database (a bad row, a lost lease), each of its repositories is written again alone, so each gets
-// its own verdict. A large repository streams through COPY in its own transaction, in bounded memory.
+// A small repository (most of them) is encoded whole first, which also checks every record, so a
+// bad one is refused before anything is sent; it is written alone or with others that finished at
+// about the same time (postgres-backfill-group.ts): one transaction, one COPY, and without a hook or
+// a lease fence one round trip (the statements, the COPY's data and COMMIT in one socket write; see
+// postgres-pipeline.ts). A large repository streams through COPY in its own transaction, in bounded
+// memory.
 import type { Cid } from '@rsky/dag-cbor'
 import type pg from 'pg'
 import { APP_CHANGE_CHUNK, type AppChange, resetChange, snapshotChange } from './app-changes.ts'
@@ -36,22 +35,15 @@ import {
 import { checkFenceRows } from './postgres-leases.ts'
 import { runPipelined, type StatementResult } from './postgres-pipeline.ts'
 import type { RecordRow } from './sqlite-backfill.ts'
-import { isStoreFault } from './store-fault.ts'
 import type { BackfilledRepo, DrainResult, RecordChange } from './types.ts'
 
 type Client = pg.PoolClient
 
 /** A repository whose COPY rows are encoded past this many bytes streams in its own transaction. */
-export const SMALL_REPO_BYTES = 1024 * 1024
-/** Most repositories in one group transaction. */
-const GROUP_REPOS = 64
-/** Most bytes of COPY rows in one group transaction. */
-const GROUP_BYTES = 4 * 1024 * 1024
-/** Groups over which the most backfills waiting at once is taken. */
-const PEAK_WINDOW = 64
+export const SMALL_REPO_BYTES: number = 1024 * 1024
 
-/** What a {@link PostgresBackfiller} needs of its store. */
-export interface BackfillerOptions {
+/** What a {@link PostgresBackfillWriter} needs of its store. */
+export interface BackfillWriterOptions {
   pool: pg.Pool
   changeFeed: boolean
   onChanges: ((client: pg.PoolClient, changes: readonly AppChange[]) => Promise<void> | void) | undefined
@@ -59,12 +51,16 @@ export interface BackfillerOptions {
   fence: () => Fence | undefined
 }
 
-/** A small repository waiting for its group, its rows encoded. */
-interface Member extends BackfillTarget {
+/** A small repository, its rows encoded (COPY rows, no header or trailer). */
+export interface SmallRepo extends BackfillTarget {
   data: Cid
   rows: Buffer
-  resolve: (r: DrainResult) => void
-  reject: (err: unknown) => void
+}
+
+/** A connection a backfill runs its transaction on, and whether it can still be used. */
+export interface Conn {
+  client: Client
+  broken: boolean
 }
 
 /** Whether the transaction's own queries already committed it. */
@@ -74,155 +70,48 @@ interface TxState {
 
 const CLEAN: DrainResult = Object.freeze({ applied: 0, skipped: 0, chainBreak: false })
 
-/** Writes backfills of one store (see the file's comment). */
-export class PostgresBackfiller {
-  readonly #o: BackfillerOptions
-  readonly #queue: Member[] = []
-  /**
-   * The connection groups are written on, one group at a time, kept while groups follow each
-   * other: a backfill that finishes while it is idle is written at once, in the same turn.
-   */
-  #conn: Client | undefined
-  #connBroken = false
-  #connecting = false
-  #writing = false
-  /** Backfills handed over and not settled yet (queued or being written). */
-  #pending = 0
-  /** The most of them at once, in the last window of groups and in the current one. */
-  #peak = 0
-  #windowPeak = 0
-  #windowGroups = 0
+/** Writes the backfills of one store (see the file's comment). */
+export class PostgresBackfillWriter {
+  readonly #o: BackfillWriterOptions
 
-  constructor(opts: BackfillerOptions) {
+  constructor(opts: BackfillWriterOptions) {
     this.#o = opts
   }
 
-  /** The store's `completeBackfill`. */
-  async complete(repo: BackfilledRepo): Promise<DrainResult> {
+  /** The pool the writes take connections from. */
+  get pool(): pg.Pool {
+    return this.#o.pool
+  }
+
+  /**
+   * Encodes a repository's rows up to {@link SMALL_REPO_BYTES}: the whole of a small one, the
+   * head of a large one (then `rest` is set).
+   * @throws MirrorError `BAD_REPO` (a bad record, or a NUL in the DID or rev), nothing sent
+   */
+  encode(repo: BackfilledRepo): { small: SmallRepo; rows: EncodedRows } {
     const { did, rev, data } = repo
     // checked now: the literals of a simple query cannot hold a NUL
     literal(did, did)
     literal(rev, did)
     const rows = encodeRows(did, repo.records, SMALL_REPO_BYTES)
-    if (rows.rest !== undefined) return this.#streamed({ did, rev, data }, rows)
-    return new Promise<DrainResult>((resolve, reject) => {
-      this.#queue.push({ did, rev, data, rows: rows.bytes, resolve, reject })
-      this.#pending++
-      this.#windowPeak = Math.max(this.#windowPeak, this.#pending)
-      this.#schedule()
-    })
+    return { small: { did, rev, data, rows: rows.bytes }, rows }
   }
 
-  /** Writes the next group now if the connection is free, else when the group before it ends. */
-  #schedule(): void {
-    if (this.#writing || this.#queue.length === 0) return
-    const c = this.#conn
-    if (c !== undefined) {
-      this.#write(c)
-      return
-    }
-    if (this.#connecting) return
-    this.#connecting = true
-    this.#o.pool.connect().then(
-      (client) => {
-        this.#connecting = false
-        this.#conn = client
-        this.#connBroken = false
-        client.on('error', this.#dropped)
-        this.#schedule()
-      },
-      (err: unknown) => {
-        this.#connecting = false
-        const failed = this.#queue.splice(0)
-        this.#pending -= failed.length
-        for (const m of failed) m.reject(err)
-      },
-    )
-  }
-
-  // A connection dropped while held is reported as an 'error' event: without a listener it would
-  // crash the process.
-  readonly #dropped = (): void => {
-    this.#connBroken = true
-  }
-
-  #write(c: Client): void {
-    this.#writing = true
-    const group = this.#take()
-    void this.#settle(c, group).finally(() => {
-      this.#pending -= group.length
-      this.#writing = false
-      if (this.#connBroken) this.#release()
-      if (this.#queue.length > 0) this.#schedule()
-      // kept for the backfills whose callers are about to continue; given back after this turn
-      else
-        setImmediate(() => {
-          if (!this.#writing && this.#queue.length === 0) this.#release()
-        })
-    })
-  }
-
-  #release(): void {
-    const c = this.#conn
-    if (c === undefined) return
-    this.#conn = undefined
-    c.off('error', this.#dropped)
-    c.release(this.#connBroken)
+  /** `completeBackfill`: one repository, in its own transaction on a connection of the pool. */
+  async complete(repo: BackfilledRepo): Promise<DrainResult> {
+    const { small, rows } = this.encode(repo)
+    if (rows.rest !== undefined) return this.streamed(small, rows)
+    return withPooled(this.#o.pool, async (conn) => (await this.writeSmall(conn, [small]))[0] as DrainResult)
   }
 
   /**
-   * The next group: queue order, within the caps, one entry per DID, sorted by DID. A group takes
-   * at most half of the backfills the callers keep going at once (as lately seen): while it is
-   * written, the other half are being read and checked, so the server and this thread both work.
+   * Small repositories (distinct DIDs) in one transaction on `conn`; results in their order.
+   * @throws what the transaction met (it was rolled back: nothing of any of them is written)
    */
-  #take(): Member[] {
-    const most = Math.min(GROUP_REPOS, Math.max(1, Math.ceil(Math.max(this.#peak, this.#windowPeak) / 2)))
-    if (++this.#windowGroups >= PEAK_WINDOW) {
-      this.#peak = this.#windowPeak
-      this.#windowPeak = this.#pending
-      this.#windowGroups = 0
-    }
-    const group: Member[] = []
-    const dids = new Set<string>()
-    let bytes = 0
-    for (let i = 0; i < this.#queue.length && group.length < most; ) {
-      const m = this.#queue[i] as Member
-      if (dids.has(m.did) || (group.length > 0 && bytes + m.rows.length > GROUP_BYTES)) {
-        i++
-        continue
-      }
-      this.#queue.splice(i, 1)
-      group.push(m)
-      dids.add(m.did)
-      bytes += m.rows.length
-    }
-    return group.sort((a, b) => (a.did < b.did ? -1 : a.did > b.did ? 1 : 0))
-  }
-
-  async #settle(c: Client, group: Member[]): Promise<void> {
-    let results: DrainResult[]
-    try {
-      results = await this.#writeGroup(c, group)
-    } catch (err) {
-      if (group.length === 1 || isStoreFault(err)) {
-        for (const m of group) m.reject(err)
-        return
-      }
-      // one bad repository (or a lost partition) must not fail the others: each alone
-      for (const m of group)
-        try {
-          m.resolve(((await this.#writeGroup(c, [m])) as DrainResult[])[0] as DrainResult)
-        } catch (e) {
-          m.reject(e)
-        }
-      return
-    }
-    group.forEach((m, i) => {
-      m.resolve(results[i] as DrainResult)
-    })
-  }
-
-  async #writeGroup(c: Client, group: readonly Member[]): Promise<DrainResult[]> {
+  async writeSmall(conn: Conn, group: readonly SmallRepo[]): Promise<DrainResult[]> {
+    const c = conn.client
+    const order = group
+    group = [...group].sort((a, b) => (a.did < b.did ? -1 : a.did > b.did ? 1 : 0))
     const fence = this.#fenceOf(group)
     const copy = [COPY_HEADER, ...group.map((m) => m.rows), COPY_TRAILER]
     if (fence === undefined && this.#o.onChanges === undefined) {
@@ -234,37 +123,45 @@ export class PostgresBackfiller {
       sql.push(stateStatement(group.map((m) => ({ did: m.did, phase: 'active', rev: m.rev, data: m.data }))))
       sql.push('COMMIT')
       try {
-        await this.#tx(c, async (tx) => {
+        await transaction(conn, async (tx) => {
           await runPipelined(c, sql.join(';\n'), copy)
           tx.committed = true
         })
-        return group.map(() => ({ ...CLEAN }))
+        return order.map(() => ({ ...CLEAN }))
       } catch (err) {
         if (!isBufferedMarker(err)) throw err
       }
     }
-    return this.#tx(c, async (tx) => {
+    const out = await transaction(conn, async (tx) => {
       const open = openStatements(group, { fast: false, ...(fence === undefined ? {} : { fence }) })
       const sql = [...open.sql, COPY_RECORDS]
       if (this.#o.changeFeed) sql.push(feedStatement(group))
       const results = await runPipelined(c, sql.join(';\n'), copy)
       return this.#finish(c, tx, group, results, open.layout, fence)
     })
+    // back in the callers' order
+    return order.map((m) => out[group.indexOf(m)] as DrainResult)
   }
 
-  /** A repository past {@link SMALL_REPO_BYTES}: its rows stream through COPY, alone. */
-  #streamed(target: BackfillTarget & { data: Cid }, head: EncodedRows): Promise<DrainResult> {
+  /**
+   * A repository past {@link SMALL_REPO_BYTES} (`head` from {@link encode}): its rows stream through
+   * COPY in its own transaction on a connection of the pool.
+   */
+  streamed(target: BackfillTarget & { data: Cid }, head: EncodedRows): Promise<DrainResult> {
     const fence = this.#fenceOf([target])
     const rest = head.rest as Iterator<RecordRow>
-    return this.#pooledTx(async (c, tx) => {
-      const open = openStatements([target], { fast: false, ...(fence === undefined ? {} : { fence }) })
-      const results = await runPipelined(c, open.sql.join(';\n'))
-      if (fence !== undefined && open.layout.fence >= 0) checkFence(fence, results[open.layout.fence])
-      // a bad record aborts the COPY and the transaction rolls back
-      await copyRecords(c, target.did, { [Symbol.iterator]: () => rest }, head)
-      if (this.#o.changeFeed) await c.query(feedStatement([target]))
-      return (await this.#finish(c, tx, [target], results, open.layout, fence))[0] as DrainResult
-    })
+    return withPooled(this.#o.pool, (conn) =>
+      transaction(conn, async (tx) => {
+        const c = conn.client
+        const open = openStatements([target], { fast: false, ...(fence === undefined ? {} : { fence }) })
+        const results = await runPipelined(c, open.sql.join(';\n'))
+        if (fence !== undefined && open.layout.fence >= 0) checkFence(fence, results[open.layout.fence])
+        // a bad record aborts the COPY and the transaction rolls back
+        await copyRecords(c, target.did, { [Symbol.iterator]: () => rest }, head)
+        if (this.#o.changeFeed) await c.query(feedStatement([target]))
+        return (await this.#finish(c, tx, [target], results, open.layout, fence))[0] as DrainResult
+      }),
+    )
   }
 
   /** The lease fence and the partitions `targets` write in. @throws MirrorError `LEASE_LOST` */
@@ -364,35 +261,22 @@ export class PostgresBackfiller {
         )
     }
   }
+}
 
-  /** One transaction on a connection of the pool (see {@link transaction}). */
-  async #pooledTx<T>(fn: (c: Client, tx: TxState) => Promise<T>): Promise<T> {
-    const c = await this.#o.pool.connect()
-    const link = { broken: false }
-    const dropped = (): void => {
-      link.broken = true
-    }
-    c.on('error', dropped)
-    try {
-      return await transaction(c, link, (tx) => fn(c, tx))
-    } finally {
-      c.off('error', dropped)
-      c.release(link.broken)
-    }
+/** `fn` on a connection of the pool, given back after it (as broken if it is). */
+export async function withPooled<T>(pool: pg.Pool, fn: (conn: Conn) => Promise<T>): Promise<T> {
+  const conn: Conn = { client: await pool.connect(), broken: false }
+  // A connection dropped while checked out (between two queries) is reported as an 'error'
+  // event, not only by the next query: without a listener it would crash the process.
+  const dropped = (): void => {
+    conn.broken = true
   }
-
-  /** One transaction on the held connection (see {@link transaction}). */
-  #tx<T>(c: Client, fn: (tx: TxState) => Promise<T>): Promise<T> {
-    const link = {
-      get broken(): boolean {
-        return self.#connBroken
-      },
-      set broken(b: boolean) {
-        self.#connBroken = b
-      },
-    }
-    const self = this
-    return transaction(c, link, fn)
+  conn.client.on('error', dropped)
+  try {
+    return await fn(conn)
+  } finally {
+    conn.client.off('error', dropped)
+    conn.client.release(conn.broken)
   }
 }
 
@@ -401,11 +285,8 @@ export class PostgresBackfiller {
  * its own queries did (`tx.committed`); ROLLBACK on a throw (a connection that cannot take it any
  * more is marked broken, to be given back to the pool as such).
  */
-async function transaction<T>(
-  c: Client,
-  link: { broken: boolean },
-  fn: (tx: TxState) => Promise<T>,
-): Promise<T> {
+async function transaction<T>(conn: Conn, fn: (tx: TxState) => Promise<T>): Promise<T> {
+  const c = conn.client
   const tx: TxState = { committed: false }
   try {
     const out = await fn(tx)
@@ -413,9 +294,9 @@ async function transaction<T>(
     return out
   } catch (err) {
     try {
-      if (!link.broken) await c.query('ROLLBACK')
+      if (!conn.broken) await c.query('ROLLBACK')
     } catch {
-      link.broken = true
+      conn.broken = true
     }
     throw err
   }
@@ -435,7 +316,7 @@ function checkFence(
 /** The application gets a repository written whole as a `reset` and its records, as now held. */
 async function snapshotToApp(
   c: Client,
-  hook: NonNullable<BackfillerOptions['onChanges']>,
+  hook: NonNullable<BackfillWriterOptions['onChanges']>,
   did: string,
   rev: string,
 ): Promise<void> {

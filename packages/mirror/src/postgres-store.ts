@@ -8,7 +8,8 @@ import { type AppChange, accountDeletedChange, appliedChanges } from './app-chan
 import { MirrorError } from './errors.ts'
 import type { LeaseClaim, LeaseInfo, LeaseStore } from './leases.ts'
 import { type Fence, fencedPartitions, type LiveBatch } from './live-batch.ts'
-import { PostgresBackfiller } from './postgres-backfill.ts'
+import { PostgresBackfillWriter } from './postgres-backfill.ts'
+import { PostgresBackfillGroups } from './postgres-backfill-group.ts'
 import * as leases from './postgres-leases.ts'
 import { applyLiveBatch } from './postgres-live.ts'
 import { POSTGRES_SCHEMA } from './postgres-schema.ts'
@@ -91,7 +92,8 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
   readonly #onChanges: PostgresStoreOptions['onChanges']
   #commits: Promise<void> = Promise.resolve()
   #fence: Fence | undefined
-  readonly #backfiller: PostgresBackfiller
+  readonly #backfills: PostgresBackfillWriter
+  readonly #groups: PostgresBackfillGroups
 
   private constructor(pool: pg.Pool, opts: PostgresStoreOptions) {
     this.pool = pool
@@ -99,12 +101,13 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     if (opts.onChanges !== undefined && typeof opts.onChanges !== 'function')
       throw new TypeError('PostgresMirrorStore: onChanges must be a function')
     this.#onChanges = opts.onChanges
-    this.#backfiller = new PostgresBackfiller({
+    this.#backfills = new PostgresBackfillWriter({
       pool,
       changeFeed: this.#changeFeed,
       onChanges: opts.onChanges,
       fence: () => this.#fence,
     })
+    this.#groups = new PostgresBackfillGroups(this.#backfills)
   }
 
   /**
@@ -367,12 +370,17 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     )
   }
 
-  /**
-   * Small repositories that finish at about the same time share one transaction and one COPY
-   * (each promise settles after its COMMIT); a large one streams alone (see postgres-backfill.ts).
-   */
+  /** A small repository in one round trip, a large one streamed through COPY (postgres-backfill.ts). */
   completeBackfill(repo: BackfilledRepo): Promise<DrainResult> {
-    return this.#backfiller.complete(repo)
+    return this.#backfills.complete(repo)
+  }
+
+  /**
+   * Small repositories that finish at about the same time share one transaction and one COPY;
+   * each promise settles after its COMMIT (postgres-backfill-group.ts).
+   */
+  completeBackfillGrouped(repo: BackfilledRepo): Promise<DrainResult> {
+    return this.#groups.complete(repo)
   }
 
   async failBackfill(did: string, opts: { reason: string; retryAt: number; park: boolean }): Promise<void> {
@@ -555,9 +563,10 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
     await this.pool.query('DELETE FROM mirror_change WHERE id <= $1', [id])
   }
 
-  /** Ends the pool (a second call does nothing). */
+  /** Waits for the grouped backfills handed over, then ends the pool (a second call does nothing). */
   async close(): Promise<void> {
     if (this.pool.ended) return
+    await this.#groups.flush()
     await this.pool.end()
   }
 }

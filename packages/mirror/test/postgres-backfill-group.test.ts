@@ -89,7 +89,7 @@ describe('Postgres backfills written together', () => {
       const seenAtSettle: number[] = []
       await Promise.all(
         dids.map(async (d, i) => {
-          const out = await store.completeBackfill({
+          const out = await store.completeBackfillGrouped({
             did: d,
             rev: REV,
             data: tree(i),
@@ -113,11 +113,14 @@ describe('Postgres backfills written together', () => {
       }
       // a second backfill replaces what was held
       await Promise.all(
-        dids
-          .slice(0, 10)
-          .map((d, i) =>
-            store.completeBackfill({ did: d, rev: '3kaaaaaaaaa33', data: tree(i), records: records(i, 3) }),
-          ),
+        dids.slice(0, 10).map((d, i) =>
+          store.completeBackfillGrouped({
+            did: d,
+            rev: '3kaaaaaaaaa33',
+            data: tree(i),
+            records: records(i, 3),
+          }),
+        ),
       )
       expect(await count(store, dids[0])).toBe(3)
       expect((await store.mirrorRepo(dids[9] as string))?.rev).toBe('3kaaaaaaaaa33')
@@ -134,7 +137,7 @@ describe('Postgres backfills written together', () => {
       await store.addRepos(dids)
       const outcomes = await Promise.allSettled(
         dids.map((d, i) =>
-          store.completeBackfill({
+          store.completeBackfillGrouped({
             did: d,
             rev: REV,
             data: tree(i),
@@ -164,7 +167,7 @@ describe('Postgres backfills written together', () => {
       ;(bad[1] as Rec).rkey = 'a\u0000b'
       const outcomes = await Promise.allSettled(
         dids.map((d, i) =>
-          store.completeBackfill({
+          store.completeBackfillGrouped({
             did: d,
             rev: REV,
             data: tree(i),
@@ -177,7 +180,7 @@ describe('Postgres backfills written together', () => {
       expect(await count(store)).toBe(35)
       expect((await store.mirrorRepo(dids[2] as string))?.phase).toBe('pending')
       // the connection is still good
-      await store.completeBackfill({
+      await store.completeBackfillGrouped({
         did: dids[2] as string,
         rev: REV,
         data: tree(2),
@@ -236,7 +239,7 @@ describe('Postgres backfills written together', () => {
       )
       const outs = await Promise.all(
         dids.map((d, i) =>
-          store.completeBackfill({ did: d, rev: REV, data: tree(i), records: records(400 + i, 4) }),
+          store.completeBackfillGrouped({ did: d, rev: REV, data: tree(i), records: records(400 + i, 4) }),
         ),
       )
       expect(outs[1]).toEqual({ applied: 2, skipped: 1, chainBreak: false })
@@ -289,7 +292,7 @@ describe('Postgres backfills written together', () => {
       expect(await store.applyCommit(broken, 's')).toBe('buffered')
       const outs = await Promise.all(
         dids.map((d, i) =>
-          store.completeBackfill({ did: d, rev: REV, data: tree(i), records: records(500 + i, 2) }),
+          store.completeBackfillGrouped({ did: d, rev: REV, data: tree(i), records: records(500 + i, 2) }),
         ),
       )
       expect(outs.map((o) => o.chainBreak)).toEqual([true, false, false])
@@ -320,7 +323,7 @@ describe('Postgres backfills written together', () => {
       expect(dids.some(lost) && dids.some((d) => !lost(d))).toBe(true)
       const outcomes = await Promise.allSettled(
         dids.map((d, i) =>
-          store.completeBackfill({ did: d, rev: REV, data: tree(i), records: records(600 + i, 3) }),
+          store.completeBackfillGrouped({ did: d, rev: REV, data: tree(i), records: records(600 + i, 3) }),
         ),
       )
       for (const [i, d] of dids.entries()) {
@@ -344,6 +347,7 @@ describe('Postgres backfills written together', () => {
 
   it('with a hook: each repository whole and in order, the hook on the transaction that commits it', async () => {
     const seen: AppChange[] = []
+    const txOf = new Map<string, string>()
     let fail: string | undefined
     const store = await fresh({
       onChanges: async (client, changes) => {
@@ -355,6 +359,8 @@ describe('Postgres backfills written together', () => {
           [changes[0]?.did],
         )
         expect(r.rows[0]?.n).toBeGreaterThan(0)
+        const x = await client.query<{ x: string }>('SELECT txid_current()::text AS x')
+        for (const c of changes) txOf.set(c.did, x.rows[0]?.x as string)
         seen.push(...changes)
       },
     })
@@ -364,7 +370,7 @@ describe('Postgres backfills written together', () => {
       fail = dids[4]
       const outcomes = await Promise.allSettled(
         dids.map((d, i) =>
-          store.completeBackfill({ did: d, rev: REV, data: tree(i), records: records(700 + i, 3) }),
+          store.completeBackfillGrouped({ did: d, rev: REV, data: tree(i), records: records(700 + i, 3) }),
         ),
       )
       expect(outcomes.map((o) => o.status)).toEqual(dids.map((_, i) => (i === 4 ? 'rejected' : 'fulfilled')))
@@ -377,6 +383,8 @@ describe('Postgres backfills written together', () => {
         expect(seen.slice(at, last + 1).map((c) => c.action)).toEqual(['reset', 'create', 'create', 'create'])
         expect(seen[at]?.id).toBe(`${d}/${REV}/reset`)
       }
+      // some of them shared a transaction
+      expect(new Set([...committed].map((d) => txOf.get(d))).size).toBeLessThan(committed.size)
     } finally {
       await store.close()
     }
@@ -393,7 +401,7 @@ describe('Postgres backfills written together', () => {
       expect(many.reduce((n, r) => n + r.record.length, 0)).toBeGreaterThan(SMALL_REPO_BYTES)
       await Promise.all(
         dids.map((d, i) =>
-          store.completeBackfill({
+          store.completeBackfillGrouped({
             did: d,
             rev: REV,
             data: tree(i),
@@ -405,7 +413,7 @@ describe('Postgres backfills written together', () => {
       expect(await count(store)).toBe(1210)
       // a bad record past the bound rolls the large repository back
       const err = await store
-        .completeBackfill({
+        .completeBackfillGrouped({
           did: big,
           rev: '3kaaaaaaaaa44',
           data: tree(9),
@@ -422,6 +430,25 @@ describe('Postgres backfills written together', () => {
       expect((await store.mirrorRepo(big))?.rev).toBe(REV)
     } finally {
       await store.close()
+    }
+  })
+})
+
+describe('close with grouped backfills handed over', () => {
+  it('writes them all before the pool ends', async () => {
+    const store = await fresh()
+    const dids = Array.from({ length: 9 }, (_, i) => did(900 + i))
+    await store.addRepos(dids)
+    const settled = dids.map((d, i) =>
+      store.completeBackfillGrouped({ did: d, rev: REV, data: tree(i), records: records(900 + i, 4) }),
+    )
+    await store.close()
+    expect((await Promise.allSettled(settled)).map((o) => o.status)).toEqual(dids.map(() => 'fulfilled'))
+    const again = await PostgresMirrorStore.connect(db.url)
+    try {
+      expect(await count(again)).toBe(36)
+    } finally {
+      await again.close()
     }
   })
 })
