@@ -1,16 +1,22 @@
 // iterateRepoRecords as browsers run it: #bytes-index swapped for bytes-index.browser.ts (the Map
-// of block spans), then every case of read-records.test.ts (sample repositories, generated ones,
-// the table of hostile repositories: iterateRepoRecords must match readRepoRecords, which keeps
-// the typed-array index), and the two indexes compared block by block.
+// of block spans) and @rsky/mst's node reader for its non-Node one, then every case of
+// read-records.test.ts (sample repositories, generated ones, the table of hostile repositories:
+// iterateRepoRecords must match readRepoRecords, which keeps the typed-array index), and the two
+// indexes compared block by block.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { iterateCar } from '@rsky/car'
-import { type Cid, cidForCbor } from '@rsky/dag-cbor'
+import { type Cid, cidForCbor, encode } from '@rsky/dag-cbor'
+import { decodeNodeEntries } from '@rsky/mst'
 import { describe, expect, it, vi } from 'vitest'
 import { indexCarBytes } from '#bytes-index'
 import { CarBlockIndex } from './block-index.ts'
 
 vi.mock('#bytes-index', async () => await import('./bytes-index.browser.ts'))
+// @rsky/mst's node reader as browsers have it too (its #node-entries gives node-entries.ts outside
+// Node), so that the whole read path of a browser runs: the Map index and the node read through
+// `decode`, on the samples, generated repositories and the hostile table.
+vi.mock('../../mst/src/node-entries.node.ts', async () => await import('../../mst/src/node-entries.ts'))
 
 await import('./read-records.test.ts')
 
@@ -18,6 +24,12 @@ const reposDir = join(import.meta.dirname, '../../../test-vectors/repos')
 const samples = JSON.parse(readFileSync(join(reposDir, 'samples.json'), 'utf8')) as { file: string }[]
 
 describe('bytes-index.browser.ts', () => {
+  it("@rsky/mst's node reader is the non-Node one here (its short messages)", () => {
+    expect(() => decodeNodeEntries(encode({ e: [] }), undefined)).toThrow(
+      /^invalid MST node; code=MST_NODE_ENCODING/,
+    )
+  })
+
   it('is what #bytes-index resolves to in this file', () => {
     const car = new Uint8Array(readFileSync(join(reposDir, samples[0]!.file)))
     expect(indexCarBytes(car)).not.toBeInstanceOf(CarBlockIndex)
