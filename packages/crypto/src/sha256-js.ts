@@ -35,10 +35,22 @@ const H = new Int32Array(8)
 const TAIL = new Uint8Array(128)
 const TAIL_VIEW = new DataView(TAIL.buffer)
 
-// Right rotation; V8 inlines it, so the rounds cost the same as with the shifts written out.
-const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
-
 function compress(data: Uint8Array, off: number): void {
+  for (let i = 0; i < 16; i++) {
+    const j = off + i * 4
+    W[i] =
+      ((data[j] as number) << 24) |
+      ((data[j + 1] as number) << 16) |
+      ((data[j + 2] as number) << 8) |
+      (data[j + 3] as number)
+  }
+  for (let i = 16; i < 64; i++) {
+    const w15 = W[i - 15] as number
+    const w2 = W[i - 2] as number
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3)
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10)
+    W[i] = ((W[i - 16] as number) + s0 + (W[i - 7] as number) + s1) | 0
+  }
   let a = H[0] as number
   let b = H[1] as number
   let c = H[2] as number
@@ -47,29 +59,11 @@ function compress(data: Uint8Array, off: number): void {
   let f = H[5] as number
   let g = H[6] as number
   let h = H[7] as number
-  // One loop: the schedule word i is made (read big-endian, or from earlier words) as round i needs it.
-  for (let i = 0, j = off; i < 64; i++, j += 4) {
-    let w: number
-    if (i < 16) {
-      w =
-        ((data[j] as number) << 24) |
-        ((data[j + 1] as number) << 16) |
-        ((data[j + 2] as number) << 8) |
-        (data[j + 3] as number)
-    } else {
-      const x = W[i - 15] as number
-      const y = W[i - 2] as number
-      w =
-        ((W[i - 16] as number) +
-          (rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3)) +
-          (W[i - 7] as number) +
-          (rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10))) |
-        0
-    }
-    W[i] = w
-    const t1 =
-      (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + (K[i] as number) + w) | 0
-    const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + (K[i] as number) + (W[i] as number)) | 0
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
     h = g
     g = f
     f = e
@@ -79,15 +73,14 @@ function compress(data: Uint8Array, off: number): void {
     b = a
     a = (t1 + t2) | 0
   }
-  // An Int32Array store wraps modulo 2^32.
-  H[0] = (H[0] as number) + a
-  H[1] = (H[1] as number) + b
-  H[2] = (H[2] as number) + c
-  H[3] = (H[3] as number) + d
-  H[4] = (H[4] as number) + e
-  H[5] = (H[5] as number) + f
-  H[6] = (H[6] as number) + g
-  H[7] = (H[7] as number) + h
+  H[0] = ((H[0] as number) + a) | 0
+  H[1] = ((H[1] as number) + b) | 0
+  H[2] = ((H[2] as number) + c) | 0
+  H[3] = ((H[3] as number) + d) | 0
+  H[4] = ((H[4] as number) + e) | 0
+  H[5] = ((H[5] as number) + f) | 0
+  H[6] = ((H[6] as number) + g) | 0
+  H[7] = ((H[7] as number) + h) | 0
 }
 
 function run(data: Uint8Array, len: number): void {
