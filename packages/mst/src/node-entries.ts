@@ -69,7 +69,9 @@ export function decodeNodeEntries(
   const rights: (Cid | null)[] = []
   let prev = ''
   for (const entry of entries as Record<string, unknown>[]) {
-    if (entry === null || Object.keys(entry).join() !== 'k,p,t,v') fail('ENCODING')
+    // The four keys one by one: joining them into a string cost about 10% of a node's read in Chromium.
+    const f = entry === null ? [] : Object.keys(entry)
+    if (f.length !== 4 || f[0] !== 'k' || f[1] !== 'p' || f[2] !== 't' || f[3] !== 'v') fail('ENCODING')
     // Held to these types by the check below (fail throws).
     const { k, p, t, v } = entry as { k: Uint8Array; p: number; t: unknown; v: Cid }
     const right = nodeLink(t)
