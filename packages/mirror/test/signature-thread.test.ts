@@ -91,6 +91,18 @@ describe('SignatureThread', () => {
     await broken.close()
   })
 
+  it('a worker file that is not there (a bundler moved it): checks answered here', async () => {
+    const missing = new SignatureThread({
+      workerUrl: new URL('file:///nonexistent/rsky-signature-worker.js'),
+    })
+    const k = Secp256k1Keypair.create()
+    const sig = await k.sign(DATA)
+    expect(await missing.verify(k.did(), DATA, sig)).toBe(true)
+    expect(await missing.checkCar(car)).toEqual({ ok: true })
+    expect(missing.threaded).toBe(false)
+    await missing.close()
+  })
+
   it('after close, checks run on this thread', async () => {
     const t = new SignatureThread()
     const k = Secp256k1Keypair.create()
