@@ -15,8 +15,9 @@ export type RepoErrorCode =
 /** Base of every repository error: `code` is stable, `cid` names the block involved when there is one. */
 export class RepoError extends Error {
   override name = 'RepoError'
-  readonly code: RepoErrorCode
-  readonly cid: Cid | undefined
+  // `declare`d: set by the constructors, not declared again as class fields (bytes in a bundle).
+  declare readonly code: RepoErrorCode
+  declare readonly cid: Cid | undefined
   constructor(code: RepoErrorCode, message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
     super(opts.cid ? `${message}; cid=${opts.cid.toString()}` : message, { cause: opts.cause })
     this.code = code
@@ -35,7 +36,7 @@ export class InvalidCommitError extends RepoError {
 /** The commit signature does not verify with the expected key. */
 export class InvalidSignatureError extends RepoError {
   override name = 'InvalidSignatureError'
-  readonly key: string
+  declare readonly key: string
   constructor(key: string, opts: { cid?: Cid } = {}) {
     super('BAD_SIGNATURE', `commit signature does not verify; key=${key}`, opts)
     this.key = key
@@ -45,8 +46,8 @@ export class InvalidSignatureError extends RepoError {
 /** The commit is for another DID than the one expected. */
 export class DidMismatchError extends RepoError {
   override name = 'DidMismatchError'
-  readonly expected: string
-  readonly actual: string
+  declare readonly expected: string
+  declare readonly actual: string
   constructor(expected: string, actual: string) {
     super('DID_MISMATCH', `commit is for another DID; expected=${expected} actual=${actual}`)
     this.expected = expected
@@ -57,7 +58,7 @@ export class DidMismatchError extends RepoError {
 /** A block the repository references is absent from the CAR or the store. */
 export class MissingBlockError extends RepoError {
   override name = 'MissingBlockError'
-  readonly what: string
+  declare readonly what: string
   constructor(cid: Cid, what: string) {
     super('MISSING_BLOCK', `missing ${what} block`, { cid })
     this.what = what
@@ -75,7 +76,7 @@ export class InvalidCarRootError extends RepoError {
 /** A record block does not decode as a DAG-CBOR map. */
 export class InvalidRecordError extends RepoError {
   override name = 'InvalidRecordError'
-  readonly path: string
+  declare readonly path: string
   constructor(path: string, message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
     super('BAD_RECORD', `invalid record: ${message}; path=${path}`, opts)
     this.path = path
