@@ -81,6 +81,7 @@ export class PostgresBackfillGroups {
         client.on('error', this.#dropped)
         this.#conn = { client, broken: false }
         this.#schedule()
+        if (!this.#writing) this.#settled()
       },
       (err: unknown) => {
         this.#connecting = false
