@@ -130,6 +130,35 @@ describe('Postgres backfills written together', () => {
     }
   })
 
+  it('the same DID twice at once goes in two transactions, in the order handed over', async () => {
+    const store = await fresh()
+    try {
+      const d = did(50)
+      await store.addRepos([d, did(51)])
+      const outs = await Promise.all([
+        store.completeBackfillGrouped({
+          did: d,
+          rev: '3kaaaaaaaaa22',
+          data: tree(1),
+          records: records(50, 5),
+        }),
+        store.completeBackfillGrouped({ did: did(51), rev: REV, data: tree(2), records: records(51, 2) }),
+        store.completeBackfillGrouped({
+          did: d,
+          rev: '3kaaaaaaaaa23',
+          data: tree(3),
+          records: records(50, 3),
+        }),
+      ])
+      expect(outs).toHaveLength(3)
+      expect(await count(store, d)).toBe(3)
+      expect((await store.mirrorRepo(d))?.rev).toBe('3kaaaaaaaaa23')
+      expect(await count(store, did(51))).toBe(2)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('a bad repository fails alone, before anything of it is sent', async () => {
     const store = await fresh()
     try {
