@@ -80,19 +80,22 @@ export class SqliteBackfillGroup {
     }
     const outcomes: Outcome[] = []
     let bytes = 0
+    // a repository alone needs no savepoint: the transaction is its own (as in completeBackfill)
+    const alone = this.#queue.length === 1
     try {
       while (this.#queue.length > 0 && outcomes.length < GROUP_MAX_REPOS && bytes < GROUP_MAX_BYTES) {
         const job = this.#queue.shift() as Job
         try {
-          db.exec(`SAVEPOINT ${SAVEPOINT}`)
+          if (!alone) db.exec(`SAVEPOINT ${SAVEPOINT}`)
           const w = this.#write(job.repo)
-          db.exec(`RELEASE ${SAVEPOINT}`)
+          if (!alone) db.exec(`RELEASE ${SAVEPOINT}`)
           outcomes.push({ job, ok: true, result: w.result })
           bytes += w.bytes
         } catch (err) {
           outcomes.push({ job, ok: false, err })
-          // SQLite ends the whole transaction on some errors (I/O, disk full): the rest went with it
-          if (!db.isTransaction) throw err
+          // alone, the whole transaction rolls back below; SQLite also ends the whole transaction on
+          // some errors (I/O, disk full), and the rest went with it
+          if (alone || !db.isTransaction) throw err
           db.exec(`ROLLBACK TO ${SAVEPOINT}`)
           db.exec(`RELEASE ${SAVEPOINT}`)
         }

@@ -158,6 +158,22 @@ describe('SQLite group commit of backfills', () => {
     store.close()
   })
 
+  it('a bad repository alone in its group: its error, nothing of it written, the store goes on', async () => {
+    const { store, path } = open({ changeFeed: true })
+    store.addRepos([0, 1].map(didOf))
+    await expect(store.completeBackfillGrouped(repoOf(0, 30, 12))).rejects.toMatchObject({ code: 'BAD_REPO' })
+    expect(committed(path)).toEqual({})
+    expect(store.readChanges(0, 100)).toEqual([])
+    expect(store.db.isTransaction).toBe(false)
+    expect(await store.completeBackfillGrouped(repoOf(1, 30))).toEqual({
+      applied: 0,
+      skipped: 0,
+      chainBreak: false,
+    })
+    expect(committed(path)).toEqual({ [didOf(1)]: 30 })
+    store.close()
+  })
+
   it("the application's hook throwing for one repository rolls back that one alone, its table with it", async () => {
     const seen: AppChange[] = []
     const { store, path } = open({
