@@ -121,7 +121,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ],
       [
         '--auth-threads N',
-        'worker threads that authenticate live commits (default cores - 1, at least 1; 0: on the main thread)',
+        'worker threads that authenticate live commits (default four fifths of the cores, at least 1; 0: on the main thread)',
       ],
       [
         '--change-feed',

@@ -1,7 +1,7 @@
 // `rsky sync run|status|records|changes|ack`: the durable sync engine of @rsky/mirror from the command line.
 // @rsky/mirror needs node:sqlite (Node 22.13+), so it is loaded only when one of these runs.
 
-import { availableParallelism, hostname } from 'node:os'
+import { hostname } from 'node:os'
 import { isValidNsid } from '@rsky/syntax'
 import type { Command, CommandInput } from '../command.ts'
 import { EXIT_OK, UsageError } from '../errors.ts'
@@ -161,7 +161,8 @@ const run: Command = {
     }
     const lease = leaseOf(values, shard !== undefined)
     const authText = stringOf(values['auth-threads'], 'auth-threads', false)
-    const authThreads = authText === undefined ? Math.max(1, availableParallelism() - 1) : Number(authText)
+    const authThreads =
+      authText === undefined ? (await import('@rsky/sync/node')).defaultAuthThreads() : Number(authText)
     if (!(Number.isSafeInteger(authThreads) && authThreads >= 0 && authThreads <= 64))
       throw new UsageError(`--auth-threads must be an integer in 0..64; auth-threads=${authText}`)
     const mirror = await loadMirror()
