@@ -52,9 +52,13 @@ function asUsage(err: unknown): unknown {
   return err
 }
 
-async function open(mirror: Mirror, db: string, changeFeed = false): Promise<Store> {
+async function open(
+  mirror: Mirror,
+  db: string,
+  opts: Parameters<Mirror['openMirrorStore']>[1] = {},
+): Promise<Store> {
   try {
-    return await mirror.openMirrorStore(db, { changeFeed })
+    return await mirror.openMirrorStore(db, opts)
   } catch (err) {
     throw asUsage(err)
   }
@@ -166,7 +170,11 @@ const run: Command = {
     if (!(Number.isSafeInteger(authThreads) && authThreads >= 0 && authThreads <= 64))
       throw new UsageError(`--auth-threads must be an integer in 0..64; auth-threads=${authText}`)
     const mirror = await loadMirror()
-    const store = await open(mirror, db, values['change-feed'] === true)
+    // A long run checkpoints the WAL on a worker thread, off the writing thread.
+    const store = await open(mirror, db, {
+      changeFeed: values['change-feed'] === true,
+      sqlite: { backgroundCheckpoint: true },
+    })
     let lastError = 0
     let engine: InstanceType<Mirror['MirrorEngine']>
     try {
