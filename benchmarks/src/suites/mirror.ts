@@ -269,10 +269,14 @@ const ACCOUNTS = 200
 type LiveKind = 'sqlite' | 'postgres'
 
 /** A fresh store of `kind` for one run, and how to drop it after. */
-async function liveStore(kind: LiveKind): Promise<{ store: MirrorStore; done: () => Promise<void> }> {
+async function liveStore(
+  kind: LiveKind,
+  asCli = false,
+): Promise<{ store: MirrorStore; done: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const t = tmpDb()
-    const store = SqliteMirrorStore.open(t.path)
+    // `rsky sync run` checkpoints the WAL on a worker thread; the store-only row keeps the default
+    const store = SqliteMirrorStore.open(t.path, { backgroundCheckpoint: asCli })
     const done = async (): Promise<void> => {
       store.close()
       t.done()
@@ -315,7 +319,7 @@ function oursEngine(kind: LiveKind, threads: number): ImplFactory {
     const w = await syncWorkload(COMMITS, ACCOUNTS, 'k256')
     const pool = threads > 0 ? new CommitAuthPool({ threads }) : undefined
     return async () => {
-      const { store, done } = await liveStore(kind)
+      const { store, done } = await liveStore(kind, true)
       try {
         await engineRun(w, store, pool)
       } finally {
