@@ -229,6 +229,30 @@ describe('a small CAR read unhashed here while the thread hashes it: the same an
     )
   })
 
+  it('a large repository checks its signature on the calling thread: the checker is never asked', async () => {
+    const asked: string[] = []
+    const counting = {
+      verify: (key: string, data: Uint8Array, sig: Uint8Array) => {
+        asked.push('verify')
+        return sigs.verify(key, data, sig)
+      },
+      checkCar: (bytes: Uint8Array) => {
+        asked.push('checkCar')
+        return sigs.checkCar(bytes)
+      },
+    }
+    const repo = await readVerifiedRepo({
+      did: big.did,
+      car: once(bigCar),
+      keys: keysOf(big),
+      signatures: counting,
+    })
+    expect(repo.records.length).toBe(6000)
+    expect(asked).toEqual([])
+    await readVerifiedRepo({ did: DID, car: once(car), keys: keysOf(account), signatures: counting })
+    expect(asked.sort()).toEqual(['checkCar', 'verify'])
+  })
+
   it('the records of a small repository read this way are those read the plain way', async () => {
     const a = await readVerifiedRepo({ did: DID, car: once(car), keys: keysOf(account) })
     const b = await readVerifiedRepo({ did: DID, car: once(car), keys: keysOf(account), signatures: sigs })
