@@ -27,7 +27,13 @@ export {
   readCarWithRoot,
 } from './reader.ts'
 export { decodeCarHeader } from './scan.ts'
-export { type CarBlockVisitor, type CarSource, type CarStreamReader, readCarStream } from './stream.ts'
+export {
+  type CarBlockVisitor,
+  type CarSource,
+  type CarStreamReader,
+  carSourceChunks,
+  readCarStream,
+} from './stream.ts'
 export { CAR_READ_DEFAULTS, type CarBlock, type CarHeader, type CarReadOptions } from './types.ts'
 export {
   type CarBlocks,

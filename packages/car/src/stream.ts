@@ -36,7 +36,12 @@ export type CarBlockVisitor = (buf: Uint8Array, at: number, length: number) => v
 
 const EMPTY = new Uint8Array(0)
 
-function chunkIterator(source: CarSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+/**
+ * The chunks of any {@link CarSource} as one iterator (bytes are one chunk; a ReadableStream is
+ * read through a reader, which not every browser makes async-iterable).
+ * @throws TypeError for a source that is none of CarSource's forms
+ */
+export function carSourceChunks(source: CarSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
   if (source instanceof Uint8Array) return [source][Symbol.iterator]()
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
     // Not every browser makes ReadableStream async-iterable, so read it through a reader.
@@ -155,7 +160,7 @@ class StreamReader implements CarStreamReader {
   #started = false
 
   constructor(source: CarSource, opts: Required<CarReadOptions>) {
-    this.#chunks = new ChunkBuffer(chunkIterator(source))
+    this.#chunks = new ChunkBuffer(carSourceChunks(source))
     this.#parser = new SectionParser(opts)
     this.header = this.#readHeader()
     // The header promise is also awaited by the block iterator; this keeps an unobserved

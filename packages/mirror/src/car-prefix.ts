@@ -2,30 +2,10 @@
 // within `maxBytes` comes back whole (its block hashes can then be checked on another thread from
 // a copy), a longer one as a source that gives the chunks already read and then the rest, so it
 // streams as before. The source's own errors (size limits, timeouts, aborts) pass through.
-import type { CarSource } from '@rsky/car'
+import { type CarSource, carSourceChunks } from '@rsky/car'
 
 /** What {@link readCarPrefix} found: the whole CAR, or a source that replays the part read. */
 export type CarPrefix = { whole: Uint8Array } | { rest: CarSource }
-
-type Chunks = AsyncIterator<Uint8Array> | Iterator<Uint8Array>
-
-function chunksOf(source: CarSource): Chunks {
-  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
-    const reader = source.getReader()
-    return {
-      next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
-      return: async () => {
-        await reader.cancel().catch(() => {})
-        return { done: true, value: undefined }
-      },
-    }
-  }
-  if (source !== null && typeof source === 'object') {
-    if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
-    if (Symbol.iterator in source) return (source as Iterable<Uint8Array>)[Symbol.iterator]()
-  }
-  throw new TypeError('source must be a Uint8Array, an (async) iterable of Uint8Array or a ReadableStream')
-}
 
 function join(parts: Uint8Array[], size: number): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array
@@ -44,7 +24,7 @@ function join(parts: Uint8Array[], size: number): Uint8Array {
  */
 export async function readCarPrefix(source: CarSource, maxBytes: number): Promise<CarPrefix> {
   if (source instanceof Uint8Array) return source.length <= maxBytes ? { whole: source } : { rest: source }
-  const it = chunksOf(source)
+  const it = carSourceChunks(source)
   const read: Uint8Array[] = []
   let size = 0
   for (;;) {

@@ -10,8 +10,7 @@
 import type { Cid } from '@rsky/dag-cbor'
 import type pg from 'pg'
 import { APP_CHANGE_CHUNK, type AppChange, resetChange, snapshotChange } from './app-changes.ts'
-import { chainStep } from './chain.ts'
-import { decodePreparedCommit } from './commit-codec.ts'
+import { drainBuffered, drainTally } from './buffered-drain.ts'
 import { type Fence, fencedPartitions } from './live-batch.ts'
 import {
   type BackfillState,
@@ -212,31 +211,20 @@ export class PostgresBackfillWriter {
     t: BackfillTarget & { data: Cid },
     rows: readonly { seq: number; body: Uint8Array }[],
   ): Promise<{ result: DrainResult; state: BackfillState }> {
-    let held = { rev: t.rev, data: t.data }
-    let applied = 0
-    let skipped = 0
-    let last = -1
-    let chainBreak = false
-    for (const row of rows) {
-      const commit = decodePreparedCommit(row.body)
-      const step = chainStep(held, commit)
-      if (step === 'break') {
-        chainBreak = true
-        break
-      }
-      last = row.seq
-      if (step === 'stale') {
-        skipped++
-        continue
-      }
+    const tally = drainTally(t.rev, t.data)
+    for (const commit of drainBuffered(tally, rows))
       await this.#applyChanges(c, t.did, commit.rev, commit.changes)
-      held = { rev: commit.rev, data: commit.data }
-      applied++
-    }
+    const { held, applied, skipped, last, chainBreak } = tally
     if (last >= 0) await c.query('DELETE FROM mirror_buffer WHERE did = $1 AND seq <= $2', [t.did, last])
     return {
       result: { applied, skipped, chainBreak },
-      state: { did: t.did, phase: chainBreak ? 'pending' : 'active', rev: held.rev, data: held.data },
+      // it started from the backfilled rev and data, and only ever moves to a commit's
+      state: {
+        did: t.did,
+        phase: chainBreak ? 'pending' : 'active',
+        rev: held.rev as string,
+        data: held.data as Cid,
+      },
     }
   }
 

@@ -11,8 +11,9 @@ import {
   resetChange,
   snapshotChange,
 } from './app-changes.ts'
+import { type BufferedRow, drainBuffered, drainTally } from './buffered-drain.ts'
 import { chainStep } from './chain.ts'
-import { decodePreparedCommit, encodePreparedCommit } from './commit-codec.ts'
+import { encodePreparedCommit } from './commit-codec.ts'
 import { MirrorError } from './errors.ts'
 import type { LiveBatch } from './live-batch.ts'
 import { didHash, type Shard } from './shard.ts'
@@ -423,27 +424,10 @@ export class SqliteMirrorStore implements MirrorStore {
     // The records stream in (a bad one throws here and the transaction rolls back).
     const { bytes } = this.#inserter.insertAll(did, repo.records)
     if (this.#changeFeed) this.#s.backfillChanges!.run(repo.rev, did)
-    let held = { rev: repo.rev as string | undefined, data: repo.data as Cid | undefined }
-    let applied = 0
-    let skipped = 0
-    let last = -1
-    let chainBreak = false
-    for (const row of this.#s.buffered!.iterate(did) as Iterable<{ seq: number; body: Uint8Array }>) {
-      const c = decodePreparedCommit(row.body)
-      const step = chainStep(held, c)
-      if (step === 'break') {
-        chainBreak = true
-        break
-      }
-      last = row.seq
-      if (step === 'stale') {
-        skipped++
-        continue
-      }
-      this.#applyChanges(did, c.rev, c.changes)
-      held = { rev: c.rev, data: c.data }
-      applied++
-    }
+    const tally = drainTally(repo.rev, repo.data)
+    const rows = this.#s.buffered!.iterate(did) as Iterable<BufferedRow>
+    for (const c of drainBuffered(tally, rows)) this.#applyChanges(did, c.rev, c.changes)
+    const { held, applied, skipped, last, chainBreak } = tally
     if (last >= 0) this.#s.unbuffer!.run(did, last)
     this.#s.done!.run(held.rev as string, (held.data as Cid).toString(), did)
     if (chainBreak) this.#s.setPhase!.run('pending', 0, did)
