@@ -4,6 +4,7 @@ import { Secp256k1Keypair } from '@rsky/crypto'
 import type { Cid, LexMap } from '@rsky/dag-cbor'
 import { type CommitData, exportRepoCarBytes, MemoryRepoStorage, type RecordWrite, Repo } from '@rsky/repo'
 import { encodeMessageFrame, type KeyResolver, staticKeys } from '@rsky/sync'
+import { MirrorError } from '../src/index.ts'
 
 export interface TestAccount {
   did: string
@@ -72,4 +73,20 @@ export function commitBody(did: string, seq: number, c: CommitData): LexMap {
 /** A key table of the accounts (@rsky/sync `staticKeys`). */
 export function keysOf(...accounts: TestAccount[]): KeyResolver {
   return staticKeys(new Map(accounts.map((a) => [a.did, a.keypair.did()])))
+}
+
+/** `bytes` as a source of one chunk. */
+export async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes
+}
+
+/** 'ok' when `p` resolves, else the code of the MirrorError it rejects with (anything else is rethrown). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'ok'
+  } catch (err) {
+    if (!(err instanceof MirrorError)) throw err
+    return err.code
+  }
 }

@@ -10,12 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   getRepoSource,
   MirrorEngine,
-  MirrorError,
   prepareFrame,
   readVerifiedRepo,
   SqliteMirrorStore,
 } from '../src/index.ts'
-import { carOf, commitFrame, keysOf, makeAccount, type TestAccount } from './fixtures.ts'
+import { carOf, codeOf, commitFrame, keysOf, makeAccount, once, type TestAccount } from './fixtures.ts'
 
 const DID = 'did:plc:hostile00000000000000000'
 let good: TestAccount
@@ -25,20 +24,6 @@ beforeAll(async () => {
   good = await makeAccount(DID, 20, '9085d2bef69286a6cbb51623c8fa258629945cd55ca705cc4e66700396894e0c')
   car = await carOf(good)
 })
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'ok'
-  } catch (err) {
-    expect(err).toBeInstanceOf(MirrorError)
-    return (err as MirrorError).code
-  }
-}
 
 describe('readVerifiedRepo: hostile repository CARs', () => {
   it('a valid repository gives every record, in key order', async () => {

@@ -4,10 +4,10 @@
 import { readCar, writeCar } from '@rsky/car'
 import { P256Keypair, Secp256k1Keypair, verifySignature } from '@rsky/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MirrorError, readVerifiedRepo } from '../src/index.ts'
+import { readVerifiedRepo } from '../src/index.ts'
 import { SMALL_CAR_BYTES } from '../src/repo-walk.ts'
 import { SignatureThread } from '../src/signature-thread.ts'
-import { carOf, keysOf, makeAccount, type TestAccount } from './fixtures.ts'
+import { carOf, codeOf, keysOf, makeAccount, once, type TestAccount } from './fixtures.ts'
 
 const DID = 'did:plc:signaturethread0000000000'
 const DATA = new TextEncoder().encode('the unsigned commit')
@@ -20,20 +20,6 @@ beforeAll(async () => {
   car = await carOf(account)
 })
 afterAll(() => sigs.close())
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'ok'
-  } catch (err) {
-    expect(err).toBeInstanceOf(MirrorError)
-    return (err as MirrorError).code
-  }
-}
 
 describe('SignatureThread', () => {
   it('answers as verifySignature does: both curves, a wrong key, damaged and short signatures', async () => {
