@@ -127,7 +127,7 @@ export async function openVerifiedRepo(opts: ReadRepoOptions): Promise<VerifiedR
     // A large CAR's one signature is checked here: next to its walk it costs nothing, and it starts
     // no thread (about 27 MiB of RSS) in a run of large repositories only.
     const large = opts.signatures?.checkCar !== undefined && hashes === undefined
-    await checkSignature(did, commit, opts.keys, large ? undefined : opts.signatures)
+    await checkSignature(did, opts.keys, signatureCheck(commit, large ? undefined : opts.signatures))
     await damaged(did, hashes)
     const data = commit.data
     const walk = (keep: ReadonlySet<string> | undefined): Iterable<WalkedRecord> => ({
@@ -203,13 +203,21 @@ function* walkRecords(
   }
 }
 
+/** How a commit's signature is checked with a key: here, or by `checker` (on its thread). */
+function signatureCheck(
+  commit: ReturnType<typeof decodeCommit>,
+  checker: SignatureChecker | undefined,
+): (key: string) => boolean | Promise<boolean> {
+  if (checker === undefined) return (key) => verifyCommitSignature(commit, key)
+  const unsigned = encodeUnsignedCommit(commit)
+  return (key) => checker.verify(key, unsigned, commit.sig)
+}
+
 async function checkSignature(
   did: string,
-  commit: ReturnType<typeof decodeCommit>,
   keys: SigningKeys,
-  signatures: SignatureChecker | undefined,
+  verifies: (key: string) => boolean | Promise<boolean>,
 ): Promise<void> {
-  const unsigned = signatures === undefined ? undefined : encodeUnsignedCommit(commit)
   for (const forceRefresh of [false, true]) {
     let key: string
     try {
@@ -221,11 +229,7 @@ async function checkSignature(
       })
     }
     // A failure is checked once more on a fresh document: the key may have rotated.
-    const ok =
-      signatures === undefined || unsigned === undefined
-        ? verifyCommitSignature(commit, key)
-        : await signatures.verify(key, unsigned, commit.sig)
-    if (ok) return
+    if (await verifies(key)) return
   }
   throw new MirrorError('BAD_SIGNATURE', 'the commit signature does not verify', { did })
 }
