@@ -7,7 +7,9 @@
 // (a row the server refuses, a lost lease, the hook), each of its repositories is written again
 // alone, so each gets its own verdict. A large repository streams alone, as `completeBackfill`.
 
+import { MirrorError } from './errors.ts'
 import { type Conn, type PostgresBackfillWriter, type SmallRepo, withPooled } from './postgres-backfill.ts'
+import { type GroupConnEvent, type GroupConnState, groupConnStep } from './postgres-group-state.ts'
 import { isStoreFault } from './store-fault.ts'
 import type { BackfilledRepo, DrainResult } from './types.ts'
 
@@ -23,112 +25,159 @@ interface Waiting extends SmallRepo {
   reject: (err: unknown) => void
 }
 
-/** The group commit of one store's backfills (see the file's comment). */
+/** What the group commit needs of the store's writer (postgres-backfill.ts). */
+export type GroupWriter = Pick<PostgresBackfillWriter, 'pool' | 'encode' | 'streamed' | 'writeSmall'>
+
+/**
+ * The group commit of one store's backfills (see the file's comment). The held connection's life
+ * follows the table of postgres-group-state.ts: every change of {@link state} is one of its rows.
+ */
 export class PostgresBackfillGroups {
-  readonly #writer: PostgresBackfillWriter
+  readonly #writer: GroupWriter
   readonly #queue: Waiting[] = []
-  /** The connection groups are written on, while groups follow each other. */
+  #state: GroupConnState = 'idle'
+  /** The connection groups are written on (held in `ready`, `writing`, and `closing` once given). */
   #conn: Conn | undefined
-  #connecting = false
-  #writing = false
   /** Backfills handed over and not settled yet (queued or being written). */
   #pending = 0
   /** The most of them at once, in the last window of groups and in the current one. */
   #peak = 0
   #windowPeak = 0
   #windowGroups = 0
-  /** Callers of {@link flush} waiting for the queue to empty. */
-  #idle: (() => void)[] = []
+  /** Callers of {@link close} waiting for `closed`. */
+  #closed: (() => void)[] = []
+  /** Called with each transition (tests). */
+  readonly #onStep: ((from: GroupConnState, event: GroupConnEvent, to: GroupConnState) => void) | undefined
 
-  constructor(writer: PostgresBackfillWriter) {
+  constructor(
+    writer: GroupWriter,
+    opts: { onStep?: (from: GroupConnState, event: GroupConnEvent, to: GroupConnState) => void } = {},
+  ) {
     this.#writer = writer
+    this.#onStep = opts.onStep
   }
 
-  /** `completeBackfillGrouped`: settles after the COMMIT of the transaction holding `repo`. */
+  /** Where the held connection's life is (postgres-group-state.ts). */
+  get state(): GroupConnState {
+    return this.#state
+  }
+
+  /**
+   * `completeBackfillGrouped`: settles after the COMMIT of the transaction holding `repo`.
+   * @throws MirrorError `BAD_REPO` (nothing sent); `BAD_DATABASE` once closed; what the write met
+   */
   async complete(repo: BackfilledRepo): Promise<DrainResult> {
+    if (this.#state === 'closed')
+      throw new MirrorError('BAD_DATABASE', 'the store is closed', { did: repo.did })
     const { small, rows } = this.#writer.encode(repo)
     if (rows.rest !== undefined) return this.#writer.streamed(small, rows)
     return new Promise<DrainResult>((resolve, reject) => {
       this.#queue.push({ ...small, resolve, reject })
       this.#pending++
       this.#windowPeak = Math.max(this.#windowPeak, this.#pending)
-      this.#schedule()
+      // in flight (connecting, writing, closing): taken when that lands
+      if (this.#state === 'idle' || this.#state === 'ready') this.#advance()
     })
   }
 
-  /** Resolves once every backfill handed over is settled (and the held connection given back). */
-  flush(): Promise<void> {
-    if (this.#pending === 0 && !this.#connecting) {
-      this.#release()
+  /**
+   * Writes every backfill handed over, gives the held connection back, and refuses any more.
+   * Resolves once `closed` (a second call waits for the same).
+   */
+  close(): Promise<void> {
+    if (this.#state === 'closed') {
+      this.#step('close')
       return Promise.resolve()
     }
-    return new Promise((resolve) => this.#idle.push(resolve))
+    const done = new Promise<void>((resolve) => this.#closed.push(resolve))
+    const was = this.#state
+    this.#step('close')
+    // nothing in flight to land and move on: move on now
+    if (was === 'ready') this.#advance()
+    return done
   }
 
-  /** Writes the next group now if the connection is free, else when the group before it ends. */
-  #schedule(): void {
-    if (this.#writing || this.#queue.length === 0) return
-    const conn = this.#conn
-    if (conn !== undefined) {
-      this.#write(conn)
+  #step(event: GroupConnEvent): void {
+    const from = this.#state
+    const to = groupConnStep(from, event)
+    this.#state = to
+    this.#onStep?.(from, event, to)
+    if (to === 'closed') for (const resolve of this.#closed.splice(0)) resolve()
+  }
+
+  /**
+   * The next step from a state with nothing in flight: `idle`, `ready`, or `closing` just after
+   * its connect or write landed (a connection is then held).
+   */
+  #advance(): void {
+    if (this.#state === 'idle') {
+      if (this.#queue.length > 0) this.#connect('connect')
       return
     }
-    if (this.#connecting) return
-    this.#connecting = true
+    const conn = this.#conn as Conn
+    if (conn.broken) {
+      this.#giveBack()
+      if (this.#queue.length > 0) this.#connect('replace')
+      else this.#step('release')
+    } else if (this.#queue.length > 0) {
+      this.#step('write')
+      this.#write(conn)
+    } else if (this.#state === 'closing') {
+      this.#giveBack()
+      this.#step('release')
+    } else {
+      // kept for the backfills whose callers are about to continue; given back after this turn
+      setImmediate(() => {
+        if (this.#state === 'ready' && this.#queue.length === 0 && this.#conn === conn) {
+          this.#giveBack()
+          this.#step('release')
+        }
+      })
+    }
+  }
+
+  #connect(event: 'connect' | 'replace'): void {
+    this.#step(event)
     this.#writer.pool.connect().then(
       (client) => {
-        this.#connecting = false
         client.on('error', this.#dropped)
         this.#conn = { client, broken: false }
-        this.#schedule()
-        if (!this.#writing) this.#settled()
+        this.#step('connected')
+        this.#advance()
       },
       (err: unknown) => {
-        this.#connecting = false
         const failed = this.#queue.splice(0)
         this.#pending -= failed.length
+        this.#step('connect-failed')
         for (const m of failed) m.reject(err)
-        this.#settled()
       },
     )
   }
 
   // A connection dropped while held is reported as an 'error' event: without a listener it would
-  // crash the process.
+  // crash the process. It is given back as broken once nothing is in flight on it.
   readonly #dropped = (): void => {
-    if (this.#conn !== undefined) this.#conn.broken = true
-  }
-
-  #write(conn: Conn): void {
-    this.#writing = true
-    const group = this.#take()
-    void this.#settle(conn, group).finally(() => {
-      this.#pending -= group.length
-      this.#writing = false
-      if (conn.broken) this.#release()
-      if (this.#queue.length > 0) this.#schedule()
-      else {
-        this.#settled()
-        // kept for the backfills whose callers are about to continue; given back after this turn
-        setImmediate(() => {
-          if (!this.#writing && this.#queue.length === 0) this.#release()
-        })
-      }
-    })
-  }
-
-  #settled(): void {
-    if (this.#pending > 0 || this.#connecting) return
-    this.#release()
-    for (const resolve of this.#idle.splice(0)) resolve()
-  }
-
-  #release(): void {
     const conn = this.#conn
-    if (conn === undefined || this.#writing) return
+    if (conn === undefined) return
+    conn.broken = true
+    this.#step('lost')
+    if (this.#state === 'ready') this.#advance()
+  }
+
+  #giveBack(): void {
+    const conn = this.#conn as Conn
     this.#conn = undefined
     conn.client.off('error', this.#dropped)
     conn.client.release(conn.broken)
+  }
+
+  #write(conn: Conn): void {
+    const group = this.#take()
+    void this.#settle(conn, group).finally(() => {
+      this.#pending -= group.length
+      this.#step('written')
+      this.#advance()
+    })
   }
 
   /**

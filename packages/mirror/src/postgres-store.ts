@@ -566,7 +566,7 @@ export class PostgresMirrorStore implements MirrorStore, LeaseStore {
   /** Waits for the grouped backfills handed over, then ends the pool (a second call does nothing). */
   async close(): Promise<void> {
     if (this.pool.ended) return
-    await this.#groups.flush()
+    await this.#groups.close()
     await this.pool.end()
   }
 }

@@ -11,6 +11,7 @@ import { type AppChange, MirrorError, PostgresMirrorStore, type PreparedCommit }
 import { SMALL_REPO_BYTES } from '../src/postgres-backfill.ts'
 import { runPipelined } from '../src/postgres-pipeline.ts'
 import { didHash } from '../src/shard.ts'
+import { isStoreFault } from '../src/store-fault.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -463,8 +464,53 @@ describe('Postgres backfills written together', () => {
   })
 })
 
+describe('a connection lost during a group write', () => {
+  it('fails that group as a store fault; the next backfills go on a new connection', async () => {
+    const probe = new pg.Client({ connectionString: db.url })
+    await probe.connect()
+    let kill = true
+    const pids: number[] = []
+    const store = await fresh({
+      onChanges: async (client) => {
+        const pid = (client as unknown as { processID: number }).processID
+        pids.push(pid)
+        if (!kill) return
+        kill = false
+        await probe.query('SELECT pg_terminate_backend($1)', [pid])
+      },
+    })
+    try {
+      const dids = Array.from({ length: 4 }, (_, i) => did(1000 + i))
+      await store.addRepos(dids)
+      const first = await store
+        .completeBackfillGrouped({
+          did: dids[0] as string,
+          rev: REV,
+          data: tree(0),
+          records: records(1000, 3),
+        })
+        .catch((e) => e)
+      expect(isStoreFault(first)).toBe(true)
+      expect(await count(store, dids[0])).toBe(0)
+      const outs = await Promise.all(
+        dids.map((d, i) =>
+          store.completeBackfillGrouped({ did: d, rev: REV, data: tree(i), records: records(1000 + i, 3) }),
+        ),
+      )
+      expect(outs).toHaveLength(4)
+      expect(await count(store)).toBe(12)
+      // written on another connection than the one killed
+      expect(pids.slice(1).every((p) => p !== pids[0])).toBe(true)
+    } finally {
+      await probe.end()
+      await store.close()
+    }
+  })
+})
+
 describe('close with grouped backfills handed over', () => {
-  it('writes them all before the pool ends', async () => {
+  // handed over just before: close() comes while the group's connection is being asked for
+  it('writes them all before the pool ends, then refuses more', async () => {
     const store = await fresh()
     const dids = Array.from({ length: 9 }, (_, i) => did(900 + i))
     await store.addRepos(dids)
@@ -473,6 +519,11 @@ describe('close with grouped backfills handed over', () => {
     )
     await store.close()
     expect((await Promise.allSettled(settled)).map((o) => o.status)).toEqual(dids.map(() => 'fulfilled'))
+    const late = await store
+      .completeBackfillGrouped({ did: dids[0] as string, rev: REV, data: tree(0), records: records(900, 1) })
+      .catch((e) => e)
+    expect(late).toBeInstanceOf(MirrorError)
+    expect(late.code).toBe('BAD_DATABASE')
     const again = await PostgresMirrorStore.connect(db.url)
     try {
       expect(await count(again)).toBe(36)
