@@ -66,7 +66,7 @@ export class CarTruncatedError extends CarError {
   declare readonly available: number
 
   constructor(opts: { part: CarPart; offset: number; expected: number; available: number }) {
-    super('CAR_TRUNCATED', 'CAR file ends early', opts)
+    super('CAR_TRUNCATED', 'CAR truncated', opts)
   }
 }
 
@@ -76,7 +76,7 @@ export class CarVarintError extends CarError {
   declare readonly reason: 'too-long' | 'non-minimal'
 
   constructor(opts: { reason: 'too-long' | 'non-minimal'; offset: number }) {
-    super('CAR_INVALID_VARINT', 'invalid varint', opts)
+    super('CAR_INVALID_VARINT', 'bad varint', opts)
   }
 }
 
@@ -89,7 +89,7 @@ export class CarLimitExceededError extends CarError {
   declare readonly max: number
 
   constructor(opts: { limit: CarLimit; value: number; max: number; offset: number }) {
-    super('CAR_LIMIT_EXCEEDED', 'CAR exceeds a size limit', opts)
+    super('CAR_LIMIT_EXCEEDED', 'limit exceeded', opts)
   }
 }
 
@@ -109,7 +109,7 @@ export class CarUnsupportedCidError extends CarError {
     hashCode?: number | undefined
     digestLength?: number | undefined
   }) {
-    super('CAR_UNSUPPORTED_CID', 'unsupported block CID (want CIDv1, sha2-256, dag-cbor or raw)', opts)
+    super('CAR_UNSUPPORTED_CID', 'unsupported CID', opts)
   }
 }
 
@@ -120,12 +120,7 @@ export class CarInvalidHeaderError extends CarError {
 
   constructor(opts: { reason: string; offset: number; cause?: unknown }) {
     const { reason, offset, cause } = opts
-    super(
-      'CAR_INVALID_HEADER',
-      'invalid CAR header',
-      { reason, offset },
-      cause === undefined ? undefined : { cause },
-    )
+    super('CAR_INVALID_HEADER', 'bad header', { reason, offset }, cause === undefined ? undefined : { cause })
   }
 }
 
@@ -135,7 +130,7 @@ export class CarInvalidSectionError extends CarError {
   declare readonly length: number
 
   constructor(opts: { length: number; offset: number }) {
-    super('CAR_INVALID_SECTION', 'block section shorter than its CID', opts)
+    super('CAR_INVALID_SECTION', 'section too short', opts)
   }
 }
 
@@ -145,7 +140,7 @@ export class CarTrailingDataError extends CarError {
   declare readonly trailingBytes: number | undefined
 
   constructor(opts: { offset: number; trailingBytes?: number | undefined }) {
-    super('CAR_TRAILING_DATA', 'trailing bytes after the last block', opts)
+    super('CAR_TRAILING_DATA', 'trailing data', opts)
   }
 }
 
@@ -155,6 +150,6 @@ export class CarBlockHashMismatchError extends CarError {
   declare readonly cid: Cid
 
   constructor(opts: { cid: Cid; offset: number }) {
-    super('CAR_HASH_MISMATCH', 'block bytes do not match their CID', opts)
+    super('CAR_HASH_MISMATCH', 'hash mismatch', opts)
   }
 }

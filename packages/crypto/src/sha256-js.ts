@@ -113,6 +113,27 @@ export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, offse
   }
 }
 
+/**
+ * Whether sha256(`data`) equals the 32 bytes of `expected` starting at `at`: a block's hash check,
+ * compared word by word with nothing written out. Allocates nothing.
+ */
+export function sha256Matches(data: Uint8Array, expected: Uint8Array, at: number): boolean {
+  run(data, data.length)
+  for (let i = 0; i < 8; i++) {
+    const o = at + i * 4
+    // Both sides are signed 32-bit words.
+    if (
+      H[i] !==
+      (((expected[o] as number) << 24) |
+        ((expected[o + 1] as number) << 16) |
+        ((expected[o + 2] as number) << 8) |
+        (expected[o + 3] as number))
+    )
+      return false
+  }
+  return true
+}
+
 /** MST layer of data[0..len): leading zero bits of its sha256, halved. Allocates nothing. */
 export function sha256LeadingZeroPairs(data: Uint8Array, len: number): number {
   run(data, len)

@@ -2,7 +2,7 @@ import { base58Encode } from '@rsky/crypto/base58'
 import { sha256 } from '@rsky/crypto/sha256'
 import { showCidsAs } from '#cid-inspect'
 import { toBase32 } from '#to-base32'
-import { InvalidCidError, type InvalidCidErrorCode } from './errors.ts'
+import { InvalidCidError } from './errors.ts'
 import { readVarint, varintLength, writeVarint } from './varint.ts'
 
 /** Multicodec code of DAG-CBOR (DRISL) data: links to records and MST nodes. */
@@ -166,11 +166,17 @@ export function hexPrefix(bytes: Uint8Array): string {
 }
 
 /**
- * Validates the binary CID filling `bytes[offset..end]`. Does not copy: the Cid views `bytes`.
- * @throws {InvalidCidError} on a malformed CID
+ * The Cid of the binary CID filling `bytes[offset..end]`, or the {@link InvalidCidError} code it
+ * breaks: {@link readCidAt} without the error, for a reader that reports the code its own way (the
+ * browser decoder, which then needs neither the error class nor its messages). Does not copy.
  * @internal
  */
-export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: string): Cid {
+export function cidAt(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  str?: string,
+): Cid | 'BAD_VARINT' | 'BAD_VERSION' | 'BAD_LENGTH' {
   const len = end - offset
   // Fast path: the blessed v1 sha2-256 forms, 36 bytes.
   if (
@@ -185,18 +191,33 @@ export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: 
   const view = bytes.subarray(offset, end)
   if (len === 34 && view[0] === SHA2_256_CODE && view[1] === 32)
     return new Cid(view, 0, 34, 0, DAG_PB_CODEC, 0)
-  const bad = (code: InvalidCidErrorCode, message: string) =>
-    new InvalidCidError(code, hexPrefix(view), message)
   const version = readVarint(view, 0)
-  if (version.next < 0) throw bad('BAD_VARINT', 'malformed CID varint')
-  if (version.value !== 1) throw bad('BAD_VERSION', 'unsupported CID version')
+  if (version.next < 0) return 'BAD_VARINT'
+  if (version.value !== 1) return 'BAD_VERSION'
   const codec = readVarint(view, version.next)
   const mhCode = codec.next < 0 ? codec : readVarint(view, codec.next)
   const size = mhCode.next < 0 ? mhCode : readVarint(view, mhCode.next)
-  if (size.next < 0) throw bad('BAD_VARINT', 'malformed CID varint')
-  if (size.next + size.value !== len)
-    throw bad('BAD_LENGTH', 'multihash digest length does not match the CID length')
+  if (size.next < 0) return 'BAD_VARINT'
+  if (size.next + size.value !== len) return 'BAD_LENGTH'
   return new Cid(view, 0, len, 1, codec.value, codec.next, str)
+}
+
+const CID_PROBLEMS = {
+  BAD_VARINT: 'malformed CID varint',
+  BAD_VERSION: 'unsupported CID version',
+  BAD_LENGTH: 'multihash digest length does not match the CID length',
+}
+
+/**
+ * Validates the binary CID filling `bytes[offset..end]`. Does not copy: the Cid views `bytes`.
+ * @throws {InvalidCidError} on a malformed CID
+ * @internal
+ */
+export function readCidAt(bytes: Uint8Array, offset: number, end: number, str?: string): Cid {
+  const cid = cidAt(bytes, offset, end, str)
+  if (typeof cid === 'string')
+    throw new InvalidCidError(cid, hexPrefix(bytes.subarray(offset, end)), CID_PROBLEMS[cid])
+  return cid
 }
 
 /**

@@ -3,9 +3,9 @@
 // per call instead of shared ones, no string caches (strings go straight to a fatal TextDecoder,
 // which refuses overlong forms, surrogates and code points past U+10FFFF as the JS loop does) and
 // one path for every map key. test/decode-item.test.ts holds the two loops equal.
-import { type Cid, readCidAt } from './cid.ts'
+import { type Cid, cidAt } from './cid.ts'
 import { EMPTY_BYTES } from './empty-bytes.ts'
-import { DagCborDecodeError, type DagCborDecodeErrorCode, InvalidCidError } from './errors.ts'
+import { DagCborDecodeError, type DagCborDecodeErrorCode } from './errors.ts'
 import type { LexMap, LexValue } from './lex.ts'
 
 const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -187,11 +187,7 @@ export function decodeItem(buf: Uint8Array, maxDepth: number, maxCollection: num
     if (len < 2 || buf[p] !== 0) fail('INVALID_CID', tagStart)
     const from = p + 1
     p += len
-    try {
-      return readCidAt(buf, from, p)
-    } catch (e) {
-      if (e instanceof InvalidCidError) fail('INVALID_CID', tagStart, `cidError=${e.code}`)
-      throw e
-    }
+    const cid = cidAt(buf, from, p)
+    return typeof cid === 'string' ? fail('INVALID_CID', tagStart, `cidError=${cid}`) : cid
   }
 }

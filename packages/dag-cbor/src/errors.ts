@@ -78,9 +78,7 @@ export class InvalidCidError extends Error {
   /** The offending input: the string, or a short hex prefix of the bytes. */
   readonly input: string
   constructor(code: InvalidCidErrorCode, input: string, detail: string) {
-    super(
-      `${detail}; code=${code} input=${JSON.stringify(input.length > 120 ? `${input.slice(0, 120)}…` : input)}`,
-    )
+    super(`${detail}; code=${code} input=${JSON.stringify(input.slice(0, 120))}`)
     this.code = code
     this.input = input
   }

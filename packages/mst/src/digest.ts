@@ -1,10 +1,9 @@
 // SHA-256 for node CIDs, node hash checks and key heights: browser and reference path, the
 // allocation-free JavaScript sha256 of sha256.ts. Node resolves `#digest` to digest.node.ts
 // instead (see package.json "imports"); both are cross-checked in digest.test.ts.
-import { sha256Into, sha256LeadingZeroPairs } from '@rsky/crypto/sha256-js'
+import { sha256Into, sha256LeadingZeroPairs, sha256Matches } from '@rsky/crypto/sha256-js'
 
 let scratch = new Uint8Array(256)
-const tmp = new Uint8Array(32)
 
 /** Writes sha256(data[0..len)) into `out` at `offset` (32 bytes). */
 export function digestInto(data: Uint8Array, len: number, out: Uint8Array, offset: number): void {
@@ -12,11 +11,7 @@ export function digestInto(data: Uint8Array, len: number, out: Uint8Array, offse
 }
 
 /** Whether sha256(`data`) equals the 32 bytes of `expected` starting at `at`. */
-export function digestMatches(data: Uint8Array, expected: Uint8Array, at: number): boolean {
-  sha256Into(data, data.length, tmp, 0)
-  for (let i = 0; i < 32; i++) if (tmp[i] !== expected[at + i]) return false
-  return true
-}
+export const digestMatches: (data: Uint8Array, expected: Uint8Array, at: number) => boolean = sha256Matches
 
 /** Leading zero bits of sha256(UTF-8 of `key`), halved: the MST layer of a key. */
 export function keyHeight(key: string): number {

@@ -39,11 +39,9 @@ export class InvalidMstNodeError extends Error {
     message: string,
     opts: { cid?: Cid | undefined; offset?: number | undefined } = {},
   ) {
-    const where = [
-      opts.cid ? ` cid=${opts.cid.toString()}` : '',
-      opts.offset !== undefined ? ` offset=${opts.offset}` : '',
-    ].join('')
-    super(`${message};${where || ' cid=unknown'}`)
+    super(
+      `${message}; cid=${opts.cid ?? 'unknown'}${opts.offset === undefined ? '' : ` offset=${opts.offset}`}`,
+    )
     this.code = code
     this.cid = opts.cid
     this.offset = opts.offset

@@ -4,8 +4,9 @@
 // rules, one error helper with a short message. In Node, node-entries.node.ts gives the node's own
 // reader instead; test/decode-value.test.ts holds both equal to decodeNode (the same nodes, the same
 // error codes).
+
+import { sha256LeadingZeroPairs } from '@rsky/crypto/sha256-js'
 import { type Cid, DagCborDecodeError, decode, isCid } from '@rsky/dag-cbor'
-import { keyHeight } from '#digest'
 import type { NodeEntries, NodePlace } from './codec.ts'
 import { InvalidMstNodeError } from './errors.ts'
 import { DEFAULT_NODE_LIMITS } from './node.ts'
@@ -13,6 +14,15 @@ import { DEFAULT_NODE_LIMITS } from './node.ts'
 // A valid MST key: `collection/rkey`, both parts non-empty, only A-Za-z0-9_~-:. (`\w` is
 // [A-Za-z0-9_] without the u flag). Bytes above 0x7f become characters the pattern refuses.
 const KEY = /^[\w~:.-]+\/[\w~:.-]+$/
+
+// A key's layer. Keys reach it only after KEY and the length cap, so they are ASCII of at most
+// 1,024 characters: one byte per character in a fixed buffer (digest.ts's keyHeight, without its
+// growing buffer and its UTF-8 path, which these keys never need).
+const KEY_BYTES = new Uint8Array(1024)
+function keyHeight(key: string): number {
+  for (let i = 0; i < key.length; i++) KEY_BYTES[i] = key.charCodeAt(i)
+  return sha256LeadingZeroPairs(KEY_BYTES, key.length)
+}
 
 /** `value` when it is a link to a node (CIDv1, dag-cbor, sha2-256), else null. */
 function nodeLink(value: unknown): Cid | null {

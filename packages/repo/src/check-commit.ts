@@ -28,15 +28,15 @@ export function checkCommitWith(
   verify: CommitSignatureCheck | undefined,
 ): { commit: VersionedCommit; signature: 'valid' | 'unchecked' } {
   if (opts.key !== undefined && verify === undefined) {
-    throw new TypeError('a key was given without verifyCommitSignature to check it with')
+    throw new TypeError('a key needs verifyCommitSignature')
   }
-  if (!bytes) throw new InvalidCarRootError('the root block is not in the CAR', { cid: root })
+  if (!bytes) throw new InvalidCarRootError('root block missing', { cid: root })
   let commit: VersionedCommit
   try {
     commit = decodeCommit(bytes, root)
   } catch (err) {
     if (!(err instanceof InvalidCommitError)) throw err
-    throw new InvalidCarRootError(`the root block is not a commit (${err.message})`, { cause: err })
+    throw new InvalidCarRootError(`root is not a commit (${err.message})`, { cause: err })
   }
   if (opts.did !== undefined && commit.did !== opts.did) throw new DidMismatchError(opts.did, commit.did)
   let signature: 'valid' | 'unchecked' = 'unchecked'

@@ -21,15 +21,14 @@ export function parseCommit(value: LexValue, cid?: Cid): VersionedCommit {
   const version = field('version')
   const rev = field('rev')
   const prev = field('prev')
-  if (typeof did !== 'string' || !isValidDid(did)) bad('did is not a valid DID')
-  if (version !== 3 && version !== 2) bad(`unsupported version ${String(version)}`)
-  if (!isCid(field('data'))) bad('data is not a CID link')
-  if (!(field('sig') instanceof Uint8Array)) bad('sig is not bytes')
-  if (prev !== null && prev !== undefined && !isCid(prev)) bad('prev is not a CID link or null')
+  if (typeof did !== 'string' || !isValidDid(did)) bad('bad did')
+  if (version !== 3 && version !== 2) bad('bad version')
+  if (!isCid(field('data'))) bad('bad data')
+  if (!(field('sig') instanceof Uint8Array)) bad('bad sig')
+  if (prev !== null && prev !== undefined && !isCid(prev)) bad('bad prev')
   // v3 carries a rev; v2 may.
-  if ((version === 3 || rev !== undefined) && (typeof rev !== 'string' || !isValidTid(rev)))
-    bad('rev is not a valid TID')
-  if (version === 3 && prev === undefined) bad('prev is missing (v3 commits carry prev: null)')
+  if ((version === 3 || rev !== undefined) && (typeof rev !== 'string' || !isValidTid(rev))) bad('bad rev')
+  if (version === 3 && prev === undefined) bad('no prev')
   // The checked fields are the object's own, so a copy holds them; a v2 commit's absent prev is null.
   return { ...obj, prev: prev ?? null } as unknown as VersionedCommit
 }
@@ -40,7 +39,7 @@ export function decodeCommit(bytes: Uint8Array, cid?: Cid): VersionedCommit {
   try {
     value = decode(bytes)
   } catch (err) {
-    throw new InvalidCommitError('block is not valid DAG-CBOR', { ...(cid ? { cid } : {}), cause: err })
+    throw new InvalidCommitError('not DAG-CBOR', { ...(cid ? { cid } : {}), cause: err })
   }
   return parseCommit(value, cid)
 }

@@ -38,7 +38,7 @@ export class InvalidSignatureError extends RepoError {
   override name = 'InvalidSignatureError'
   declare readonly key: string
   constructor(key: string, opts: { cid?: Cid } = {}) {
-    super('BAD_SIGNATURE', `commit signature does not verify; key=${key}`, opts)
+    super('BAD_SIGNATURE', `bad signature; key=${key}`, opts)
     this.key = key
   }
 }
@@ -49,7 +49,7 @@ export class DidMismatchError extends RepoError {
   declare readonly expected: string
   declare readonly actual: string
   constructor(expected: string, actual: string) {
-    super('DID_MISMATCH', `commit is for another DID; expected=${expected} actual=${actual}`)
+    super('DID_MISMATCH', `DID mismatch; expected=${expected} actual=${actual}`)
     this.expected = expected
     this.actual = actual
   }
