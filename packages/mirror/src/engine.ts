@@ -456,11 +456,15 @@ export class MirrorEngine {
             ...(this.#shard === undefined ? {} : { shard: this.#shard }),
             ...this.#duePartitions(),
           })
+          // stop() came while the store answered: start nothing after it
+          if (this.#stopped) break
           for (const repo of due) this.#startBackfill(repo.did, repo.attempts)
         }
       } catch (err) {
         this.#error(err)
       }
+      // ... nor wait out a timer stop() could no longer clear
+      if (this.#stopped) break
       await new Promise<void>((resolve) => {
         this.#wake = resolve
         this.#backfillTimer = setTimeout(resolve, 250)
