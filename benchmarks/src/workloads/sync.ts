@@ -125,7 +125,11 @@ export async function syncWorkload(commits: number, accounts: number, mix: Curve
   const bytes = await loadWorkload(`sync-${mix}-${commits}x${accounts}.cbor`, () =>
     generate(commits, accounts, mix),
   )
-  const v = decode(bytes) as { keys: Record<string, string>; frames: Uint8Array[] }
+  // a long stream's file passes the decoder's default input cap (16 MiB)
+  const v = decode(bytes, { maxInputLength: bytes.length, maxCollectionLength: commits + accounts }) as {
+    keys: Record<string, string>
+    frames: Uint8Array[]
+  }
   let ops = 0
   for (const f of v.frames) ops += (decode(f.subarray(headerLength(f))) as { ops: unknown[] }).ops.length
   return { keys: new Map(Object.entries(v.keys)), frames: v.frames, ops }
