@@ -1,10 +1,13 @@
 // Group commit of SQLite backfills. The engine runs several backfills at once; those that complete
-// at about the same time (before the event loop next turns) are written in one transaction, each
-// inside its own SAVEPOINT: a repository that fails (a bad record, the application's hook throwing)
-// rolls back alone and its caller gets its error, while the others commit. BEGIN and COMMIT cost
-// about as much as writing a hundred small records, so for small repositories one pair per group
-// instead of one per repository is most of what grouping saves. Every caller's promise settles
-// after the COMMIT that holds its repository (or after the rollback that drops it), never before.
+// at about the same time (before the event loop next turns) are written in one transaction. BEGIN
+// and COMMIT cost about as much as writing a hundred small records, so for small repositories one
+// pair per group instead of one per repository is most of what grouping saves. Nothing marks where
+// one repository ends (a SAVEPOINT each cost about a tenth of the writing thread): a group almost
+// always commits whole, and when any statement in it fails (a bad record found by the walk, the
+// application's hook throwing, a COMMIT refused) the transaction rolls back and each repository of
+// it is written again alone, in its own transaction, so each caller gets its own outcome. Every
+// caller's promise settles after the COMMIT that holds its repository (or after the rollback that
+// drops it), never before.
 import type { DatabaseSync } from 'node:sqlite'
 import type { BackfilledRepo, DrainResult } from './types.ts'
 
@@ -25,11 +28,6 @@ interface Job {
   resolve: (r: DrainResult) => void
   reject: (err: unknown) => void
 }
-
-/** Each job's outcome, settled once its transaction has ended. */
-type Outcome = { job: Job; ok: true; result: DrainResult } | { job: Job; ok: false; err: unknown }
-
-const SAVEPOINT = 'mirror_backfill'
 
 /**
  * Queues backfills and writes them in group transactions on the next turn of the event loop (or
@@ -78,41 +76,50 @@ export class SqliteBackfillGroup {
       for (const job of this.#queue.splice(0)) job.reject(err)
       return
     }
-    const outcomes: Outcome[] = []
+    const jobs: Job[] = []
+    const results: DrainResult[] = []
     let bytes = 0
-    // a repository alone needs no savepoint: the transaction is its own (as in completeBackfill)
-    const alone = this.#queue.length === 1
     try {
-      while (this.#queue.length > 0 && outcomes.length < GROUP_MAX_REPOS && bytes < GROUP_MAX_BYTES) {
+      while (this.#queue.length > 0 && jobs.length < GROUP_MAX_REPOS && bytes < GROUP_MAX_BYTES) {
         const job = this.#queue.shift() as Job
-        try {
-          if (!alone) db.exec(`SAVEPOINT ${SAVEPOINT}`)
-          const w = this.#write(job.repo)
-          if (!alone) db.exec(`RELEASE ${SAVEPOINT}`)
-          outcomes.push({ job, ok: true, result: w.result })
-          bytes += w.bytes
-        } catch (err) {
-          outcomes.push({ job, ok: false, err })
-          // alone, the whole transaction rolls back below; SQLite also ends the whole transaction on
-          // some errors (I/O, disk full), and the rest went with it
-          if (alone || !db.isTransaction) throw err
-          db.exec(`ROLLBACK TO ${SAVEPOINT}`)
-          db.exec(`RELEASE ${SAVEPOINT}`)
-        }
+        jobs.push(job)
+        const w = this.#write(job.repo)
+        results.push(w.result)
+        bytes += w.bytes
       }
       db.exec('COMMIT')
     } catch (err) {
-      try {
-        if (db.isTransaction) db.exec('ROLLBACK')
-      } catch {}
-      // nothing of this transaction is durable: every repository in it fails (with its own error
-      // when it had one), and the engine tries them again
-      for (const o of outcomes) o.job.reject(o.ok ? err : o.err)
+      rollback(db)
+      // nothing of this transaction is durable; a repository that was alone in it has its outcome,
+      // the others are written again one at a time (the repositories after the one that failed
+      // are still queued, for the next group)
+      if (jobs.length === 1) (jobs[0] as Job).reject(err)
+      else for (const job of jobs) this.#alone(job)
       return
     }
-    for (const o of outcomes) {
-      if (o.ok) o.job.resolve(o.result)
-      else o.job.reject(o.err)
-    }
+    for (const [i, job] of jobs.entries()) job.resolve(results[i] as DrainResult)
   }
+
+  /** `job` in a transaction of its own: its result after the COMMIT, or its own error. */
+  #alone(job: Job): void {
+    const db = this.#db
+    let result: DrainResult
+    try {
+      db.exec('BEGIN IMMEDIATE')
+      result = this.#write(job.repo).result
+      db.exec('COMMIT')
+    } catch (err) {
+      rollback(db)
+      job.reject(err)
+      return
+    }
+    job.resolve(result)
+  }
+}
+
+/** Ends the open transaction, if SQLite has not already ended it (it does on some errors). */
+function rollback(db: DatabaseSync): void {
+  try {
+    if (db.isTransaction) db.exec('ROLLBACK')
+  } catch {}
 }

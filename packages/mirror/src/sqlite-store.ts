@@ -45,7 +45,9 @@ export interface SqliteStoreOptions {
    * connection, with the changes in stream order (a repository written whole comes as a `reset`
    * and its records, in chunks). Write the application's own tables through `db`: they commit or
    * roll back with the mirror's records and cursor, so each change takes effect exactly once. A
-   * throw rolls the whole write back (the engine retries it). Synchronous, as node:sqlite is.
+   * throw rolls the whole write back (the engine retries it). Synchronous, as node:sqlite is. A
+   * group of backfills that rolls back is written again one repository at a time, so the hook may
+   * see a repository again after a rollback: only what commits counts.
    */
   onChanges?: (db: DatabaseSync, changes: readonly AppChange[]) => void
   /**
@@ -408,8 +410,9 @@ export class SqliteMirrorStore implements MirrorStore {
 
   /**
    * {@link completeBackfill} in a group commit: the backfills that complete before the event loop
-   * next turns share one transaction, a savepoint each (one that fails rolls back alone and its
-   * promise rejects with its error). Settles after the COMMIT; the records are read then, so keep
+   * next turns share one transaction (when one fails, the transaction rolls back and each of its
+   * repositories is written again alone: the failing one's promise rejects with its own error, the
+   * others commit). Settles after the COMMIT; the records are read then (perhaps twice), so keep
    * the repository open until it settles.
    */
   completeBackfillGrouped(repo: BackfilledRepo): Promise<DrainResult> {

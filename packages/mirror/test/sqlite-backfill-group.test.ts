@@ -1,9 +1,9 @@
 // Group commit of SQLite backfills (`completeBackfillGrouped`): backfills that complete together
-// share one transaction, a savepoint each. A repository that fails (a bad record, the application's
-// hook throwing) rolls back alone with its own error while the others commit; a COMMIT that fails
-// fails every repository in it and writes nothing; no promise settles before the COMMIT that holds
-// its repository; close() writes what is still queued; the hook and the change feed see each
-// repository whole and in order.
+// share one transaction. A repository that fails (a bad record, the application's hook throwing,
+// a COMMIT its writes make fail) gets its own error while the others commit (the group is written
+// again one repository at a time); no promise settles before the COMMIT that holds its repository;
+// close() writes what is still queued; the hook and the change feed see each repository whole and
+// in order.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -196,8 +196,11 @@ describe('SQLite group commit of backfills', () => {
       { did: didOf(0), n: 11 },
       { did: didOf(2), n: 11 },
     ])
-    // per repository: the reset first, then its records in key order, with stable ids
-    const of0 = seen.filter((c) => c.did === didOf(0))
+    // per repository: the reset first, then its records in key order, with stable ids (the hook
+    // saw repository 0 twice: in the group that rolled back, then alone in the one that committed)
+    const all0 = seen.filter((c) => c.did === didOf(0))
+    expect(all0.filter((c) => c.action === 'reset')).toHaveLength(2)
+    const of0 = all0.slice(all0.map((c) => c.action).lastIndexOf('reset'))
     expect(of0.map((c) => c.id)).toEqual([
       `${didOf(0)}/3kaaaaaaaaa22/reset`,
       ...rows(0, 10).map((r) => `${didOf(0)}/3kaaaaaaaaa22/${r.collection}/${r.rkey}`),
@@ -205,9 +208,11 @@ describe('SQLite group commit of backfills', () => {
     store.close()
   })
 
-  it('a COMMIT that fails fails every repository of its transaction and writes nothing', async () => {
+  it('a COMMIT that fails: the group is written again one by one, only the repository that broke it fails', async () => {
+    let hookCalls = 0
     const { store, path } = open({
       onChanges: (db, changes) => {
+        hookCalls++
         // the application's deferred constraint, broken by one repository: COMMIT refuses
         for (const ch of changes)
           if (ch.did === didOf(1) && ch.action === 'reset')
@@ -220,14 +225,34 @@ describe('SQLite group commit of backfills', () => {
     )
     store.addRepos([0, 1, 2].map(didOf))
     const got = await settle([0, 1, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 10))))
-    expect(got.map((g) => g.ok)).toEqual([false, false, false])
-    for (const g of got) expect(String((g as { err: Error }).err.message)).toMatch(/FOREIGN KEY/)
-    expect(committed(path)).toEqual({})
+    expect(got.map((g) => g.ok)).toEqual([true, false, true])
+    expect(String((got[1] as { err: Error }).err.message)).toMatch(/FOREIGN KEY/)
+    // the group once, then each repository alone
+    expect(hookCalls).toBe(6)
+    expect(committed(path)).toEqual({ [didOf(0)]: 10, [didOf(2)]: 10 })
     expect(store.db.isTransaction).toBe(false)
-    for (const i of [0, 1, 2]) expect(store.mirrorRepo(didOf(i))?.phase).toBe('pending')
-    // the store goes on: the same repositories written again (the broken one alone fails again)
-    const again = await settle([0, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 10))))
+    expect(store.db.prepare('SELECT count(*) AS n FROM child').get()).toEqual({ n: 0 })
+    expect(store.mirrorRepo(didOf(1))?.phase).toBe('pending')
+    // the store goes on
+    const again = await settle([3, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 10))))
     expect(again.map((g) => g.ok)).toEqual([true, true])
+    store.close()
+  })
+
+  it('a repository that fails after others in its group: the ones after it stay queued for the next group', async () => {
+    const { store, path } = open({ changeFeed: true })
+    const count = 5
+    store.addRepos(Array.from({ length: count }, (_, i) => didOf(i)))
+    const got = await settle(
+      Array.from({ length: count }, (_, i) =>
+        store.completeBackfillGrouped(repoOf(i, 8, i === 2 ? 3 : undefined)),
+      ),
+    )
+    expect(got.map((g) => g.ok)).toEqual([true, true, false, true, true])
+    expect(committed(path)).toEqual({ [didOf(0)]: 8, [didOf(1)]: 8, [didOf(3)]: 8, [didOf(4)]: 8 })
+    const feed = store.readChanges(0, 1000)
+    expect(feed.map((c) => c.id)).toEqual(feed.map((_, k) => k + 1))
+    expect(feed.filter((c) => c.action === 'reset').map((c) => c.did)).toEqual([0, 1, 3, 4].map(didOf))
     store.close()
   })
 
