@@ -31,10 +31,11 @@ function describe(message: string, fields: object): string {
  */
 export class CarError extends Error {
   override name = 'CarError'
-  readonly code: CarErrorCode
-  readonly offset: number
+  // `declare`d and set by the constructor in this order (no class field declarations in a bundle).
+  declare readonly code: CarErrorCode
+  declare readonly offset: number
   /** Blocks fully read (and checked) before the error: how far the reader got. */
-  blocksRead = 0
+  declare blocksRead: number
 
   /**
    * `at` is the offset, or (for the subclasses) an object of typed fields with the offset: each is
@@ -49,6 +50,7 @@ export class CarError extends Error {
     super(typeof at === 'number' ? message : describe(message, at), options)
     this.code = code
     this.offset = typeof at === 'number' ? at : at.offset
+    this.blocksRead = 0
     if (typeof at !== 'number') Object.assign(this, at)
   }
 }

@@ -3,7 +3,7 @@
 // already ships, instead of header.ts's decoder-free check, so its bundle carries one DAG-CBOR
 // reader, not two. Both header readers accept and reject the same bytes for the same reasons
 // (test/header.test.ts).
-import { DagCborDecodeError, decode, isCid, isLexMap } from '@rsky/dag-cbor'
+import { DagCborDecodeError, decodeBlock, isCid, isLexMap } from '@rsky/dag-cbor'
 import { CarError, CarInvalidHeaderError } from './errors.ts'
 import { SectionParser } from './section.ts'
 import type { CarBlockVisitor } from './stream.ts'
@@ -20,7 +20,7 @@ export function decodeCarHeader(bytes: Uint8Array, offset: number): CarHeader {
   }
   let value: unknown
   try {
-    value = decode(bytes)
+    value = decodeBlock(bytes)
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
     fail('header is not valid DAG-CBOR', err)

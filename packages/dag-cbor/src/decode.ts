@@ -56,7 +56,7 @@ function limit(value: number, name: string): number {
  * const record = decode(blockBytes) as { $type: string; text: string }
  */
 export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: bytes must be a Uint8Array')
+  checkBytes(bytes)
   let maxDepth = DEFAULT_DECODE_MAX_DEPTH
   let maxInput = DEFAULT_MAX_INPUT_LENGTH
   let maxCollection = DEFAULT_MAX_COLLECTION_LENGTH
@@ -66,6 +66,35 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
     if (options.maxCollectionLength !== undefined)
       maxCollection = limit(options.maxCollectionLength, 'maxCollectionLength')
   }
+  return decodeWithin(bytes, maxDepth, maxInput, maxCollection)
+}
+
+/**
+ * {@link decode} at the default limits, for readers that pass no options (the blocks of a CAR: its
+ * header, MST nodes, commits, records): the same checks and errors, and a bundle built on it
+ * carries no option handling. @internal
+ * @throws {DagCborDecodeError} as decode; {TypeError} when `bytes` is not a Uint8Array
+ */
+export function decodeBlock(bytes: Uint8Array): LexValue {
+  checkBytes(bytes)
+  return decodeWithin(
+    bytes,
+    DEFAULT_DECODE_MAX_DEPTH,
+    DEFAULT_MAX_INPUT_LENGTH,
+    DEFAULT_MAX_COLLECTION_LENGTH,
+  )
+}
+
+function checkBytes(bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: bytes must be a Uint8Array')
+}
+
+function decodeWithin(
+  bytes: Uint8Array,
+  maxDepth: number,
+  maxInput: number,
+  maxCollection: number,
+): LexValue {
   const end = bytes.length
   if (end === 0) throw new DagCborDecodeError('EMPTY_INPUT', 0)
   if (end > maxInput) throw new DagCborDecodeError('INPUT_TOO_LARGE', 0, `maxInputLength=${maxInput}`)

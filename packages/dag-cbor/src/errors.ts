@@ -32,9 +32,10 @@ export type DagCborDecodeErrorCode =
  */
 export class DagCborDecodeError extends Error {
   override name = 'DagCborDecodeError'
-  readonly code: DagCborDecodeErrorCode
+  // `declare`d: set by the constructor (no class field declarations in a bundle).
+  declare readonly code: DagCborDecodeErrorCode
   /** Byte offset in the input of the item (or byte) at fault. */
-  readonly offset: number
+  declare readonly offset: number
   constructor(code: DagCborDecodeErrorCode, offset: number, detail?: string) {
     super(`${describeDecodeProblem(code)}; code=${code} offset=${offset}${detail ? ` ${detail}` : ''}`)
     this.code = code

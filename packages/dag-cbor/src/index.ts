@@ -41,6 +41,7 @@ export {
   DEFAULT_MAX_INPUT_LENGTH,
   type DecodeOptions,
   decode,
+  decodeBlock,
   decodeRecord,
 } from './decode.ts'
 export { DEFAULT_ENCODE_MAX_DEPTH, type EncodeOptions, encode, encodeWithCid } from './encode.ts'

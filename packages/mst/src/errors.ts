@@ -29,11 +29,12 @@ export class MissingBlocksError extends Error {
 /** An MST node block that is not a well-formed, canonical node, or breaks the tree's structure rules. */
 export class InvalidMstNodeError extends Error {
   override name = 'InvalidMstNodeError'
-  readonly code: string
+  // `declare`d: set by the constructor (no class field declarations in a bundle).
+  declare readonly code: string
   /** CID of the offending node when known. */
-  readonly cid: Cid | undefined
+  declare readonly cid: Cid | undefined
   /** Byte offset inside the node block when the problem is an encoding one. */
-  readonly offset: number | undefined
+  declare readonly offset: number | undefined
   constructor(
     code: string,
     message: string,

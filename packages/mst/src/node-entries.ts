@@ -6,7 +6,7 @@
 // error codes).
 
 import { sha256LeadingZeroPairs } from '@rsky/crypto/sha256-js'
-import { type Cid, DagCborDecodeError, decode, isCid } from '@rsky/dag-cbor'
+import { type Cid, DagCborDecodeError, decodeBlock, isCid } from '@rsky/dag-cbor'
 import type { NodeEntries, NodePlace } from './codec.ts'
 import { InvalidMstNodeError } from './errors.ts'
 import { DEFAULT_NODE_LIMITS } from './node.ts'
@@ -61,7 +61,7 @@ export function decodeNodeEntries(
   }
   let node: Record<string, unknown>
   try {
-    node = decode(bytes) as Record<string, unknown>
+    node = decodeBlock(bytes) as Record<string, unknown>
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
     return fail('ENCODING', undefined, err.offset)

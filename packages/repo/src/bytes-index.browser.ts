@@ -32,9 +32,5 @@ export function indexCarBytes(bytes: Uint8Array, opts?: CarReadOptions): BytesIn
     roots,
     indexOf,
     bytesAt,
-    get: (cid) => {
-      const n = indexOf(cid)
-      return n < 0 ? undefined : bytesAt(n)
-    },
   }
 }

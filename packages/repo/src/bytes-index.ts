@@ -9,8 +9,6 @@ import type { TreeBlocks } from './tree-walk.ts'
 /** The blocks of a hash-checked CAR in memory, by CID, with its roots. */
 export interface BytesIndex extends TreeBlocks {
   readonly roots: Cid[]
-  /** Bytes of the block `cid`, or undefined. */
-  get(cid: Cid): Uint8Array | undefined
 }
 
 /**

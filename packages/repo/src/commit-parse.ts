@@ -1,6 +1,6 @@
 // Decoding and checking a commit block: what reading a repository needs, without the signature
 // code (kept in commit.ts so that a read-only bundle does not carry elliptic-curve arithmetic).
-import { type Cid, decode, isCid, isLexMap, type LexValue } from '@rsky/dag-cbor'
+import { type Cid, decodeBlock, isCid, isLexMap, type LexValue } from '@rsky/dag-cbor'
 import { isValidDid, isValidTid } from '@rsky/syntax'
 import type { VersionedCommit } from './commit-types.ts'
 import { InvalidCommitError } from './errors.ts'
@@ -37,7 +37,7 @@ export function parseCommit(value: LexValue, cid?: Cid): VersionedCommit {
 export function decodeCommit(bytes: Uint8Array, cid?: Cid): VersionedCommit {
   let value: LexValue
   try {
-    value = decode(bytes)
+    value = decodeBlock(bytes)
   } catch (err) {
     throw new InvalidCommitError('not DAG-CBOR', { ...(cid ? { cid } : {}), cause: err })
   }

@@ -4,7 +4,7 @@
 // reached and dropped when left), but each record is decoded and handed over as it is reached, so a
 // caller holds the CAR's bytes plus one path of tree nodes and one record, never every record.
 import type { CarReadOptions, CarSource } from '@rsky/car'
-import { type Cid, DagCborDecodeError, decode, isLexMap, type LexMap } from '@rsky/dag-cbor'
+import { type Cid, DagCborDecodeError, decodeBlock, isLexMap, type LexMap } from '@rsky/dag-cbor'
 import { type BytesIndex, indexCarBytes } from '#bytes-index'
 import { CarBlockIndex, indexCarStream } from './block-index.ts'
 import { type CommitSignatureCheck, checkCommitWith } from './check-commit.ts'
@@ -51,7 +51,7 @@ function recordAt(index: BytesIndex, key: string, cid: Cid): LexMap {
   if (n < 0) throw new MissingBlockError(cid, `record ${key}`)
   let value: unknown
   try {
-    value = decode(index.bytesAt(n))
+    value = decodeBlock(index.bytesAt(n))
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
     throw new InvalidRecordError(key, 'not valid DAG-CBOR', { cid, cause: err })
@@ -73,7 +73,13 @@ function* recordsOf(
 ): Generator<RepoRecordEntry, void, undefined> {
   const root = index.roots[0]
   if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
-  const { commit } = checkCommitWith(root, index.get(root), opts, opts.verifyCommitSignature)
+  const at = index.indexOf(root)
+  const { commit } = checkCommitWith(
+    root,
+    at < 0 ? undefined : index.bytesAt(at),
+    opts,
+    opts.verifyCommitSignature,
+  )
   const walk = { maxNodeEntries: opts.maxNodeEntries, collection: opts.collection }
   for (const entry of walkRecordTree(index, commit.data, walk)) {
     yield {

@@ -48,3 +48,10 @@ export function firstOutside(table: Uint8Array, s: string, from = 0): number {
   }
   return -1
 }
+
+/** @internal Value of each base32-sortable character, -1 for characters outside the alphabet. */
+export const S32_VALUE: Int8Array = /* @__PURE__ */ (() => {
+  const t = new Int8Array(128).fill(-1)
+  for (let i = 0; i < S32_ALPHABET.length; i++) t[S32_ALPHABET.charCodeAt(i)] = i
+  return t
+})()

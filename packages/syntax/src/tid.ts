@@ -1,4 +1,5 @@
-import { S32_ALPHABET } from './chars.ts'
+import { isValidTid } from '#tid-check'
+import { S32_ALPHABET, S32_VALUE } from './chars.ts'
 import { failure, InvalidS32Error, InvalidTidError, type Problem, type ValidationResult } from './errors.ts'
 
 export const TID_LENGTH = 13
@@ -6,13 +7,6 @@ export const TID_LENGTH = 13
 export const MAX_TID_TIMESTAMP: number = Number.MAX_SAFE_INTEGER
 /** Largest clock identifier: 10 bits. */
 export const MAX_TID_CLOCK_ID = 1023
-
-// Value of each base32-sortable character, -1 for characters outside the alphabet.
-const S32_VALUE: Int8Array = /* @__PURE__ */ (() => {
-  const t = new Int8Array(128).fill(-1)
-  for (let i = 0; i < S32_ALPHABET.length; i++) t[S32_ALPHABET.charCodeAt(i)] = i
-  return t
-})()
 
 const P_LENGTH: Problem = { message: 'TID must be 13 characters' }
 
@@ -32,20 +26,9 @@ export function tidProblem(s: string): Problem | undefined {
   return undefined
 }
 
-/**
- * Whether `s` has TID syntax.
- * @example isValidTid('3jzfcijpj2z2a') // true
- */
-export function isValidTid(s: string): boolean {
-  if (typeof s !== 'string' || s.length !== TID_LENGTH) return false
-  // tidProblem without its messages (a table read per character beats a regular expression here).
-  for (let i = 0; i < TID_LENGTH; i++) {
-    const c = s.charCodeAt(i)
-    const v = c < 128 ? (S32_VALUE[c] as number) : -1
-    if (v < 0 || (i === 0 && v > 15)) return false
-  }
-  return true
-}
+// isValidTid is chosen through the package's "imports" map (#tid-check): a table read per
+// character (tid-check.ts) everywhere but in browsers, which get one pattern (tid-check.browser.ts).
+export { isValidTid }
 
 /**
  * Throws unless `s` has TID syntax.
