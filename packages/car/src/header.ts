@@ -175,20 +175,20 @@ export function readCarHeader(bytes: Uint8Array, offset: number): CarHeader {
   const fail = (reason: string): never => {
     throw new CarInvalidHeaderError({ reason, offset })
   }
-  if (!isStrictDagCbor(bytes)) fail('header is not valid DAG-CBOR')
-  if (bytes[0]! >> 5 !== 5) fail('header is not a map')
+  if (!isStrictDagCbor(bytes)) fail('not DAG-CBOR')
+  if (bytes[0]! >> 5 !== 5) fail('not a map')
   const version = versionAt
   const roots = rootsAt
-  if (version < 0) fail('version missing')
+  if (version < 0) fail('no version')
   if (bytes[version] !== 1)
-    fail(bytes[version]! >> 5 ? 'unsupported version' : `unsupported version ${argument(bytes, version)}`)
-  if (roots < 0) fail('roots missing')
-  if (bytes[roots]! >> 5 !== 4) fail('roots is not an array')
+    fail(bytes[version]! >> 5 ? 'bad version' : `bad version ${argument(bytes, version)}`)
+  if (roots < 0) fail('no roots')
+  if (bytes[roots]! >> 5 !== 4) fail('roots not an array')
   const count = argument(bytes, roots)
   const out: Cid[] = []
   for (let i = 0, q = argEnd; i < count; i++) {
     // A CID is tag 42 (0xd8 0x2a), then its byte string (checked by the scan: 0x00, then a CID).
-    if (bytes[q] !== 0xd8 || bytes[q + 1] !== 0x2a) fail('a root is not a CID')
+    if (bytes[q] !== 0xd8 || bytes[q + 1] !== 0x2a) fail('root not a CID')
     const len = argument(bytes, q + 2)
     q = argEnd + len
     out.push(decodeCid(bytes.subarray(argEnd + 1, q)))

@@ -10,6 +10,7 @@ import {
   CarInvalidHeaderError,
   type CarLimit,
   CarLimitExceededError,
+  type CarPart,
   CarTrailingDataError,
   CarTruncatedError,
   CarVarintError,
@@ -29,6 +30,9 @@ export function scanCar(bytes: Uint8Array, visit: CarBlockVisitor, opts?: CarRea
   const end = bytes.length
   let pos = 0
   let blocks = 0
+  const truncated = (part: CarPart, to: number): never => {
+    throw new CarTruncatedError({ part, offset: pos, expected: to - pos, available: end - pos })
+  }
   const over = (limit: CarLimit, value: number): never => {
     throw new CarLimitExceededError({ limit, value, max: o[limit], offset: pos })
   }
@@ -38,8 +42,8 @@ export function scanCar(bytes: Uint8Array, visit: CarBlockVisitor, opts?: CarRea
     let scale = 1
     for (let i = 0; i < 10; i++, scale *= 128) {
       const q = pos + i
-      if (q >= end)
-        throw new CarTruncatedError({ part: 'varint', offset: pos, expected: i + 1, available: i })
+      // q === end here: the varint needed i + 1 bytes and i were there
+      if (q >= end) truncated('varint', q + 1)
       const b = bytes[q] as number
       value += (b & 0x7f) * scale
       if (b < 0x80) {
@@ -49,12 +53,9 @@ export function scanCar(bytes: Uint8Array, visit: CarBlockVisitor, opts?: CarRea
     }
     throw new CarVarintError({ reason: 'too-long', offset: pos })
   }
-  const truncated = (part: 'header' | 'cid' | 'block', to: number): never => {
-    throw new CarTruncatedError({ part, offset: pos, expected: to - pos, available: end - pos })
-  }
 
   let [len, p] = length() as [number, number]
-  if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty header', offset: pos })
+  if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty', offset: pos })
   if (len > o.maxHeaderBytes) over('maxHeaderBytes', len)
   let to = p + len
   if (to > o.maxTotalBytes) over('maxTotalBytes', to)

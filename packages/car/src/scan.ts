@@ -23,21 +23,19 @@ export function decodeCarHeader(bytes: Uint8Array, offset: number): CarHeader {
     value = decodeBlock(bytes)
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
-    fail('header is not valid DAG-CBOR', err)
+    fail('not DAG-CBOR', err)
   }
-  if (!isLexMap(value)) fail('header is not a map')
+  if (!isLexMap(value)) fail('not a map')
   const map = value as { version?: unknown; roots?: unknown }
-  if (!Object.hasOwn(map, 'version')) fail('version missing')
+  if (!Object.hasOwn(map, 'version')) fail('no version')
   const version = map.version
   // Only an unsigned integer is named (CARv2 is `version: 2`).
   if (version !== 1)
-    fail(
-      typeof version === 'number' && version >= 0 ? `unsupported version ${version}` : 'unsupported version',
-    )
-  if (!Object.hasOwn(map, 'roots')) fail('roots missing')
+    fail(typeof version === 'number' && version >= 0 ? `bad version ${version}` : 'bad version')
+  if (!Object.hasOwn(map, 'roots')) fail('no roots')
   const roots = map.roots
-  if (!Array.isArray(roots)) fail('roots is not an array')
-  for (const root of roots as unknown[]) if (!isCid(root)) fail('a root is not a CID')
+  if (!Array.isArray(roots)) fail('roots not an array')
+  for (const root of roots as unknown[]) if (!isCid(root)) fail('root not a CID')
   return { version: 1, roots: roots as CarHeader['roots'] }
 }
 

@@ -3,7 +3,7 @@
 // errors carry file offsets. When the section runs past the end of `buf` the parser either
 // reports "incomplete" (the stream reader then gathers more bytes) or, with `final`, raises
 // the precise truncation error.
-import { Cid } from '@rsky/dag-cbor'
+import { Cid, readVarint as readCidVarint } from '@rsky/dag-cbor'
 import { sha256Matches } from '#digest'
 import type { CarLimit } from './errors.ts'
 import {
@@ -91,7 +91,7 @@ export class SectionParser {
     const len = readVarint(buf, pos, base, final)
     if (len < 0) return false
     const start = varintEnd
-    if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty header', offset: base + pos })
+    if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty', offset: base + pos })
     if (len > this.maxHeaderBytes) this.#over('maxHeaderBytes', len, base + pos)
     const end = start + len
     if (base + end > this.maxTotalBytes) this.#over('maxTotalBytes', base + end, base + pos)
@@ -188,18 +188,13 @@ export function badCid(section: Uint8Array, offset: number, len: number): Error 
   if (section[0] === SHA2_256 && section[1] === 32) {
     return new CarUnsupportedCidError({ offset, version: 0, hashCode: SHA2_256, digestLength: 32 })
   }
-  // Read the CID's varints leniently, only to say what it was.
+  // The CID's varints, only to say what it was: each one up to the first that does not read.
   const fields: number[] = []
-  let p = 0
-  for (let f = 0; f < 4 && p < section.length; f++) {
-    let v = 0
-    let scale = 1
-    for (let i = 0; p < section.length && i < MAX_VARINT_BYTES; i++, scale *= 128) {
-      const b = section[p++]!
-      v += (b & 0x7f) * scale
-      if (b < 0x80) break
-    }
-    fields.push(v)
+  for (let p = 0; fields.length < 4; ) {
+    const v = readCidVarint(section, p)
+    if (v.next < 0) break
+    fields.push(v.value)
+    p = v.next
   }
   const [version, codec, hashCode, digestLength] = fields
   return new CarUnsupportedCidError({ offset, version, codec, hashCode, digestLength })

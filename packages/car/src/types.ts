@@ -44,11 +44,11 @@ export function resolveReadOptions(opts: CarReadOptions | undefined): Required<C
   for (const key in out) {
     const v = (opts as Record<string, unknown> | undefined)?.[key]
     if (v === undefined) continue
-    if (key === 'verify') {
-      if (typeof v !== 'boolean') throw new TypeError('options.verify must be a boolean')
-    } else if (typeof v !== 'number' || !(v >= 0)) {
-      throw new RangeError(`options.${key} must be a non-negative number`)
-    }
+    // A value of the default's type (boolean or number: both pass the second test), numbers not negative.
+    if (typeof v !== typeof out[key] || !((v as number) >= 0))
+      throw key === 'verify'
+        ? new TypeError('options.verify must be a boolean')
+        : new RangeError(`options.${key} must be a non-negative number`)
     out[key] = v
   }
   return out as Required<CarReadOptions>

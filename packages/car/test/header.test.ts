@@ -34,7 +34,7 @@ function reference(bytes: Uint8Array): Result {
     value = decode(bytes)
   } catch (e) {
     if (!(e instanceof DagCborDecodeError)) throw e
-    return { reason: 'header is not valid DAG-CBOR' }
+    return { reason: 'not DAG-CBOR' }
   }
   if (
     value === null ||
@@ -43,18 +43,18 @@ function reference(bytes: Uint8Array): Result {
     value instanceof Uint8Array ||
     isCid(value)
   )
-    return { reason: 'header is not a map' }
+    return { reason: 'not a map' }
   const map = value as Record<string, unknown>
-  if (!Object.hasOwn(map, 'version')) return { reason: 'version missing' }
+  if (!Object.hasOwn(map, 'version')) return { reason: 'no version' }
   if (map.version !== 1) {
     // The reader names an unsigned integer version (CARv2 is `version: 2`), nothing else.
     const v = map.version
-    return { reason: typeof v === 'number' && v >= 0 ? `unsupported version ${v}` : 'unsupported version' }
+    return { reason: typeof v === 'number' && v >= 0 ? `bad version ${v}` : 'bad version' }
   }
-  if (!Object.hasOwn(map, 'roots')) return { reason: 'roots missing' }
+  if (!Object.hasOwn(map, 'roots')) return { reason: 'no roots' }
   const roots = map.roots
-  if (!Array.isArray(roots)) return { reason: 'roots is not an array' }
-  for (const root of roots) if (!isCid(root)) return { reason: 'a root is not a CID' }
+  if (!Array.isArray(roots)) return { reason: 'roots not an array' }
+  for (const root of roots) if (!isCid(root)) return { reason: 'root not a CID' }
   return { roots: (roots as Cid[]).map((c) => c.toString()) }
 }
 

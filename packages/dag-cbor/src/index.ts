@@ -72,3 +72,5 @@ export {
   ensureValidDagCbor,
   validateDagCbor,
 } from './scan.ts'
+/** @internal Minimal unsigned varints as CID headers use them (for @rsky/car's error fields). */
+export { readVarint, type VarintRead } from './varint.ts'

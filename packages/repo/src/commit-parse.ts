@@ -21,13 +21,13 @@ export function parseCommit(value: LexValue, cid?: Cid): VersionedCommit {
   const version = field('version')
   const rev = field('rev')
   const prev = field('prev')
-  if (typeof did !== 'string' || !isValidDid(did)) bad('bad did')
+  if (!isValidDid(did as string)) bad('bad did') // false for a non-string too
   if (version !== 3 && version !== 2) bad('bad version')
   if (!isCid(field('data'))) bad('bad data')
   if (!(field('sig') instanceof Uint8Array)) bad('bad sig')
   if (prev !== null && prev !== undefined && !isCid(prev)) bad('bad prev')
   // v3 carries a rev; v2 may.
-  if ((version === 3 || rev !== undefined) && (typeof rev !== 'string' || !isValidTid(rev))) bad('bad rev')
+  if ((version === 3 || rev !== undefined) && !isValidTid(rev as string)) bad('bad rev')
   if (version === 3 && prev === undefined) bad('no prev')
   // The checked fields are the object's own, so a copy holds them; a v2 commit's absent prev is null.
   return { ...obj, prev: prev ?? null } as unknown as VersionedCommit

@@ -19,7 +19,7 @@ export class RepoError extends Error {
   declare readonly code: RepoErrorCode
   declare readonly cid: Cid | undefined
   constructor(code: RepoErrorCode, message: string, opts: { cid?: Cid; cause?: unknown } = {}) {
-    super(opts.cid ? `${message}; cid=${opts.cid.toString()}` : message, { cause: opts.cause })
+    super(opts.cid ? `${message}; cid=${opts.cid}` : message, { cause: opts.cause })
     this.code = code
     this.cid = opts.cid
   }

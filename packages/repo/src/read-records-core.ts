@@ -54,7 +54,7 @@ function recordAt(index: BytesIndex, key: string, cid: Cid): LexMap {
     value = decodeBlock(index.bytesAt(n))
   } catch (err) {
     if (!(err instanceof DagCborDecodeError)) throw err
-    throw new InvalidRecordError(key, 'not valid DAG-CBOR', { cid, cause: err })
+    throw new InvalidRecordError(key, 'not DAG-CBOR', { cid, cause: err })
   }
   if (!isLexMap(value)) throw new InvalidRecordError(key, 'not a map', { cid })
   return value as LexMap
@@ -72,7 +72,7 @@ function* recordsOf(
   opts: ReadRepoRecordsOptions,
 ): Generator<RepoRecordEntry, void, undefined> {
   const root = index.roots[0]
-  if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
+  if (root === undefined) throw new InvalidCarRootError('no root')
   const at = index.indexOf(root)
   const { commit } = checkCommitWith(
     root,

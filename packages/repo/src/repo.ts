@@ -270,7 +270,7 @@ async function readRecord(storage: RepoStorage, path: string, cid: Cid): Promise
   try {
     value = decode(bytes)
   } catch (err) {
-    throw new InvalidRecordError(path, 'not valid DAG-CBOR', { cid, cause: err })
+    throw new InvalidRecordError(path, 'not DAG-CBOR', { cid, cause: err })
   }
   if (!isRecordMap(value)) throw new InvalidRecordError(path, 'not a map', { cid })
   return value

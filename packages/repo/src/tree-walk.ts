@@ -125,8 +125,7 @@ export function* walkRecordTree(
       continue
     }
     const slash = key.indexOf('/')
-    if (slash <= 0)
-      throw new RepoError('BAD_TREE', `invalid record tree: key without a collection; key=${key}`)
+    if (slash <= 0) throw new RepoError('BAD_TREE', `invalid record tree: no collection; key=${key}`)
     yield { key, collection: key.slice(0, slash), rkey: key.slice(slash + 1), cid: node.values[i] as Cid }
   }
 }

@@ -62,7 +62,7 @@ export async function verifyRepoCar(
   const index =
     car instanceof Uint8Array ? CarBlockIndex.fromBytes(car, opts.car) : await indexCarStream(car, opts.car)
   const root = index.roots[0]
-  if (root === undefined) throw new InvalidCarRootError('the CAR has no root')
+  if (root === undefined) throw new InvalidCarRootError('no root')
   const { commit, signature } = checkCommit(root, index.get(root), opts)
 
   // A record block shared by several keys is scanned once.
@@ -111,7 +111,7 @@ export async function verifyRepoCar(
         kind = ensureValidDagCbor(index.bytesAt(n))
       } catch (err) {
         if (!(err instanceof DagCborDecodeError)) throw err
-        throw new InvalidRecordError(key, 'not valid DAG-CBOR', { cid: value, cause: err })
+        throw new InvalidRecordError(key, 'not DAG-CBOR', { cid: value, cause: err })
       }
       if (kind !== 'map') throw new InvalidRecordError(key, 'not a map', { cid: value })
       checked[n] = 1

@@ -63,7 +63,7 @@ async function collectStream(
   const blocks = new BlockMap()
   for await (const block of car) blocks.set(block.cid, block.bytes)
   const root = roots[0]
-  if (!root) throw new InvalidCarRootError('the CAR has no root')
+  if (!root) throw new InvalidCarRootError('no root')
   return { root, blocks }
 }
 
@@ -109,7 +109,7 @@ export function readRecordBlock(blocks: BlockMap, path: string, cid: Cid): LexVa
   try {
     value = decode(bytes)
   } catch (err) {
-    throw new InvalidRecordError(path, 'not valid DAG-CBOR', { cid, cause: err })
+    throw new InvalidRecordError(path, 'not DAG-CBOR', { cid, cause: err })
   }
   if (!isMap(value)) throw new InvalidRecordError(path, 'not a map', { cid })
   return value
