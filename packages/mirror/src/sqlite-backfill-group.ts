@@ -5,7 +5,9 @@
 // one repository ends (a SAVEPOINT each cost about a tenth of the writing thread): a group almost
 // always commits whole, and when any statement in it fails (a bad record found by the walk, the
 // application's hook throwing, a COMMIT refused) the transaction rolls back and each repository of
-// it is written again alone, in its own transaction, so each caller gets its own outcome. Every
+// it is written again alone, in its own transaction, so each caller gets its own outcome. Records
+// that can be read only once (an iterator, a generator's object) could not be written again: such
+// a repository gets a transaction of its own, as `completeBackfill` gives it. Every
 // caller's promise settles after the COMMIT that holds its repository (or after the rollback that
 // drops it), never before.
 import type { DatabaseSync } from 'node:sqlite'
@@ -25,6 +27,8 @@ export interface GroupWrite {
 
 interface Job {
   repo: BackfilledRepo
+  /** Its records can be iterated once only: it is written alone, never again after a rollback. */
+  once: boolean
   resolve: (r: DrainResult) => void
   reject: (err: unknown) => void
 }
@@ -52,7 +56,7 @@ export class SqliteBackfillGroup {
   /** Writes `repo` with the others that complete about now; settles after its transaction ends. */
   add(repo: BackfilledRepo): Promise<DrainResult> {
     return new Promise<DrainResult>((resolve, reject) => {
-      this.#queue.push({ repo, resolve, reject })
+      this.#queue.push({ repo, once: readOnce(repo.records), resolve, reject })
       if (!this.#scheduled) {
         this.#scheduled = true
         setImmediate(() => this.flush())
@@ -81,11 +85,14 @@ export class SqliteBackfillGroup {
     let bytes = 0
     try {
       while (this.#queue.length > 0 && jobs.length < GROUP_MAX_REPOS && bytes < GROUP_MAX_BYTES) {
+        // records read once go in a transaction of their own (the next one, when this has others)
+        if ((this.#queue[0] as Job).once && jobs.length > 0) break
         const job = this.#queue.shift() as Job
         jobs.push(job)
         const w = this.#write(job.repo)
         results.push(w.result)
         bytes += w.bytes
+        if (job.once) break
       }
       db.exec('COMMIT')
     } catch (err) {
@@ -115,6 +122,12 @@ export class SqliteBackfillGroup {
     }
     job.resolve(result)
   }
+}
+
+/** Whether `records` is an iterator (it gives itself to iterate): a second pass would find nothing. */
+function readOnce(records: BackfilledRepo['records']): boolean {
+  if (typeof (records as { next?: unknown }).next === 'function') return true
+  return (records[Symbol.iterator]() as unknown) === records
 }
 
 /** Ends the open transaction, if SQLite has not already ended it (it does on some errors). */

@@ -256,6 +256,24 @@ describe('SQLite group commit of backfills', () => {
     store.close()
   })
 
+  it('records that can be read once: written in a transaction of their own, never lost to a rollback', async () => {
+    const { store, path } = open()
+    store.addRepos([0, 1, 2, 3].map(didOf))
+    const oneShot = (i: number): BackfilledRepo => {
+      const r = repoOf(i, 9)
+      return { ...r, records: (r.records as Iterable<Row>)[Symbol.iterator]() as unknown as Iterable<Row> }
+    }
+    const got = await settle([
+      store.completeBackfillGrouped(repoOf(0, 9)),
+      store.completeBackfillGrouped(oneShot(1)),
+      store.completeBackfillGrouped(oneShot(2)),
+      store.completeBackfillGrouped(repoOf(3, 9, 4)),
+    ])
+    expect(got.map((g) => g.ok)).toEqual([true, true, true, false])
+    expect(committed(path)).toEqual({ [didOf(0)]: 9, [didOf(1)]: 9, [didOf(2)]: 9 })
+    store.close()
+  })
+
   it('more repositories than one group holds: several transactions, every one written', async () => {
     const { store, path } = open()
     const count = GROUP_MAX_REPOS * 2 + 3
