@@ -13,6 +13,10 @@ export default defineConfig({
     'sha256.node': 'src/sha256.node.ts',
     base58: 'src/base58.ts',
     'sha256-js': 'src/sha256-js.ts',
+    'base58-encode': 'src/base58-encode.ts',
+    'base58-encode.browser': 'src/base58-encode.browser.ts',
   }),
+  // #base58-encode stays an import: browsers resolve it to base58-encode.browser.js.
+  external: ['#base58-encode'],
   platform: 'node',
 })

@@ -31,8 +31,8 @@ export const CAR_READ_DEFAULTS: Readonly<Required<CarReadOptions>> = Object.free
   verify: true,
   maxHeaderBytes: 65_536,
   maxBlockBytes: 2 * 1024 * 1024,
-  maxTotalBytes: Number.POSITIVE_INFINITY,
-  maxBlocks: Number.POSITIVE_INFINITY,
+  maxTotalBytes: Infinity,
+  maxBlocks: Infinity,
 })
 
 /** Options resolved against the defaults and checked once (caller mistakes are Type/RangeErrors). */

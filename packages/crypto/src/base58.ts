@@ -1,7 +1,8 @@
 // base58btc (the Bitcoin alphabet), the only base a multikey uses. Quadratic in the input length,
 // which is why callers cap the length before decoding untrusted strings.
 
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+import { BASE58_ALPHABET as ALPHABET } from './base58-alphabet.ts'
+
 // Built in a pure expression, so a bundle that only encodes drops it.
 const DECODE: Int8Array = /* @__PURE__ */ (() => {
   const t = new Int8Array(128).fill(-1)
@@ -9,29 +10,9 @@ const DECODE: Int8Array = /* @__PURE__ */ (() => {
   return t
 })()
 
-/** base58btc text of `bytes` (no multibase prefix). */
-export function base58Encode(bytes: Uint8Array): string {
-  let zeros = 0
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++
-  // log(256) / log(58) ~= 1.366: an upper bound on the digit count.
-  const digits = new Uint8Array(Math.ceil((bytes.length - zeros) * 1.366) + 1)
-  let used = 0
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i]!
-    for (let j = 0; j < used; j++) {
-      carry += digits[j]! * 256
-      digits[j] = carry % 58
-      carry = (carry / 58) | 0
-    }
-    while (carry > 0) {
-      digits[used++] = carry % 58
-      carry = (carry / 58) | 0
-    }
-  }
-  let out = '1'.repeat(zeros)
-  for (let j = used - 1; j >= 0; j--) out += ALPHABET[digits[j]!]
-  return out
-}
+// Encoding is chosen through the package's "imports" map (#base58-encode): base58-encode.ts's digit
+// array everywhere but in browsers, which get base58-encode.browser.ts's shorter BigInt loop.
+export { base58Encode } from '#base58-encode'
 
 /**
  * Bytes of base58btc text (no multibase prefix), or the offset of the first character outside

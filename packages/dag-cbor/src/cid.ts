@@ -36,10 +36,12 @@ export interface Multihash {
  * cid.toString() // the same string, cached
  */
 export class Cid {
+  // `declare`d: the constructor sets both first, so they are the same own properties in the same
+  // order, without class field declarations in a bundle.
   /** CID version: 0 (legacy base58 dag-pb) or 1. */
-  readonly version: 0 | 1
+  declare readonly version: 0 | 1
   /** Multicodec of the linked content: {@link DAG_CBOR_CODEC}, {@link RAW_CODEC}, ... */
-  readonly code: number
+  declare readonly code: number
   // The binary CID is src[off, off + len). Decoding keeps a reference into the block instead of
   // making a subarray per link; `bytes` materializes the view on first use.
   #src: Uint8Array

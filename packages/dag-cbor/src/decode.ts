@@ -56,7 +56,8 @@ function limit(value: number, name: string): number {
  * const record = decode(blockBytes) as { $type: string; text: string }
  */
 export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
-  checkBytes(bytes)
+  // bytes first: a bad argument is a TypeError before any option is looked at
+  if (!(bytes instanceof Uint8Array)) notBytes()
   let maxDepth = DEFAULT_DECODE_MAX_DEPTH
   let maxInput = DEFAULT_MAX_INPUT_LENGTH
   let maxCollection = DEFAULT_MAX_COLLECTION_LENGTH
@@ -76,7 +77,6 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): LexValue {
  * @throws {DagCborDecodeError} as decode; {TypeError} when `bytes` is not a Uint8Array
  */
 export function decodeBlock(bytes: Uint8Array): LexValue {
-  checkBytes(bytes)
   return decodeWithin(
     bytes,
     DEFAULT_DECODE_MAX_DEPTH,
@@ -85,8 +85,8 @@ export function decodeBlock(bytes: Uint8Array): LexValue {
   )
 }
 
-function checkBytes(bytes: Uint8Array): void {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: bytes must be a Uint8Array')
+function notBytes(): never {
+  throw new TypeError('decode: bytes must be a Uint8Array')
 }
 
 function decodeWithin(
@@ -95,6 +95,7 @@ function decodeWithin(
   maxInput: number,
   maxCollection: number,
 ): LexValue {
+  if (!(bytes instanceof Uint8Array)) notBytes()
   const end = bytes.length
   if (end === 0) throw new DagCborDecodeError('EMPTY_INPUT', 0)
   if (end > maxInput) throw new DagCborDecodeError('INPUT_TOO_LARGE', 0, `maxInputLength=${maxInput}`)

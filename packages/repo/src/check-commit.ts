@@ -39,10 +39,9 @@ export function checkCommitWith(
     throw new InvalidCarRootError(`root is not a commit (${err.message})`, { cause: err })
   }
   if (opts.did !== undefined && commit.did !== opts.did) throw new DidMismatchError(opts.did, commit.did)
-  let signature: 'valid' | 'unchecked' = 'unchecked'
-  if (opts.key !== undefined && verify !== undefined) {
-    if (!verify(commit, opts.key)) throw new InvalidSignatureError(opts.key, { cid: root })
-    signature = 'valid'
-  }
-  return { commit, signature }
+  const key = opts.key
+  // verify is defined whenever key is (checked first)
+  if (key !== undefined && !(verify as CommitSignatureCheck)(commit, key))
+    throw new InvalidSignatureError(key, { cid: root })
+  return { commit, signature: key === undefined ? 'unchecked' : 'valid' }
 }

@@ -11,7 +11,7 @@ import { InvalidCommitError } from './errors.ts'
  */
 export function parseCommit(value: LexValue, cid?: Cid): VersionedCommit {
   const bad = (message: string): never => {
-    throw new InvalidCommitError(message, cid ? { cid } : {})
+    throw new InvalidCommitError(message, { cid })
   }
   if (!isLexMap(value)) bad('not a map')
   const obj = value as Record<string, LexValue>
@@ -39,7 +39,7 @@ export function decodeCommit(bytes: Uint8Array, cid?: Cid): VersionedCommit {
   try {
     value = decodeBlock(bytes)
   } catch (err) {
-    throw new InvalidCommitError('not DAG-CBOR', { ...(cid ? { cid } : {}), cause: err })
+    throw new InvalidCommitError('not DAG-CBOR', { cid, cause: err })
   }
   return parseCommit(value, cid)
 }

@@ -80,8 +80,8 @@ function* recordsOf(
     opts,
     opts.verifyCommitSignature,
   )
-  const walk = { maxNodeEntries: opts.maxNodeEntries, collection: opts.collection }
-  for (const entry of walkRecordTree(index, commit.data, walk)) {
+  // the walk reads maxNodeEntries and collection from the options
+  for (const entry of walkRecordTree(index, commit.data, opts)) {
     yield {
       collection: entry.collection,
       rkey: entry.rkey,
