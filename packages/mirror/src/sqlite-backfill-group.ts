@@ -98,9 +98,10 @@ export class SqliteBackfillGroup {
     } catch (err) {
       rollback(db)
       // nothing of this transaction is durable; a repository that was alone in it has its outcome,
-      // the others are written again one at a time (the repositories after the one that failed
-      // are still queued, for the next group)
-      if (jobs.length === 1) (jobs[0] as Job).reject(err)
+      // and so has every one when the database itself failed (busy past the timeout, I/O, full,
+      // closed: writing each again would only wait or fail again); otherwise they are written
+      // again one at a time (the repositories after the one that failed are still queued)
+      if (jobs.length === 1 || isStoreFault(err)) for (const job of jobs) job.reject(err)
       else for (const job of jobs) this.#alone(job)
       return
     }
@@ -122,6 +123,27 @@ export class SqliteBackfillGroup {
     }
     job.resolve(result)
   }
+}
+
+/** SQLite primary result codes of a database that cannot be written now, whatever is written. */
+const STORE_FAULTS: ReadonlySet<number> = new Set([
+  5, // BUSY
+  6, // LOCKED
+  7, // NOMEM
+  8, // READONLY
+  10, // IOERR
+  11, // CORRUPT
+  13, // FULL
+  14, // CANTOPEN
+  15, // PROTOCOL
+  26, // NOTADB
+])
+
+/** Whether `err` is the database failing (not a repository, a constraint or the application's hook). */
+function isStoreFault(err: unknown): boolean {
+  const e = err as { code?: unknown; errcode?: unknown } | null
+  if (e?.code === 'ERR_INVALID_STATE') return true // the database is closed
+  return e?.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' && STORE_FAULTS.has(e.errcode & 0xff)
 }
 
 /** Whether `records` is an iterator (it gives itself to iterate): a second pass would find nothing. */

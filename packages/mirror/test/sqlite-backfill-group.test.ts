@@ -274,6 +274,29 @@ describe('SQLite group commit of backfills', () => {
     store.close()
   })
 
+  it('the database failing under a group: every repository of it fails with that error, none written again', async () => {
+    let calls = 0
+    const { store, path } = open({
+      onChanges: () => {
+        calls++
+        // what a disk that filled up mid-transaction gives (SQLITE_FULL)
+        if (calls === 2)
+          throw Object.assign(new Error('database or disk is full'), {
+            code: 'ERR_SQLITE_ERROR',
+            errcode: 13,
+          })
+      },
+    })
+    store.addRepos([0, 1, 2].map(didOf))
+    const got = await settle([0, 1, 2].map((i) => store.completeBackfillGrouped(repoOf(i, 6))))
+    expect(got.map((g) => g.ok)).toEqual([false, false, true])
+    for (const g of got.slice(0, 2)) expect((g as { err: { errcode: number } }).err.errcode).toBe(13)
+    // the group once (two repositories, the second failing), then repository 2 in the next
+    expect(calls).toBe(3)
+    expect(committed(path)).toEqual({ [didOf(2)]: 6 })
+    store.close()
+  })
+
   it('more repositories than one group holds: several transactions, every one written', async () => {
     const { store, path } = open()
     const count = GROUP_MAX_REPOS * 2 + 3
