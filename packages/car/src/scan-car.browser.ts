@@ -36,8 +36,10 @@ export function scanCar(bytes: Uint8Array, visit: CarBlockVisitor, opts?: CarRea
   const over = (limit: CarLimit, value: number): never => {
     throw new CarLimitExceededError({ limit, value, max: o[limit], offset: pos })
   }
-  // The section's length varint at pos; returns [length, where the section's body starts].
-  const length = (): number[] => {
+  // Where the current section's body starts (set by length()).
+  let p = 0
+  // The section's length varint at pos; sets p past it.
+  const length = (): number => {
     let value = 0
     let scale = 1
     for (let i = 0; i < 10; i++, scale *= 128) {
@@ -48,13 +50,14 @@ export function scanCar(bytes: Uint8Array, visit: CarBlockVisitor, opts?: CarRea
       value += (b & 0x7f) * scale
       if (b < 0x80) {
         if (b === 0 && i > 0) throw new CarVarintError({ reason: 'non-minimal', offset: pos })
-        return [value, q + 1]
+        p = q + 1
+        return value
       }
     }
     throw new CarVarintError({ reason: 'too-long', offset: pos })
   }
 
-  let [len, p] = length() as [number, number]
+  let len = length()
   if (len === 0) throw new CarInvalidHeaderError({ reason: 'empty', offset: pos })
   if (len > o.maxHeaderBytes) over('maxHeaderBytes', len)
   let to = p + len
@@ -64,7 +67,7 @@ export function scanCar(bytes: Uint8Array, visit: CarBlockVisitor, opts?: CarRea
   pos = to
   try {
     while (pos < end) {
-      ;[len, p] = length() as [number, number]
+      len = length()
       if (len === 0) throw new CarTrailingDataError({ offset: pos, trailingBytes: end - pos })
       if (len - 36 > o.maxBlockBytes) over('maxBlockBytes', len - 36)
       to = p + len
