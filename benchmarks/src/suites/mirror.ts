@@ -434,7 +434,7 @@ const suite: BenchSuite = {
         unit: 'record',
         perCall: REPOS * PER_REPO,
         impls: sqliteBackfill(smallRepos, 4),
-        note: 'every CAR fully verified (hashes, signature, tree, records); records with their CBOR bytes; WAL, synchronous=NORMAL on both sides. Ours runs four backfills at once as the engine does by default: signatures checked on a worker thread, repositories that complete together written in one transaction (a savepoint each), WAL checkpoints on a worker thread; the baseline one repository at a time, one transaction each',
+        note: 'every CAR fully verified (hashes, signature, tree, records); records with their CBOR bytes; WAL, synchronous=NORMAL on both sides. Ours runs four backfills at once as the engine does by default: signatures checked on a worker thread, repositories that complete together written in one transaction (each written again alone if one fails), WAL checkpoints on a worker thread; the baseline one repository at a time, one transaction each',
       },
       {
         name: 'backfill 10 repos × 100k records into SQLite',

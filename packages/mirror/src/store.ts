@@ -85,9 +85,9 @@ export interface MirrorStore extends SyncStore {
   completeBackfill(repo: BackfilledRepo): Maybe<DrainResult>
   /**
    * `completeBackfill` in a group commit, where a store has one (SQLite): the backfills that
-   * complete at about the same time share one transaction, each repository inside its own
-   * savepoint (one that fails rolls back alone, its promise rejecting with its error). Settles only
-   * after the transaction holding it has committed; the records are read until then. Optional: the
+   * complete at about the same time share one transaction (when one fails, the others are written
+   * again and commit; its promise rejects with its own error). Settles only after the transaction
+   * holding it has committed; the records are read until then, perhaps twice. Optional: the
    * engine calls `completeBackfill` on a store without it.
    */
   completeBackfillGrouped?(repo: BackfilledRepo): Promise<DrainResult>
