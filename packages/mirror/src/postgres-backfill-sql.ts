@@ -78,18 +78,16 @@ export function openStatements(
     sql.push(fenceStatement(opts.fence.fence, opts.fence.partitions, pg.escapeLiteral))
   }
   sql.push(`SELECT 1 FROM mirror_repo WHERE did IN (${dids}) ORDER BY did FOR UPDATE`)
-  // The records cleared in the statement that reads the buffer: one statement fewer to parse and
-  // plan per transaction, and both still see what was committed before the rows were locked.
-  const cleared = `WITH cleared AS (DELETE FROM mirror_record WHERE did IN (${dids}))`
+  sql.push(`DELETE FROM mirror_record WHERE did IN (${dids})`)
   let buffer = -1
   if (opts.fast)
     sql.push(
-      `${cleared} SELECT (${literal(`${BUFFERED_MARKER}; did=`, '')} || did)::int FROM mirror_buffer WHERE did IN (${dids}) LIMIT 1`,
+      `SELECT (${literal(`${BUFFERED_MARKER}; did=`, '')} || did)::int FROM mirror_buffer WHERE did IN (${dids}) LIMIT 1`,
     )
   else {
     buffer = sql.length
     sql.push(
-      `${cleared} SELECT did, seq, encode(body, 'hex') FROM mirror_buffer WHERE did IN (${dids}) ORDER BY did, seq`,
+      `SELECT did, seq, encode(body, 'hex') FROM mirror_buffer WHERE did IN (${dids}) ORDER BY did, seq`,
     )
   }
   return { sql, layout: { fence, buffer } }
@@ -107,20 +105,16 @@ export function feedStatement(targets: readonly BackfillTarget[]): string {
     ) x ORDER BY d COLLATE "C", k, c COLLATE "C", r COLLATE "C"`
 }
 
-/**
- * The repository rows' new state: synchronized, attempts and reason cleared. Each value is a literal
- * or a `CASE did` over the repositories (no join to plan), the rows found by their key.
- */
+/** The repository rows' new state: synchronized, attempts and reason cleared. */
 export function stateStatement(states: readonly BackfillState[]): string {
-  const dids = states.map((s) => literal(s.did, s.did))
-  const column = (value: (s: BackfillState) => string): string => {
-    const values = states.map((s) => literal(value(s), s.did))
-    if (values.every((v) => v === values[0])) return values[0] as string
-    return `CASE did ${values.map((v, i) => `WHEN ${dids[i]} THEN ${v}`).join(' ')} END`
-  }
-  return `UPDATE mirror_repo SET phase = ${column((s) => s.phase)}, rev = ${column((s) => s.rev)},
-    data = ${column((s) => s.data.toString())}, sync_status = 'synchronized', attempts = 0, reason = NULL,
-    retry_at = 0 WHERE did IN (${dids.join(', ')})`
+  const values = states
+    .map(
+      (s) =>
+        `(${literal(s.did, s.did)}, ${literal(s.phase, s.did)}, ${literal(s.rev, s.did)}, ${literal(s.data.toString(), s.did)})`,
+    )
+    .join(', ')
+  return `UPDATE mirror_repo r SET phase = t.phase, rev = t.rev, data = t.data, sync_status = 'synchronized',
+    attempts = 0, reason = NULL, retry_at = 0 FROM (VALUES ${values}) AS t (did, phase, rev, data) WHERE r.did = t.did`
 }
 
 /** The buffered commits read by {@link openStatements}, per DID in seq order. */

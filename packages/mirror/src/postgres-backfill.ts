@@ -67,16 +67,11 @@ interface TxState {
   committed: boolean
 }
 
-/** The most a repository's encoding buffer starts at (a group holds up to 64 of them). */
-const FIRST_BYTES_MAX = 256 * 1024
-
 const CLEAN: DrainResult = Object.freeze({ applied: 0, skipped: 0, chainBreak: false })
 
 /** Writes the backfills of one store (see the file's comment). */
 export class PostgresBackfillWriter {
   readonly #o: BackfillWriterOptions
-  /** The buffer the next repository's rows are encoded into starts at this many bytes. */
-  #firstBytes = 16 * 1024
 
   constructor(opts: BackfillWriterOptions) {
     this.#o = opts
@@ -97,9 +92,7 @@ export class PostgresBackfillWriter {
     // checked now: the literals of a simple query cannot hold a NUL
     literal(did, did)
     literal(rev, did)
-    const rows = encodeRows(did, repo.records, SMALL_REPO_BYTES, this.#firstBytes)
-    // the next repository's buffer: about this one's size (most are alike), so it rarely grows
-    this.#firstBytes = Math.min(FIRST_BYTES_MAX, rows.bytes.length + (rows.bytes.length >> 3))
+    const rows = encodeRows(did, repo.records, SMALL_REPO_BYTES)
     return { small: { did, rev, data, rows: rows.bytes }, rows }
   }
 

@@ -62,19 +62,13 @@ export interface EncodedRows {
 
 /**
  * Encodes the records of `did` as binary COPY rows until they are all in or `maxBytes` is passed
- * (then `rest` goes on from the next record), in a buffer of `firstBytes` to start with (doubled
- * as needed). An error of `records` (a bad record) is thrown here,
+ * (then `rest` goes on from the next record). An error of `records` (a bad record) is thrown here,
  * before anything is sent.
  */
-export function encodeRows(
-  did: string,
-  records: Iterable<RecordRow>,
-  maxBytes: number,
-  firstBytes: number = FIRST_CHUNK_BYTES,
-): EncodedRows {
+export function encodeRows(did: string, records: Iterable<RecordRow>, maxBytes: number): EncodedRows {
   const didBytes = Buffer.from(did, 'utf8')
   const it = records[Symbol.iterator]()
-  let buf = Buffer.allocUnsafe(Math.max(1024, firstBytes))
+  let buf = Buffer.allocUnsafe(FIRST_CHUNK_BYTES)
   let at = 0
   let count = 0
   for (;;) {

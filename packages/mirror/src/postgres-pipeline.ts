@@ -18,32 +18,36 @@ const QUERY = 0x51 // 'Q'
 const COPY_DATA = 0x64 // 'd'
 const COPY_DONE = 0x63 // 'c'
 
-/**
- * The frontend messages: Query(sql), then the COPY's data as one CopyData and CopyDone. The chunks
- * are not copied: the result is a list of buffers, the chunks among them, to be written together.
- */
-export function pipelinedMessages(sql: string, copy: readonly Uint8Array[] | undefined): Uint8Array[] {
+/** The frontend messages: Query(sql), then one CopyData per chunk and CopyDone, in one buffer. */
+export function pipelinedMessages(sql: string, copy: readonly Uint8Array[] | undefined): Buffer {
   const textBytes = Buffer.byteLength(sql, 'utf8')
-  let data = 0
-  if (copy !== undefined) for (const chunk of copy) data += chunk.length
-  const head = Buffer.allocUnsafe(1 + 4 + textBytes + 1 + (copy === undefined ? 0 : 1 + 4))
-  head[0] = QUERY
-  head.writeInt32BE(4 + textBytes + 1, 1)
-  head.write(sql, 5, 'utf8')
+  let size = 1 + 4 + textBytes + 1
+  if (copy !== undefined) {
+    for (const chunk of copy) size += 1 + 4 + chunk.length
+    size += 1 + 4
+  }
+  const out = Buffer.allocUnsafe(size)
+  out[0] = QUERY
+  out.writeInt32BE(4 + textBytes + 1, 1)
+  out.write(sql, 5, 'utf8')
   let at = 5 + textBytes
-  head[at++] = 0
-  if (copy === undefined) return [head]
-  head[at] = COPY_DATA
-  head.writeInt32BE(4 + data, at + 1)
-  const done = Buffer.allocUnsafe(1 + 4)
-  done[0] = COPY_DONE
-  done.writeInt32BE(4, 1)
-  return [head, ...copy.filter((chunk) => chunk.length > 0), done]
+  out[at++] = 0
+  if (copy !== undefined) {
+    for (const chunk of copy) {
+      out[at] = COPY_DATA
+      out.writeInt32BE(4 + chunk.length, at + 1)
+      out.set(chunk, at + 5)
+      at += 5 + chunk.length
+    }
+    out[at] = COPY_DONE
+    out.writeInt32BE(4, at + 1)
+  }
+  return out
 }
 
 /** The part of pg's connection a submittable query writes to. */
 interface Connection {
-  stream: { write(data: Uint8Array): boolean; writable?: boolean; cork?(): void; uncork?(): void }
+  stream: { write(data: Uint8Array): boolean; writable?: boolean }
 }
 
 /**
@@ -51,18 +55,14 @@ interface Connection {
  * one socket write and gathers each statement's result until the server is ready again.
  */
 class PipelinedQuery {
-  readonly #bytes: readonly Uint8Array[]
+  readonly #bytes: Buffer
   readonly #results: StatementResult[] = []
   #rows: (string | null)[][] = []
   readonly #resolve: (r: StatementResult[]) => void
   readonly #reject: (err: Error) => void
   #settled = false
 
-  constructor(
-    bytes: readonly Uint8Array[],
-    resolve: (r: StatementResult[]) => void,
-    reject: (err: Error) => void,
-  ) {
+  constructor(bytes: Buffer, resolve: (r: StatementResult[]) => void, reject: (err: Error) => void) {
     this.#bytes = bytes
     this.#resolve = resolve
     this.#reject = reject
@@ -70,11 +70,7 @@ class PipelinedQuery {
 
   submit(connection: Connection): Error | undefined {
     if (connection.stream.writable === false) return new Error('Connection terminated: the socket is closed')
-    // one socket write (writev) of every piece
-    const stream = connection.stream
-    stream.cork?.()
-    for (const piece of this.#bytes) stream.write(piece)
-    stream.uncork?.()
+    connection.stream.write(this.#bytes)
     return undefined
   }
 
