@@ -11,6 +11,7 @@
 // caller's promise settles after the COMMIT that holds its repository (or after the rollback that
 // drops it), never before.
 import type { DatabaseSync } from 'node:sqlite'
+import { isSqliteDatabaseFault } from './store-fault.ts'
 import type { BackfilledRepo, DrainResult } from './types.ts'
 
 /** Most repositories in one group transaction. */
@@ -101,7 +102,7 @@ export class SqliteBackfillGroup {
       // and so has every one when the database itself failed (busy past the timeout, I/O, full,
       // closed: writing each again would only wait or fail again); otherwise they are written
       // again one at a time (the repositories after the one that failed are still queued)
-      if (jobs.length === 1 || isStoreFault(err)) for (const job of jobs) job.reject(err)
+      if (jobs.length === 1 || isSqliteDatabaseFault(err)) for (const job of jobs) job.reject(err)
       else for (const job of jobs) this.#alone(job)
       return
     }
@@ -123,27 +124,6 @@ export class SqliteBackfillGroup {
     }
     job.resolve(result)
   }
-}
-
-/** SQLite primary result codes of a database that cannot be written now, whatever is written. */
-const STORE_FAULTS: ReadonlySet<number> = new Set([
-  5, // BUSY
-  6, // LOCKED
-  7, // NOMEM
-  8, // READONLY
-  10, // IOERR
-  11, // CORRUPT
-  13, // FULL
-  14, // CANTOPEN
-  15, // PROTOCOL
-  26, // NOTADB
-])
-
-/** Whether `err` is the database failing (not a repository, a constraint or the application's hook). */
-function isStoreFault(err: unknown): boolean {
-  const e = err as { code?: unknown; errcode?: unknown } | null
-  if (e?.code === 'ERR_INVALID_STATE') return true // the database is closed
-  return e?.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' && STORE_FAULTS.has(e.errcode & 0xff)
 }
 
 /** Whether `records` is an iterator (it gives itself to iterate): a second pass would find nothing. */

@@ -33,3 +33,33 @@ export function isStoreFault(err: unknown): boolean {
     message,
   )
 }
+
+/** SQLite primary result codes of a database that cannot be written now, whatever is written. */
+const SQLITE_DATABASE_FAULTS: ReadonlySet<number> = new Set([
+  SQLITE_BUSY,
+  SQLITE_LOCKED,
+  7, // NOMEM
+  8, // READONLY
+  10, // IOERR
+  11, // CORRUPT
+  13, // FULL
+  14, // CANTOPEN
+  15, // PROTOCOL
+  26, // NOTADB
+])
+
+/**
+ * Whether `err` is the SQLite database failing as a whole (busy past the timeout, read-only, I/O,
+ * full, corrupt, closed) rather than one write's statement, a constraint or the application's
+ * hook: writing something else would fail the same way. Wider than {@link isStoreFault}, which
+ * says only what is worth retrying later.
+ */
+export function isSqliteDatabaseFault(err: unknown): boolean {
+  const e = err as { code?: unknown; errcode?: unknown } | null
+  if (e?.code === 'ERR_INVALID_STATE') return true // the database is closed
+  return (
+    e?.code === 'ERR_SQLITE_ERROR' &&
+    typeof e.errcode === 'number' &&
+    SQLITE_DATABASE_FAULTS.has(e.errcode & 0xff)
+  )
+}
