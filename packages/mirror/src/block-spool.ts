@@ -94,7 +94,8 @@ export class SpooledBlocks {
       throw new RangeError('memoryBytes must be a non-negative integer')
     const car = readCarStream(source, opts.carLimits)
     const blocks = new SpooledBlocks((await car.header).roots)
-    const dir = opts.spoolDir || tmpdir()
+    // os.tmpdir() costs tens of µs per call; most repositories never spool, so it is read on the first spill
+    const spoolDir = opts.spoolDir
     try {
       let slab = new Uint8Array(0)
       let used = 0
@@ -118,7 +119,7 @@ export class SpooledBlocks {
           blocks.#add(slab, blocks.#slabs.length - 1, used, len)
           used += need
         } else {
-          blocks.#spool(buf, at, len, dir)
+          blocks.#spool(buf, at, len, spoolDir)
         }
       })
       blocks.#flush()
@@ -185,10 +186,10 @@ export class SpooledBlocks {
   }
 
   /** Appends the section `buf[at, at + 36 + len)` (CID, then block) to the spool file. */
-  #spool(buf: Uint8Array, at: number, len: number, dir: string): void {
+  #spool(buf: Uint8Array, at: number, len: number, spoolDir: string | undefined): void {
     if (this.#fd === undefined) {
       const path = join(
-        dir,
+        spoolDir || tmpdir(),
         `rsky-mirror-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.car`,
       )
       this.#fd = openSync(path, 'wx+', 0o600)
