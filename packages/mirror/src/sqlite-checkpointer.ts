@@ -4,32 +4,34 @@
 // rows. With automatic checkpoints off on the writing connection, a worker thread with its own
 // connection runs PASSIVE checkpoints (they never block the writer) every `intervalMs`, so the copy
 // and the fsync overlap the next repository's verification on the other core. The writer resets
-// the WAL once a checkpoint has caught up; durability is the WAL's, as before.
+// the WAL once a checkpoint has caught up; durability is the WAL's, as before. At the store's close
+// the writing connection closes first (not the last connection, so it skips SQLite's closing
+// checkpoint) and this thread's connection closes after it: that last close copies what is left of
+// the WAL into the database file and fsyncs it here, off the caller's thread.
 import { Worker } from 'node:worker_threads'
 
-// Slot 0: 1 asks the worker to stop. Slot 1: 1 once its connection is closed.
+// Slot 0: 1 asks the worker to close its connection and end.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads')
 const { DatabaseSync } = require('node:sqlite')
 const flags = new Int32Array(workerData.flags)
 let db
 try {
-  db = new DatabaseSync(workerData.path, { timeout: 10000 })
-  while (Atomics.load(flags, 0) === 0) {
+  // not opened at all when the store closed first: the file may be gone, and opening would make it
+  if (Atomics.load(flags, 0) === 0) db = new DatabaseSync(workerData.path, { timeout: 10000 })
+  while (db !== undefined && Atomics.load(flags, 0) === 0) {
     try { db.exec('PRAGMA wal_checkpoint(PASSIVE)') } catch {}
     Atomics.wait(flags, 0, 0, workerData.intervalMs)
   }
 } finally {
   try { db?.close() } catch {}
-  Atomics.store(flags, 1, 1)
-  Atomics.notify(flags, 1)
 }
 `
 
 /** A worker thread that checkpoints a SQLite file's WAL every `intervalMs` (default 50). */
 export class SqliteCheckpointer {
   readonly #worker: Worker
-  readonly #flags = new Int32Array(new SharedArrayBuffer(8))
+  readonly #flags = new Int32Array(new SharedArrayBuffer(4))
   #stopped = false
 
   constructor(path: string, opts: { intervalMs?: number } = {}) {
@@ -37,18 +39,23 @@ export class SqliteCheckpointer {
       eval: true,
       workerData: { path, intervalMs: opts.intervalMs ?? 50, flags: this.#flags.buffer },
     })
-    // It never keeps the process alive; a failure only means checkpoints wait for close().
+    // It keeps the process alive only after finish(); a failure only means SQLite checkpoints at
+    // the close of the last connection instead.
     this.#worker.unref()
     this.#worker.on('error', () => {})
   }
 
-  /** Stops the worker after its connection closes (waits at most 1 s); a second call does nothing. */
-  stop(): void {
+  /**
+   * Asks the worker to close its connection and end, without waiting for it. The process stays up
+   * until it has (the worker is held again), so a process that ends by itself leaves a checkpointed
+   * file; one killed meanwhile leaves the WAL, which SQLite reads back at the next open. A second
+   * call does nothing.
+   */
+  finish(): void {
     if (this.#stopped) return
     this.#stopped = true
+    this.#worker.ref()
     Atomics.store(this.#flags, 0, 1)
     Atomics.notify(this.#flags, 0)
-    Atomics.wait(this.#flags, 1, 0, 1_000)
-    void this.#worker.terminate()
   }
 }

@@ -2,9 +2,11 @@
 // store one at a time inside its transaction. Whatever the budget, the records are the same; a bad
 // repository found mid-stream rolls the whole transaction back; the bulk paths (multi-row INSERT,
 // binary COPY, the change feed written from the table, background checkpoints) hold the same rows.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { readCar, writeCar } from '@rsky/car'
 import { createTestDatabase, type TestDatabase } from '@rsky/test-vectors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -276,6 +278,33 @@ describe('background checkpoints', () => {
     a.close()
     const b = SqliteMirrorStore.open(path)
     expect(b.status().records).toBe(300)
+    b.close()
+  })
+
+  it('the closing checkpoint runs on the checkpoint thread, and a process ending by itself waits for it', () => {
+    // close() leaves SQLite's closing checkpoint to the checkpoint thread's connection; the process
+    // must not end before that thread has closed it, or the WAL would be left behind
+    const path = join(dir, 'ck-exit.db')
+    const index = fileURLToPath(new URL('../src/index.ts', import.meta.url))
+    const script = `
+      const { SqliteMirrorStore } = await import(${JSON.stringify(index)})
+      const s = SqliteMirrorStore.open(process.argv[1], { backgroundCheckpoint: true })
+      // written over about half a second, so the checkpoint thread has its connection open
+      for (let k = 0; k < 20; k++) {
+        s.addRepos(Array.from({ length: 1000 }, (_, i) => 'did:web:h' + k + '-' + i + '.example.com'))
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      s.close()`
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--no-warnings', '--input-type=module', '-e', script, path],
+      { encoding: 'utf8', timeout: 60_000 },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(existsSync(`${path}-wal`)).toBe(false)
+    const b = SqliteMirrorStore.open(path)
+    expect(b.status().repos.pending).toBe(20000)
     b.close()
   })
 })

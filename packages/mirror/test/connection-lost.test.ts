@@ -174,7 +174,10 @@ describe('SQLite: another process holds the write lock longer than the busy time
       await exited
       // after the lock is gone the run goes on
       await until(async () => engine.stats.commitsApplied > before + 20, 60_000)
-      expect(rejects).toEqual([])
+      // No repository is blamed for the database's lock. A getRepo in flight can fail, though: the
+      // store waits out the busy timeout synchronously, so this process (the host's server and the
+      // engine's fetch) is frozen for 10 s at a time; such a fetch is retried like any other.
+      expect(rejects.filter((r) => !r.startsWith('FETCH_FAILED '))).toEqual([])
       await endsEqual(host, store, engine, errors)
     } finally {
       if (holder && holder.exitCode === null) holder.kill('SIGKILL')
