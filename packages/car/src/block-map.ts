@@ -7,6 +7,7 @@ interface Entry {
 }
 
 let adopt: (map: BlockMap, block: Entry) => void = () => {}
+let entriesOf: (map: BlockMap) => Iterable<Entry> = () => []
 
 /**
  * Stores a block object the caller will never touch again as the map's own entry, saving one
@@ -14,6 +15,14 @@ let adopt: (map: BlockMap, block: Entry) => void = () => {}
  */
 export function adoptBlock(map: BlockMap, block: { cid: Cid; bytes: Uint8Array }): void {
   adopt(map, block)
+}
+
+/**
+ * The map's own `{ cid, bytes }` entries, in insertion order, without a new object per block
+ * (internal: the CAR writer walks them twice, to size the file and to fill it).
+ */
+export function blockEntries(map: BlockMap): Iterable<{ readonly cid: Cid; readonly bytes: Uint8Array }> {
+  return entriesOf(map)
 }
 
 /** The result of {@link BlockMap.getMany}: the blocks found and the CIDs that were not. */
@@ -36,6 +45,7 @@ export class BlockMap implements Iterable<[Cid, Uint8Array]> {
   #byteSize = 0
 
   static {
+    entriesOf = (map) => map.#map.values()
     adopt = (map, block) => {
       const key = cidMapKey(block.cid)
       const old = map.#map.get(key)

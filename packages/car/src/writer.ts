@@ -1,5 +1,5 @@
 import { asCid, Cid, encode } from '@rsky/dag-cbor'
-import { BlockMap } from './block-map.ts'
+import { BlockMap, blockEntries } from './block-map.ts'
 import type { CarBlock } from './types.ts'
 
 /** Blocks for the writers: `{ cid, bytes }` objects, or a {@link BlockMap}. */
@@ -71,8 +71,17 @@ function writeSection(out: Uint8Array, pos: number, block: CarBlock): number {
   return p + block.bytes.length
 }
 
-function blockIterable(blocks: CarBlocks): Iterable<CarBlock> {
-  return blocks instanceof BlockMap ? blocks.blocks() : blocks
+/**
+ * Blocks that can be walked twice with the same result: an array (by index) or a BlockMap (its
+ * own entries). writeCar sizes the file on the first walk and fills it on the second, so it
+ * needs no list of its own; anything else (a generator may be one-shot) is gathered first.
+ */
+function rewalkable(blocks: CarBlocks): () => Iterable<CarBlock> {
+  if (blocks instanceof BlockMap) return () => blockEntries(blocks)
+  if (Array.isArray(blocks)) return () => blocks
+  const list: CarBlock[] = []
+  for (const item of blocks) list.push(checkBlock(item))
+  return () => list
 }
 
 /**
@@ -85,17 +94,16 @@ function blockIterable(blocks: CarBlocks): Iterable<CarBlock> {
  */
 export function writeCar(roots: readonly Cid[], blocks: CarBlocks): Uint8Array {
   const header = encodeCarHeader(roots)
-  const list: CarBlock[] = []
+  const walk = rewalkable(blocks)
   let total = header.length
-  for (const item of blockIterable(blocks)) {
-    const block = checkBlock(item)
-    list.push(block)
-    total += sectionLength(block)
-  }
+  for (const item of walk()) total += sectionLength(checkBlock(item))
+  // One allocation of the exact size, filled once: no growing, no copy of the finished file.
   const out = new Uint8Array(total)
   out.set(header, 0)
   let pos = header.length
-  for (const block of list) pos = writeSection(out, pos, block)
+  for (const item of walk()) pos = writeSection(out, pos, checkBlock(item))
+  // Only a block whose getters answer differently on the second walk gets here.
+  if (pos !== total) throw new TypeError('a block changed while the CAR was written')
   return out
 }
 

@@ -1,7 +1,16 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BlockMap, iterateCar, readCar, readCarStream, writeCar, writeCarStream } from '../src/index.ts'
-import { blocksArb, readStream, readSync, readVisited, rootsArb, splitAt, summary } from './helpers.ts'
+import {
+  blocksArb,
+  makeBlock,
+  readStream,
+  readSync,
+  readVisited,
+  rootsArb,
+  splitAt,
+  summary,
+} from './helpers.ts'
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
@@ -41,6 +50,37 @@ describe('round trips', () => {
       ),
       { seed: 42, numRuns: 150 },
     )
+  })
+
+  it('writeCar gives the same bytes for an array, a one-shot generator and a BlockMap of the blocks', () => {
+    fc.assert(
+      fc.property(rootsArb, blocksArb, (roots, blocks) => {
+        const whole = writeCar(roots, blocks)
+        function* gen() {
+          yield* blocks
+        }
+        expect(writeCar(roots, gen())).toEqual(whole)
+        // A BlockMap keeps the first position and the last bytes of a repeated CID.
+        const map = new BlockMap(blocks.map((b) => [b.cid, b.bytes] as const))
+        expect(writeCar(roots, map)).toEqual(writeCar(roots, [...map.blocks()]))
+      }),
+      { seed: 42, numRuns: 150 },
+    )
+  })
+
+  it('writeCar throws, rather than leave a gap or overrun, when a block answers differently on each read', () => {
+    const { cid } = makeBlock('raw', new Uint8Array([1]), 0)
+    for (const step of [1, -1]) {
+      let reads = 0
+      const shifty = {
+        cid,
+        get bytes() {
+          reads++
+          return new Uint8Array(10 + step * reads)
+        },
+      }
+      expect(() => writeCar([], [shifty])).toThrow()
+    }
   })
 
   it('readCar into a BlockMap keeps one entry per CID and round trips through writeCar', () => {
