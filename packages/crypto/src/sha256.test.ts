@@ -12,4 +12,16 @@ describe('sha256', () => {
     expect(hex(browserSha256(new Uint8Array()))).toBe(empty)
     expect(hex(sha256(new Uint8Array()))).toBe(empty)
   })
+
+  it('gives the same digest on both paths for inputs of every length up to 300 bytes', () => {
+    const data = new Uint8Array(300)
+    for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 0xff
+    for (let n = 0; n <= data.length; n++) {
+      const input = data.subarray(0, n)
+      const ours = nodeSha256(input)
+      expect(ours).toBeInstanceOf(Uint8Array)
+      expect(ours.length).toBe(32)
+      expect(hex(ours)).toBe(hex(browserSha256(input)))
+    }
+  })
 })
