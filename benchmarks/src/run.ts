@@ -215,3 +215,6 @@ async function main(): Promise<void> {
 }
 
 await main()
+// Everything is written: end here even if a suite's case left a handle open (the label and xrpc
+// suites' loopback servers and worker threads kept their processes, and so a full run, waiting).
+process.exit(process.exitCode ?? 0)
