@@ -558,6 +558,17 @@ describe('runPipelined', () => {
       expect(e2).toMatchObject({ code: '23505' })
       await c.query('ROLLBACK')
       expect((await c.query('SELECT a FROM t ORDER BY a')).rows).toEqual([{ a: 'x' }, { a: 'y' }])
+      await c.query('DELETE FROM t')
+      // no data at all, and empty chunks among the data
+      const none = await runPipelined(c, 'BEGIN; COPY t FROM STDIN; COMMIT', [])
+      expect(none.map((r) => r.command)).toEqual(['BEGIN', 'COPY 0', 'COMMIT'])
+      const gaps = await runPipelined(c, 'BEGIN; COPY t FROM STDIN; COMMIT', [
+        Buffer.alloc(0),
+        Buffer.from('e\t5\n'),
+        Buffer.alloc(0),
+        Buffer.from('f\t6\n'),
+      ])
+      expect(gaps.map((r) => r.command)).toEqual(['BEGIN', 'COPY 2', 'COMMIT'])
       expect(() => runPipelined(c, 'SELECT 1\u0000')).toThrow(TypeError)
     } finally {
       await c.end()
